@@ -1,0 +1,58 @@
+//! Blob storage (snapshots, photos, PDFs) behind one small trait. Keys come only from ids.
+
+mod local;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+pub use local::LocalBlobStore;
+
+/// A blob key. It can only be built from ids and fixed words, never from a user's string,
+/// so no key can climb out of its folder or name another user's file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BlobKey(String);
+
+impl BlobKey {
+    /// `kind/<uuid>/<part>` where `kind` and `part` are fixed by the caller's code.
+    pub fn new(kind: &'static str, id: uuid::Uuid, part: &'static str) -> BlobKey {
+        debug_assert!(is_word(kind) && is_word(part));
+        BlobKey(format!("{kind}/{id}/{part}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn is_word(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.') && s != "." && s != ".."
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("blob not found")]
+    NotFound,
+    #[error("blob io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+#[async_trait]
+pub trait BlobStore: Send + Sync + 'static {
+    /// Writes the whole blob; a reader never sees a partial one.
+    async fn put(&self, key: &BlobKey, data: Bytes) -> Result<(), BlobError>;
+    async fn get(&self, key: &BlobKey) -> Result<Bytes, BlobError>;
+    async fn delete(&self, key: &BlobKey) -> Result<(), BlobError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_built_from_ids_only() {
+        let id = uuid::Uuid::nil();
+        assert_eq!(BlobKey::new("snapshots", id, "doc").as_str(), "snapshots/00000000-0000-0000-0000-000000000000/doc");
+        assert!(!is_word(".."));
+        assert!(!is_word("a/b"));
+    }
+}

@@ -1,0 +1,147 @@
+//! The one typed configuration of a Folio node, built from flags and environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Command line of the `folio` binary.
+#[derive(Debug, Parser)]
+#[command(name = "folio", version, about = "Folio: a real-time collaborative photo-book server")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Used when no subcommand is given: plain `folio` means `folio serve`.
+    #[command(flatten)]
+    pub config: Config,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API and WebSocket sync (the default).
+    Serve(Config),
+}
+
+/// How hard an accepted update is pushed to disk before it is relayed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Durability {
+    /// Survives a crash of the folio process (SQLite WAL with synchronous=NORMAL).
+    Process,
+    /// Survives power loss as well (SQLite synchronous=FULL, Postgres synchronous_commit=on).
+    Power,
+}
+
+/// Every setting of a node. Each has a documented default; nothing else reads the environment.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on. Port 0 picks a free port.
+    #[arg(long, env = "FOLIO_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Folder for the embedded SQLite database and the local blob store.
+    #[arg(long, env = "FOLIO_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Relational store. Unset: SQLite at DATA_DIR/folio.db. `postgres://…` switches to PostgreSQL.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Redis for fan-out between nodes. Unset: in-process fan-out (one node).
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Folder of the built web client served at `/`. Unset: client-web/dist if it exists.
+    #[arg(long, env = "FOLIO_STATIC_DIR")]
+    pub static_dir: Option<PathBuf>,
+
+    /// `process` survives kill -9; `power` also survives power loss, at a throughput cost.
+    #[arg(long, env = "FOLIO_DURABILITY", value_enum, default_value = "process")]
+    pub durability: Durability,
+
+    /// Lifetime of a login token, in seconds.
+    #[arg(long, env = "FOLIO_TOKEN_TTL_S", default_value_t = 30 * 24 * 3600)]
+    pub token_ttl_s: u64,
+
+    /// Largest WebSocket message a client may send, in bytes (close 4413 beyond it).
+    #[arg(long, env = "FOLIO_MAX_FRAME_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_frame_bytes: usize,
+
+    /// Largest awareness state of one client, in bytes of JSON (close 4413 beyond it).
+    #[arg(long, env = "FOLIO_MAX_AWARENESS_BYTES", default_value_t = 64 * 1024)]
+    pub max_awareness_bytes: usize,
+
+    /// Sustained messages per second one connection may send (close 4429 beyond it).
+    #[arg(long, env = "FOLIO_RATE_PER_S", default_value_t = 500)]
+    pub rate_per_s: u32,
+
+    /// Burst of messages allowed above the sustained rate.
+    #[arg(long, env = "FOLIO_RATE_BURST", default_value_t = 2000)]
+    pub rate_burst: u32,
+
+    /// Messages queued for one slow connection before it is dropped with 4500.
+    #[arg(long, env = "FOLIO_OUTBOUND_QUEUE", default_value_t = 1024)]
+    pub outbound_queue: usize,
+
+    /// Seconds between server pings; a peer silent for three intervals is dropped.
+    #[arg(long, env = "FOLIO_PING_INTERVAL_S", default_value_t = 15)]
+    pub ping_interval_s: u64,
+
+    /// Seconds a document stays loaded with no connection before it is flushed and unloaded.
+    #[arg(long, env = "FOLIO_IDLE_UNLOAD_S", default_value_t = 60)]
+    pub idle_unload_s: u64,
+
+    /// Update-log entries after which a document's log is folded into its snapshot.
+    #[arg(long, env = "FOLIO_COMPACT_AFTER", default_value_t = 1000)]
+    pub compact_after: u64,
+
+    /// Largest JSON request body, in bytes.
+    #[arg(long, env = "FOLIO_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Log filter, in tracing-subscriber's EnvFilter syntax.
+    #[arg(long, env = "RUST_LOG", default_value = "info")]
+    pub log: String,
+}
+
+impl Config {
+    /// A configuration for tests: port 0, the given data folder, short timers.
+    pub fn test(data_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            listen: "127.0.0.1:0".parse().expect("valid address"),
+            data_dir: data_dir.into(),
+            database_url: None,
+            redis_url: None,
+            static_dir: None,
+            durability: Durability::Process,
+            token_ttl_s: 3600,
+            max_frame_bytes: 1024 * 1024,
+            max_awareness_bytes: 16 * 1024,
+            rate_per_s: 2000,
+            rate_burst: 5000,
+            outbound_queue: 1024,
+            ping_interval_s: 15,
+            idle_unload_s: 2,
+            compact_after: 50,
+            max_body_bytes: 1024 * 1024,
+            log: "warn".into(),
+        }
+    }
+
+    pub fn idle_unload(&self) -> Duration {
+        Duration::from_secs(self.idle_unload_s)
+    }
+
+    pub fn ping_interval(&self) -> Duration {
+        Duration::from_secs(self.ping_interval_s.max(1))
+    }
+
+    /// The SQLite file used when no DATABASE_URL is given.
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("folio.db")
+    }
+
+    pub fn blob_dir(&self) -> PathBuf {
+        self.data_dir.join("blobs")
+    }
+}

@@ -1,0 +1,45 @@
+//! Fan-out of events between the nodes serving a project: a small trait, in-process by default.
+//!
+//! Every node, this one included, receives what is published, and applies control events
+//! (role changes, removals, revoked sessions) from that one path. Document and awareness
+//! relays carry the publishing node's id so a node skips its own.
+
+mod local;
+
+use bytes::Bytes;
+use tokio::sync::broadcast;
+
+use crate::access::Role;
+use crate::ids::{ProjectId, SessionId, UserId};
+
+pub use local::LocalFanout;
+
+/// Identifies one running node, so it can recognise its own messages.
+pub type NodeId = uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// An accepted, durable document update with its log sequence number.
+    DocUpdate { origin: NodeId, project: ProjectId, seq: i64, update: Bytes },
+    /// An awareness update, already stamped by the node that accepted it.
+    Awareness { origin: NodeId, project: ProjectId, update: Bytes },
+    /// A member's role changed (`Some`) or they were removed (`None`).
+    Member { project: ProjectId, user: UserId, role: Option<Role> },
+    /// A project was deleted: everyone is disconnected.
+    ProjectDeleted { project: ProjectId },
+    /// A login token was revoked: its sockets are closed.
+    SessionRevoked { session: SessionId },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FanoutError {
+    #[error("fan-out unavailable: {0}")]
+    Unavailable(String),
+}
+
+pub trait Fanout: Send + Sync + 'static {
+    /// Publishes one event to every node. Never one publish per recipient.
+    fn publish(&self, event: Event) -> Result<(), FanoutError>;
+    /// A stream of every event published by any node, this one included.
+    fn subscribe(&self) -> broadcast::Receiver<Event>;
+}

@@ -1,0 +1,141 @@
+//! Sign-up, login, logout and the current user.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{AppJson, AuthUser};
+use crate::auth;
+use crate::store::{StoreError, User};
+use crate::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignupBody {
+    email: String,
+    name: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    email: String,
+    password: String,
+}
+
+const MIN_PASSWORD: usize = 8;
+const MAX_PASSWORD: usize = 1024;
+
+fn check_email(email: &str) -> ApiResult<String> {
+    let email = email.trim();
+    let ok = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(email.to_owned())
+    } else {
+        Err(ApiError::invalid("invalid_email", "give an email address like name@example.com"))
+    }
+}
+
+pub fn check_name(name: &str, what: &str, max: usize) -> ApiResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > max || name.chars().any(|c| c.is_control()) {
+        return Err(ApiError::invalid("invalid_name", format!("the {what} must be 1 to {max} characters, without control characters")));
+    }
+    Ok(name.to_owned())
+}
+
+async fn issue_token(app: &AppState, user: &User) -> ApiResult<String> {
+    let token = auth::new_token();
+    let now = Utc::now();
+    let expires = now + Duration::seconds(app.cfg.token_ttl_s as i64);
+    app.store.create_session(user.id, &auth::token_hash(&token), now, expires).await?;
+    Ok(token)
+}
+
+pub async fn signup(State(app): State<AppState>, AppJson(body): AppJson<SignupBody>) -> ApiResult<(StatusCode, Json<Value>)> {
+    let email = check_email(&body.email)?;
+    let name = check_name(&body.name, "name", 100)?;
+    let n = body.password.chars().count();
+    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&n) {
+        return Err(ApiError::invalid("weak_password", format!("the password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")));
+    }
+    let password = body.password;
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|e| ApiError::internal("hashing task failed", e))?
+        .map_err(|e| ApiError::internal("hashing failed", e))?;
+    let user = match app.store.create_user(&email, &name, &hash, Utc::now()).await {
+        Ok(u) => u,
+        Err(StoreError::Conflict(_)) => {
+            return Err(ApiError::new(StatusCode::CONFLICT, "email_taken", "an account with this email exists; log in instead"))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let token = issue_token(&app, &user).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "user": user, "token": token }))))
+}
+
+/// A valid hash to verify against when the email is unknown, so both paths cost the same.
+static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+pub async fn login(State(app): State<AppState>, AppJson(body): AppJson<LoginBody>) -> ApiResult<Json<Value>> {
+    let email = body.email.trim().to_owned();
+    let creds = match app.store.user_credentials(&email).await {
+        Ok(c) => Some(c),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let phc = match &creds {
+        Some(c) => c.password_hash.clone(),
+        None => DUMMY_HASH.get_or_init(|| auth::hash_password("not a real password").unwrap_or_default()).clone(),
+    };
+    let password = body.password;
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &phc))
+        .await
+        .map_err(|e| ApiError::internal("verify task failed", e))?;
+    match creds {
+        Some(c) if ok => {
+            let token = issue_token(&app, &c.user).await?;
+            Ok(Json(json!({ "user": c.user, "token": token })))
+        }
+        _ => Err(ApiError::unauthorized("invalid_credentials", "wrong email or password")),
+    }
+}
+
+pub async fn logout(State(app): State<AppState>, AuthUser(session): AuthUser) -> ApiResult<StatusCode> {
+    app.store.delete_session(session.id).await?;
+    app.sync.session_revoked(session.id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn me(AuthUser(session): AuthUser) -> Json<Value> {
+    Json(json!({ "user": session.user }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_checked() {
+        assert!(check_email(" a@b.co ").is_ok());
+        for bad in ["", "a", "a@b", "@b.co", "a b@c.de", "a@.com", "a@com."] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(check_name("  Ann ", "name", 10).unwrap(), "Ann");
+        assert!(check_name("   ", "name", 10).is_err());
+        assert!(check_name(&"x".repeat(11), "name", 10).is_err());
+        assert!(check_name("a\u{0}b", "name", 10).is_err());
+    }
+}

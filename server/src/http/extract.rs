@@ -1,0 +1,162 @@
+//! Extractors that put auth, access and body parsing in the types: a handler that takes
+//! `ProjectAccess<Editor>` cannot forget the role check, and a rejected body is answered
+//! in the API's own error format.
+
+use std::marker::PhantomData;
+
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Request};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use chrono::Utc;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::access::{self, Action, Role};
+use crate::ids::ProjectId;
+use crate::store::{Project, Session, StoreError};
+use crate::AppState;
+
+/// JSON body whose rejections use the API error format.
+pub struct AppJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(AppJson(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> ApiError {
+    match &r {
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as JSON with Content-Type: application/json",
+        ),
+        JsonRejection::JsonSyntaxError(_) => ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {}", r.body_text())),
+        JsonRejection::JsonDataError(_) => ApiError::invalid("invalid_body", r.body_text()),
+        _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the request body is over the size limit")
+        }
+        _ => ApiError::bad_request("invalid_body", r.body_text()),
+    }
+}
+
+/// Path parameters whose rejections use the API error format.
+pub struct AppPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for AppPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(AppPath(v)),
+            Err(r) => Err(path_rejection(r)),
+        }
+    }
+}
+
+fn path_rejection(r: PathRejection) -> ApiError {
+    ApiError::bad_request("invalid_path", format!("{}; ids are UUIDs", r.body_text()))
+}
+
+/// The logged-in user behind `Authorization: Bearer <token>`.
+pub struct AuthUser(pub Session);
+
+impl<S: Send + Sync> FromRequestParts<S> for AuthUser
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let app = AppState::from_ref(state);
+        let header = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let token = match header.and_then(|h| h.strip_prefix("Bearer ")) {
+            Some(t) if !t.trim().is_empty() => t.trim(),
+            _ => {
+                return Err(ApiError::unauthorized(
+                    "unauthorized",
+                    "missing bearer token: log in and send Authorization: Bearer <token>",
+                ))
+            }
+        };
+        session_for_token(&app, token).await.map(AuthUser)
+    }
+}
+
+/// Looks up an unexpired session; 401 when there is none.
+pub async fn session_for_token(app: &AppState, token: &str) -> Result<Session, ApiError> {
+    match app.store.session(&crate::auth::token_hash(token), Utc::now()).await {
+        Ok(s) => Ok(s),
+        Err(StoreError::NotFound) => Err(ApiError::unauthorized("invalid_token", "the token is unknown, expired or revoked; log in again")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The lowest action a handler needs; the marker types below name it.
+pub trait Requirement: Send + Sync {
+    const ACTION: Action;
+}
+pub struct Member;
+pub struct Editor;
+pub struct Manager;
+impl Requirement for Member {
+    const ACTION: Action = Action::Read;
+}
+impl Requirement for Editor {
+    const ACTION: Action = Action::Edit;
+}
+impl Requirement for Manager {
+    const ACTION: Action = Action::Manage;
+}
+
+/// A logged-in member of the project named by the `{id}` path segment, with at least the
+/// role that `R` requires.
+pub struct ProjectAccess<R: Requirement = Member> {
+    pub session: Session,
+    pub project: Project,
+    pub role: Role,
+    _req: PhantomData<R>,
+}
+
+impl<R: Requirement, S: Send + Sync> FromRequestParts<S> for ProjectAccess<R>
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let AuthUser(session) = AuthUser::from_request_parts(parts, state).await?;
+        let app = AppState::from_ref(state);
+        let Path(params) = Path::<std::collections::HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(path_rejection)?;
+        let id: ProjectId = params
+            .get("id")
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| ApiError::bad_request("invalid_path", "the project id is not a UUID"))?;
+        let (project, role) = project_role(&app, id, &session).await?;
+        access::check(role, R::ACTION)?;
+        Ok(ProjectAccess { session, project, role, _req: PhantomData })
+    }
+}
+
+/// The project and the caller's role in it: 404 when it does not exist, 403 for a non-member.
+pub async fn project_role(app: &AppState, id: ProjectId, session: &Session) -> Result<(Project, Role), ApiError> {
+    let project = match app.store.project(id).await {
+        Ok(p) => p,
+        Err(StoreError::NotFound) => return Err(ApiError::not_found("no project with this id")),
+        Err(e) => return Err(e.into()),
+    };
+    match app.store.role_of(id, session.user.id).await? {
+        Some(role) => Ok((project, role)),
+        None => Err(ApiError::forbidden("you are not a member of this project; ask a manager for an invite")),
+    }
+}

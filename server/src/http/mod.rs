@@ -1,0 +1,68 @@
+//! HTTP routes: the JSON API of SPEC §4, the WebSocket upgrade, ops endpoints and the web client.
+
+mod accounts;
+pub mod error;
+pub mod extract;
+mod ops;
+mod projects;
+mod ws;
+
+use std::path::PathBuf;
+
+use axum::extract::DefaultBodyLimit;
+use axum::response::{Html, IntoResponse};
+use axum::routing::{get, post, put};
+use axum::Router;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::trace::TraceLayer;
+
+use error::ApiError;
+
+use crate::AppState;
+
+pub fn router(app: AppState) -> Router {
+    let api = Router::new()
+        .route("/auth/signup", post(accounts::signup))
+        .route("/auth/login", post(accounts::login))
+        .route("/auth/logout", post(accounts::logout))
+        .route("/me", get(accounts::me))
+        .route("/products", get(ops::products))
+        .route("/projects", post(projects::create).get(projects::list))
+        .route("/projects/{id}", get(projects::get).patch(projects::patch).delete(projects::delete))
+        .route("/projects/{id}/members", get(projects::members))
+        .route("/projects/{id}/members/{user_id}", put(projects::set_member).delete(projects::remove_member))
+        .fallback(|| async { ApiError::not_found("no such API endpoint; see the API summary in README.md") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method")
+        });
+
+    let router = Router::new()
+        .nest("/api", api)
+        .route("/ws/projects/{id}", get(ws::upgrade))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics));
+
+    let router = match static_dir(&app) {
+        Some(dir) => router.fallback_service(ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html")))),
+        None => router.fallback(get(placeholder)),
+    };
+
+    router
+        .layer(DefaultBodyLimit::max(app.cfg.max_body_bytes))
+        .layer(TraceLayer::new_for_http())
+        .with_state(app)
+}
+
+fn static_dir(app: &AppState) -> Option<PathBuf> {
+    let dir = app.cfg.static_dir.clone().unwrap_or_else(|| PathBuf::from("client-web/dist"));
+    dir.join("index.html").is_file().then_some(dir)
+}
+
+async fn placeholder() -> impl IntoResponse {
+    Html(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Folio</title></head>\
+         <body><h1>Folio is running</h1><p>The web editor is not built yet. \
+         The API is under <code>/api</code> and live sync under <code>/ws/projects/{id}</code>.</p></body></html>",
+    )
+}

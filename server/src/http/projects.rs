@@ -1,0 +1,203 @@
+//! Projects and their members.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::accounts::check_name;
+use super::error::{ApiError, ApiResult};
+use super::extract::{AppJson, AppPath, AuthUser, Editor, Manager, ProjectAccess};
+use crate::access::{self, MemberChange, Role};
+use crate::fanout::Event;
+use crate::ids::{ProjectId, UserId};
+use crate::store::{Project, ProjectPatch, StoreError};
+use crate::AppState;
+
+pub const DEFAULT_THEME: &str = "everyday";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBody {
+    title: String,
+    product: Option<String>,
+    theme: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchBody {
+    title: Option<String>,
+    product: Option<String>,
+    theme: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleBody {
+    role: String,
+}
+
+fn check_product(id: &str) -> ApiResult<String> {
+    match crdt_schema::product(id) {
+        Some(p) => Ok(p.id.to_owned()),
+        None => {
+            let known: Vec<&str> = crdt_schema::PRODUCTS.iter().map(|p| p.id).collect();
+            Err(ApiError::invalid("unknown_product", format!("unknown product {id:?}; choose one of {}", known.join(", "))))
+        }
+    }
+}
+
+fn check_theme(theme: &str) -> ApiResult<String> {
+    let ok = !theme.is_empty() && theme.len() <= 64 && theme.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(theme.to_owned())
+    } else {
+        Err(ApiError::invalid("invalid_theme", "a theme id is 1 to 64 lowercase letters, digits or dashes"))
+    }
+}
+
+pub async fn create(State(app): State<AppState>, AuthUser(session): AuthUser, AppJson(body): AppJson<CreateBody>) -> ApiResult<(StatusCode, Json<Value>)> {
+    let title = check_name(&body.title, "title", 200)?;
+    let product = check_product(body.product.as_deref().unwrap_or(crdt_schema::DEFAULT_PRODUCT))?;
+    let theme = check_theme(body.theme.as_deref().unwrap_or(DEFAULT_THEME))?;
+    let now = Utc::now();
+    let project = Project {
+        id: ProjectId::new(),
+        title,
+        owner_id: session.user.id,
+        product,
+        theme,
+        created_at: now,
+        updated_at: now,
+        origin: None,
+    };
+    let client_id = rand::random::<u64>() & ((1 << 53) - 1) | 1;
+    let initial = crdt_schema::new_book(client_id, &project.title, &project.product, &project.theme);
+    app.store.create_project(&project, &initial).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "project": project }))))
+}
+
+pub async fn list(State(app): State<AppState>, AuthUser(session): AuthUser) -> ApiResult<Json<Value>> {
+    let rows = app.store.projects_of(session.user.id).await?;
+    let items: Vec<Value> = rows.into_iter().map(|(project, role)| json!({ "project": project, "role": role })).collect();
+    Ok(Json(Value::Array(items)))
+}
+
+pub async fn get(access: ProjectAccess) -> Json<Value> {
+    Json(json!({ "project": access.project, "role": access.role }))
+}
+
+pub async fn patch(State(app): State<AppState>, access: ProjectAccess<Editor>, AppJson(body): AppJson<PatchBody>) -> ApiResult<Json<Value>> {
+    let patch = ProjectPatch {
+        title: body.title.as_deref().map(|t| check_name(t, "title", 200)).transpose()?,
+        product: body.product.as_deref().map(check_product).transpose()?,
+        theme: body.theme.as_deref().map(check_theme).transpose()?,
+    };
+    let id = access.project.id;
+    let project = app.store.update_project(id, &patch, Utc::now()).await?;
+    // The book's own `meta` follows the project record, written as the system user.
+    let fields: Vec<(&'static str, String)> = [("title", patch.title), ("product", patch.product), ("theme", patch.theme)]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
+    if !fields.is_empty() {
+        app.sync
+            .edit_as_system(id, Box::new(move |txn| {
+                for (k, v) in &fields {
+                    crdt_schema::set_meta(txn, k, v);
+                }
+            }))
+            .await?;
+    }
+    Ok(Json(json!({ "project": project })))
+}
+
+pub async fn delete(State(app): State<AppState>, access: ProjectAccess<Manager>) -> ApiResult<StatusCode> {
+    let project = access.project.id;
+    app.store.delete_project(project).await?;
+    publish(&app, Event::ProjectDeleted { project });
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn members(State(app): State<AppState>, access: ProjectAccess) -> ApiResult<Json<Value>> {
+    let members = app.store.members(access.project.id).await?;
+    Ok(Json(serde_json::to_value(members).map_err(|e| ApiError::internal("serialising members", e))?))
+}
+
+pub async fn set_member(
+    State(app): State<AppState>,
+    access: ProjectAccess,
+    AppPath((_, user_id)): AppPath<(ProjectId, UserId)>,
+    AppJson(body): AppJson<RoleBody>,
+) -> ApiResult<Json<Value>> {
+    let role = Role::parse(&body.role).ok_or_else(|| {
+        ApiError::invalid("invalid_role", "role must be one of viewer, commenter, contributor, editor, manager")
+    })?;
+    let project = &access.project;
+    access::check_member_change(MemberChange {
+        actor_role: access.role,
+        target_is_owner: project.owner_id == user_id,
+        new_role: Some(role),
+    })?;
+    let user = match app.store.user(user_id).await {
+        Ok(u) => u,
+        Err(StoreError::NotFound) => return Err(ApiError::not_found("no user with this id")),
+        Err(e) => return Err(e.into()),
+    };
+    if project.owner_id != user_id {
+        app.store.set_member(project.id, user_id, role, Utc::now()).await?;
+        publish(&app, Event::Member { project: project.id, user: user_id, role: Some(role) });
+    }
+    Ok(Json(json!({ "user": user, "role": role })))
+}
+
+pub async fn remove_member(
+    State(app): State<AppState>,
+    access: ProjectAccess,
+    AppPath((_, user_id)): AppPath<(ProjectId, UserId)>,
+) -> ApiResult<StatusCode> {
+    let project = &access.project;
+    let leaving_self = user_id == access.session.user.id && project.owner_id != user_id;
+    if !leaving_self {
+        access::check_member_change(MemberChange {
+            actor_role: access.role,
+            target_is_owner: project.owner_id == user_id,
+            new_role: None,
+        })?;
+    }
+    match app.store.remove_member(project.id, user_id).await {
+        Ok(()) => {}
+        Err(StoreError::NotFound) => return Err(ApiError::not_found("this user is not a member of the project")),
+        Err(e) => return Err(e.into()),
+    }
+    publish(&app, Event::Member { project: project.id, user: user_id, role: None });
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn publish(app: &AppState, event: Event) {
+    if let Err(e) = app.fanout.publish(event) {
+        tracing::error!(error = %e, "publishing a membership event failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn themes_are_slugs() {
+        assert!(check_theme("wedding").is_ok());
+        assert!(check_theme("Wedding").is_err());
+        assert!(check_theme("../x").is_err());
+        assert!(check_theme("").is_err());
+    }
+
+    #[test]
+    fn products_come_from_the_catalogue() {
+        assert_eq!(check_product("square-8x8").unwrap(), "square-8x8");
+        assert!(check_product("square-9x9").is_err());
+    }
+}

@@ -1,0 +1,89 @@
+//! Folio server library: `run` starts a node on a listener; `main.rs` only parses config.
+
+pub mod access;
+pub mod auth;
+pub mod blob;
+pub mod config;
+pub mod fanout;
+pub mod http;
+pub mod ids;
+mod observe;
+pub mod store;
+pub mod sync;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use blob::{BlobStore, LocalBlobStore};
+use config::Config;
+use fanout::{Fanout, LocalFanout};
+use store::{SqliteStore, Store};
+use sync::SyncService;
+
+/// Everything a request handler may reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub cfg: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub fanout: Arc<dyn Fanout>,
+    pub sync: SyncService,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+}
+
+async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    match cfg.database_url.as_deref() {
+        None => {
+            tokio::fs::create_dir_all(&cfg.data_dir)
+                .await
+                .with_context(|| format!("creating data folder {}", cfg.data_dir.display()))?;
+            let store = SqliteStore::open(&cfg.sqlite_path(), cfg.durability)
+                .await
+                .with_context(|| format!("opening {}", cfg.sqlite_path().display()))?;
+            Ok(Arc::new(store))
+        }
+        Some(url) if url.starts_with("sqlite:") => {
+            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            Ok(Arc::new(SqliteStore::open(path.as_ref(), cfg.durability).await.with_context(|| format!("opening {url}"))?))
+        }
+        Some(url) if url.starts_with("postgres:") || url.starts_with("postgresql:") => {
+            anyhow::bail!("DATABASE_URL points at PostgreSQL, which this build does not support yet (scale-out, issue #5); unset it to use SQLite")
+        }
+        Some(_) => anyhow::bail!("DATABASE_URL must start with sqlite: or postgres:"),
+    }
+}
+
+/// Builds every part of a node from its config.
+pub async fn build_state(cfg: Config) -> anyhow::Result<AppState> {
+    if cfg.redis_url.is_some() {
+        anyhow::bail!("REDIS_URL is set, but Redis fan-out is not in this build yet (scale-out, issue #5); unset it for one node");
+    }
+    let cfg = Arc::new(cfg);
+    let store = open_store(&cfg).await?;
+    let blobs: Arc<dyn BlobStore> = Arc::new(
+        LocalBlobStore::open(cfg.blob_dir()).await.with_context(|| format!("creating blob folder {}", cfg.blob_dir().display()))?,
+    );
+    let fanout: Arc<dyn Fanout> = Arc::new(LocalFanout::new());
+    let sync = SyncService::new(cfg.clone(), store.clone(), fanout.clone());
+    Ok(AppState { cfg, store, blobs, fanout, sync, metrics: observe::metrics_handle() })
+}
+
+/// Serves a node on `listener` until `shutdown` resolves, then flushes every document and
+/// closes every socket with 1012 before returning.
+pub async fn run(listener: TcpListener, cfg: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let state = build_state(cfg).await?;
+    let sync = state.sync.clone();
+    let app = http::router(state);
+    let signal = async move {
+        shutdown.await;
+        tracing::info!("shutting down: flushing documents");
+        sync.shutdown().await;
+    };
+    axum::serve(listener, app).with_graceful_shutdown(signal).await.context("serving HTTP")?;
+    Ok(())
+}
+
+pub use observe::init_logging;

@@ -1,0 +1,132 @@
+//! All SQL lives below this module: one `Store` interface, with SQLite and PostgreSQL behind it.
+
+mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::access::Role;
+use crate::ids::{ProjectId, SessionId, UserId};
+
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user with the stored password hash, only for logging in.
+#[derive(Debug, Clone)]
+pub struct UserCredentials {
+    pub user: User,
+    pub password_hash: String,
+}
+
+/// A live login: the user behind a token, and when it lapses.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: SessionId,
+    pub user: User,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Project {
+    pub id: ProjectId,
+    pub title: String,
+    pub owner_id: UserId,
+    pub product: String,
+    pub theme: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// `null`, or how the server designed this book by itself (SPEC §10.8).
+    pub origin: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Member {
+    pub user: User,
+    pub role: Role,
+}
+
+/// What a project edit changes; `None` leaves a field alone.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectPatch {
+    pub title: Option<String>,
+    pub product: Option<String>,
+    pub theme: Option<String>,
+}
+
+/// The durable state of one book document: a snapshot plus the update log after it.
+#[derive(Debug, Clone, Default)]
+pub struct StoredDoc {
+    pub snapshot: Option<Vec<u8>>,
+    /// The sequence number the snapshot includes, 0 without one.
+    pub snapshot_seq: i64,
+    /// Log entries after the snapshot, in sequence order.
+    pub updates: Vec<(i64, Vec<u8>)>,
+}
+
+impl StoredDoc {
+    /// The sequence number of the newest durable update.
+    pub fn last_seq(&self) -> i64 {
+        self.updates.last().map(|(s, _)| *s).unwrap_or(self.snapshot_seq)
+    }
+}
+
+/// The relational store. Implementations keep every multi-row change in one transaction.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // Accounts and sessions.
+    async fn create_user(&self, email: &str, name: &str, password_hash: &str, now: DateTime<Utc>) -> StoreResult<User>;
+    async fn user_credentials(&self, email: &str) -> StoreResult<UserCredentials>;
+    async fn create_session(&self, user: UserId, token_hash: &[u8], now: DateTime<Utc>, expires_at: DateTime<Utc>) -> StoreResult<SessionId>;
+    /// The unexpired session behind a token hash.
+    async fn session(&self, token_hash: &[u8], now: DateTime<Utc>) -> StoreResult<Session>;
+    async fn delete_session(&self, id: SessionId) -> StoreResult<()>;
+
+    // Projects and members.
+    /// Creates the project with its owner as manager, and its first document update.
+    async fn create_project(&self, project: &Project, initial_doc: &[u8]) -> StoreResult<()>;
+    async fn project(&self, id: ProjectId) -> StoreResult<Project>;
+    async fn projects_of(&self, user: UserId) -> StoreResult<Vec<(Project, Role)>>;
+    async fn update_project(&self, id: ProjectId, patch: &ProjectPatch, now: DateTime<Utc>) -> StoreResult<Project>;
+    async fn delete_project(&self, id: ProjectId) -> StoreResult<()>;
+    async fn role_of(&self, project: ProjectId, user: UserId) -> StoreResult<Option<Role>>;
+    async fn members(&self, project: ProjectId) -> StoreResult<Vec<Member>>;
+    async fn user(&self, id: UserId) -> StoreResult<User>;
+    /// Adds or changes a member. The owner's row is never changed here: callers check the
+    /// owner rule first, and the store refuses as a last line (`Conflict`).
+    async fn set_member(&self, project: ProjectId, user: UserId, role: Role, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn remove_member(&self, project: ProjectId, user: UserId) -> StoreResult<()>;
+
+    // Documents.
+    async fn load_doc(&self, project: ProjectId) -> StoreResult<StoredDoc>;
+    /// Appends updates in one transaction (group commit); returns the sequence number of the last.
+    async fn append_updates(&self, project: ProjectId, updates: &[&[u8]], now: DateTime<Utc>) -> StoreResult<i64>;
+    /// Replaces the log up to `upto_seq` with `snapshot`, in one transaction.
+    async fn compact(&self, project: ProjectId, snapshot: &[u8], upto_seq: i64, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Number of log entries after the snapshot.
+    async fn log_len(&self, project: ProjectId) -> StoreResult<i64>;
+
+    /// Cheap liveness check for /readyz.
+    async fn ping(&self) -> StoreResult<()>;
+}

@@ -1,0 +1,364 @@
+//! The embedded store: one SQLite file in WAL mode.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+
+use super::*;
+use crate::config::Durability;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub async fn open(path: &Path, durability: Durability) -> StoreResult<SqliteStore> {
+        let synchronous = match durability {
+            Durability::Process => SqliteSynchronous::Normal,
+            Durability::Power => SqliteSynchronous::Full,
+        };
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(synchronous)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+}
+
+fn user_from(row: &SqliteRow) -> sqlx::Result<User> {
+    Ok(User {
+        id: UserId(row.try_get("id")?),
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn project_from(row: &SqliteRow) -> sqlx::Result<Project> {
+    let origin: Option<String> = row.try_get("origin")?;
+    Ok(Project {
+        id: ProjectId(row.try_get("id")?),
+        title: row.try_get("title")?,
+        owner_id: UserId(row.try_get("owner_id")?),
+        product: row.try_get("product")?,
+        theme: row.try_get("theme")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        origin: origin.and_then(|s| serde_json::from_str(&s).ok()),
+    })
+}
+
+fn role_from(s: &str) -> sqlx::Result<Role> {
+    Role::parse(s).ok_or_else(|| sqlx::Error::Decode(format!("unknown role {s:?}").into()))
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+const PROJECT_COLS: &str = "p.id, p.title, p.owner_id, p.product, p.theme, p.origin, p.created_at, p.updated_at";
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_user(&self, email: &str, name: &str, password_hash: &str, now: DateTime<Utc>) -> StoreResult<User> {
+        let user = User { id: UserId::new(), email: email.to_owned(), name: name.to_owned(), created_at: now };
+        let res = sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(user.id.0)
+            .bind(email)
+            .bind(name)
+            .bind(password_hash)
+            .bind(now)
+            .execute(&self.pool)
+            .await;
+        match res {
+            Ok(_) => Ok(user),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict("email already registered")),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn user_credentials(&self, email: &str) -> StoreResult<UserCredentials> {
+        let row = sqlx::query("SELECT id, email, name, created_at, password_hash FROM users WHERE email = ?")
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(UserCredentials { user: user_from(&row)?, password_hash: row.try_get("password_hash")? })
+    }
+
+    async fn create_session(&self, user: UserId, token_hash: &[u8], now: DateTime<Utc>, expires_at: DateTime<Utc>) -> StoreResult<SessionId> {
+        let id = SessionId::new();
+        sqlx::query("INSERT INTO sessions (id, user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(id.0)
+            .bind(user.0)
+            .bind(token_hash)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(id)
+    }
+
+    async fn session(&self, token_hash: &[u8], now: DateTime<Utc>) -> StoreResult<Session> {
+        let row = sqlx::query(
+            "SELECT s.id AS sid, s.expires_at, u.id, u.email, u.name, u.created_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let expires_at: DateTime<Utc> = row.try_get("expires_at")?;
+        if expires_at <= now {
+            return Err(StoreError::NotFound);
+        }
+        Ok(Session { id: SessionId(row.try_get("sid")?), user: user_from(&row)?, expires_at })
+    }
+
+    async fn delete_session(&self, id: SessionId) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE id = ?").bind(id.0).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn create_project(&self, p: &Project, initial_doc: &[u8]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO projects (id, title, owner_id, product, theme, origin, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(p.id.0)
+        .bind(&p.title)
+        .bind(p.owner_id.0)
+        .bind(&p.product)
+        .bind(&p.theme)
+        .bind(p.origin.as_ref().map(|o| o.to_string()))
+        .bind(p.created_at)
+        .bind(p.updated_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO members (project_id, user_id, role, created_at) VALUES (?, ?, 'manager', ?)")
+            .bind(p.id.0)
+            .bind(p.owner_id.0)
+            .bind(p.created_at)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO doc_updates (project_id, seq, data, created_at) VALUES (?, 1, ?, ?)")
+            .bind(p.id.0)
+            .bind(initial_doc)
+            .bind(p.created_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn project(&self, id: ProjectId) -> StoreResult<Project> {
+        let row = sqlx::query(&format!("SELECT {PROJECT_COLS} FROM projects p WHERE p.id = ?"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(project_from(&row)?)
+    }
+
+    async fn projects_of(&self, user: UserId) -> StoreResult<Vec<(Project, Role)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PROJECT_COLS}, m.role FROM projects p JOIN members m ON m.project_id = p.id \
+             WHERE m.user_id = ? ORDER BY p.updated_at DESC, p.id"
+        ))
+        .bind(user.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((project_from(r)?, role_from(r.try_get("role")?)?)))
+            .collect::<sqlx::Result<_>>()
+            .map_err(Into::into)
+    }
+
+    async fn update_project(&self, id: ProjectId, patch: &ProjectPatch, now: DateTime<Utc>) -> StoreResult<Project> {
+        let res = sqlx::query(
+            "UPDATE projects SET title = COALESCE(?, title), product = COALESCE(?, product), \
+             theme = COALESCE(?, theme), updated_at = ? WHERE id = ?",
+        )
+        .bind(&patch.title)
+        .bind(&patch.product)
+        .bind(&patch.theme)
+        .bind(now)
+        .bind(id.0)
+        .execute(&self.pool)
+        .await?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.project(id).await
+    }
+
+    async fn delete_project(&self, id: ProjectId) -> StoreResult<()> {
+        let res = sqlx::query("DELETE FROM projects WHERE id = ?").bind(id.0).execute(&self.pool).await?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn role_of(&self, project: ProjectId, user: UserId) -> StoreResult<Option<Role>> {
+        let row = sqlx::query("SELECT role FROM members WHERE project_id = ? AND user_id = ?")
+            .bind(project.0)
+            .bind(user.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| role_from(r.try_get("role")?)).transpose().map_err(Into::into)
+    }
+
+    async fn members(&self, project: ProjectId) -> StoreResult<Vec<Member>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.created_at, m.role FROM members m JOIN users u ON u.id = m.user_id \
+             WHERE m.project_id = ? ORDER BY m.created_at, u.id",
+        )
+        .bind(project.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(Member { user: user_from(r)?, role: role_from(r.try_get("role")?)? }))
+            .collect::<sqlx::Result<_>>()
+            .map_err(Into::into)
+    }
+
+    async fn user(&self, id: UserId) -> StoreResult<User> {
+        let row = sqlx::query("SELECT id, email, name, created_at FROM users WHERE id = ?")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(user_from(&row)?)
+    }
+
+    async fn set_member(&self, project: ProjectId, user: UserId, role: Role, now: DateTime<Utc>) -> StoreResult<()> {
+        // BEGIN IMMEDIATE would be ideal; a single guarded upsert is atomic on its own.
+        let res = sqlx::query(
+            "INSERT INTO members (project_id, user_id, role, created_at) \
+             SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM projects WHERE id = ?1 AND owner_id = ?2) \
+             ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role",
+        )
+        .bind(project.0)
+        .bind(user.0)
+        .bind(role.as_str())
+        .bind(now)
+        .execute(&self.pool)
+        .await;
+        match res {
+            Ok(r) if r.rows_affected() == 0 => Err(StoreError::Conflict("the owner's role cannot change")),
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => Err(StoreError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn remove_member(&self, project: ProjectId, user: UserId) -> StoreResult<()> {
+        let res = sqlx::query(
+            "DELETE FROM members WHERE project_id = ?1 AND user_id = ?2 \
+             AND NOT EXISTS (SELECT 1 FROM projects WHERE id = ?1 AND owner_id = ?2)",
+        )
+        .bind(project.0)
+        .bind(user.0)
+        .execute(&self.pool)
+        .await?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn load_doc(&self, project: ProjectId) -> StoreResult<StoredDoc> {
+        // One read transaction so the snapshot and the log are seen at the same instant.
+        let mut tx = self.pool.begin().await?;
+        let snap = sqlx::query("SELECT seq, data FROM doc_snapshots WHERE project_id = ?")
+            .bind(project.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (snapshot, snapshot_seq) = match snap {
+            Some(r) => (Some(r.try_get::<Vec<u8>, _>("data")?), r.try_get::<i64, _>("seq")?),
+            None => (None, 0),
+        };
+        let updates = sqlx::query("SELECT seq, data FROM doc_updates WHERE project_id = ? AND seq > ? ORDER BY seq")
+            .bind(project.0)
+            .bind(snapshot_seq)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("seq")?, r.try_get("data")?)))
+            .collect::<sqlx::Result<Vec<_>>>()?;
+        tx.commit().await?;
+        Ok(StoredDoc { snapshot, snapshot_seq, updates })
+    }
+
+    async fn append_updates(&self, project: ProjectId, updates: &[&[u8]], now: DateTime<Utc>) -> StoreResult<i64> {
+        // Every statement writes, so the transaction takes SQLite's write lock at once and
+        // waits on busy_timeout instead of failing a read-to-write upgrade.
+        let mut tx = self.pool.begin().await?;
+        let mut seq = 0;
+        for data in updates {
+            seq = sqlx::query_scalar(
+                "INSERT INTO doc_updates (project_id, seq, data, created_at) \
+                 SELECT ?1, MAX(COALESCE((SELECT MAX(seq) FROM doc_updates WHERE project_id = ?1), 0), \
+                                COALESCE((SELECT seq FROM doc_snapshots WHERE project_id = ?1), 0)) + 1, ?2, ?3 \
+                 RETURNING seq",
+            )
+            .bind(project.0)
+            .bind(*data)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    async fn compact(&self, project: ProjectId, snapshot: &[u8], upto_seq: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO doc_snapshots (project_id, seq, data, updated_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (project_id) DO UPDATE SET seq = excluded.seq, data = excluded.data, updated_at = excluded.updated_at \
+             WHERE excluded.seq >= doc_snapshots.seq",
+        )
+        .bind(project.0)
+        .bind(upto_seq)
+        .bind(snapshot)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM doc_updates WHERE project_id = ? AND seq <= ?")
+            .bind(project.0)
+            .bind(upto_seq)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn log_len(&self, project: ProjectId) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM doc_updates WHERE project_id = ?")
+            .bind(project.0)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+

@@ -1,0 +1,286 @@
+//! One WebSocket connection: a reader that checks limits and decodes, and a writer that
+//! drains a bounded queue in batches, sends pings, and closes with the right code.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, watch};
+
+use super::protocol::{self, FrameError, Limits};
+use super::room::RoomMsg;
+use super::{close_code, Close, SyncService};
+use crate::access::Role;
+use crate::ids::{ProjectId, SessionId, UserId};
+
+/// A connection as its room sees it.
+#[derive(Clone)]
+pub struct Peer {
+    pub conn_id: u64,
+    pub user: UserId,
+    pub session: SessionId,
+    pub role: Role,
+    pub out: mpsc::Sender<Bytes>,
+    pub close: Arc<watch::Sender<Option<Close>>>,
+}
+
+/// Who is connecting, already authenticated and authorised by the HTTP layer.
+pub struct Who {
+    pub project: ProjectId,
+    pub user: UserId,
+    pub name: String,
+    pub color: &'static str,
+    pub session: SessionId,
+    pub session_expires: DateTime<Utc>,
+    pub role: Role,
+}
+
+/// Most messages written to the socket before one flush.
+const WRITE_BATCH: usize = 64;
+
+pub async fn serve_socket(socket: WebSocket, svc: SyncService, who: Who) {
+    let cfg = svc.config().clone();
+    let conn_id = svc.next_conn_id();
+    let (out_tx, out_rx) = mpsc::channel(cfg.outbound_queue.max(1));
+    let (close_tx, close_rx) = watch::channel(None);
+    let close_tx = Arc::new(close_tx);
+    let (sink, stream) = socket.split();
+    let writer = tokio::spawn(write_loop(sink, out_rx, close_rx.clone(), cfg.ping_interval()));
+
+    let peer = Peer { conn_id, user: who.user, session: who.session, role: who.role, out: out_tx, close: close_tx.clone() };
+    let room = match svc.join(who.project, peer).await {
+        Ok(room) => room,
+        Err(e) => {
+            close_tx.send_replace(Some(Close::new(close_code::RESTART, e.to_string())));
+            let _ = writer.await;
+            return;
+        }
+    };
+    metrics::gauge!("folio_connections").increment(1.0);
+
+    let user_json = serde_json::json!({ "id": who.user, "name": who.name, "color": who.color });
+    let reader = Reader {
+        room: room.clone(),
+        conn_id,
+        close: close_tx.clone(),
+        limits: Limits { max_awareness_bytes: cfg.max_awareness_bytes },
+        max_frame: cfg.max_frame_bytes,
+        bucket: TokenBucket::new(cfg.rate_per_s, cfg.rate_burst),
+        user_json,
+    };
+    reader.run(stream, close_rx, who.session_expires, cfg.ping_interval()).await;
+
+    let _ = room.send(RoomMsg::Leave { conn: conn_id }).await;
+    // If nobody chose a close code yet, the peer went away or closed normally.
+    close_tx.send_if_modified(|c| {
+        if c.is_none() {
+            *c = Some(Close::new(1000, "closing"));
+            true
+        } else {
+            false
+        }
+    });
+    let _ = writer.await;
+    metrics::gauge!("folio_connections").decrement(1.0);
+}
+
+struct Reader {
+    room: mpsc::Sender<RoomMsg>,
+    conn_id: u64,
+    close: Arc<watch::Sender<Option<Close>>>,
+    limits: Limits,
+    max_frame: usize,
+    bucket: TokenBucket,
+    user_json: serde_json::Value,
+}
+
+impl Reader {
+    fn close(&self, code: u16, reason: impl Into<String>) {
+        self.close.send_replace(Some(Close::new(code, reason)));
+    }
+
+    async fn run(mut self, mut stream: SplitStream<WebSocket>, mut close_rx: watch::Receiver<Option<Close>>, expires: DateTime<Utc>, ping: Duration) {
+        let ttl = (expires - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+        let expiry = tokio::time::sleep(ttl);
+        tokio::pin!(expiry);
+        let mut liveness = tokio::time::interval(ping);
+        let mut last_seen = Instant::now();
+        loop {
+            tokio::select! {
+                _ = close_rx.changed() => return,
+                _ = &mut expiry => return self.close(close_code::TOKEN, "your login expired; log in again"),
+                _ = liveness.tick() => {
+                    if last_seen.elapsed() > ping * 3 {
+                        return self.close(close_code::GOING_AWAY, "no answer to ping");
+                    }
+                }
+                frame = stream.next() => {
+                    last_seen = Instant::now();
+                    match frame {
+                        None | Some(Ok(Message::Close(_))) => return,
+                        Some(Err(e)) => {
+                            let text = e.to_string();
+                            if text.contains("too long") || text.contains("Space limit") {
+                                return self.close(close_code::TOO_LARGE, format!("frame over the limit of {} bytes", self.max_frame));
+                            }
+                            tracing::debug!(error = %text, "websocket read failed");
+                            return;
+                        }
+                        Some(Ok(Message::Binary(data))) => {
+                            if !self.binary(data).await {
+                                return;
+                            }
+                        }
+                        Some(Ok(Message::Text(_))) => {
+                            return self.close(close_code::MALFORMED, "text frames are not part of the y-websocket protocol");
+                        }
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles one binary frame; false ends the connection.
+    async fn binary(&mut self, data: Bytes) -> bool {
+        if data.len() > self.max_frame {
+            self.close(close_code::TOO_LARGE, format!("frame of {} bytes is over the limit of {}", data.len(), self.max_frame));
+            return false;
+        }
+        if !self.bucket.take() {
+            self.close(close_code::RATE, "message rate over the limit; slow down");
+            return false;
+        }
+        let mut msgs = match protocol::decode_frame(&data, &self.limits) {
+            Ok(m) => m,
+            Err(e @ FrameError::AwarenessTooLarge { .. }) => {
+                self.close(close_code::TOO_LARGE, e.to_string());
+                return false;
+            }
+            Err(e) => {
+                self.close(close_code::MALFORMED, e.to_string());
+                return false;
+            }
+        };
+        for m in &mut msgs {
+            if let protocol::Incoming::Awareness(entries) = m {
+                for e in entries.iter_mut() {
+                    if let Err(err) = protocol::stamp_user(e, &self.user_json) {
+                        self.close(close_code::MALFORMED, err.to_string());
+                        return false;
+                    }
+                }
+            }
+        }
+        self.room.send(RoomMsg::Frame { conn: self.conn_id, msgs }).await.is_ok()
+    }
+}
+
+async fn write_loop(mut sink: SplitSink<WebSocket, Message>, mut out: mpsc::Receiver<Bytes>, mut close: watch::Receiver<Option<Close>>, ping: Duration) {
+    let mut pings = tokio::time::interval(ping);
+    pings.tick().await;
+    loop {
+        tokio::select! {
+            biased;
+            changed = close.changed() => {
+                let reason = close.borrow().clone();
+                if changed.is_err() || reason.is_some() {
+                    if let Some(c) = reason {
+                        let frame = CloseFrame { code: c.code, reason: truncate(&c.reason, 120).into() };
+                        let _ = sink.send(Message::Close(Some(frame))).await;
+                    }
+                    let _ = sink.close().await;
+                    return;
+                }
+            }
+            msg = out.recv() => {
+                let Some(first) = msg else {
+                    let _ = sink.close().await;
+                    return;
+                };
+                if sink.feed(Message::Binary(first)).await.is_err() {
+                    return;
+                }
+                for _ in 1..WRITE_BATCH {
+                    match out.try_recv() {
+                        Ok(b) => {
+                            if sink.feed(Message::Binary(b)).await.is_err() {
+                                return;
+                            }
+                        }
+                        Err(_) => break,
+                    }
+                }
+                if sink.flush().await.is_err() {
+                    return;
+                }
+            }
+            _ = pings.tick() => {
+                if sink.send(Message::Ping(Bytes::new())).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Per-connection message rate limit.
+struct TokenBucket {
+    rate: f64,
+    burst: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl TokenBucket {
+    fn new(rate_per_s: u32, burst: u32) -> TokenBucket {
+        let burst = burst.max(1) as f64;
+        TokenBucket { rate: rate_per_s as f64, burst, tokens: burst, last: Instant::now() }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * self.rate).min(self.burst);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_allows_the_burst_then_refuses() {
+        let mut b = TokenBucket::new(0, 3);
+        assert!(b.take() && b.take() && b.take());
+        assert!(!b.take());
+    }
+
+    #[test]
+    fn close_reasons_fit_in_a_frame() {
+        let long = "é".repeat(100);
+        let t = truncate(&long, 120);
+        assert!(t.len() <= 120 && t.is_char_boundary(t.len()));
+    }
+}

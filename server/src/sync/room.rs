@@ -1,0 +1,552 @@
+//! One loaded project: its doc and awareness, its connections, and the group-commit pipeline.
+//!
+//! A room is an actor: one task owns the doc, so nothing locks it. Accepted updates are
+//! applied at once (later updates validate against them), collected into a batch, and
+//! committed in one transaction while the next batch collects. Everything that could carry
+//! an uncommitted update (relays, SyncStep2 replies, edit acknowledgements) waits for the
+//! commit that covers it.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use chrono::Utc;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
+use yrs::sync::Awareness;
+use yrs::updates::decoder::Decode;
+use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
+
+use super::protocol::{self, AwarenessEntry, Incoming};
+use super::{close_code, Close, Peer, SyncError, SyncService, SystemEdit};
+use crate::fanout::Event;
+use crate::ids::ProjectId;
+use crate::store::StoreResult;
+
+/// Awareness client ids one connection may own; a real client uses one.
+const MAX_OWNED_CLIENTS: usize = 16;
+
+pub(crate) enum RoomMsg {
+    Join { peer: Peer, reply: oneshot::Sender<Result<(), SyncError>> },
+    Leave { conn: u64 },
+    Frame { conn: u64, msgs: Vec<Incoming> },
+    SystemEdit { edit: SystemEdit, reply: oneshot::Sender<Result<(), SyncError>> },
+    Event(Event),
+    Shutdown,
+}
+
+/// Something to send once the updates applied before it are durable.
+enum Out {
+    To(u64, Bytes),
+    AllExcept(Option<u64>, Bytes),
+    Ack(oneshot::Sender<Result<(), SyncError>>),
+}
+
+enum Wake {
+    Msg(Option<RoomMsg>),
+    Committed(Result<StoreResult<i64>, tokio::task::JoinError>),
+    Compacted(Result<StoreResult<()>, tokio::task::JoinError>),
+    Idle,
+}
+
+struct PeerState {
+    peer: Peer,
+    owned: HashSet<u64>,
+}
+
+#[derive(Default)]
+struct Batch {
+    updates: Vec<Bytes>,
+    outbound: Vec<Out>,
+}
+
+struct InFlight {
+    batch: Batch,
+    started: Instant,
+    attempt: u32,
+    handle: JoinHandle<StoreResult<i64>>,
+}
+
+struct Compaction {
+    log_len_at_start: i64,
+    handle: JoinHandle<StoreResult<()>>,
+}
+
+pub(crate) struct Room {
+    project: ProjectId,
+    generation: u64,
+    svc: SyncService,
+    rx: mpsc::Receiver<RoomMsg>,
+    awareness: Awareness,
+    peers: HashMap<u64, PeerState>,
+    owners: HashMap<u64, u64>,
+    collecting: Batch,
+    in_flight: Option<InFlight>,
+    compaction: Option<Compaction>,
+    last_seq: i64,
+    /// Log entries after the stored snapshot.
+    log_len: i64,
+    idle_since: Option<Instant>,
+    shutting_down: bool,
+}
+
+impl Room {
+    pub(crate) fn new(project: ProjectId, generation: u64, svc: SyncService, rx: mpsc::Receiver<RoomMsg>) -> Room {
+        let client_id = rand::random::<u64>() & ((1 << 53) - 1) | 1;
+        Room {
+            project,
+            generation,
+            svc,
+            rx,
+            awareness: Awareness::new(Doc::with_client_id(client_id)),
+            peers: HashMap::new(),
+            owners: HashMap::new(),
+            collecting: Batch::default(),
+            in_flight: None,
+            compaction: None,
+            last_seq: 0,
+            log_len: 0,
+            idle_since: Some(Instant::now()),
+            shutting_down: false,
+        }
+    }
+
+    fn doc(&self) -> &Doc {
+        self.awareness.doc()
+    }
+
+    async fn load(&mut self) -> Result<(), SyncError> {
+        let stored = self.svc.shared.store.load_doc(self.project).await.map_err(|e| {
+            tracing::error!(project = %self.project, error = %e, "loading document failed");
+            SyncError::Load("the book could not be read from the store".into())
+        })?;
+        let mut txn = self.doc().transact_mut();
+        for bytes in stored.snapshot.iter().chain(stored.updates.iter().map(|(_, u)| u)) {
+            match Update::decode_v1(bytes) {
+                Ok(u) => {
+                    if let Err(e) = txn.apply_update(u) {
+                        tracing::error!(project = %self.project, error = %e, "stored update does not apply");
+                    }
+                }
+                Err(e) => tracing::error!(project = %self.project, error = %e, "stored update does not decode"),
+            }
+        }
+        drop(txn);
+        self.last_seq = stored.last_seq();
+        self.log_len = stored.updates.len() as i64;
+        Ok(())
+    }
+
+    pub(crate) async fn run(mut self) {
+        if let Err(e) = self.load().await {
+            self.svc.forget_room(self.project, self.generation);
+            self.rx.close();
+            while let Some(msg) = self.rx.recv().await {
+                match msg {
+                    RoomMsg::Join { reply, .. } | RoomMsg::SystemEdit { reply, .. } => {
+                        let _ = reply.send(Err(SyncError::Load(e.to_string())));
+                    }
+                    _ => {}
+                }
+            }
+            return;
+        }
+        let idle_after = self.svc.config().idle_unload();
+        loop {
+            let idle_deadline = match self.idle_since {
+                Some(t) if !self.shutting_down => tokio::time::Instant::from_std(t + idle_after),
+                _ => tokio::time::Instant::now() + Duration::from_secs(3600),
+            };
+            let wake = {
+                let (rx, in_flight, compaction) = (&mut self.rx, &mut self.in_flight, &mut self.compaction);
+                let idle = self.peers.is_empty();
+                tokio::select! {
+                    msg = rx.recv() => Wake::Msg(msg),
+                    res = async { match in_flight.as_mut() { Some(f) => (&mut f.handle).await, None => std::future::pending().await } } => Wake::Committed(res),
+                    res = async { match compaction.as_mut() { Some(c) => (&mut c.handle).await, None => std::future::pending().await } } => Wake::Compacted(res),
+                    _ = tokio::time::sleep_until(idle_deadline), if idle => Wake::Idle,
+                }
+            };
+            match wake {
+                Wake::Msg(Some(msg)) => self.handle(msg),
+                Wake::Msg(None) => self.shutting_down = true,
+                Wake::Committed(res) => self.commit_done(res),
+                Wake::Compacted(res) => self.compaction_done(res),
+                Wake::Idle => {
+                    if self.is_flushed() {
+                        self.unload().await;
+                        return;
+                    }
+                    self.idle_since = Some(Instant::now());
+                }
+            }
+            if self.shutting_down && self.is_flushed() {
+                self.unload().await;
+                return;
+            }
+        }
+    }
+
+    fn is_flushed(&self) -> bool {
+        self.in_flight.is_none() && self.collecting.updates.is_empty() && self.collecting.outbound.is_empty()
+    }
+
+    fn handle(&mut self, msg: RoomMsg) {
+        match msg {
+            RoomMsg::Join { peer, reply } => self.join(peer, reply),
+            RoomMsg::Leave { conn } => self.leave(conn),
+            RoomMsg::Frame { conn, msgs } => {
+                for m in msgs {
+                    if !self.peers.contains_key(&conn) {
+                        break;
+                    }
+                    self.incoming(conn, m);
+                }
+            }
+            RoomMsg::SystemEdit { edit, reply } => {
+                if self.shutting_down {
+                    let _ = reply.send(Err(SyncError::ShuttingDown));
+                    return;
+                }
+                let update = {
+                    let mut txn = self.doc().transact_mut();
+                    edit(&mut txn);
+                    txn.encode_update_v1()
+                };
+                if update.as_slice() != Update::EMPTY_V1 {
+                    self.accept(None, Bytes::from(update));
+                }
+                self.emit(Out::Ack(reply));
+            }
+            RoomMsg::Event(event) => self.event(event),
+            RoomMsg::Shutdown => {
+                self.shutting_down = true;
+                let all: Vec<u64> = self.peers.keys().copied().collect();
+                for id in all {
+                    self.kick(id, Close::new(close_code::RESTART, "server restarting; reconnect"));
+                }
+            }
+        }
+    }
+
+    fn join(&mut self, peer: Peer, reply: oneshot::Sender<Result<(), SyncError>>) {
+        if self.shutting_down {
+            let _ = reply.send(Err(SyncError::ShuttingDown));
+            return;
+        }
+        let conn = peer.conn_id;
+        // The server's SyncStep1 pulls the client's offline edits; then the current awareness.
+        let sv = self.doc().transact().state_vector();
+        let _ = peer.out.try_send(protocol::sync_step1(&sv));
+        if let Some(aw) = self.awareness_state() {
+            let _ = peer.out.try_send(aw);
+        }
+        self.peers.insert(conn, PeerState { peer, owned: HashSet::new() });
+        self.idle_since = None;
+        let _ = reply.send(Ok(()));
+    }
+
+    fn leave(&mut self, conn: u64) {
+        let Some(state) = self.peers.remove(&conn) else { return };
+        let mut gone = Vec::new();
+        for client in state.owned {
+            self.owners.remove(&client);
+            let cid = ClientID::new(client);
+            if self.awareness.meta(cid).is_some() {
+                self.awareness.remove_state(cid);
+                gone.push(cid);
+            }
+        }
+        if !gone.is_empty() {
+            if let Ok(update) = self.awareness.update_with_clients(gone) {
+                let bytes = encode_awareness(&update);
+                self.deliver(Out::AllExcept(None, bytes));
+            }
+        }
+        if self.peers.is_empty() {
+            self.idle_since = Some(Instant::now());
+        }
+    }
+
+    fn kick(&mut self, conn: u64, close: Close) {
+        if let Some(state) = self.peers.get(&conn) {
+            state.peer.close.send_replace(Some(close));
+        }
+        self.leave(conn);
+    }
+
+    fn event(&mut self, event: Event) {
+        match event {
+            Event::Member { user, role, .. } => {
+                let ids: Vec<u64> = self.peers.values().filter(|p| p.peer.user == user).map(|p| p.peer.conn_id).collect();
+                for id in ids {
+                    match role {
+                        None => self.kick(id, Close::new(close_code::FORBIDDEN, "you were removed from this project")),
+                        Some(role) => {
+                            if let Some(p) = self.peers.get_mut(&id) {
+                                p.peer.role = role;
+                            }
+                        }
+                    }
+                }
+            }
+            Event::ProjectDeleted { .. } => {
+                let ids: Vec<u64> = self.peers.keys().copied().collect();
+                for id in ids {
+                    self.kick(id, Close::new(close_code::FORBIDDEN, "this project was deleted"));
+                }
+            }
+            Event::SessionRevoked { session } => {
+                let ids: Vec<u64> = self.peers.values().filter(|p| p.peer.session == session).map(|p| p.peer.conn_id).collect();
+                for id in ids {
+                    self.kick(id, Close::new(close_code::TOKEN, "your login was revoked; log in again"));
+                }
+            }
+            Event::DocUpdate { .. } | Event::Awareness { .. } => {}
+        }
+    }
+
+    fn incoming(&mut self, conn: u64, msg: Incoming) {
+        match msg {
+            Incoming::SyncStep1(sv) => {
+                let diff = self.doc().transact().encode_diff_v1(&sv);
+                self.emit(Out::To(conn, protocol::sync_step2(&diff)));
+            }
+            Incoming::Content { update, raw } => self.content(conn, update, raw),
+            Incoming::Awareness(entries) => self.awareness_update(conn, entries),
+            Incoming::QueryAwareness => {
+                if let Some(aw) = self.awareness_state() {
+                    self.send_to(conn, aw);
+                }
+            }
+            Incoming::Auth => {}
+        }
+    }
+
+    fn content(&mut self, conn: u64, update: Update, raw: Bytes) {
+        let role = self.peers[&conn].peer.role;
+        if !crdt_schema::update_carries_news(&self.doc().transact(), &update) {
+            return;
+        }
+        if !role.can_write_doc() {
+            metrics::counter!("folio_updates_rejected_total", "reason" => "read_only").increment(1);
+            let reason = format!("permission denied: a {role} can view this book but not edit it");
+            self.send_to(conn, protocol::permission_denied(&reason));
+            return;
+        }
+        let applied = self.doc().transact_mut().apply_update(update);
+        if let Err(e) = applied {
+            metrics::counter!("folio_updates_rejected_total", "reason" => "invalid").increment(1);
+            self.send_to(conn, protocol::permission_denied(&format!("update refused: {e}")));
+            return;
+        }
+        self.accept(Some(conn), raw);
+    }
+
+    /// Records an applied update for the next commit and queues its relay behind it.
+    fn accept(&mut self, from: Option<u64>, raw: Bytes) {
+        metrics::counter!("folio_updates_applied_total").increment(1);
+        let relay = protocol::sync_update(&raw);
+        self.collecting.updates.push(raw);
+        self.emit(Out::AllExcept(from, relay));
+        self.start_commit();
+    }
+
+    fn awareness_update(&mut self, conn: u64, entries: Vec<AwarenessEntry>) {
+        let mut accepted = HashMap::new();
+        for e in entries {
+            match self.owners.get(&e.client_id) {
+                Some(owner) if *owner != conn => continue,
+                Some(_) => {}
+                None => {
+                    let state = self.peers.get_mut(&conn).expect("peer exists");
+                    if state.owned.len() >= MAX_OWNED_CLIENTS {
+                        continue;
+                    }
+                    state.owned.insert(e.client_id);
+                    self.owners.insert(e.client_id, conn);
+                }
+            }
+            accepted.insert(ClientID::new(e.client_id), AwarenessUpdateEntry { clock: e.clock, json: Arc::from(e.json) });
+        }
+        if accepted.is_empty() {
+            return;
+        }
+        let update = AwarenessUpdate { clients: accepted };
+        let changed = match self.awareness.apply_update_summary(update.clone()) {
+            Ok(Some(summary)) => summary.all_changes(),
+            _ => return,
+        };
+        if changed.is_empty() {
+            return;
+        }
+        if let Ok(relay) = self.awareness.update_with_clients(changed) {
+            let bytes = encode_awareness(&relay);
+            self.deliver(Out::AllExcept(Some(conn), bytes));
+        }
+    }
+
+    /// All current awareness states, or `None` when there are none.
+    fn awareness_state(&self) -> Option<Bytes> {
+        let update = self.awareness.update().ok()?;
+        if update.clients.is_empty() {
+            return None;
+        }
+        Some(encode_awareness(&update))
+    }
+
+    /// Queues `out` behind every update applied so far; sends it now if all are durable.
+    fn emit(&mut self, out: Out) {
+        if !self.collecting.updates.is_empty() {
+            self.collecting.outbound.push(out);
+        } else if let Some(f) = self.in_flight.as_mut() {
+            f.batch.outbound.push(out);
+        } else {
+            self.deliver(out);
+        }
+    }
+
+    fn deliver(&mut self, out: Out) {
+        match out {
+            Out::To(conn, bytes) => self.send_to(conn, bytes),
+            Out::AllExcept(except, bytes) => {
+                let mut slow = Vec::new();
+                for (id, state) in &self.peers {
+                    if Some(*id) != except && state.peer.out.try_send(bytes.clone()).is_err() {
+                        slow.push(*id);
+                    }
+                }
+                for id in slow {
+                    self.drop_slow(id);
+                }
+            }
+            Out::Ack(reply) => {
+                let _ = reply.send(Ok(()));
+            }
+        }
+    }
+
+    fn send_to(&mut self, conn: u64, bytes: Bytes) {
+        let failed = match self.peers.get(&conn) {
+            Some(state) => state.peer.out.try_send(bytes).is_err(),
+            None => false,
+        };
+        if failed {
+            self.drop_slow(conn);
+        }
+    }
+
+    fn drop_slow(&mut self, conn: u64) {
+        metrics::counter!("folio_outbound_drops_total").increment(1);
+        self.kick(conn, Close::new(close_code::TOO_SLOW, "outbound queue overflow: reconnect and resync"));
+    }
+
+    fn start_commit(&mut self) {
+        if self.in_flight.is_some() || self.collecting.updates.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.collecting);
+        let handle = self.spawn_append(batch.updates.clone(), Duration::ZERO);
+        self.in_flight = Some(InFlight { batch, started: Instant::now(), attempt: 0, handle });
+    }
+
+    fn spawn_append(&self, updates: Vec<Bytes>, delay: Duration) -> JoinHandle<StoreResult<i64>> {
+        let store = self.svc.shared.store.clone();
+        let project = self.project;
+        tokio::spawn(async move {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            let refs: Vec<&[u8]> = updates.iter().map(|b| b.as_ref()).collect();
+            store.append_updates(project, &refs, Utc::now()).await
+        })
+    }
+
+    fn commit_done(&mut self, res: Result<StoreResult<i64>, tokio::task::JoinError>) {
+        let mut flight = self.in_flight.take().expect("a commit was in flight");
+        let error = match res {
+            Ok(Ok(last_seq)) => {
+                metrics::histogram!("folio_commit_seconds").record(flight.started.elapsed().as_secs_f64());
+                let n = flight.batch.updates.len() as i64;
+                let first = last_seq - n + 1;
+                for (i, update) in flight.batch.updates.drain(..).enumerate() {
+                    let event = Event::DocUpdate { origin: self.svc.node_id(), project: self.project, seq: first + i as i64, update };
+                    if let Err(e) = self.svc.shared.fanout.publish(event) {
+                        tracing::warn!(project = %self.project, error = %e, "publishing an update failed");
+                    }
+                }
+                self.last_seq = last_seq;
+                self.log_len += n;
+                for out in std::mem::take(&mut flight.batch.outbound) {
+                    self.deliver(out);
+                }
+                self.start_commit();
+                self.maybe_compact();
+                return;
+            }
+            Ok(Err(e)) => e.to_string(),
+            Err(e) => e.to_string(),
+        };
+        flight.attempt += 1;
+        let delay = Duration::from_millis((50u64 << flight.attempt.min(5)).min(2000));
+        metrics::counter!("folio_commit_failures_total").increment(1);
+        tracing::error!(project = %self.project, attempt = flight.attempt, %error, "commit failed; retrying");
+        flight.handle = self.spawn_append(flight.batch.updates.clone(), delay);
+        self.in_flight = Some(flight);
+    }
+
+    fn maybe_compact(&mut self) {
+        let limit = self.svc.config().compact_after as i64;
+        if self.compaction.is_some() || self.log_len < limit || !self.is_flushed() {
+            return;
+        }
+        let snapshot = self.doc().transact().encode_state_as_update_v1(&StateVector::default());
+        let store = self.svc.shared.store.clone();
+        let (project, upto) = (self.project, self.last_seq);
+        let handle = tokio::spawn(async move { store.compact(project, &snapshot, upto, Utc::now()).await });
+        self.compaction = Some(Compaction { log_len_at_start: self.log_len, handle });
+    }
+
+    fn compaction_done(&mut self, res: Result<StoreResult<()>, tokio::task::JoinError>) {
+        let c = self.compaction.take().expect("a compaction was running");
+        match res {
+            Ok(Ok(())) => {
+                self.log_len -= c.log_len_at_start;
+                metrics::counter!("folio_compactions_total").increment(1);
+            }
+            Ok(Err(e)) => tracing::warn!(project = %self.project, error = %e, "compaction failed; the log stays"),
+            Err(e) => tracing::warn!(project = %self.project, error = %e, "compaction task failed"),
+        }
+    }
+
+    /// Leaves the registry, folds the log into a snapshot, and drops the doc.
+    async fn unload(mut self) {
+        self.svc.forget_room(self.project, self.generation);
+        self.rx.close();
+        while let Ok(msg) = self.rx.try_recv() {
+            match msg {
+                // Sent in the instant before we left the registry: the sender retries on a fresh room.
+                RoomMsg::Join { reply, .. } | RoomMsg::SystemEdit { reply, .. } => {
+                    let _ = reply.send(Err(SyncError::Retry));
+                }
+                _ => {}
+            }
+        }
+        if let Some(c) = self.compaction.take() {
+            let _ = c.handle.await;
+        }
+        if self.log_len > 0 {
+            let snapshot = self.doc().transact().encode_state_as_update_v1(&StateVector::default());
+            if let Err(e) = self.svc.shared.store.compact(self.project, &snapshot, self.last_seq, Utc::now()).await {
+                tracing::warn!(project = %self.project, error = %e, "compaction on unload failed; the log stays");
+            }
+        }
+        tracing::debug!(project = %self.project, "document unloaded");
+    }
+}
+
+fn encode_awareness(update: &AwarenessUpdate) -> Bytes {
+    protocol::awareness(update.clients.iter().map(|(c, e)| (c.get(), e.clock, e.json.as_ref())).collect::<Vec<_>>().into_iter())
+}
