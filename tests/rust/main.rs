@@ -1,1 +1,7 @@
-//! e2e
+//! End-to-end tests: real servers on port 0 (and the real binary for crash tests), driven
+//! over real HTTP and WebSockets by yrs clients.
+
+mod bad_input;
+mod durability;
+mod http_api;
+mod sync;

@@ -1,0 +1,256 @@
+//! Live sync: convergence, read-only roles, awareness, auth before upgrade, live role changes.
+
+use std::time::Duration;
+
+use folio_tests::{eventually, Api, TestServer, YClient};
+use serde_json::json;
+use yrs::{Array, GetString, Map, MapPrelim, ReadTxn, Text, TextPrelim, Transact, WriteTxn};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn pages_json(c: &YClient) -> serde_json::Value {
+    use yrs::types::ToJson;
+    let txn = c.doc.transact();
+    let pages = txn.get_array("pages").map(|a| a.to_json(&txn));
+    serde_json::to_value(pages).unwrap()
+}
+
+#[tokio::test]
+async fn five_concurrent_editors_converge() {
+    let server = TestServer::start().await;
+    let api = Api::new(&server.url);
+    let owner = api.signup("Owner").await;
+    let project = api.create_project(&owner, "Trip").await;
+    let mut clients = Vec::new();
+    for i in 0..5 {
+        let user = api.signup(&format!("Editor{i}")).await;
+        api.set_role(&owner, &project, &user, "editor").await;
+        let c = YClient::connect(&server.ws_url(), &project, &user.token).await;
+        c.wait_synced().await;
+        clients.push(c);
+    }
+    // Everyone edits at once: pages with an item box each, and text typed into one caption.
+    for round in 0..10 {
+        for (i, c) in clients.iter().enumerate() {
+            c.edit(|txn| {
+                let pages = txn.get_or_insert_array("pages");
+                let page = pages.push_back(txn, MapPrelim::default());
+                page.insert(txn, "id", format!("p-{i}-{round}"));
+                page.insert(txn, "caption", TextPrelim::new(format!("from {i}")));
+            });
+        }
+    }
+    let expected = 50;
+    for c in &clients {
+        let ok = eventually(WAIT, || c.doc.transact().get_array("pages").map(|a| a.len(&c.doc.transact())).unwrap_or(0) == expected).await;
+        assert!(ok, "a client did not receive all 50 pages");
+    }
+    let first = pages_json(&clients[0]);
+    for c in &clients[1..] {
+        assert_eq!(pages_json(c), first, "documents diverged");
+    }
+    // A late joiner sees the same document.
+    let late = YClient::connect(&server.ws_url(), &project, &owner.token).await;
+    late.wait_synced().await;
+    assert!(eventually(WAIT, || pages_json(&late) == first).await);
+}
+
+#[tokio::test]
+async fn viewer_updates_are_refused_and_never_relayed() {
+    let server = TestServer::start().await;
+    let api = Api::new(&server.url);
+    let owner = api.signup("Owner").await;
+    let viewer = api.signup("Viewer").await;
+    let project = api.create_project(&owner, "Trip").await;
+    api.set_role(&owner, &project, &viewer, "viewer").await;
+
+    let editor = YClient::connect(&server.ws_url(), &project, &owner.token).await;
+    let watcher = YClient::connect(&server.ws_url(), &project, &viewer.token).await;
+    editor.wait_synced().await;
+    watcher.wait_synced().await;
+
+    watcher.edit(|txn| {
+        txn.get_or_insert_map("meta").insert(txn, "title", "hacked");
+    });
+    assert!(eventually(WAIT, || !watcher.seen.lock().unwrap().denied.is_empty()).await, "viewer got no PermissionDenied");
+    assert!(watcher.seen.lock().unwrap().denied[0].contains("viewer"), "reason names the role");
+
+    // The connection stays open and keeps receiving the editor's changes.
+    editor.edit(|txn| {
+        txn.get_or_insert_map("meta").insert(txn, "subtitle", "by the sea");
+    });
+    let meta_has = |c: &YClient, key: &str| {
+        let txn = c.doc.transact();
+        txn.get_map("meta").and_then(|m| m.get(&txn, key)).is_some()
+    };
+    assert!(eventually(WAIT, || meta_has(&watcher, "subtitle")).await, "viewer stopped receiving");
+    assert!(watcher.closed().is_none());
+
+    // Nobody, now or later, sees the viewer's write.
+    let title = |c: &YClient| {
+        let txn = c.doc.transact();
+        txn.get_map("meta").and_then(|m| m.get(&txn, "title")).map(|v| v.to_string(&txn))
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(title(&editor).as_deref(), Some("Trip"));
+    let fresh = YClient::connect(&server.ws_url(), &project, &owner.token).await;
+    fresh.wait_synced().await;
+    assert_eq!(title(&fresh).as_deref(), Some("Trip"));
+}
+
+#[tokio::test]
+async fn viewer_resync_with_nothing_new_is_not_denied() {
+    let server = TestServer::start().await;
+    let api = Api::new(&server.url);
+    let owner = api.signup("Owner").await;
+    let viewer = api.signup("Viewer").await;
+    let project = api.create_project(&owner, "Trip").await;
+    api.set_role(&owner, &project, &viewer, "commenter").await;
+    let editor = YClient::connect(&server.ws_url(), &project, &owner.token).await;
+    editor.wait_synced().await;
+    editor.edit(|txn| {
+        let t = txn.get_or_insert_text("caption");
+        t.insert(txn, 0, "hello");
+        t.remove_range(txn, 0, 1);
+    });
+    let v = YClient::connect(&server.ws_url(), &project, &viewer.token).await;
+    v.wait_synced().await;
+    assert!(eventually(WAIT, || v.doc.transact().get_text("caption").map(|t| t.get_string(&v.doc.transact())) == Some("ello".into())).await);
+    // Reconnecting with the same doc sends a SyncStep2 that carries only known content.
+    let doc = v.doc.clone();
+    v.close().await;
+    let again = YClient::connect_doc(&server.ws_url(), &project, &viewer.token, doc).await;
+    again.wait_synced().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(again.seen.lock().unwrap().denied.is_empty(), "a no-op SyncStep2 was treated as a write");
+}
+
+#[tokio::test]
+async fn awareness_appears_is_stamped_and_disappears() {
+    let server = TestServer::start().await;
+    let api = Api::new(&server.url);
+    let alice = api.signup("Alice").await;
+    let bob = api.signup("Bob").await;
+    let project = api.create_project(&alice, "Trip").await;
+    api.set_role(&alice, &project, &bob, "viewer").await;
+
+    let mut a = YClient::connect(&server.ws_url(), &project, &alice.token).await;
+    let b = YClient::connect(&server.ws_url(), &project, &bob.token).await;
+    a.wait_synced().await;
+    b.wait_synced().await;
+    let a_id = a.client_id();
+    a.set_awareness(&json!({"user": {"id": bob.id, "name": "Bob (not really)"}, "cursor": {"x": 0.25, "y": -0.1}}));
+    assert!(eventually(WAIT, || b.seen.lock().unwrap().awareness.contains_key(&a_id)).await, "awareness never arrived");
+    let state = b.seen.lock().unwrap().awareness[&a_id].clone();
+    assert_eq!(state["user"]["id"], json!(alice.id), "spoofed user id was not overwritten");
+    assert_eq!(state["user"]["name"], json!("Alice"));
+    assert!(state["user"]["color"].as_str().is_some_and(|c| c.starts_with('#')));
+    assert_eq!(state["cursor"]["x"], json!(0.25));
+
+    // A viewer may broadcast its own cursor too.
+    let mut b = b;
+    b.set_awareness(&json!({"cursor": {"x": 0.1}}));
+    let b_id = b.client_id();
+    assert!(eventually(WAIT, || a.seen.lock().unwrap().awareness.get(&b_id).is_some_and(|s| s["user"]["name"] == "Bob")).await);
+
+    // Another connection cannot set Alice's client id.
+    let forged = {
+        let mut clients = std::collections::HashMap::new();
+        clients.insert(yrs::ClientID::new(a_id), yrs::sync::awareness::AwarenessUpdateEntry { clock: 99, json: r#"{"cursor":{"x":9}}"#.into() });
+        use yrs::updates::encoder::Encode;
+        yrs::sync::Message::Awareness(yrs::sync::awareness::AwarenessUpdate { clients }).encode_v1()
+    };
+    b.send_raw(forged);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(b.seen.lock().unwrap().awareness[&a_id]["cursor"]["x"], json!(0.25), "forged state for another client was applied");
+
+    // A new arrival gets the current states on connect.
+    let c = YClient::connect(&server.ws_url(), &project, &bob.token).await;
+    assert!(eventually(WAIT, || c.seen.lock().unwrap().awareness.contains_key(&a_id)).await, "no awareness on connect");
+
+    a.close().await;
+    assert!(eventually(WAIT, || !b.seen.lock().unwrap().awareness.contains_key(&a_id)).await, "state stayed after disconnect");
+    assert!(eventually(WAIT, || !c.seen.lock().unwrap().awareness.contains_key(&a_id)).await);
+}
+
+#[tokio::test]
+async fn bad_token_gets_401_and_non_member_403_before_upgrade() {
+    let server = TestServer::start().await;
+    let api = Api::new(&server.url);
+    let owner = api.signup("Owner").await;
+    let stranger = api.signup("Stranger").await;
+    let project = api.create_project(&owner, "Trip").await;
+    let ws = server.ws_url();
+    assert_eq!(folio_tests::yclient::connect_ws(&ws, &project, "not-a-token").await.err(), Some(401));
+    assert_eq!(folio_tests::yclient::connect_ws(&ws, &project, "").await.err(), Some(401));
+    assert_eq!(folio_tests::yclient::connect_ws(&ws, &project, &stranger.token).await.err(), Some(403));
+    let missing = uuid::Uuid::new_v4().to_string();
+    assert_eq!(folio_tests::yclient::connect_ws(&ws, &missing, &owner.token).await.err(), Some(404));
+    assert!(folio_tests::yclient::connect_ws(&ws, &project, &owner.token).await.is_ok());
+}
+
+#[tokio::test]
+async fn role_changes_apply_to_live_connections() {
+    let server = TestServer::start().await;
+    let api = Api::new(&server.url);
+    let owner = api.signup("Owner").await;
+    let ed = api.signup("Ed").await;
+    let project = api.create_project(&owner, "Trip").await;
+    api.set_role(&owner, &project, &ed, "editor").await;
+    let c = YClient::connect(&server.ws_url(), &project, &ed.token).await;
+    c.wait_synced().await;
+    c.edit(|txn| {
+        txn.get_or_insert_map("meta").insert(txn, "a", 1);
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(c.seen.lock().unwrap().denied.is_empty());
+
+    // Demoted: the next write is refused on the same socket.
+    let (status, _) = api.set_role(&owner, &project, &ed, "viewer").await;
+    assert!(status.is_success());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    c.edit(|txn| {
+        txn.get_or_insert_map("meta").insert(txn, "b", 2);
+    });
+    assert!(eventually(WAIT, || !c.seen.lock().unwrap().denied.is_empty()).await, "demoted user's write was accepted");
+
+    // Removed: disconnected with 4403.
+    let (status, _) = api.call(reqwest::Method::DELETE, &format!("/api/projects/{project}/members/{}", ed.id), Some(&owner.token), None).await;
+    assert_eq!(status.as_u16(), 204);
+    assert!(eventually(WAIT, || c.closed().is_some()).await, "removed user stayed connected");
+    assert_eq!(c.closed().unwrap().0, 4403);
+}
+
+#[tokio::test]
+async fn logout_closes_that_tokens_sockets_with_4401() {
+    let server = TestServer::start().await;
+    let api = Api::new(&server.url);
+    let owner = api.signup("Owner").await;
+    let project = api.create_project(&owner, "Trip").await;
+    let c = YClient::connect(&server.ws_url(), &project, &owner.token).await;
+    c.wait_synced().await;
+    let (status, _) = api.call(reqwest::Method::POST, "/api/auth/logout", Some(&owner.token), None).await;
+    assert_eq!(status.as_u16(), 204);
+    assert!(eventually(WAIT, || c.closed().is_some()).await);
+    assert_eq!(c.closed().unwrap().0, 4401);
+    let (status, _) = api.call(reqwest::Method::GET, "/api/me", Some(&owner.token), None).await;
+    assert_eq!(status.as_u16(), 401);
+}
+
+#[tokio::test]
+async fn renaming_the_project_updates_the_live_document() {
+    let server = TestServer::start().await;
+    let api = Api::new(&server.url);
+    let owner = api.signup("Owner").await;
+    let project = api.create_project(&owner, "Trip").await;
+    let c = YClient::connect(&server.ws_url(), &project, &owner.token).await;
+    c.wait_synced().await;
+    let (status, body) = api.call(reqwest::Method::PATCH, &format!("/api/projects/{project}"), Some(&owner.token), Some(json!({"title": "Road trip"}))).await;
+    assert_eq!(status.as_u16(), 200, "{body}");
+    assert_eq!(body["project"]["title"], "Road trip");
+    let title = || {
+        let txn = c.doc.transact();
+        txn.get_map("meta").and_then(|m| m.get(&txn, "title")).map(|v| v.to_string(&txn))
+    };
+    assert!(eventually(WAIT, || title().as_deref() == Some("Road trip")).await);
+}

@@ -1,0 +1,63 @@
+//! A small typed client for the JSON API.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    client: reqwest::Client,
+}
+
+/// A signed-up user: id, name and bearer token.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+    pub token: String,
+}
+
+impl Api {
+    pub fn new(base: &str) -> Api {
+        Api { base: base.to_owned(), client: reqwest::Client::new() }
+    }
+
+    /// Any request; returns the status and the JSON body (Null when empty or not JSON).
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn signup(&self, name: &str) -> Account {
+        let email = crate::unique_email(&name.to_lowercase());
+        let (status, body) = self
+            .call(Method::POST, "/api/auth/signup", None, Some(json!({"email": email, "name": name, "password": "correct horse battery"})))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "signup: {body}");
+        Account {
+            id: body["user"]["id"].as_str().expect("user id").to_owned(),
+            name: name.to_owned(),
+            token: body["token"].as_str().expect("token").to_owned(),
+        }
+    }
+
+    pub async fn create_project(&self, owner: &Account, title: &str) -> String {
+        let (status, body) = self.call(Method::POST, "/api/projects", Some(&owner.token), Some(json!({"title": title}))).await;
+        assert_eq!(status, StatusCode::CREATED, "create project: {body}");
+        body["project"]["id"].as_str().expect("project id").to_owned()
+    }
+
+    pub async fn set_role(&self, manager: &Account, project: &str, user: &Account, role: &str) -> (StatusCode, Value) {
+        self.call(Method::PUT, &format!("/api/projects/{project}/members/{}", user.id), Some(&manager.token), Some(json!({"role": role})))
+            .await
+    }
+}
