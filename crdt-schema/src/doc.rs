@@ -2,7 +2,7 @@
 
 use yrs::types::ToJson;
 use yrs::updates::decoder::Decode;
-use yrs::{Any, Array, ArrayPrelim, Doc, Map, ReadTxn, Transact, TransactionMut, Update, WriteTxn};
+use yrs::{Any, Array, ArrayPrelim, Doc, Map, ReadTxn, StateVector, Transact, TransactionMut, Update, WriteTxn};
 
 /// The schema version written into `meta.schema`.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -39,26 +39,44 @@ pub fn meta_title<T: ReadTxn>(txn: &T) -> Option<String> {
     }
 }
 
-/// Whether applying `update` would change a document in state `txn`: it inserts something
-/// the document has not integrated, or deletes something not yet deleted. An update that
-/// only repeats known content is not a write (SPEC §5).
-pub fn update_carries_news<T: ReadTxn>(txn: &T, update: &Update) -> bool {
-    let sv = txn.state_vector();
-    if update.extends(&sv) {
+/// Whether `update` inserts anything a document with state vector `sv` has not
+/// integrated, or deletes anything the document has not seen yet (those wait as pending).
+/// O(size of the update); deletions of known content are not looked at.
+pub fn update_inserts_news(sv: &StateVector, update: &Update) -> bool {
+    if update.extends(sv) {
         return true;
     }
     // Blocks wholly beyond the known state (they would wait as pending) are news as well.
-    let upper = update.state_vector();
-    for (client, clock) in upper.iter() {
+    for (client, clock) in update.state_vector().iter() {
         if *clock > sv.get(client) {
             return true;
         }
     }
-    let lower = update.state_vector_lower();
-    for (client, clock) in lower.iter() {
+    for (client, clock) in update.state_vector_lower().iter() {
         if *clock >= sv.get(client) {
             return true;
         }
+    }
+    let ds = update.delete_set();
+    for client in ds.client_ids() {
+        let known = sv.get(&client);
+        if let Some(ranges) = ds.get(&client) {
+            if ranges.iter().any(|(r, _)| r.end > known) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Whether applying `update` would change a document in state `txn`: it inserts something
+/// the document has not integrated, or deletes something not yet deleted. An update that
+/// only repeats known content is not a write (SPEC §5). This reads the document's whole
+/// delete set when the update deletes only known content, so it is for the rare read-only
+/// path; writers apply and look at the transaction instead.
+pub fn update_carries_news<T: ReadTxn>(txn: &T, update: &Update) -> bool {
+    if update_inserts_news(&txn.state_vector(), update) {
+        return true;
     }
     let ds = update.delete_set();
     if ds.is_empty() {
@@ -84,7 +102,7 @@ pub fn decode_update(bytes: &[u8]) -> Result<Update, yrs::encoding::read::Error>
 mod tests {
     use super::*;
     use yrs::updates::encoder::Encode;
-    use yrs::{GetString, StateVector, Text};
+    use yrs::{GetString, Text};
 
     fn doc_with(update: &[u8]) -> Doc {
         let doc = Doc::new();

@@ -6,5 +6,5 @@
 pub mod doc;
 pub mod products;
 
-pub use doc::{meta_title, new_book, set_meta, update_carries_news, SCHEMA_VERSION};
+pub use doc::{meta_title, new_book, set_meta, update_carries_news, update_inserts_news, SCHEMA_VERSION};
 pub use products::{product, AspectGroup, Product, DEFAULT_PRODUCT, PRODUCTS};

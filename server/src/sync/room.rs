@@ -327,22 +327,32 @@ impl Room {
 
     fn content(&mut self, conn: u64, update: Update, raw: Bytes) {
         let role = self.peers[&conn].peer.role;
-        if !crdt_schema::update_carries_news(&self.doc().transact(), &update) {
-            return;
-        }
         if !role.can_write_doc() {
-            metrics::counter!("folio_updates_rejected_total", "reason" => "read_only").increment(1);
-            let reason = format!("permission denied: a {role} can view this book but not edit it");
-            self.send_to(conn, protocol::permission_denied(&reason));
+            // A viewer's SyncStep2 on connect repeats known content; only real news is a write.
+            if crdt_schema::update_carries_news(&self.doc().transact(), &update) {
+                metrics::counter!("folio_updates_rejected_total", "reason" => "read_only").increment(1);
+                let reason = format!("permission denied: a {role} can view this book but not edit it");
+                self.send_to(conn, protocol::permission_denied(&reason));
+            }
             return;
         }
-        let applied = self.doc().transact_mut().apply_update(update);
-        if let Err(e) = applied {
-            metrics::counter!("folio_updates_rejected_total", "reason" => "invalid").increment(1);
-            self.send_to(conn, protocol::permission_denied(&format!("update refused: {e}")));
-            return;
+        // Writers: one apply, then the transaction itself says whether anything changed.
+        let changed = {
+            let mut txn = self.doc().transact_mut();
+            let inserts = crdt_schema::update_inserts_news(&txn.state_vector(), &update);
+            match txn.apply_update(update) {
+                Ok(()) => Ok(inserts || !txn.delete_set().is_empty()),
+                Err(e) => Err(e),
+            }
+        };
+        match changed {
+            Ok(true) => self.accept(Some(conn), raw),
+            Ok(false) => {}
+            Err(e) => {
+                metrics::counter!("folio_updates_rejected_total", "reason" => "invalid").increment(1);
+                self.send_to(conn, protocol::permission_denied(&format!("update refused: {e}")));
+            }
         }
-        self.accept(Some(conn), raw);
     }
 
     /// Records an applied update for the next commit and queues its relay behind it.
