@@ -86,7 +86,11 @@ fn decode_message(cur: &mut Cursor, limits: &Limits) -> Result<Incoming, FrameEr
                 }
                 SYNC_STEP2 | SYNC_UPDATE => {
                     precheck_update(buf)?;
-                    let update = Update::decode_v1(buf).map_err(malformed("update"))?;
+                    // yrs asserts on some impossible inputs in debug builds; a hostile
+                    // frame must cost an error, never a panic.
+                    let decoded = std::panic::catch_unwind(|| Update::decode_v1(buf))
+                        .map_err(|_| FrameError::Malformed("update could not be decoded".into()))?;
+                    let update = decoded.map_err(malformed("update"))?;
                     Ok(Incoming::Content { update, raw: Bytes::copy_from_slice(buf) })
                 }
                 other => Err(FrameError::Malformed(format!("unknown sync step {other}"))),
