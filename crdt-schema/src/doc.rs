@@ -4,8 +4,8 @@ use yrs::types::ToJson;
 use yrs::updates::decoder::Decode;
 use yrs::{Any, Array, ArrayPrelim, Doc, Map, ReadTxn, StateVector, Transact, TransactionMut, Update, WriteTxn};
 
-/// The schema version written into `meta.schema`.
-pub const SCHEMA_VERSION: i64 = 1;
+
+pub use crate::schema::SCHEMA_VERSION;
 
 /// The first update of a new book: `meta` with schema, title, product and theme, and an
 /// empty `pages` array. `client_id` is the writer's Yjs client id, chosen by the caller.

@@ -1,0 +1,1 @@
+//! Typed read (doc → plain structs) and typed edit of the book document.

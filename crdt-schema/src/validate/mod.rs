@@ -1,0 +1,1 @@
+//! Validation of incoming updates against the schema and the role rules of SPEC §6.3.
