@@ -161,14 +161,16 @@ async fn a_client_that_does_not_read_is_dropped_with_4500() {
     reader.wait_synced().await;
     // Never reads: its socket buffers fill, then its queue.
     let mut stalled = RawSocket::connect(&r.server.ws_url(), &r.project, &r.token).await;
-    let blob = "x".repeat(200 * 1024);
+    // Each update: a page with ten long captions, about 190 kB.
+    let blob = "x".repeat(19_000);
     for i in 0..150 {
+        writer.edit(|txn| add_page(txn, &r.user, &format!("big{i}")));
         writer.edit(|txn| {
-            use yrs::{Array, Map, MapPrelim, WriteTxn};
-            let pages = txn.get_or_insert_array("pages");
-            let page = pages.push_back(txn, MapPrelim::default());
-            page.insert(txn, "id", format!("big{i}"));
-            page.insert(txn, "note", blob.as_str());
+            use yrs::{Array, ReadTxn};
+            let last = txn.get_array("pages").unwrap().len(txn) - 1;
+            for k in 0..10 {
+                folio_tests::book::add_text_item(txn, last, &r.user, &format!("t{i}-{k}"), &blob);
+            }
         });
         tokio::time::sleep(Duration::from_millis(10)).await;
     }

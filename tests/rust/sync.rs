@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use folio_tests::{eventually, Api, TestServer, YClient};
 use serde_json::json;
-use yrs::{Array, GetString, Map, MapPrelim, ReadTxn, Text, TextPrelim, Transact, WriteTxn};
+use folio_tests::book::{add_page, add_text_item, caption};
+use yrs::{Array, GetString, Map, ReadTxn, Text, Transact, WriteTxn};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -22,25 +23,34 @@ async fn five_concurrent_editors_converge() {
     let owner = api.signup("Owner").await;
     let project = api.create_project(&owner, "Trip").await;
     let mut clients = Vec::new();
+    let mut users = Vec::new();
     for i in 0..5 {
         let user = api.signup(&format!("Editor{i}")).await;
         api.set_role(&owner, &project, &user, "editor").await;
         let c = YClient::connect(&server.ws_url(), &project, &user.token).await;
         c.wait_synced().await;
         clients.push(c);
+        users.push(user);
     }
-    // Everyone edits at once: pages with an item box each, and text typed into one caption.
+    // A first page with one caption everyone types into.
+    clients[0].edit(|txn| {
+        add_page(txn, &users[0].id, "shared");
+        add_text_item(txn, 0, &users[0].id, "cap", "");
+    });
+    for c in &clients {
+        assert!(eventually(WAIT, || caption(&c.doc.transact(), 0, "cap").is_some()).await);
+    }
+    // Everyone edits at once: new pages, and typing into the shared caption.
     for round in 0..10 {
         for (i, c) in clients.iter().enumerate() {
             c.edit(|txn| {
-                let pages = txn.get_or_insert_array("pages");
-                let page = pages.push_back(txn, MapPrelim::default());
-                page.insert(txn, "id", format!("p-{i}-{round}"));
-                page.insert(txn, "caption", TextPrelim::new(format!("from {i}")));
+                add_page(txn, &users[i].id, &format!("p-{i}-{round}"));
+                let cap = caption(txn, 0, "cap").unwrap();
+                cap.insert(txn, 0, &format!("{i}"));
             });
         }
     }
-    let expected = 50;
+    let expected = 51;
     for c in &clients {
         let ok = eventually(WAIT, || c.doc.transact().get_array("pages").map(|a| a.len(&c.doc.transact())).unwrap_or(0) == expected).await;
         assert!(ok, "a client did not receive all 50 pages");
@@ -76,14 +86,9 @@ async fn viewer_updates_are_refused_and_never_relayed() {
     assert!(watcher.seen.lock().unwrap().denied[0].contains("viewer"), "reason names the role");
 
     // The connection stays open and keeps receiving the editor's changes.
-    editor.edit(|txn| {
-        txn.get_or_insert_map("meta").insert(txn, "subtitle", "by the sea");
-    });
-    let meta_has = |c: &YClient, key: &str| {
-        let txn = c.doc.transact();
-        txn.get_map("meta").and_then(|m| m.get(&txn, key)).is_some()
-    };
-    assert!(eventually(WAIT, || meta_has(&watcher, "subtitle")).await, "viewer stopped receiving");
+    editor.edit(|txn| add_page(txn, &owner.id, "by-the-sea"));
+    let has_page = |c: &YClient| folio_tests::book::page_ids(&c.doc).contains(&"by-the-sea".to_string());
+    assert!(eventually(WAIT, || has_page(&watcher)).await, "viewer stopped receiving");
     assert!(watcher.closed().is_none());
 
     // Nobody, now or later, sees the viewer's write.
@@ -109,13 +114,23 @@ async fn viewer_resync_with_nothing_new_is_not_denied() {
     let editor = YClient::connect(&server.ws_url(), &project, &owner.token).await;
     editor.wait_synced().await;
     editor.edit(|txn| {
-        let t = txn.get_or_insert_text("caption");
+        add_page(txn, &owner.id, "p1");
+        add_text_item(txn, 0, &owner.id, "cap", "");
+        let t = caption(txn, 0, "cap").unwrap();
         t.insert(txn, 0, "hello");
-        t.remove_range(txn, 0, 1);
     });
+    editor.edit(|txn| caption(txn, 0, "cap").unwrap().remove_range(txn, 0, 1));
     let v = YClient::connect(&server.ws_url(), &project, &viewer.token).await;
     v.wait_synced().await;
-    assert!(eventually(WAIT, || v.doc.transact().get_text("caption").map(|t| t.get_string(&v.doc.transact())) == Some("ello".into())).await);
+    let text = |c: &YClient| {
+        let txn = c.doc.transact();
+        let pages_len = txn.get_array("pages").map(|a| a.len(&txn)).unwrap_or(0);
+        if pages_len == 0 {
+            return None;
+        }
+        caption(&txn, 0, "cap").map(|t| t.get_string(&txn))
+    };
+    assert!(eventually(WAIT, || text(&v).as_deref() == Some("ello")).await);
     // Reconnecting with the same doc sends a SyncStep2 that carries only known content.
     let doc = v.doc.clone();
     v.close().await;
@@ -199,19 +214,15 @@ async fn role_changes_apply_to_live_connections() {
     api.set_role(&owner, &project, &ed, "editor").await;
     let c = YClient::connect(&server.ws_url(), &project, &ed.token).await;
     c.wait_synced().await;
-    c.edit(|txn| {
-        txn.get_or_insert_map("meta").insert(txn, "a", 1);
-    });
+    c.edit(|txn| add_page(txn, &ed.id, "p1"));
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(c.seen.lock().unwrap().denied.is_empty());
+    assert!(c.seen.lock().unwrap().denied.is_empty(), "{:?}", c.seen.lock().unwrap().denied);
 
     // Demoted: the next write is refused on the same socket.
     let (status, _) = api.set_role(&owner, &project, &ed, "viewer").await;
     assert!(status.is_success());
     tokio::time::sleep(Duration::from_millis(200)).await;
-    c.edit(|txn| {
-        txn.get_or_insert_map("meta").insert(txn, "b", 2);
-    });
+    c.edit(|txn| add_page(txn, &ed.id, "p2"));
     assert!(eventually(WAIT, || !c.seen.lock().unwrap().denied.is_empty()).await, "demoted user's write was accepted");
 
     // Removed: disconnected with 4403.

@@ -40,3 +40,38 @@ pub fn doc_json(doc: &yrs::Doc) -> serde_json::Value {
         "pages": serde_json::to_value(pages.to_json(&txn)).expect("json"),
     })
 }
+
+/// Adds a text item with a caption to the page at `page_index`.
+pub fn add_text_item(txn: &mut TransactionMut, page_index: u32, user: &str, item_id: &str, text: &str) {
+    let page = page_at(txn, page_index);
+    let items = match page.get(txn, "items") {
+        Some(yrs::Out::YMap(m)) => m,
+        _ => panic!("page has no items map"),
+    };
+    let item = items.insert(txn, item_id, MapPrelim::default());
+    item.insert(txn, "id", item_id);
+    item.insert(txn, "kind", "text");
+    item.insert(txn, "box", vec![0.0, 0.0, 0.5, 0.2, 0.0]);
+    item.insert(txn, "z", 1);
+    item.insert(txn, "createdBy", user);
+    item.insert(txn, "text", yrs::TextPrelim::new(text));
+}
+
+/// The page map at `index`.
+pub fn page_at<T: ReadTxn>(txn: &T, index: u32) -> yrs::MapRef {
+    match txn.get_array("pages").and_then(|a| a.get(txn, index)) {
+        Some(yrs::Out::YMap(m)) => m,
+        _ => panic!("no page at {index}"),
+    }
+}
+
+/// The caption text of an item on the page at `page_index`.
+pub fn caption<T: ReadTxn>(txn: &T, page_index: u32, item_id: &str) -> Option<yrs::TextRef> {
+    let Some(yrs::Out::YMap(page)) = txn.get_array("pages").and_then(|a| a.get(txn, page_index)) else { return None };
+    let Some(yrs::Out::YMap(items)) = page.get(txn, "items") else { return None };
+    let Some(yrs::Out::YMap(item)) = items.get(txn, item_id) else { return None };
+    match item.get(txn, "text") {
+        Some(yrs::Out::YText(t)) => Some(t),
+        _ => None,
+    }
+}

@@ -22,6 +22,8 @@ use crate::ids::{ProjectId, SessionId, UserId};
 pub struct Peer {
     pub conn_id: u64,
     pub user: UserId,
+    /// The user id as the document's `createdBy` holds it.
+    pub user_str: Arc<str>,
     pub session: SessionId,
     pub role: Role,
     pub out: mpsc::Sender<Bytes>,
@@ -51,7 +53,7 @@ pub async fn serve_socket(socket: WebSocket, svc: SyncService, who: Who) {
     let (sink, stream) = socket.split();
     let writer = tokio::spawn(write_loop(sink, out_rx, close_rx.clone(), cfg.ping_interval()));
 
-    let peer = Peer { conn_id, user: who.user, session: who.session, role: who.role, out: out_tx, close: close_tx.clone() };
+    let peer = Peer { conn_id, user: who.user, user_str: Arc::from(who.user.to_string()), session: who.session, role: who.role, out: out_tx, close: close_tx.clone() };
     let room = match svc.join(who.project, peer).await {
         Ok(room) => room,
         Err(e) => {

@@ -9,6 +9,7 @@ use yrs::encoding::read::{Cursor, Read};
 use yrs::encoding::write::Write;
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::{Encode, Encoder, EncoderV1};
+use crdt_schema::validate::{parse_update, ParsedUpdate};
 use yrs::{StateVector, Update};
 
 pub const MSG_SYNC: u64 = 0;
@@ -26,8 +27,9 @@ const MAX_CLIENT_ID: u64 = (1 << 53) - 1;
 /// One decoded client message.
 pub enum Incoming {
     SyncStep1(StateVector),
-    /// SyncStep2 or Update: decoded, with the raw update bytes kept for the log and relays.
-    Content { update: Update, raw: Bytes },
+    /// SyncStep2 or Update: decoded for yrs, parsed for validation, and the raw bytes kept
+    /// for the log and relays.
+    Content { update: Update, parsed: ParsedUpdate, raw: Bytes },
     Awareness(Vec<AwarenessEntry>),
     QueryAwareness,
     /// An auth message from a client carries nothing the server acts on.
@@ -88,10 +90,11 @@ fn decode_message(cur: &mut Cursor, limits: &Limits) -> Result<Incoming, FrameEr
                     precheck_update(buf)?;
                     // yrs asserts on some impossible inputs in debug builds; a hostile
                     // frame must cost an error, never a panic.
-                    let decoded = std::panic::catch_unwind(|| Update::decode_v1(buf))
+                    let decoded = std::panic::catch_unwind(|| (Update::decode_v1(buf), parse_update(buf)))
                         .map_err(|_| FrameError::Malformed("update could not be decoded".into()))?;
-                    let update = decoded.map_err(malformed("update"))?;
-                    Ok(Incoming::Content { update, raw: Bytes::copy_from_slice(buf) })
+                    let update = decoded.0.map_err(malformed("update"))?;
+                    let parsed = decoded.1.map_err(|e| FrameError::Malformed(e.message))?;
+                    Ok(Incoming::Content { update, parsed, raw: Bytes::copy_from_slice(buf) })
                 }
                 other => Err(FrameError::Malformed(format!("unknown sync step {other}"))),
             }

@@ -19,7 +19,11 @@ use yrs::sync::Awareness;
 use yrs::updates::decoder::Decode;
 use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
 
+use crdt_schema::schema;
+use crdt_schema::validate::{parse_update, Actor, Level, ParsedUpdate, Validator};
+
 use super::protocol::{self, AwarenessEntry, Incoming};
+use crate::access::Role;
 use super::{close_code, Close, Peer, SyncError, SyncService, SystemEdit};
 use crate::fanout::Event;
 use crate::ids::ProjectId;
@@ -80,6 +84,8 @@ pub(crate) struct Room {
     svc: SyncService,
     rx: mpsc::Receiver<RoomMsg>,
     awareness: Awareness,
+    /// Knows the document's structure, to check updates before they are applied.
+    validator: Validator,
     peers: HashMap<u64, PeerState>,
     owners: HashMap<u64, u64>,
     collecting: Batch,
@@ -101,6 +107,7 @@ impl Room {
             svc,
             rx,
             awareness: Awareness::new(Doc::with_client_id(client_id)),
+            validator: Validator::default(),
             peers: HashMap::new(),
             owners: HashMap::new(),
             collecting: Batch::default(),
@@ -133,7 +140,12 @@ impl Room {
                 Err(e) => tracing::error!(project = %self.project, error = %e, "stored update does not decode"),
             }
         }
+        let state = txn.encode_state_as_update_v1(&StateVector::default());
         drop(txn);
+        self.validator = Validator::from_state(&state).map_err(|e| {
+            tracing::error!(project = %self.project, error = %e, "indexing document failed");
+            SyncError::Load("the book could not be indexed".into())
+        })?;
         self.last_seq = stored.last_seq();
         self.log_len = stored.updates.len() as i64;
         Ok(())
@@ -216,6 +228,10 @@ impl Room {
                     txn.encode_update_v1()
                 };
                 if update.as_slice() != Update::EMPTY_V1 {
+                    match parse_update(&update) {
+                        Ok(parsed) => self.validator.observe(&parsed),
+                        Err(e) => tracing::error!(project = %self.project, error = %e, "a system edit could not be indexed"),
+                    }
                     self.accept(None, Bytes::from(update));
                 }
                 self.emit(Out::Ack(reply));
@@ -314,7 +330,7 @@ impl Room {
                 let diff = self.doc().transact().encode_diff_v1(&sv);
                 self.emit(Out::To(conn, protocol::sync_step2(&diff)));
             }
-            Incoming::Content { update, raw } => self.content(conn, update, raw),
+            Incoming::Content { update, parsed, raw } => self.content(conn, update, parsed, raw),
             Incoming::Awareness(entries) => self.awareness_update(conn, entries),
             Incoming::QueryAwareness => {
                 if let Some(aw) = self.awareness_state() {
@@ -325,18 +341,33 @@ impl Room {
         }
     }
 
-    fn content(&mut self, conn: u64, update: Update, raw: Bytes) {
-        let role = self.peers[&conn].peer.role;
+    fn content(&mut self, conn: u64, update: Update, parsed: ParsedUpdate, raw: Bytes) {
+        let peer = &self.peers[&conn].peer;
+        let role = peer.role;
         if !role.can_write_doc() {
             // A viewer's SyncStep2 on connect repeats known content; only real news is a write.
             if crdt_schema::update_carries_news(&self.doc().transact(), &update) {
-                metrics::counter!("folio_updates_rejected_total", "reason" => "read_only").increment(1);
-                let reason = format!("permission denied: a {role} can view this book but not edit it");
-                self.send_to(conn, protocol::permission_denied(&reason));
+                self.refuse(conn, "read_only", &format!("a {role} can view this book but not edit it"));
             }
             return;
         }
-        // Writers: one apply, then the transaction itself says whether anything changed.
+        if raw.len() > schema::MAX_UPDATE_BYTES {
+            self.refuse(conn, "too_large", &format!("rule 3 (sizes): an update may be at most {} bytes", schema::MAX_UPDATE_BYTES));
+            return;
+        }
+        let actor = Actor {
+            user: peer.user_str.clone(),
+            level: if role >= Role::Editor { Level::Editor } else { Level::Contributor },
+        };
+        // Checked against the document's structure before anything is applied (SPEC §6.3).
+        let accepted = match self.validator.check(&parsed, &actor) {
+            Ok(a) => a,
+            Err(rejection) => {
+                self.refuse(conn, "invalid", &rejection.to_string());
+                return;
+            }
+        };
+        // One apply; the transaction itself says whether anything changed.
         let changed = {
             let mut txn = self.doc().transact_mut();
             let inserts = crdt_schema::update_inserts_news(&txn.state_vector(), &update);
@@ -346,13 +377,23 @@ impl Room {
             }
         };
         match changed {
-            Ok(true) => self.accept(Some(conn), raw),
-            Ok(false) => {}
+            Ok(changed) => {
+                self.validator.commit(accepted);
+                if changed {
+                    self.accept(Some(conn), raw);
+                }
+            }
             Err(e) => {
-                metrics::counter!("folio_updates_rejected_total", "reason" => "invalid").increment(1);
-                self.send_to(conn, protocol::permission_denied(&format!("update refused: {e}")));
+                tracing::warn!(project = %self.project, error = %e, "a validated update failed to apply");
+                self.refuse(conn, "invalid", &format!("update refused: {e}"));
             }
         }
+    }
+
+    /// Answers a refused update with PermissionDenied; nothing of it was applied.
+    fn refuse(&mut self, conn: u64, reason_label: &'static str, reason: &str) {
+        metrics::counter!("folio_updates_rejected_total", "reason" => reason_label).increment(1);
+        self.send_to(conn, protocol::permission_denied(&format!("permission denied: {reason}")));
     }
 
     /// Records an applied update for the next commit and queues its relay behind it.
