@@ -7,9 +7,8 @@ use std::sync::Arc;
 
 use yrs::encoding::read::{Cursor, Read};
 use yrs::types::TypeRef;
-use yrs::updates::decoder::{Decode, Decoder, DecoderV1};
+use yrs::updates::decoder::{Decoder, DecoderV1};
 use yrs::block::ItemContent;
-use yrs::IdSet;
 
 use super::Rejection;
 
@@ -144,13 +143,24 @@ pub fn parse_update(bytes: &[u8]) -> Result<ParsedUpdate, Rejection> {
             out.blocks.push(Block { id, len, body });
         }
     }
-    let ds = IdSet::decode(&mut dec).map_err(malformed)?;
-    for client in ds.client_ids() {
-        if let Some(ranges) = ds.get(&client) {
-            for (r, _) in ranges.iter() {
-                if !r.is_empty() {
-                    out.deletes.push((client.get(), r.clone()));
-                }
+    // The delete set: per client, (clock, len) ranges.
+    let ds_clients: u32 = dec.read_var().map_err(malformed)?;
+    if ds_clients as usize > bytes.len() {
+        return Err(malformed("more delete-set clients than bytes"));
+    }
+    for _ in 0..ds_clients {
+        dec.reset_ds_cur_val();
+        let client: u64 = dec.read_var().map_err(malformed)?;
+        let ranges: u32 = dec.read_var().map_err(malformed)?;
+        if ranges as usize > bytes.len() {
+            return Err(malformed("more delete ranges than bytes"));
+        }
+        for _ in 0..ranges {
+            let clock = dec.read_ds_clock().map_err(malformed)?;
+            let len = dec.read_ds_len().map_err(malformed)?;
+            let end = clock.checked_add(len).ok_or_else(|| malformed("delete range overflow"))?;
+            if len > 0 {
+                out.deletes.push((client, clock..end));
             }
         }
     }

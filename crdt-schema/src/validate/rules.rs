@@ -51,10 +51,18 @@ fn size_err(message: impl Into<String>) -> Rejection {
 /// `lenient` (trusted input) places what it can instead of refusing.
 fn place<'a>(index: &DocIndex, update: &'a ParsedUpdate, lenient: bool) -> Result<(Vec<Placed<'a>>, HashMap<Id, Node>), Rejection> {
     // 1. The parts of each block the document does not have yet.
-    let mut expected: HashMap<u64, u32> = HashMap::new();
-    let mut fresh: Vec<(Id, u32, &Block)> = Vec::new();
+    // Updates carry few clients: a vector beats a map here.
+    let mut expected: Vec<(u64, u32)> = Vec::new();
+    let mut fresh: Vec<(Id, u32, &Block)> = Vec::with_capacity(update.blocks.len());
     for b in &update.blocks {
-        let exp = *expected.entry(b.id.client).or_insert_with(|| index.known_clock(b.id.client));
+        let slot = match expected.iter().position(|(c, _)| *c == b.id.client) {
+            Some(i) => i,
+            None => {
+                expected.push((b.id.client, index.known_clock(b.id.client)));
+                expected.len() - 1
+            }
+        };
+        let exp = expected[slot].1;
         let end = b.id.clock + b.len;
         if end <= exp {
             continue;
@@ -67,15 +75,21 @@ fn place<'a>(index: &DocIndex, update: &'a ParsedUpdate, lenient: bool) -> Resul
         }
         let start = exp.max(b.id.clock);
         fresh.push((Id::new(b.id.client, start), end - start, b));
-        expected.insert(b.id.client, end);
+        expected[slot].1 = end;
     }
 
     // 2. Places: explicit parents, or copied from the left (else right) neighbour.
+    const SMALL: usize = 16;
     let mut by_client: HashMap<u64, Vec<usize>> = HashMap::new();
-    for (i, (start, _, _)) in fresh.iter().enumerate() {
-        by_client.entry(start.client).or_default().push(i);
+    if fresh.len() > SMALL {
+        for (i, (start, _, _)) in fresh.iter().enumerate() {
+            by_client.entry(start.client).or_default().push(i);
+        }
     }
     let staged = |id: Id| -> Option<usize> {
+        if fresh.len() <= SMALL {
+            return fresh.iter().position(|(s, len, _)| s.client == id.client && s.clock <= id.clock && id.clock < s.clock + len);
+        }
         let list = by_client.get(&id.client)?;
         let pos = list.partition_point(|&i| fresh[i].0.clock <= id.clock);
         let i = *list.get(pos.checked_sub(1)?)?;
@@ -311,12 +325,12 @@ pub(super) fn commit(index: &mut DocIndex, a: Accepted) {
 pub(super) fn check(index: &DocIndex, update: &ParsedUpdate, actor: &Actor) -> Result<Accepted, Rejection> {
     let (placed, new_nodes) = place(index, update, false)?;
     let ctx = Ctx { index, new_nodes: &new_nodes, actor };
-    let mut set_keys: HashSet<(Id, &str)> = HashSet::new();
+    let mut set_keys: Vec<(Id, &str)> = Vec::new();
     let mut text_added: HashMap<Id, u32> = HashMap::new();
     for p in &placed {
         let BlockBody::Item(it) = &p.block.body else { continue };
         if let (Parent::Node(n), Some(k)) = (&p.loc.parent, p.loc.key.as_deref()) {
-            set_keys.insert((*n, k));
+            set_keys.push((*n, k));
         }
         if let Some(k) = p.loc.key.as_deref() {
             if k.len() > 256 {
@@ -328,6 +342,8 @@ pub(super) fn check(index: &DocIndex, update: &ParsedUpdate, actor: &Actor) -> R
         }
         ctx.check_insert(p, &it.content, &mut text_added)?;
     }
+    set_keys.sort_unstable();
+    let set_keys = KeySet(set_keys);
     for (node, added) in &text_added {
         let before = index.node(*node).map(|n| n.text_len).unwrap_or(0);
         if before.saturating_add(*added) > schema::MAX_TEXT_LEN {
@@ -345,13 +361,22 @@ pub(super) fn check(index: &DocIndex, update: &ParsedUpdate, actor: &Actor) -> R
             continue;
         }
         for key in required {
-            if !set_keys.contains(&(*id, *key)) {
+            if !set_keys.contains(*id, key) {
                 return Err(type_err(format!("a new {} must set '{key}'", kind_name(Some(node.kind)))));
             }
         }
     }
     ctx.check_deletes(update, &set_keys, &placed)?;
     Ok(accepted(placed, new_nodes, update))
+}
+
+/// The (node, key) pairs an update writes, sorted for lookups.
+struct KeySet<'a>(Vec<(Id, &'a str)>);
+
+impl KeySet<'_> {
+    fn contains(&self, id: Id, key: &str) -> bool {
+        self.0.binary_search_by(|(i, k)| (*i, *k).cmp(&(id, key))).is_ok()
+    }
 }
 
 struct Ctx<'a> {
@@ -471,15 +496,11 @@ impl Ctx<'_> {
 
     /// Deletions: only of known content, by the owner (or an editor), never of a required
     /// field without a new value, and not through a node that is itself deleted here.
-    fn check_deletes(&self, update: &ParsedUpdate, set_keys: &HashSet<(Id, &str)>, placed: &[Placed]) -> Result<(), Rejection> {
-        let mut staged_end: HashMap<u64, u32> = HashMap::new();
-        for p in placed {
-            let e = staged_end.entry(p.start.client).or_default();
-            *e = (*e).max(p.start.clock + p.len);
-        }
+    fn check_deletes(&self, update: &ParsedUpdate, set_keys: &KeySet, placed: &[Placed]) -> Result<(), Rejection> {
+        let staged_end = |client: u64| placed.iter().filter(|p| p.start.client == client).map(|p| p.start.clock + p.len).max().unwrap_or(0);
         let mut parts = Vec::new();
         for (client, range) in &update.deletes {
-            let known = self.index.known_clock(*client).max(staged_end.get(client).copied().unwrap_or(0));
+            let known = self.index.known_clock(*client).max(staged_end(*client));
             if range.end > known {
                 return Err(missing("deletes"));
             }
@@ -534,7 +555,7 @@ impl Ctx<'_> {
                                 _ => &[],
                             };
                             if let Some(k) = loc.key.as_deref() {
-                                if required.contains(&k) && !set_keys.contains(&(*n, k)) {
+                                if required.contains(&k) && !set_keys.contains(*n, k) {
                                     return Err(type_err(format!("the required field '{k}' cannot be removed")));
                                 }
                             }
