@@ -1,1 +1,0 @@
-//! Typed read (doc → plain structs) and typed edit of the book document.
