@@ -2,7 +2,7 @@
 
 use yrs::types::ToJson;
 use yrs::updates::decoder::Decode;
-use yrs::{Any, Array, ArrayPrelim, Doc, Map, ReadTxn, StateVector, Transact, TransactionMut, Update, WriteTxn};
+use yrs::{Any, Doc, Map, ReadTxn, StateVector, Transact, TransactionMut, Update, WriteTxn};
 
 
 pub use crate::schema::SCHEMA_VERSION;
@@ -11,16 +11,8 @@ pub use crate::schema::SCHEMA_VERSION;
 /// empty `pages` array. `client_id` is the writer's Yjs client id, chosen by the caller.
 pub fn new_book(client_id: u64, title: &str, product: &str, theme: &str) -> Vec<u8> {
     let doc = Doc::with_client_id(client_id);
-    let meta = doc.get_or_insert_map("meta");
-    let pages = doc.get_or_insert_array("pages");
     let mut txn = doc.transact_mut();
-    meta.insert(&mut txn, "schema", SCHEMA_VERSION);
-    meta.insert(&mut txn, "title", title);
-    meta.insert(&mut txn, "product", product);
-    meta.insert(&mut txn, "theme", theme);
-    // Touch `pages` so the root exists with its type in the very first update.
-    pages.insert(&mut txn, 0, ArrayPrelim::default());
-    pages.remove(&mut txn, 0);
+    crate::model::create_book(&mut txn, &crate::model::Meta::new(title, product, theme));
     txn.encode_update_v1()
 }
 
