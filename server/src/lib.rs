@@ -15,6 +15,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use blob::{BlobStore, LocalBlobStore};
@@ -82,6 +83,13 @@ pub async fn run(listener: TcpListener, cfg: Config, shutdown: impl Future<Outpu
         tracing::info!("shutting down: flushing documents");
         sync.shutdown().await;
     };
+    // Sync messages are small and latency-bound: without TCP_NODELAY, Nagle's algorithm
+    // meets the peer's delayed ACK and holds frames for about 40 ms.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app).with_graceful_shutdown(signal).await.context("serving HTTP")?;
     Ok(())
 }
