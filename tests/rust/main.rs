@@ -4,4 +4,5 @@
 mod bad_input;
 mod durability;
 mod http_api;
+mod loadtest_smoke;
 mod sync;
