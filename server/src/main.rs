@@ -11,10 +11,19 @@ async fn main() -> anyhow::Result<()> {
         None => cli.config,
     };
     folio_server::init_logging(&config.log);
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let listener = listen(config.listen)?;
     let addr = listener.local_addr()?;
     println!("folio listening on http://{addr}");
     folio_server::run(listener, config, shutdown_signal()).await
+}
+
+/// Binds with a deep accept queue: a reconnect storm after a restart brings every client
+/// back at once, and a short queue turns that into one-second SYN retries.
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
 }
 
 async fn shutdown_signal() {

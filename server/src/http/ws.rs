@@ -39,7 +39,11 @@ pub async fn upgrade(
     // Frames up to twice the limit are read whole so the reader can answer them with 4413
     // and a reason; beyond that the transport refuses them itself.
     let hard_cap = app.cfg.max_frame_bytes.saturating_mul(2).max(64 * 1024);
+    // tungstenite preallocates 128 KiB read and write buffers per socket; a sync socket is
+    // mostly idle and its frames small, so small buffers keep an idle connection cheap.
     Ok(ws
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(16 * 1024)
         .max_message_size(hard_cap)
         .max_frame_size(hard_cap)
         .on_upgrade(move |socket| serve_socket(socket, sync, who))
