@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use loadtest::editor::Mix;
 use loadtest::report::Report;
-use loadtest::scenario::{self, Env, Rooms};
+use loadtest::scenario::{self, Churn, Cold, Env, Rooms, Saturate};
 use loadtest::target::{Kind, Target};
 
 #[derive(Parser)]
@@ -16,12 +16,8 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Subcommand)]
-enum Command {
-    /// Many rooms × N editors at a fixed rate.
-    Rooms {
-        #[command(flatten)]
-        common: Common,
+#[derive(clap::Args, Clone)]
+struct RoomArgs {
         #[arg(long, default_value_t = 10)]
         rooms: usize,
         #[arg(long, default_value_t = 5)]
@@ -42,6 +38,65 @@ enum Command {
         warmup_s: f64,
         #[arg(long, default_value_t = 10.0)]
         duration_s: f64,
+}
+
+impl RoomArgs {
+    fn rooms(&self) -> Rooms {
+        Rooms {
+            rooms: self.rooms,
+            editors: self.editors,
+            items: self.items,
+            mix: Mix { moves_per_s: self.moves, chars_per_s: self.chars, cursor_hz: self.cursor_hz },
+            warmup: Duration::from_secs_f64(self.warmup_s),
+            duration: Duration::from_secs_f64(self.duration_s),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Many rooms × N editors at a fixed rate.
+    Rooms {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        load: RoomArgs,
+    },
+    /// Raise the move rate until the p99 of moves passes a limit.
+    Saturate {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        load: RoomArgs,
+        /// Multiply the move rate by this each step.
+        #[arg(long, default_value_t = 1.5)]
+        factor: f64,
+        #[arg(long, default_value_t = 12)]
+        max_steps: usize,
+        #[arg(long, default_value_t = 10.0)]
+        p99_limit_ms: f64,
+    },
+    /// Time to first full sync of a large book.
+    Cold {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, default_value_t = 40)]
+        pages: usize,
+        #[arg(long, default_value_t = 25)]
+        items: usize,
+        #[arg(long, default_value_t = 100_000)]
+        moves: usize,
+        #[arg(long, default_value_t = 5)]
+        samples: usize,
+    },
+    /// A reconnect storm: many clients connect at once, drop, and reconnect at once.
+    Churn {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, default_value_t = 1000)]
+        clients: usize,
+        #[arg(long, default_value_t = 25)]
+        items: usize,
     },
     /// Serve the bare relay (the floor of the comparison).
     Relay {
@@ -50,7 +105,7 @@ enum Command {
     },
 }
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 struct Common {
     /// Which server protocol and setup to use.
     #[arg(long, value_enum, default_value = "folio")]
@@ -71,27 +126,29 @@ struct Common {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
-        Command::Rooms { common, rooms, editors, items, moves, chars, cursor_hz, warmup_s, duration_s } => {
-            let target = Target::new(common.target, &common.url).await?;
-            let env = Env { target: &target, server_pid: common.server_pid, progress: !common.quiet };
-            let cfg = Rooms {
-                rooms,
-                editors,
-                items,
-                mix: Mix { moves_per_s: moves, chars_per_s: chars, cursor_hz },
-                warmup: Duration::from_secs_f64(warmup_s),
-                duration: Duration::from_secs_f64(duration_s),
-            };
-            let report = scenario::rooms(&env, &cfg).await?;
-            finish(&[report], common.json)
-        }
+    let command = Cli::parse().command;
+    let common = match &command {
         Command::Relay { listen } => {
-            let listener = tokio::net::TcpListener::bind(&listen).await?;
+            let listener = tokio::net::TcpListener::bind(listen).await?;
             println!("relay listening on http://{}", listener.local_addr()?);
-            loadtest::relay::serve(listener).await
+            return loadtest::relay::serve(listener).await;
         }
-    }
+        Command::Rooms { common, .. } | Command::Saturate { common, .. } | Command::Cold { common, .. } | Command::Churn { common, .. } => common.clone(),
+    };
+    let target = Target::new(common.target, &common.url).await?;
+    let env = Env { target: &target, server_pid: common.server_pid, progress: !common.quiet };
+    let reports = match command {
+        Command::Rooms { load, .. } => vec![scenario::rooms(&env, &load.rooms()).await?],
+        Command::Saturate { load, factor, max_steps, p99_limit_ms, .. } => {
+            let base = load.rooms();
+            let cfg = Saturate { start_moves_per_s: base.mix.moves_per_s, base, factor, max_steps, p99_limit_ms };
+            scenario::saturate(&env, &cfg).await?
+        }
+        Command::Cold { pages, items, moves, samples, .. } => vec![scenario::cold(&env, &Cold { pages, items, moves, samples }).await?],
+        Command::Churn { clients, items, .. } => vec![scenario::churn(&env, &Churn { clients, items }).await?],
+        Command::Relay { .. } => unreachable!("handled above"),
+    };
+    finish(&reports, common.json)
 }
 
 fn finish(reports: &[Report], json: Option<PathBuf>) -> anyhow::Result<()> {

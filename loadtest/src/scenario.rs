@@ -107,3 +107,216 @@ pub async fn rooms(env: &Env<'_>, cfg: &Rooms) -> anyhow::Result<Report> {
         extra,
     })
 }
+
+/// Raises the move rate step by step until the p99 of item moves passes `p99_limit_ms`;
+/// returns every step, the last one under the limit being the saturation point.
+#[derive(Debug, Clone)]
+pub struct Saturate {
+    pub base: Rooms,
+    pub start_moves_per_s: f64,
+    pub factor: f64,
+    pub max_steps: usize,
+    pub p99_limit_ms: f64,
+}
+
+pub async fn saturate(env: &Env<'_>, cfg: &Saturate) -> anyhow::Result<Vec<Report>> {
+    let mut reports = Vec::new();
+    let mut rate = cfg.start_moves_per_s;
+    for _ in 0..cfg.max_steps {
+        let mut step = cfg.base.clone();
+        step.mix.moves_per_s = rate;
+        let mut r = rooms(env, &step).await?;
+        r.scenario = "saturate".into();
+        r.extra.insert("moves_per_editor_per_s".into(), serde_json::json!(rate));
+        let over = r.counts.p99_ms.is_none_or(|p| p > cfg.p99_limit_ms) || r.counts.errors + r.counts.drops > 0;
+        r.extra.insert("under_limit".into(), serde_json::json!(!over));
+        reports.push(r);
+        if over {
+            break;
+        }
+        rate *= cfg.factor;
+    }
+    Ok(reports)
+}
+
+/// The time to first full sync of a large book: pages × items, then `moves` item moves.
+#[derive(Debug, Clone)]
+pub struct Cold {
+    pub pages: usize,
+    pub items: usize,
+    pub moves: usize,
+    pub samples: usize,
+}
+
+pub async fn cold(env: &Env<'_>, cfg: &Cold) -> anyhow::Result<Report> {
+    use yrs::{Array, Map, MapPrelim, WriteTxn};
+    let addr = env.target.room(&format!("cold-{}", uuid::Uuid::new_v4().simple())).await?;
+    let mut s = Session::open(&addr, Duration::from_secs(60)).await?;
+    let user = addr.user.clone();
+    let build = bar((cfg.pages + cfg.moves / 100) as u64, "building", env.progress);
+    for p in 0..cfg.pages {
+        s.edit(|txn| {
+            let pages = txn.get_or_insert_array("pages");
+            let page = pages.push_back(txn, MapPrelim::default());
+            page.insert(txn, "id", format!("page-{p}"));
+            page.insert(txn, "kind", "page");
+            page.insert(txn, "createdBy", user.as_str());
+            page.insert(txn, "auto", false);
+            let items = page.insert(txn, "items", MapPrelim::default());
+            for i in 0..cfg.items {
+                let id = format!("item-{p}-{i}");
+                let it = items.insert(txn, id.as_str(), MapPrelim::default());
+                it.insert(txn, "id", id.as_str());
+                it.insert(txn, "kind", "photo");
+                it.insert(txn, "box", vec![0.0, 0.0, 0.2, 0.2, 0.0]);
+                it.insert(txn, "z", i as f64);
+                it.insert(txn, "createdBy", user.as_str());
+            }
+        })
+        .await?;
+        build.inc(1);
+    }
+    // Moves in transactions of 100, so per-connection rate limits do not cut the build short.
+    let items = {
+        use yrs::{Out, ReadTxn, Transact};
+        let txn = s.doc.transact();
+        let pages = txn.get_array("pages").expect("pages");
+        let mut all = Vec::new();
+        for p in pages.iter(&txn) {
+            if let Out::YMap(page) = p {
+                if let Some(Out::YMap(items)) = page.get(&txn, "items") {
+                    all.extend(items.iter(&txn).filter_map(|(_, v)| if let Out::YMap(m) = v { Some(m) } else { None }));
+                }
+            }
+        }
+        all
+    };
+    let mut done = 0;
+    while done < cfg.moves {
+        let n = (cfg.moves - done).min(100);
+        s.edit(|txn| {
+            for k in 0..n {
+                let m = &items[(done + k) % items.len()];
+                m.insert(txn, "box", vec![((done + k) % 1000) as f64 / 1000.0, 0.0, 0.2, 0.2, 0.0]);
+            }
+        })
+        .await?;
+        done += n;
+        build.inc(1);
+    }
+    build.finish_and_clear();
+    // Make sure the server has everything before timing: a fresh client must see the last move.
+    let expected_pages = cfg.pages;
+    let mut times = Vec::new();
+    for _ in 0..cfg.samples.max(1) {
+        let t0 = Instant::now();
+        let c = Session::open(&addr, Duration::from_secs(120)).await?;
+        let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        let pages = {
+            use yrs::{Array, ReadTxn, Transact};
+            let txn = c.doc.transact();
+            txn.get_array("pages").map(|a| a.len(&txn) as usize).unwrap_or(0)
+        };
+        c.close().await;
+        if pages < expected_pages {
+            anyhow::bail!("a fresh client saw {pages} pages, expected {expected_pages}");
+        }
+        times.push(ms);
+    }
+    s.close().await;
+    times.sort_by(|a, b| a.total_cmp(b));
+    let mut extra = serde_json::Map::new();
+    extra.insert("first_sync_ms_median".into(), serde_json::json!(times[times.len() / 2]));
+    extra.insert("first_sync_ms_all".into(), serde_json::json!(times));
+    extra.insert("book".into(), serde_json::json!({"pages": cfg.pages, "items_per_page": cfg.items, "moves": cfg.moves}));
+    let stats = Stats::new(Clock::new());
+    Ok(Report {
+        scenario: "cold".into(),
+        target: format!("{:?}", env.target.kind).to_lowercase(),
+        rooms: 1,
+        clients: 1,
+        seconds: times.iter().sum::<f64>() / 1000.0,
+        counts: stats.snapshot(),
+        delivered_per_s: 0.0,
+        server_cpu_s: None,
+        cpu_us_per_delivered: None,
+        server_rss_mb: env.server_pid.and_then(proc_stats::rss_bytes).map(|b| b as f64 / 1_048_576.0),
+        extra,
+    })
+}
+
+/// A reconnect storm: `clients` connect to one room at once; then all drop and reconnect.
+#[derive(Debug, Clone)]
+pub struct Churn {
+    pub clients: usize,
+    pub items: usize,
+}
+
+async fn storm(addr: &crate::target::RoomAddr, n: usize) -> (Vec<f64>, u64, Vec<Session>) {
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let addr = addr.clone();
+        set.spawn(async move {
+            let t0 = Instant::now();
+            let s = Session::open(&addr, Duration::from_secs(60)).await;
+            (t0.elapsed().as_secs_f64() * 1000.0, s)
+        });
+    }
+    let mut times = Vec::new();
+    let mut errors = 0;
+    let mut sessions = Vec::new();
+    while let Some(r) = set.join_next().await {
+        match r {
+            Ok((ms, Ok(s))) => {
+                times.push(ms);
+                sessions.push(s);
+            }
+            _ => errors += 1,
+        }
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    (times, errors, sessions)
+}
+
+pub async fn churn(env: &Env<'_>, cfg: &Churn) -> anyhow::Result<Report> {
+    let addr = env.target.room(&format!("churn-{}", uuid::Uuid::new_v4().simple())).await?;
+    if env.target.kind != crate::target::Kind::Relay {
+        seed_room(&addr, cfg.items).await?;
+    }
+    let rss0 = env.server_pid.and_then(proc_stats::rss_bytes);
+    let cpu0 = env.server_pid.and_then(proc_stats::cpu_seconds);
+    let (first, errors1, sessions) = storm(&addr, cfg.clients).await;
+    let rss_connected = env.server_pid.and_then(proc_stats::rss_bytes);
+    for s in sessions {
+        s.close().await;
+    }
+    let (second, errors2, sessions) = storm(&addr, cfg.clients).await;
+    let cpu1 = env.server_pid.and_then(proc_stats::cpu_seconds);
+    for s in sessions {
+        s.close().await;
+    }
+    let q = |v: &[f64], p: f64| v.get(((v.len() as f64 - 1.0) * p).round() as usize).copied();
+    let mut extra = serde_json::Map::new();
+    extra.insert("connect_sync_ms_p50".into(), serde_json::json!(q(&second, 0.5)));
+    extra.insert("connect_sync_ms_p99".into(), serde_json::json!(q(&second, 0.99)));
+    extra.insert("connect_sync_ms_max".into(), serde_json::json!(second.last()));
+    extra.insert("first_storm_ms_p99".into(), serde_json::json!(q(&first, 0.99)));
+    if let (Some(a), Some(b)) = (rss0, rss_connected) {
+        extra.insert("rss_kb_per_connection".into(), serde_json::json!((b.saturating_sub(a)) as f64 / cfg.clients.max(1) as f64 / 1024.0));
+    }
+    let stats = Stats::new(Clock::new());
+    stats.errors.store(errors1 + errors2, std::sync::atomic::Ordering::Relaxed);
+    Ok(Report {
+        scenario: "churn".into(),
+        target: format!("{:?}", env.target.kind).to_lowercase(),
+        rooms: 1,
+        clients: cfg.clients,
+        seconds: 0.0,
+        counts: stats.snapshot(),
+        delivered_per_s: 0.0,
+        server_cpu_s: cpu0.zip(cpu1).map(|(a, b)| b - a),
+        cpu_us_per_delivered: None,
+        server_rss_mb: env.server_pid.and_then(proc_stats::rss_bytes).map(|b| b as f64 / 1_048_576.0),
+        extra,
+    })
+}
