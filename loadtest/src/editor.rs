@@ -298,3 +298,53 @@ pub fn page_json(doc: &Doc) -> serde_json::Value {
     let pages = txn.get_array("pages").map(|a| a.to_json(&txn));
     serde_json::to_value(pages).unwrap_or_default()
 }
+
+impl Session {
+    /// Crowd step: waits for `go`, sets the shared item's box once (stamped), then counts
+    /// arriving updates until `expect` have come or `deadline` passes. Returns the time
+    /// from `go` to the last expected arrival, if they all came.
+    pub async fn crowd_once(mut self, mut go: watch::Receiver<bool>, expect: usize, stats: Arc<Stats>, deadline: Duration) -> Option<Duration> {
+        let target = self.items().first().cloned()?;
+        while !*go.borrow() {
+            if go.changed().await.is_err() {
+                return None;
+            }
+        }
+        let started = std::time::Instant::now();
+        let [a, b] = stamp_to_box(stats.clock.now_us());
+        if self.edit(|txn| {
+            target.insert(txn, "box", vec![a, b, 0.2, 0.2, 0.0]);
+        })
+        .await
+        .is_err()
+        {
+            stats.errors.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        stats.sent_updates.fetch_add(1, Ordering::Relaxed);
+        let framing = self.addr.framing.clone();
+        let mut seen = 0;
+        let collect = async {
+            while seen < expect {
+                match self.ws.next().await {
+                    Some(Ok(Message::Binary(data))) => {
+                        if let Some(Received::Update(u)) = framing.body(&data).and_then(decode) {
+                            stats.update_arrived(stamp_of(u));
+                            seen += 1;
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                    _ => {
+                        stats.drops.fetch_add(1, Ordering::Relaxed);
+                        return false;
+                    }
+                }
+            }
+            true
+        };
+        let complete = matches!(tokio::time::timeout(deadline, collect).await, Ok(true));
+        let took = started.elapsed();
+        self.close().await;
+        complete.then_some(took)
+    }
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use loadtest::editor::Mix;
 use loadtest::report::Report;
-use loadtest::scenario::{self, Churn, Cold, Env, Rooms, Saturate};
+use loadtest::scenario::{self, Churn, Cold, Crowd, Env, Rooms, Saturate};
 use loadtest::target::{Kind, Target};
 
 #[derive(Parser)]
@@ -98,6 +98,15 @@ enum Command {
         #[arg(long, default_value_t = 25)]
         items: usize,
     },
+    /// 1,500 clients set the same key at once (crdt-benchmarks B3.1).
+    Crowd {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, default_value_t = 1500)]
+        clients: usize,
+        #[arg(long, default_value_t = 120.0)]
+        deadline_s: f64,
+    },
     /// Serve the bare relay (the floor of the comparison).
     Relay {
         #[arg(long, default_value = "127.0.0.1:0")]
@@ -133,7 +142,11 @@ async fn main() -> anyhow::Result<()> {
             println!("relay listening on http://{}", listener.local_addr()?);
             return loadtest::relay::serve(listener).await;
         }
-        Command::Rooms { common, .. } | Command::Saturate { common, .. } | Command::Cold { common, .. } | Command::Churn { common, .. } => common.clone(),
+        Command::Rooms { common, .. }
+        | Command::Saturate { common, .. }
+        | Command::Cold { common, .. }
+        | Command::Churn { common, .. }
+        | Command::Crowd { common, .. } => common.clone(),
     };
     let target = Target::new(common.target, &common.url).await?;
     let env = Env { target: &target, server_pid: common.server_pid, progress: !common.quiet };
@@ -146,6 +159,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Cold { pages, items, moves, samples, .. } => vec![scenario::cold(&env, &Cold { pages, items, moves, samples }).await?],
         Command::Churn { clients, items, .. } => vec![scenario::churn(&env, &Churn { clients, items }).await?],
+        Command::Crowd { clients, deadline_s, .. } => {
+            vec![scenario::crowd(&env, &Crowd { clients, deadline: Duration::from_secs_f64(deadline_s) }).await?]
+        }
         Command::Relay { .. } => unreachable!("handled above"),
     };
     finish(&reports, common.json)

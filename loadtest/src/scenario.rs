@@ -320,3 +320,68 @@ pub async fn churn(env: &Env<'_>, cfg: &Churn) -> anyhow::Result<Report> {
         extra,
     })
 }
+
+/// The crdt-benchmarks B3.1 analogue: `clients` in one room set the same key at once;
+/// reports how long until every client has every other client's write.
+#[derive(Debug, Clone)]
+pub struct Crowd {
+    pub clients: usize,
+    pub deadline: Duration,
+}
+
+pub async fn crowd(env: &Env<'_>, cfg: &Crowd) -> anyhow::Result<Report> {
+    let addr = env.target.room(&format!("crowd-{}", uuid::Uuid::new_v4().simple())).await?;
+    let relay = env.target.kind == crate::target::Kind::Relay;
+    if !relay {
+        seed_room(&addr, 1).await?;
+    }
+    let (_, errors, sessions) = storm(&addr, cfg.clients).await;
+    if relay {
+        for s in &sessions {
+            s.seed_locally(1);
+        }
+    }
+    let stats = Arc::new(Stats::new(Clock::new()));
+    stats.errors.store(errors, std::sync::atomic::Ordering::Relaxed);
+    let (go_tx, go_rx) = watch::channel(false);
+    let expect = sessions.len().saturating_sub(1);
+    let mut set = tokio::task::JoinSet::new();
+    for s in sessions {
+        set.spawn(s.crowd_once(go_rx.clone(), expect, stats.clone(), cfg.deadline));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let cpu0 = env.server_pid.and_then(proc_stats::cpu_seconds);
+    let started = Instant::now();
+    let _ = go_tx.send(true);
+    let mut times = Vec::new();
+    let mut incomplete = 0;
+    while let Some(r) = set.join_next().await {
+        match r {
+            Ok(Some(t)) => times.push(t.as_secs_f64() * 1000.0),
+            _ => incomplete += 1,
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu1 = env.server_pid.and_then(proc_stats::cpu_seconds);
+    times.sort_by(|a, b| a.total_cmp(b));
+    let counts = stats.snapshot();
+    let delivered = counts.delivered();
+    let cpu = cpu0.zip(cpu1).map(|(a, b)| b - a);
+    let mut extra = serde_json::Map::new();
+    extra.insert("all_converged_ms".into(), serde_json::json!(times.last()));
+    extra.insert("median_client_converged_ms".into(), serde_json::json!(times.get(times.len() / 2)));
+    extra.insert("clients_incomplete".into(), serde_json::json!(incomplete));
+    Ok(Report {
+        scenario: "crowd".into(),
+        target: format!("{:?}", env.target.kind).to_lowercase(),
+        rooms: 1,
+        clients: cfg.clients,
+        seconds,
+        delivered_per_s: delivered as f64 / seconds,
+        cpu_us_per_delivered: cpu.filter(|_| delivered > 0).map(|c| c * 1e6 / delivered as f64),
+        server_cpu_s: cpu,
+        server_rss_mb: env.server_pid.and_then(proc_stats::rss_bytes).map(|b| b as f64 / 1_048_576.0),
+        counts,
+        extra,
+    })
+}
