@@ -131,28 +131,61 @@ impl Session {
     }
 }
 
-/// Adds the page and items every editor of a room works on (schema-valid for Folio).
-pub async fn seed_room(addr: &RoomAddr, items: usize) -> anyhow::Result<()> {
+impl Session {
+    /// Reads and applies updates until the room's seeded items are here. Servers that load
+    /// a document lazily may answer the first sync before the stored state is in.
+    pub async fn wait_items(&mut self, n: usize, timeout: Duration) -> anyhow::Result<()> {
+        let framing = self.addr.framing.clone();
+        let wait = async {
+            while self.items().len() < n {
+                let Some(frame) = self.ws.next().await else { anyhow::bail!("the server closed during the first sync") };
+                let Message::Binary(data) = frame? else { continue };
+                let Some(body) = framing.body(&data) else { continue };
+                match decode(body) {
+                    Some(Received::SyncStep2(u)) | Some(Received::Update(u)) => {
+                        self.doc.transact_mut().apply_update(Update::decode_v1(u)?)?;
+                    }
+                    Some(Received::SyncStep1(sv)) => {
+                        let diff = self.doc.transact().encode_diff_v1(&sv);
+                        self.ws.send(Message::Binary(framing.sync_step2(&diff).into())).await?;
+                    }
+                    _ => {}
+                }
+            }
+            Ok(())
+        };
+        tokio::time::timeout(timeout, wait).await.map_err(|_| anyhow::anyhow!("the room's items never arrived"))?
+    }
+}
+
+/// Adds the page and items every editor of a room works on (schema-valid for Folio), and
+/// returns the seeding connection: holding it keeps the room loaded on servers that drop
+/// a document when its last client leaves.
+pub async fn seed_room(addr: &RoomAddr, items: usize) -> anyhow::Result<Session> {
     let mut s = Session::open(addr, Duration::from_secs(20)).await?;
     let user = addr.user.clone();
     s.edit(|txn| seed(txn, &user, items)).await?;
-    // Wait until a fresh client sees the seed: the server has made it durable.
-    for _ in 0..100 {
-        let check = Session::open(addr, Duration::from_secs(20)).await?;
-        let n = check.items().len();
-        check.close().await;
-        if n >= items {
-            s.close().await;
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    anyhow::bail!("the seeded items never became visible")
+    // Wait until a fresh client sees the seed.
+    let mut check = Session::open(addr, Duration::from_secs(20)).await?;
+    check.wait_items(items, Duration::from_secs(20)).await?;
+    check.close().await;
+    Ok(s)
 }
 
-/// The send time carried by a relayed item move, if the update is one.
+/// The client that made a relayed update (its first block's), and the send time it
+/// carries if it is an item move.
+fn inspect(update: &[u8]) -> (Option<u64>, Option<u64>) {
+    match crdt_schema::validate::parse_update(update) {
+        Ok(parsed) => (parsed.blocks.first().map(|b| b.id.client), stamp_in(&parsed)),
+        Err(_) => (None, None),
+    }
+}
+
 fn stamp_of(update: &[u8]) -> Option<u64> {
-    let parsed = crdt_schema::validate::parse_update(update).ok()?;
+    inspect(update).1
+}
+
+fn stamp_in(parsed: &crdt_schema::validate::ParsedUpdate) -> Option<u64> {
     parsed.blocks.iter().find_map(|b| match &b.body {
         crdt_schema::validate::BlockBody::Item(it) => match &it.content {
             crdt_schema::validate::Content::Any(v) => match v.as_slice() {
@@ -225,7 +258,13 @@ pub async fn run_editor(mut session: Session, item: usize, mix: Mix, stats: Arc<
                 Some(Ok(Message::Binary(data))) => {
                     let Some(body) = framing.body(&data) else { continue };
                     match decode(body) {
-                        Some(Received::Update(u)) => stats.update_arrived(stamp_of(u)),
+                        Some(Received::Update(u)) => {
+                            // Some servers echo an update to its sender; that is no delivery.
+                            let (from, stamp) = inspect(u);
+                            if from != Some(client_id) {
+                                stats.update_arrived(stamp);
+                            }
+                        }
                         Some(Received::Awareness(entries)) => {
                             for (client, _, json) in entries {
                                 if client != client_id && json != "null" {

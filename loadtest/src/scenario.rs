@@ -47,17 +47,20 @@ pub async fn rooms(env: &Env<'_>, cfg: &Rooms) -> anyhow::Result<Report> {
 
     let setup = bar((cfg.rooms * (cfg.editors + 1)) as u64, "connecting", env.progress);
     let mut tasks = Vec::new();
+    let mut keepers = Vec::new();
     for r in 0..cfg.rooms {
         let addr = env.target.room(&format!("room-{r}-{}", uuid::Uuid::new_v4().simple())).await?;
         let relay = env.target.kind == crate::target::Kind::Relay;
         if !relay {
-            seed_room(&addr, cfg.items).await?;
+            keepers.push(seed_room(&addr, cfg.items).await?);
         }
         setup.inc(1);
         for e in 0..cfg.editors {
-            let session = Session::open(&addr, Duration::from_secs(30)).await?;
+            let mut session = Session::open(&addr, Duration::from_secs(30)).await?;
             if relay {
                 session.seed_locally(cfg.items);
+            } else {
+                session.wait_items(cfg.items, Duration::from_secs(30)).await?;
             }
             tasks.push(tokio::spawn(run_editor(session, e, cfg.mix, stats.clone(), stop_rx.clone())));
             setup.inc(1);
@@ -83,6 +86,9 @@ pub async fn rooms(env: &Env<'_>, cfg: &Rooms) -> anyhow::Result<Report> {
     let _ = stop_tx.send(true);
     for t in tasks {
         let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+    }
+    for k in keepers {
+        k.close().await;
     }
 
     let delivered = counts.delivered();
@@ -280,9 +286,7 @@ async fn storm(addr: &crate::target::RoomAddr, n: usize) -> (Vec<f64>, u64, Vec<
 
 pub async fn churn(env: &Env<'_>, cfg: &Churn) -> anyhow::Result<Report> {
     let addr = env.target.room(&format!("churn-{}", uuid::Uuid::new_v4().simple())).await?;
-    if env.target.kind != crate::target::Kind::Relay {
-        seed_room(&addr, cfg.items).await?;
-    }
+    let keeper = if env.target.kind != crate::target::Kind::Relay { Some(seed_room(&addr, cfg.items).await?) } else { None };
     let rss0 = env.server_pid.and_then(proc_stats::rss_bytes);
     let cpu0 = env.server_pid.and_then(proc_stats::cpu_seconds);
     let (first, errors1, sessions) = storm(&addr, cfg.clients).await;
@@ -294,6 +298,9 @@ pub async fn churn(env: &Env<'_>, cfg: &Churn) -> anyhow::Result<Report> {
     let cpu1 = env.server_pid.and_then(proc_stats::cpu_seconds);
     for s in sessions {
         s.close().await;
+    }
+    if let Some(k) = keeper {
+        k.close().await;
     }
     let q = |v: &[f64], p: f64| v.get(((v.len() as f64 - 1.0) * p).round() as usize).copied();
     let mut extra = serde_json::Map::new();
@@ -332,9 +339,7 @@ pub struct Crowd {
 pub async fn crowd(env: &Env<'_>, cfg: &Crowd) -> anyhow::Result<Report> {
     let addr = env.target.room(&format!("crowd-{}", uuid::Uuid::new_v4().simple())).await?;
     let relay = env.target.kind == crate::target::Kind::Relay;
-    if !relay {
-        seed_room(&addr, 1).await?;
-    }
+    let keeper = if !relay { Some(seed_room(&addr, 1).await?) } else { None };
     let (_, errors, sessions) = storm(&addr, cfg.clients).await;
     if relay {
         for s in &sessions {
@@ -363,6 +368,9 @@ pub async fn crowd(env: &Env<'_>, cfg: &Crowd) -> anyhow::Result<Report> {
     }
     let seconds = started.elapsed().as_secs_f64();
     let cpu1 = env.server_pid.and_then(proc_stats::cpu_seconds);
+    if let Some(k) = keeper {
+        k.close().await;
+    }
     times.sort_by(|a, b| a.total_cmp(b));
     let counts = stats.snapshot();
     let delivered = counts.delivered();

@@ -15,6 +15,8 @@ pub enum Kind {
     YWebsocket,
     /// `@hocuspocus/server`: one socket URL, document name in every frame.
     Hocuspocus,
+    /// y-sweet: `POST /doc/new {docId}`, then `/d/{doc}/ws/{doc}`.
+    YSweet,
     /// The bare relay in this crate: `/{room}`, no CRDT work.
     Relay,
 }
@@ -87,6 +89,15 @@ impl Target {
                 let body: Value = res.json().await?;
                 let id = body["project"]["id"].as_str().context("no project id")?;
                 RoomAddr { url: format!("{ws}/ws/projects/{id}?token={token}"), framing: Framing::YWebsocket, auth: None, user }
+            }
+            Kind::YSweet => {
+                let res = self.http.post(format!("{}/doc/new", self.base)).json(&json!({"docId": name})).send().await?;
+                if !res.status().is_success() {
+                    bail!("creating a y-sweet doc failed with {}", res.status());
+                }
+                let body: Value = res.json().await?;
+                let id = body["docId"].as_str().context("no docId")?;
+                RoomAddr { url: format!("{ws}/d/{id}/ws/{id}"), framing: Framing::YWebsocket, auth: None, user }
             }
             Kind::YWebsocket | Kind::Relay => RoomAddr { url: format!("{ws}/{name}"), framing: Framing::YWebsocket, auth: None, user },
             Kind::Hocuspocus => RoomAddr {
