@@ -100,26 +100,30 @@ impl Session {
     }
 }
 
-fn seed(txn: &mut yrs::TransactionMut, user: &str, items: usize) {
-    {
-        let pages = txn.get_or_insert_array("pages");
-        let page = pages.push_back(txn, MapPrelim::default());
-        page.insert(txn, "id", "load-page");
-        page.insert(txn, "kind", "page");
-        page.insert(txn, "createdBy", user);
-        page.insert(txn, "auto", false);
-        let map = page.insert(txn, "items", MapPrelim::default());
-        for i in 0..items {
-            let id = format!("item-{i:04}");
-            let item = map.insert(txn, id.as_str(), MapPrelim::default());
-            item.insert(txn, "id", id.as_str());
-            item.insert(txn, "kind", "text");
-            item.insert(txn, "box", vec![0.0, 0.0, 0.2, 0.2, 0.0]);
-            item.insert(txn, "z", i as f64);
-            item.insert(txn, "createdBy", user);
-            item.insert(txn, "text", TextPrelim::new(""));
-        }
+/// Appends a page `page_id` with `items` text items (each with a caption), all created by
+/// `user`, in the shape Folio's validator accepts.
+pub fn add_page(txn: &mut yrs::TransactionMut, user: &str, page_id: &str, items: usize) {
+    let pages = txn.get_or_insert_array("pages");
+    let page = pages.push_back(txn, MapPrelim::default());
+    page.insert(txn, "id", page_id);
+    page.insert(txn, "kind", "page");
+    page.insert(txn, "createdBy", user);
+    page.insert(txn, "auto", false);
+    let map = page.insert(txn, "items", MapPrelim::default());
+    for i in 0..items {
+        let id = format!("{page_id}-item-{i:04}");
+        let item = map.insert(txn, id.as_str(), MapPrelim::default());
+        item.insert(txn, "id", id.as_str());
+        item.insert(txn, "kind", "text");
+        item.insert(txn, "box", vec![0.0, 0.0, 0.2, 0.2, 0.0]);
+        item.insert(txn, "z", i as f64);
+        item.insert(txn, "createdBy", user);
+        item.insert(txn, "text", TextPrelim::new(""));
     }
+}
+
+fn seed(txn: &mut yrs::TransactionMut, user: &str, items: usize) {
+    add_page(txn, user, "load-page", items);
 }
 
 impl Session {

@@ -155,30 +155,13 @@ pub struct Cold {
 }
 
 pub async fn cold(env: &Env<'_>, cfg: &Cold) -> anyhow::Result<Report> {
-    use yrs::{Array, Map, MapPrelim, WriteTxn};
+    use yrs::{Array, Map};
     let addr = env.target.room(&format!("cold-{}", uuid::Uuid::new_v4().simple())).await?;
     let mut s = Session::open(&addr, Duration::from_secs(60)).await?;
     let user = addr.user.clone();
     let build = bar((cfg.pages + cfg.moves / 100) as u64, "building", env.progress);
     for p in 0..cfg.pages {
-        s.edit(|txn| {
-            let pages = txn.get_or_insert_array("pages");
-            let page = pages.push_back(txn, MapPrelim::default());
-            page.insert(txn, "id", format!("page-{p}"));
-            page.insert(txn, "kind", "page");
-            page.insert(txn, "createdBy", user.as_str());
-            page.insert(txn, "auto", false);
-            let items = page.insert(txn, "items", MapPrelim::default());
-            for i in 0..cfg.items {
-                let id = format!("item-{p}-{i}");
-                let it = items.insert(txn, id.as_str(), MapPrelim::default());
-                it.insert(txn, "id", id.as_str());
-                it.insert(txn, "kind", "photo");
-                it.insert(txn, "box", vec![0.0, 0.0, 0.2, 0.2, 0.0]);
-                it.insert(txn, "z", i as f64);
-                it.insert(txn, "createdBy", user.as_str());
-            }
-        })
+        s.edit(|txn| crate::editor::add_page(txn, &user, &format!("page-{p}"), cfg.items))
         .await?;
         build.inc(1);
     }
