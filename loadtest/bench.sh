@@ -22,11 +22,11 @@ say() { printf '\n== %s\n' "$*"; }
 
 if [ $quick = 1 ]; then
   ROOMS="--rooms 10 --editors 5 --duration-s 5 --warmup-s 1"
-  SATURATE="--rooms 10 --editors 5 --duration-s 3 --warmup-s 1 --moves 4 --factor 2 --max-steps 6"
+  SATURATE="--rooms 10 --editors 5 --duration-s 2 --warmup-s 0.5 --moves 16 --factor 2 --max-steps 8 --chars 0 --cursor-hz 0"
   CROWD="--clients 300"; CHURN="--clients 300"; COLD="--moves 10000 --samples 3"
 else
   ROOMS="--rooms 20 --editors 5 --duration-s 20 --warmup-s 3"
-  SATURATE="--rooms 20 --editors 5 --duration-s 8 --warmup-s 2 --moves 4 --factor 1.5 --max-steps 12"
+  SATURATE="--rooms 20 --editors 5 --duration-s 6 --warmup-s 1 --moves 8 --factor 1.5 --max-steps 16 --chars 0 --cursor-hz 0"
   CROWD="--clients 1500"; CHURN="--clients 1000"; COLD="--moves 100000 --samples 5"
 fi
 

@@ -22,6 +22,90 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite"
 pub struct SqliteStore {
     pool: SqlitePool,
     writer: SqlitePool,
+    /// Document appends from every room go to one committer, which writes all that are
+    /// waiting in one transaction: group commit across documents, not just within one.
+    appends: tokio::sync::mpsc::UnboundedSender<AppendRequest>,
+}
+
+struct AppendRequest {
+    project: ProjectId,
+    updates: Vec<Vec<u8>>,
+    now: DateTime<Utc>,
+    reply: tokio::sync::oneshot::Sender<StoreResult<i64>>,
+}
+
+/// Inserts one project's updates numbered after its newest sequence number, in statements
+/// of up to 500 rows: each statement is one round trip to SQLite's worker thread.
+async fn insert_updates(conn: &mut sqlx::SqliteConnection, project: ProjectId, updates: &[Vec<u8>], now: DateTime<Utc>) -> sqlx::Result<i64> {
+    const CHUNK: usize = 500;
+    let mut last = 0;
+    for chunk in updates.chunks(CHUNK) {
+        let mut sql = String::from(
+            "WITH base(b) AS (SELECT MAX(COALESCE((SELECT MAX(seq) FROM doc_updates WHERE project_id = ?1), 0), \
+                                COALESCE((SELECT seq FROM doc_snapshots WHERE project_id = ?1), 0))) \
+             INSERT INTO doc_updates (project_id, seq, data, created_at) \
+             SELECT ?1, base.b + v.column1, v.column2, ?2 FROM base, (VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("({}, ?{})", i + 1, i + 3));
+        }
+        sql.push_str(") AS v ORDER BY v.column1 RETURNING seq");
+        let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(project.0).bind(now);
+        for data in chunk {
+            q = q.bind(data.as_slice());
+        }
+        last = q.fetch_all(&mut *conn).await?.into_iter().max().unwrap_or(last);
+    }
+    Ok(last)
+}
+
+/// Writes every waiting append in one transaction; if that fails, each alone, so one bad
+/// request (say, for a project deleted meanwhile) cannot fail the others.
+async fn committer(writer: SqlitePool, mut rx: tokio::sync::mpsc::UnboundedReceiver<AppendRequest>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < 256 {
+            match rx.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        let together = async {
+            let mut tx = writer.begin().await?;
+            let mut seqs = Vec::with_capacity(batch.len());
+            for r in &batch {
+                seqs.push(insert_updates(&mut tx, r.project, &r.updates, r.now).await?);
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(seqs)
+        };
+        match together.await {
+            Ok(seqs) => {
+                for (r, seq) in batch.into_iter().zip(seqs) {
+                    let _ = r.reply.send(Ok(seq));
+                }
+            }
+            Err(_) if batch.len() > 1 => {
+                for r in batch {
+                    let alone = async {
+                        let mut tx = writer.begin().await?;
+                        let seq = insert_updates(&mut tx, r.project, &r.updates, r.now).await?;
+                        tx.commit().await?;
+                        Ok::<_, sqlx::Error>(seq)
+                    };
+                    let _ = r.reply.send(alone.await.map_err(Into::into));
+                }
+            }
+            Err(e) => {
+                if let Some(r) = batch.pop() {
+                    let _ = r.reply.send(Err(e.into()));
+                }
+            }
+        }
+    }
 }
 
 impl SqliteStore {
@@ -40,7 +124,9 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         MIGRATOR.run(&writer).await?;
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        Ok(SqliteStore { pool, writer })
+        let (appends, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(committer(writer.clone(), rx));
+        Ok(SqliteStore { pool, writer, appends })
     }
 }
 
@@ -312,25 +398,10 @@ impl Store for SqliteStore {
     }
 
     async fn append_updates(&self, project: ProjectId, updates: &[&[u8]], now: DateTime<Utc>) -> StoreResult<i64> {
-        // Every statement writes, so the transaction takes SQLite's write lock at once and
-        // waits on busy_timeout instead of failing a read-to-write upgrade.
-        let mut tx = self.writer.begin().await?;
-        let mut seq = 0;
-        for data in updates {
-            seq = sqlx::query_scalar(
-                "INSERT INTO doc_updates (project_id, seq, data, created_at) \
-                 SELECT ?1, MAX(COALESCE((SELECT MAX(seq) FROM doc_updates WHERE project_id = ?1), 0), \
-                                COALESCE((SELECT seq FROM doc_snapshots WHERE project_id = ?1), 0)) + 1, ?2, ?3 \
-                 RETURNING seq",
-            )
-            .bind(project.0)
-            .bind(*data)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(seq)
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let request = AppendRequest { project, updates: updates.iter().map(|u| u.to_vec()).collect(), now, reply };
+        self.appends.send(request).map_err(|_| StoreError::Db(sqlx::Error::PoolClosed))?;
+        answer.await.map_err(|_| StoreError::Db(sqlx::Error::PoolClosed))?
     }
 
     async fn compact(&self, project: ProjectId, snapshot: &[u8], upto_seq: i64, now: DateTime<Utc>) -> StoreResult<()> {
@@ -368,3 +439,54 @@ impl Store for SqliteStore {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn store() -> (SqliteStore, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("folio-store-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        (SqliteStore::open(&dir.join("t.db"), Durability::Process).await.unwrap(), dir)
+    }
+
+    async fn project(s: &SqliteStore) -> ProjectId {
+        let now = Utc::now();
+        let user = s.create_user(&format!("{}@x.test", uuid::Uuid::new_v4()), "U", "h", now).await.unwrap();
+        let p = Project {
+            id: ProjectId::new(),
+            title: "T".into(),
+            owner_id: user.id,
+            product: "square-8x8".into(),
+            theme: "everyday".into(),
+            created_at: now,
+            updated_at: now,
+            origin: None,
+        };
+        s.create_project(&p, b"first").await.unwrap();
+        p.id
+    }
+
+    #[tokio::test]
+    async fn group_appends_number_in_order_and_continue_after_compaction() {
+        let (s, dir) = store().await;
+        let p = project(&s).await;
+        let batch: Vec<Vec<u8>> = (0..1200u32).map(|i| i.to_le_bytes().to_vec()).collect();
+        let refs: Vec<&[u8]> = batch.iter().map(|b| b.as_slice()).collect();
+        assert_eq!(s.append_updates(p, &refs, Utc::now()).await.unwrap(), 1201);
+        let doc = s.load_doc(p).await.unwrap();
+        assert_eq!(doc.updates.len(), 1201);
+        assert_eq!(doc.updates[0], (1, b"first".to_vec()));
+        for (i, (seq, data)) in doc.updates[1..].iter().enumerate() {
+            assert_eq!(*seq, i as i64 + 2);
+            assert_eq!(data, &(i as u32).to_le_bytes().to_vec());
+        }
+        s.compact(p, b"snap", 1201, Utc::now()).await.unwrap();
+        assert_eq!(s.log_len(p).await.unwrap(), 0);
+        assert_eq!(s.append_updates(p, &[b"next"], Utc::now()).await.unwrap(), 1202);
+        let doc = s.load_doc(p).await.unwrap();
+        assert_eq!((doc.snapshot.as_deref(), doc.snapshot_seq), (Some(&b"snap"[..]), 1201));
+        assert_eq!(doc.updates, vec![(1202, b"next".to_vec())]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
