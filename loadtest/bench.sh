@@ -31,7 +31,7 @@ else
 fi
 
 say "building folio and loadtest (release)"
-cargo build --release -p folio-server --bin folio -p loadtest
+cargo build --release -p folio-server -p loadtest --bins
 folio="$target_dir/release/folio"
 loadtest="$target_dir/release/loadtest"
 

@@ -15,16 +15,25 @@ use crate::config::Durability;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
-/// Reads go through a pool; every write goes through one connection. SQLite allows one
-/// writer at a time, and a second writer would wait in SQLite's busy handler, which sleeps
-/// in growing steps (up to 100 ms); queueing for the single connection in-process instead
-/// keeps commit latency flat under contention between rooms.
+/// Reads go through a pool of sqlx connections. Every write goes to one thread that owns
+/// the only writing connection:
+/// - SQLite allows one writer at a time, and a second writer would wait in SQLite's busy
+///   handler, which sleeps in growing steps (up to 100 ms); queueing in-process instead
+///   keeps commit latency flat;
+/// - document appends from every room that are waiting when the thread wakes are written in
+///   one transaction: group commit across documents, not just within one;
+/// - the thread runs each transaction start to end with no hop between statements. Through
+///   sqlx every statement (and every returned row) is a round trip to sqlx's own worker
+///   thread, and under load those thread switches cost more than SQLite itself.
 pub struct SqliteStore {
     pool: SqlitePool,
-    writer: SqlitePool,
-    /// Document appends from every room go to one committer, which writes all that are
-    /// waiting in one transaction: group commit across documents, not just within one.
-    appends: tokio::sync::mpsc::UnboundedSender<AppendRequest>,
+    writes: std::sync::mpsc::Sender<WriteJob>,
+}
+
+enum WriteJob {
+    Append(AppendRequest),
+    /// Any other write: a closure run on the writer thread, which answers on its own channel.
+    Other(Box<dyn FnOnce(&mut rusqlite::Connection) + Send>),
 }
 
 struct AppendRequest {
@@ -34,76 +43,97 @@ struct AppendRequest {
     reply: tokio::sync::oneshot::Sender<StoreResult<i64>>,
 }
 
-/// Inserts one project's updates numbered after its newest sequence number, in statements
-/// of up to 500 rows: each statement is one round trip to SQLite's worker thread.
-async fn insert_updates(conn: &mut sqlx::SqliteConnection, project: ProjectId, updates: &[Vec<u8>], now: DateTime<Utc>) -> sqlx::Result<i64> {
-    const CHUNK: usize = 500;
-    let mut last = 0;
-    for chunk in updates.chunks(CHUNK) {
-        let mut sql = String::from(
-            "WITH base(b) AS (SELECT MAX(COALESCE((SELECT MAX(seq) FROM doc_updates WHERE project_id = ?1), 0), \
-                                COALESCE((SELECT seq FROM doc_snapshots WHERE project_id = ?1), 0))) \
-             INSERT INTO doc_updates (project_id, seq, data, created_at) \
-             SELECT ?1, base.b + v.column1, v.column2, ?2 FROM base, (VALUES ",
-        );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("({}, ?{})", i + 1, i + 3));
-        }
-        sql.push_str(") AS v ORDER BY v.column1 RETURNING seq");
-        let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(project.0).bind(now);
-        for data in chunk {
-            q = q.bind(data.as_slice());
-        }
-        last = q.fetch_all(&mut *conn).await?.into_iter().max().unwrap_or(last);
+/// Timestamps are stored as RFC 3339 text, as sqlx writes them, so both sides read them back.
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+}
+
+fn sqlite_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+fn sqlite_foreign_key_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY)
+}
+
+/// Appends one project's updates numbered after its newest sequence number.
+fn insert_updates(tx: &rusqlite::Transaction, project: ProjectId, updates: &[Vec<u8>], now: &str) -> rusqlite::Result<i64> {
+    let base: i64 = tx
+        .prepare_cached(
+            "SELECT MAX(COALESCE((SELECT MAX(seq) FROM doc_updates WHERE project_id = ?1), 0), \
+                        COALESCE((SELECT seq FROM doc_snapshots WHERE project_id = ?1), 0))",
+        )?
+        .query_row([project.0], |r| r.get(0))?;
+    let mut insert = tx.prepare_cached("INSERT INTO doc_updates (project_id, seq, data, created_at) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut seq = base;
+    for data in updates {
+        seq += 1;
+        insert.execute(rusqlite::params![project.0, seq, data, now])?;
     }
-    Ok(last)
+    Ok(seq)
+}
+
+fn append_alone(conn: &mut rusqlite::Connection, r: &AppendRequest) -> rusqlite::Result<i64> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let seq = insert_updates(&tx, r.project, &r.updates, &ts(r.now))?;
+    tx.commit()?;
+    Ok(seq)
 }
 
 /// Writes every waiting append in one transaction; if that fails, each alone, so one bad
 /// request (say, for a project deleted meanwhile) cannot fail the others.
-async fn committer(writer: SqlitePool, mut rx: tokio::sync::mpsc::UnboundedReceiver<AppendRequest>) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < 256 {
-            match rx.try_recv() {
-                Ok(r) => batch.push(r),
-                Err(_) => break,
+fn commit_appends(conn: &mut rusqlite::Connection, batch: Vec<AppendRequest>) {
+    let together = (|| {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut seqs = Vec::with_capacity(batch.len());
+        for r in &batch {
+            seqs.push(insert_updates(&tx, r.project, &r.updates, &ts(r.now))?);
+        }
+        tx.commit()?;
+        Ok::<_, rusqlite::Error>(seqs)
+    })();
+    match together {
+        Ok(seqs) => {
+            for (r, seq) in batch.into_iter().zip(seqs) {
+                let _ = r.reply.send(Ok(seq));
             }
         }
-        let together = async {
-            let mut tx = writer.begin().await?;
-            let mut seqs = Vec::with_capacity(batch.len());
-            for r in &batch {
-                seqs.push(insert_updates(&mut tx, r.project, &r.updates, r.now).await?);
+        Err(_) if batch.len() > 1 => {
+            for r in batch {
+                let result = append_alone(conn, &r).map_err(Into::into);
+                let _ = r.reply.send(result);
             }
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(seqs)
-        };
-        match together.await {
-            Ok(seqs) => {
-                for (r, seq) in batch.into_iter().zip(seqs) {
-                    let _ = r.reply.send(Ok(seq));
-                }
+        }
+        Err(e) => {
+            if let Some(r) = batch.into_iter().next() {
+                let _ = r.reply.send(Err(e.into()));
             }
-            Err(_) if batch.len() > 1 => {
-                for r in batch {
-                    let alone = async {
-                        let mut tx = writer.begin().await?;
-                        let seq = insert_updates(&mut tx, r.project, &r.updates, r.now).await?;
-                        tx.commit().await?;
-                        Ok::<_, sqlx::Error>(seq)
-                    };
-                    let _ = r.reply.send(alone.await.map_err(Into::into));
-                }
+        }
+    }
+}
+
+/// The writer thread: takes what is waiting, appends in one transaction, then the rest in
+/// arrival order. It ends when the store is dropped.
+fn writer_thread(mut conn: rusqlite::Connection, rx: std::sync::mpsc::Receiver<WriteJob>) {
+    const MAX_BATCH: usize = 256;
+    while let Ok(first) = rx.recv() {
+        let mut appends = Vec::new();
+        let mut others = Vec::new();
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            match job {
+                WriteJob::Append(a) => appends.push(a),
+                WriteJob::Other(f) => others.push(f),
             }
-            Err(e) => {
-                if let Some(r) = batch.pop() {
-                    let _ = r.reply.send(Err(e.into()));
-                }
+            if appends.len() + others.len() < MAX_BATCH {
+                next = rx.try_recv().ok();
             }
+        }
+        if !appends.is_empty() {
+            commit_appends(&mut conn, appends);
+        }
+        for f in others {
+            f(&mut conn);
         }
     }
 }
@@ -121,12 +151,38 @@ impl SqliteStore {
             .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
-        MIGRATOR.run(&writer).await?;
+        {
+            let migrate = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+            MIGRATOR.run(&migrate).await?;
+            migrate.close().await;
+        }
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        let (appends, rx) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(committer(writer.clone(), rx));
-        Ok(SqliteStore { pool, writer, appends })
+
+        let conn = rusqlite::Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", if durability == Durability::Power { "FULL" } else { "NORMAL" })?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.set_prepared_statement_cache_capacity(32);
+        let (writes, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer_thread(conn, rx))
+            .map_err(|_| StoreError::WriterGone)?;
+        Ok(SqliteStore { pool, writes })
+    }
+
+    /// Runs `f` on the writer thread and waits for its answer.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut rusqlite::Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = WriteJob::Other(Box::new(move |conn| {
+            let _ = reply.send(f(conn));
+        }));
+        self.writes.send(job).map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
     }
 }
 
@@ -157,29 +213,25 @@ fn role_from(s: &str) -> sqlx::Result<Role> {
     Role::parse(s).ok_or_else(|| sqlx::Error::Decode(format!("unknown role {s:?}").into()))
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
-}
-
 const PROJECT_COLS: &str = "p.id, p.title, p.owner_id, p.product, p.theme, p.origin, p.created_at, p.updated_at";
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_user(&self, email: &str, name: &str, password_hash: &str, now: DateTime<Utc>) -> StoreResult<User> {
         let user = User { id: UserId::new(), email: email.to_owned(), name: name.to_owned(), created_at: now };
-        let res = sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(user.id.0)
-            .bind(email)
-            .bind(name)
-            .bind(password_hash)
-            .bind(now)
-            .execute(&self.writer)
-            .await;
-        match res {
-            Ok(_) => Ok(user),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict("email already registered")),
-            Err(e) => Err(e.into()),
-        }
+        let (id, email, name, hash) = (user.id, email.to_owned(), name.to_owned(), password_hash.to_owned());
+        self.write(move |c| {
+            match c.execute(
+                "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                rusqlite::params![id.0, email, name, hash, ts(now)],
+            ) {
+                Ok(_) => Ok(()),
+                Err(e) if sqlite_unique_violation(&e) => Err(StoreError::Conflict("email already registered")),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await?;
+        Ok(user)
     }
 
     async fn user_credentials(&self, email: &str) -> StoreResult<UserCredentials> {
@@ -193,14 +245,15 @@ impl Store for SqliteStore {
 
     async fn create_session(&self, user: UserId, token_hash: &[u8], now: DateTime<Utc>, expires_at: DateTime<Utc>) -> StoreResult<SessionId> {
         let id = SessionId::new();
-        sqlx::query("INSERT INTO sessions (id, user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(id.0)
-            .bind(user.0)
-            .bind(token_hash)
-            .bind(now)
-            .bind(expires_at)
-            .execute(&self.writer)
-            .await?;
+        let hash = token_hash.to_vec();
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO sessions (id, user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                rusqlite::params![id.0, user.0, hash, ts(now), ts(expires_at)],
+            )?;
+            Ok(())
+        })
+        .await?;
         Ok(id)
     }
 
@@ -221,40 +274,43 @@ impl Store for SqliteStore {
     }
 
     async fn delete_session(&self, id: SessionId) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE id = ?").bind(id.0).execute(&self.writer).await?;
-        Ok(())
+        self.write(move |c| {
+            c.execute("DELETE FROM sessions WHERE id = ?", [id.0])?;
+            Ok(())
+        })
+        .await
     }
 
     async fn create_project(&self, p: &Project, initial_doc: &[u8]) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
-        sqlx::query(
-            "INSERT INTO projects (id, title, owner_id, product, theme, origin, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(p.id.0)
-        .bind(&p.title)
-        .bind(p.owner_id.0)
-        .bind(&p.product)
-        .bind(&p.theme)
-        .bind(p.origin.as_ref().map(|o| o.to_string()))
-        .bind(p.created_at)
-        .bind(p.updated_at)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("INSERT INTO members (project_id, user_id, role, created_at) VALUES (?, ?, 'manager', ?)")
-            .bind(p.id.0)
-            .bind(p.owner_id.0)
-            .bind(p.created_at)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO doc_updates (project_id, seq, data, created_at) VALUES (?, 1, ?, ?)")
-            .bind(p.id.0)
-            .bind(initial_doc)
-            .bind(p.created_at)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        let (p, doc) = (p.clone(), initial_doc.to_vec());
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO projects (id, title, owner_id, product, theme, origin, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rusqlite::params![
+                    p.id.0,
+                    p.title,
+                    p.owner_id.0,
+                    p.product,
+                    p.theme,
+                    p.origin.as_ref().map(|o| o.to_string()),
+                    ts(p.created_at),
+                    ts(p.updated_at)
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO members (project_id, user_id, role, created_at) VALUES (?, ?, 'manager', ?)",
+                rusqlite::params![p.id.0, p.owner_id.0, ts(p.created_at)],
+            )?;
+            tx.execute(
+                "INSERT INTO doc_updates (project_id, seq, data, created_at) VALUES (?, 1, ?, ?)",
+                rusqlite::params![p.id.0, doc, ts(p.created_at)],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
     }
 
     async fn project(&self, id: ProjectId) -> StoreResult<Project> {
@@ -281,26 +337,25 @@ impl Store for SqliteStore {
     }
 
     async fn update_project(&self, id: ProjectId, patch: &ProjectPatch, now: DateTime<Utc>) -> StoreResult<Project> {
-        let res = sqlx::query(
-            "UPDATE projects SET title = COALESCE(?, title), product = COALESCE(?, product), \
-             theme = COALESCE(?, theme), updated_at = ? WHERE id = ?",
-        )
-        .bind(&patch.title)
-        .bind(&patch.product)
-        .bind(&patch.theme)
-        .bind(now)
-        .bind(id.0)
-        .execute(&self.writer)
-        .await?;
-        if res.rows_affected() == 0 {
+        let patch = patch.clone();
+        let changed = self
+            .write(move |c| {
+                Ok(c.execute(
+                    "UPDATE projects SET title = COALESCE(?, title), product = COALESCE(?, product), \
+                     theme = COALESCE(?, theme), updated_at = ? WHERE id = ?",
+                    rusqlite::params![patch.title, patch.product, patch.theme, ts(now), id.0],
+                )?)
+            })
+            .await?;
+        if changed == 0 {
             return Err(StoreError::NotFound);
         }
         self.project(id).await
     }
 
     async fn delete_project(&self, id: ProjectId) -> StoreResult<()> {
-        let res = sqlx::query("DELETE FROM projects WHERE id = ?").bind(id.0).execute(&self.writer).await?;
-        if res.rows_affected() == 0 {
+        let deleted = self.write(move |c| Ok(c.execute("DELETE FROM projects WHERE id = ?", [id.0])?)).await?;
+        if deleted == 0 {
             return Err(StoreError::NotFound);
         }
         Ok(())
@@ -339,36 +394,35 @@ impl Store for SqliteStore {
     }
 
     async fn set_member(&self, project: ProjectId, user: UserId, role: Role, now: DateTime<Utc>) -> StoreResult<()> {
-        // BEGIN IMMEDIATE would be ideal; a single guarded upsert is atomic on its own.
-        let res = sqlx::query(
-            "INSERT INTO members (project_id, user_id, role, created_at) \
-             SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM projects WHERE id = ?1 AND owner_id = ?2) \
-             ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role",
-        )
-        .bind(project.0)
-        .bind(user.0)
-        .bind(role.as_str())
-        .bind(now)
-        .execute(&self.writer)
-        .await;
-        match res {
-            Ok(r) if r.rows_affected() == 0 => Err(StoreError::Conflict("the owner's role cannot change")),
-            Ok(_) => Ok(()),
-            Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => Err(StoreError::NotFound),
-            Err(e) => Err(e.into()),
-        }
+        // One guarded upsert, atomic on its own: the owner's row never changes.
+        self.write(move |c| {
+            let res = c.execute(
+                "INSERT INTO members (project_id, user_id, role, created_at) \
+                 SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM projects WHERE id = ?1 AND owner_id = ?2) \
+                 ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role",
+                rusqlite::params![project.0, user.0, role.as_str(), ts(now)],
+            );
+            match res {
+                Ok(0) => Err(StoreError::Conflict("the owner's role cannot change")),
+                Ok(_) => Ok(()),
+                Err(e) if sqlite_foreign_key_violation(&e) => Err(StoreError::NotFound),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
     }
 
     async fn remove_member(&self, project: ProjectId, user: UserId) -> StoreResult<()> {
-        let res = sqlx::query(
-            "DELETE FROM members WHERE project_id = ?1 AND user_id = ?2 \
-             AND NOT EXISTS (SELECT 1 FROM projects WHERE id = ?1 AND owner_id = ?2)",
-        )
-        .bind(project.0)
-        .bind(user.0)
-        .execute(&self.writer)
-        .await?;
-        if res.rows_affected() == 0 {
+        let removed = self
+            .write(move |c| {
+                Ok(c.execute(
+                    "DELETE FROM members WHERE project_id = ?1 AND user_id = ?2 \
+                     AND NOT EXISTS (SELECT 1 FROM projects WHERE id = ?1 AND owner_id = ?2)",
+                    rusqlite::params![project.0, user.0],
+                )?)
+            })
+            .await?;
+        if removed == 0 {
             return Err(StoreError::NotFound);
         }
         Ok(())
@@ -400,30 +454,25 @@ impl Store for SqliteStore {
     async fn append_updates(&self, project: ProjectId, updates: &[&[u8]], now: DateTime<Utc>) -> StoreResult<i64> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let request = AppendRequest { project, updates: updates.iter().map(|u| u.to_vec()).collect(), now, reply };
-        self.appends.send(request).map_err(|_| StoreError::Db(sqlx::Error::PoolClosed))?;
-        answer.await.map_err(|_| StoreError::Db(sqlx::Error::PoolClosed))?
+        self.writes.send(WriteJob::Append(request)).map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
     }
 
     async fn compact(&self, project: ProjectId, snapshot: &[u8], upto_seq: i64, now: DateTime<Utc>) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
-        sqlx::query(
-            "INSERT INTO doc_snapshots (project_id, seq, data, updated_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (project_id) DO UPDATE SET seq = excluded.seq, data = excluded.data, updated_at = excluded.updated_at \
-             WHERE excluded.seq >= doc_snapshots.seq",
-        )
-        .bind(project.0)
-        .bind(upto_seq)
-        .bind(snapshot)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM doc_updates WHERE project_id = ? AND seq <= ?")
-            .bind(project.0)
-            .bind(upto_seq)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        let snapshot = snapshot.to_vec();
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO doc_snapshots (project_id, seq, data, updated_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (project_id) DO UPDATE SET seq = excluded.seq, data = excluded.data, updated_at = excluded.updated_at \
+                 WHERE excluded.seq >= doc_snapshots.seq",
+                rusqlite::params![project.0, upto_seq, snapshot, ts(now)],
+            )?;
+            tx.execute("DELETE FROM doc_updates WHERE project_id = ? AND seq <= ?", rusqlite::params![project.0, upto_seq])?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
     }
 
     async fn log_len(&self, project: ProjectId) -> StoreResult<i64> {
