@@ -158,6 +158,7 @@ pub struct Cold {
 
 pub async fn cold(env: &Env<'_>, cfg: &Cold) -> anyhow::Result<Report> {
     use yrs::{Array, Map};
+    let rss_before = env.server_pid.and_then(proc_stats::rss_bytes);
     let addr = env.target.room(&format!("cold-{}", uuid::Uuid::new_v4().simple())).await?;
     let mut s = Session::open(&addr, Duration::from_secs(60)).await?;
     let user = addr.user.clone();
@@ -196,6 +197,7 @@ pub async fn cold(env: &Env<'_>, cfg: &Cold) -> anyhow::Result<Report> {
         build.inc(1);
     }
     build.finish_and_clear();
+    let rss_built = env.server_pid.and_then(proc_stats::rss_bytes);
     // Make sure the server has everything before timing: a fresh client must see the last move.
     let expected_pages = cfg.pages;
     let mut times = Vec::new();
@@ -220,6 +222,10 @@ pub async fn cold(env: &Env<'_>, cfg: &Cold) -> anyhow::Result<Report> {
     extra.insert("first_sync_ms_median".into(), serde_json::json!(times[times.len() / 2]));
     extra.insert("first_sync_ms_all".into(), serde_json::json!(times));
     extra.insert("book".into(), serde_json::json!({"pages": cfg.pages, "items_per_page": cfg.items, "moves": cfg.moves}));
+    if let (Some(a), Some(b)) = (rss_before, rss_built) {
+        // The server's growth while the book was built and held open: one loaded book.
+        extra.insert("rss_kb_loaded_book".into(), serde_json::json!((b.saturating_sub(a)) as f64 / 1024.0));
+    }
     let stats = Stats::new(Clock::new());
     Ok(Report {
         scenario: "cold".into(),
