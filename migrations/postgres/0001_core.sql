@@ -6,6 +6,7 @@ CREATE TABLE users (
     password_hash TEXT NOT NULL,
     created_at    TIMESTAMPTZ NOT NULL
 );
+-- Unique regardless of case, like SQLite's COLLATE NOCASE; look up with lower(email).
 CREATE UNIQUE INDEX users_email ON users (lower(email));
 
 CREATE TABLE sessions (
@@ -37,6 +38,7 @@ CREATE TABLE members (
 );
 CREATE INDEX members_user ON members(user_id);
 
+-- Accepted document updates, in order, after the snapshot.
 CREATE TABLE doc_updates (
     project_id UUID NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
     seq        BIGINT NOT NULL,
@@ -45,6 +47,7 @@ CREATE TABLE doc_updates (
     PRIMARY KEY (project_id, seq)
 );
 
+-- The document folded up to and including `seq`.
 CREATE TABLE doc_snapshots (
     project_id UUID PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
     seq        BIGINT NOT NULL,

@@ -79,8 +79,9 @@ pub struct Config {
     #[arg(long, env = "FOLIO_RATE_BURST", default_value_t = 2000)]
     pub rate_burst: u32,
 
-    /// Messages queued for one slow connection before it is dropped with 4500.
-    #[arg(long, env = "FOLIO_OUTBOUND_QUEUE", default_value_t = 1024)]
+    /// Messages queued for one slow connection before it is dropped with 4500. Sized so 1,500
+    /// people editing one book at once (the crowd scenario) do not overflow it.
+    #[arg(long, env = "FOLIO_OUTBOUND_QUEUE", default_value_t = 4096)]
     pub outbound_queue: usize,
 
     /// Seconds between server pings; a peer silent for three intervals is dropped.
@@ -102,6 +103,63 @@ pub struct Config {
     /// Log filter, in tracing-subscriber's EnvFilter syntax.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log: String,
+
+    /// S3 bucket for blobs (photos, snapshots, PDFs). Unset: the local folder DATA_DIR/blobs.
+    #[arg(long, env = "S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+
+    /// S3 endpoint URL, for S3-compatible servers (MinIO, s3s-fs, R2…). Unset: AWS for the region.
+    #[arg(long, env = "S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// S3 region.
+    #[arg(long, env = "S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    /// Address buckets as ENDPOINT/BUCKET rather than BUCKET.ENDPOINT (most S3-compatible servers need it).
+    #[arg(long, env = "S3_FORCE_PATH_STYLE")]
+    pub s3_force_path_style: bool,
+
+    /// S3 access key id. Unset: the standard AWS credential chain (profile, web identity, ECS, IMDS).
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    pub s3_access_key_id: Option<String>,
+
+    /// S3 secret access key, used together with the access key id.
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<Secret>,
+
+    /// S3 session token, for temporary credentials given with the access key id.
+    #[arg(long, env = "AWS_SESSION_TOKEN", hide_env_values = true)]
+    pub s3_session_token: Option<Secret>,
+}
+
+/// A credential read from flags or environment. Its `Debug` never prints it, so a logged
+/// `Config` leaks nothing.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Secret {
+        Secret(s)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Secret {
+        Secret(s.to_owned())
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
 }
 
 impl Config {
@@ -125,6 +183,13 @@ impl Config {
             compact_after: 50,
             max_body_bytes: 1024 * 1024,
             log: "warn".into(),
+            s3_bucket: None,
+            s3_endpoint: None,
+            s3_region: "us-east-1".into(),
+            s3_force_path_style: false,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_session_token: None,
         }
     }
 

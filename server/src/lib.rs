@@ -18,10 +18,10 @@ use anyhow::Context;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
-use blob::{BlobStore, LocalBlobStore};
+use blob::{BlobStore, LocalBlobStore, S3BlobStore, S3Settings};
 use config::Config;
-use fanout::{Fanout, LocalFanout};
-use store::{SqliteStore, Store};
+use fanout::{Fanout, LocalFanout, RedisFanout};
+use store::{PgStore, SqliteStore, Store};
 use sync::SyncService;
 
 /// Everything a request handler may reach.
@@ -51,24 +51,46 @@ async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
             Ok(Arc::new(SqliteStore::open(path.as_ref(), cfg.durability).await.with_context(|| format!("opening {url}"))?))
         }
         Some(url) if url.starts_with("postgres:") || url.starts_with("postgresql:") => {
-            anyhow::bail!("DATABASE_URL points at PostgreSQL, which this build does not support yet (scale-out, issue #5); unset it to use SQLite")
+            let store = PgStore::open(url, cfg.durability).await.with_context(|| format!("opening PostgreSQL at {}", redact(url)))?;
+            Ok(Arc::new(store))
         }
         Some(_) => anyhow::bail!("DATABASE_URL must start with sqlite: or postgres:"),
     }
 }
 
+/// A database URL without its user and password, for messages.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    match authority.rfind('@') {
+        Some(at) => format!("{scheme}://…@{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
+/// The S3 bucket when S3_BUCKET is set, checked reachable now; else the local blob folder.
+async fn open_blobs(cfg: &Config) -> anyhow::Result<Arc<dyn BlobStore>> {
+    let Some(settings) = S3Settings::from_config(cfg)? else {
+        let dir = cfg.blob_dir();
+        let local = LocalBlobStore::open(dir.clone()).await.with_context(|| format!("creating blob folder {}", dir.display()))?;
+        return Ok(Arc::new(local));
+    };
+    let s3 = S3BlobStore::new(settings).await;
+    s3.check_bucket().await.context("S3 blob storage (S3_BUCKET) is not usable")?;
+    Ok(Arc::new(s3))
+}
+
 /// Builds every part of a node from its config.
 pub async fn build_state(cfg: Config) -> anyhow::Result<AppState> {
-    if cfg.redis_url.is_some() {
-        anyhow::bail!("REDIS_URL is set, but Redis fan-out is not in this build yet (scale-out, issue #5); unset it for one node");
-    }
     let cfg = Arc::new(cfg);
+    let node_id = uuid::Uuid::new_v4();
     let store = open_store(&cfg).await?;
-    let blobs: Arc<dyn BlobStore> = Arc::new(
-        LocalBlobStore::open(cfg.blob_dir()).await.with_context(|| format!("creating blob folder {}", cfg.blob_dir().display()))?,
-    );
-    let fanout: Arc<dyn Fanout> = Arc::new(LocalFanout::new());
-    let sync = SyncService::new(cfg.clone(), store.clone(), fanout.clone());
+    let blobs = open_blobs(&cfg).await?;
+    let fanout: Arc<dyn Fanout> = match cfg.redis_url.as_deref() {
+        None => Arc::new(LocalFanout::new()),
+        Some(url) => Arc::new(RedisFanout::connect(url, node_id).await?),
+    };
+    let sync = SyncService::new(cfg.clone(), store.clone(), fanout.clone(), node_id);
     Ok(AppState { cfg, store, blobs, fanout, sync, metrics: observe::metrics_handle() })
 }
 

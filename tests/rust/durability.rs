@@ -4,18 +4,16 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use folio_server::config::Durability;
 use folio_server::ids::ProjectId;
-use folio_server::store::{SqliteStore, Store};
 use folio_tests::book::{add_page, doc_json, page_ids};
 use folio_tests::{eventually, Api, BinServer, TestServer, YClient};
 use yrs::WriteTxn;
 
 const WAIT: Duration = Duration::from_secs(15);
 
-async fn log_len(data_dir: &std::path::Path, project: &str) -> i64 {
-    let store = SqliteStore::open(&data_dir.join("folio.db"), Durability::Process).await.expect("open db");
-    store.log_len(project.parse::<ProjectId>().unwrap()).await.expect("log_len")
+/// The update-log length, read from whichever database the server runs on.
+async fn log_len(server: &TestServer, project: &str) -> i64 {
+    server.store().await.log_len(project.parse::<ProjectId>().unwrap()).await.expect("log_len")
 }
 
 #[tokio::test]
@@ -68,7 +66,7 @@ async fn compaction_keeps_the_content_identical() {
     // The log was folded while the doc was live: far fewer than the 240 entries written remain.
     let mut remaining = i64::MAX;
     for _ in 0..100 {
-        remaining = log_len(&server.data_dir, &project).await;
+        remaining = log_len(&server, &project).await;
         if remaining < 100 {
             break;
         }
@@ -99,13 +97,13 @@ async fn idle_documents_are_flushed_and_unloaded() {
     let b = YClient::connect(&server.ws_url(), &project, &owner.token).await;
     assert!(eventually(WAIT, || page_ids(&b.doc).len() == 5).await);
     let expected = doc_json(&a.doc);
-    assert!(log_len(&server.data_dir, &project).await > 0);
+    assert!(log_len(&server, &project).await > 0);
     a.close().await;
     b.close().await;
     // Unloading folds the whole log into the snapshot.
     let mut folded = false;
     for _ in 0..100 {
-        if log_len(&server.data_dir, &project).await == 0 {
+        if log_len(&server, &project).await == 0 {
             folded = true;
             break;
         }

@@ -2,7 +2,10 @@
 //! over real HTTP and WebSockets by yrs clients.
 
 mod bad_input;
+mod blob_s3;
 mod durability;
 mod http_api;
 mod loadtest_smoke;
+mod multinode;
+mod store;
 mod sync;

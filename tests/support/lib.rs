@@ -2,10 +2,14 @@
 //! real binary), an HTTP client, and a yrs client that speaks y-websocket over a real socket.
 
 pub mod book;
+pub mod cluster;
+pub mod db;
 pub mod http;
+pub mod s3;
 pub mod server;
 pub mod yclient;
 
+pub use db::{PgDatabase, TestDb};
 pub use http::Api;
 pub use server::{BinServer, TestServer};
 pub use yclient::{RawSocket, YClient};

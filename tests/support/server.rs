@@ -2,30 +2,41 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 
-use folio_server::config::Config;
+use folio_server::config::{Config, Durability};
+use folio_server::store::{PgStore, SqliteStore, Store};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::db::{self, PgDatabase};
+
 /// A server running inside the test process on port 0 (STYLE.md habit 1).
 pub struct TestServer {
     pub url: String,
     pub data_dir: PathBuf,
+    /// The database it runs on when not the SQLite file in `data_dir`; kept across restarts.
+    pub database_url: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
+    _pg: Option<PgDatabase>,
 }
 
 impl TestServer {
-    /// A fresh server with a fresh data folder and the test config.
+    /// A fresh server with a fresh data folder and the test config: on SQLite, or on a fresh
+    /// PostgreSQL database when `FOLIO_TEST_DB=postgres`.
     pub async fn start() -> TestServer {
         Self::start_with(|_| {}).await
     }
 
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
+        if db::postgres_requested() {
+            return Self::start_pg_with(tweak).await.expect("FOLIO_TEST_DB=postgres, but PostgreSQL is not reachable");
+        }
         let dir = tempfile::tempdir().expect("temp dir");
         let mut cfg = Config::test(dir.path());
         tweak(&mut cfg);
@@ -34,21 +45,52 @@ impl TestServer {
         s
     }
 
+    /// A fresh server on a fresh PostgreSQL database (dropped with the server). `None`, after
+    /// a notice, when PostgreSQL is not running outside CI.
+    pub async fn start_pg() -> Option<TestServer> {
+        Self::start_pg_with(|_| {}).await
+    }
+
+    pub async fn start_pg_with(tweak: impl FnOnce(&mut Config)) -> Option<TestServer> {
+        let pg = PgDatabase::create().await?;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut cfg = Config::test(dir.path());
+        cfg.database_url = Some(pg.url.clone());
+        tweak(&mut cfg);
+        let mut s = Self::start_config(cfg).await;
+        s._dir = Some(dir);
+        s._pg = Some(pg);
+        Some(s)
+    }
+
     pub async fn start_config(cfg: Config) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let data_dir = cfg.data_dir.clone();
+        let database_url = cfg.database_url.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(folio_server::run(listener, cfg, async move {
             let _ = stopped.await;
         }));
         let url = format!("http://{addr}");
         wait_ready(&url).await;
-        TestServer { url, data_dir, stop: Some(stop), task: Some(task), _dir: None }
+        TestServer { url, data_dir, database_url, stop: Some(stop), task: Some(task), _dir: None, _pg: None }
     }
 
     pub fn ws_url(&self) -> String {
         self.url.replacen("http", "ws", 1)
+    }
+
+    /// A second handle on the database this server runs on, to look at what it stored.
+    pub async fn store(&self) -> Arc<dyn Store> {
+        match self.database_url.as_deref() {
+            Some(url) if url.starts_with("postgres") => Arc::new(PgStore::open(url, Durability::Process).await.expect("open PostgreSQL")),
+            Some(url) => {
+                let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+                Arc::new(SqliteStore::open(Path::new(path), Durability::Process).await.expect("open SQLite"))
+            }
+            None => Arc::new(SqliteStore::open(&self.data_dir.join("folio.db"), Durability::Process).await.expect("open SQLite")),
+        }
     }
 
     /// Graceful stop (as SIGTERM does); keeps the data folder for a restart.
@@ -61,13 +103,16 @@ impl TestServer {
         }
     }
 
-    /// Stops this server and starts a new one on the same data folder and config tweak.
+    /// Stops this server and starts a new one on the same data folder and database, with
+    /// the test config and `tweak`.
     pub async fn restart_with(mut self, tweak: impl FnOnce(&mut Config)) -> TestServer {
         self.stop().await;
         let mut cfg = Config::test(&self.data_dir);
+        cfg.database_url = self.database_url.clone();
         tweak(&mut cfg);
         let mut next = Self::start_config(cfg).await;
         next._dir = self._dir.take();
+        next._pg = self._pg.take();
         next
     }
 

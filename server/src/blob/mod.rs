@@ -1,11 +1,13 @@
 //! Blob storage (snapshots, photos, PDFs) behind one small trait. Keys come only from ids.
 
 mod local;
+mod s3;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 
 pub use local::LocalBlobStore;
+pub use s3::{S3BlobStore, S3Settings};
 
 /// A blob key. It can only be built from ids and fixed words, never from a user's string,
 /// so no key can climb out of its folder or name another user's file.
@@ -34,6 +36,9 @@ pub enum BlobError {
     NotFound,
     #[error("blob io: {0}")]
     Io(#[from] std::io::Error),
+    /// The remote store failed: names the operation, the bucket, the key and the cause.
+    #[error("blob store: {0}")]
+    Backend(String),
 }
 
 #[async_trait]

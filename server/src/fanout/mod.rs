@@ -5,6 +5,7 @@
 //! relays carry the publishing node's id so a node skips its own.
 
 mod local;
+mod redis;
 
 use bytes::Bytes;
 use tokio::sync::broadcast;
@@ -13,6 +14,7 @@ use crate::access::Role;
 use crate::ids::{ProjectId, SessionId, UserId};
 
 pub use local::LocalFanout;
+pub use self::redis::RedisFanout;
 
 /// Identifies one running node, so it can recognise its own messages.
 pub type NodeId = uuid::Uuid;
@@ -29,6 +31,9 @@ pub enum Event {
     ProjectDeleted { project: ProjectId },
     /// A login token was revoked: its sockets are closed.
     SessionRevoked { session: SessionId },
+    /// This node's link to the other nodes was (re)established: events may have been missed,
+    /// so every loaded room catches up from the durable log. Never sent between nodes.
+    Resync,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,4 +47,8 @@ pub trait Fanout: Send + Sync + 'static {
     fn publish(&self, event: Event) -> Result<(), FanoutError>;
     /// A stream of every event published by any node, this one included.
     fn subscribe(&self) -> broadcast::Receiver<Event>;
+    /// This node has `project` loaded and wants its document and awareness traffic.
+    fn join(&self, _project: ProjectId) {}
+    /// This node no longer has `project` loaded.
+    fn leave(&self, _project: ProjectId) {}
 }

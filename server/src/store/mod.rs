@@ -1,5 +1,6 @@
 //! All SQL lives below this module: one `Store` interface, with SQLite and PostgreSQL behind it.
 
+mod postgres;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -9,6 +10,7 @@ use serde::Serialize;
 use crate::access::Role;
 use crate::ids::{ProjectId, SessionId, UserId};
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +126,16 @@ pub trait Store: Send + Sync + 'static {
 
     // Documents.
     async fn load_doc(&self, project: ProjectId) -> StoreResult<StoredDoc>;
+    /// What a node that holds the document up to `after` is missing: the log entries after
+    /// it, or, when compaction has folded entries past `after`, the snapshot and its log.
+    async fn doc_since(&self, project: ProjectId, after: i64) -> StoreResult<StoredDoc> {
+        let mut doc = self.load_doc(project).await?;
+        if doc.snapshot_seq <= after {
+            doc.snapshot = None;
+            doc.updates.retain(|(seq, _)| *seq > after);
+        }
+        Ok(doc)
+    }
     /// Appends updates in one transaction (group commit); returns the sequence number of the last.
     async fn append_updates(&self, project: ProjectId, updates: &[&[u8]], now: DateTime<Utc>) -> StoreResult<i64>;
     /// Replaces the log up to `upto_seq` with `snapshot`, in one transaction.

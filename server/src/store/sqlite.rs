@@ -490,6 +490,27 @@ impl Store for SqliteStore {
         Ok(StoredDoc { snapshot, snapshot_seq, updates })
     }
 
+    async fn doc_since(&self, project: ProjectId, after: i64) -> StoreResult<StoredDoc> {
+        let mut tx = self.pool.begin().await?;
+        let snapshot_seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM doc_snapshots WHERE project_id = ?")
+            .bind(project.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if snapshot_seq.unwrap_or(0) > after {
+            drop(tx);
+            return self.load_doc(project).await;
+        }
+        let updates = sqlx::query("SELECT seq, data FROM doc_updates WHERE project_id = ? AND seq > ? ORDER BY seq")
+            .bind(project.0)
+            .bind(after)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("seq")?, r.try_get("data")?)))
+            .collect::<sqlx::Result<Vec<_>>>()?;
+        Ok(StoredDoc { snapshot: None, snapshot_seq: snapshot_seq.unwrap_or(0), updates })
+    }
+
     async fn append_updates(&self, project: ProjectId, updates: &[&[u8]], now: DateTime<Utc>) -> StoreResult<i64> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let request = AppendRequest { project, updates: updates.iter().map(|u| u.to_vec()).collect(), now, reply };

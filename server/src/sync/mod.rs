@@ -88,7 +88,7 @@ pub struct SyncService {
 }
 
 impl SyncService {
-    pub fn new(cfg: Arc<Config>, store: Arc<dyn Store>, fanout: Arc<dyn Fanout>) -> SyncService {
+    pub fn new(cfg: Arc<Config>, store: Arc<dyn Store>, fanout: Arc<dyn Fanout>, node_id: crate::fanout::NodeId) -> SyncService {
         let svc = SyncService {
             shared: Arc::new(Shared {
                 cfg,
@@ -97,7 +97,7 @@ impl SyncService {
                 rooms: Mutex::new(HashMap::new()),
                 tasks: Mutex::new(JoinSet::new()),
                 listener: Mutex::new(None),
-                node_id: uuid::Uuid::new_v4(),
+                node_id,
                 generation: AtomicU64::new(1),
                 next_conn: AtomicU64::new(1),
                 shutting_down: Default::default(),
@@ -200,8 +200,9 @@ impl SyncService {
                 let event = match rx.recv().await {
                     Ok(e) => e,
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                        tracing::warn!(missed = n, "fan-out listener lagged");
-                        continue;
+                        // Whatever was missed is in the durable log: every room catches up.
+                        tracing::warn!(missed = n, "fan-out listener lagged; rooms catch up from the store");
+                        Event::Resync
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
                 };
@@ -219,13 +220,26 @@ impl SyncService {
                 Event::Member { project, .. } | Event::ProjectDeleted { project } => {
                     rooms.get(project).cloned().into_iter().collect()
                 }
-                Event::SessionRevoked { .. } => rooms.values().cloned().collect(),
-                // Relays from other nodes arrive here once Redis fan-out exists (scale-out).
-                Event::DocUpdate { .. } | Event::Awareness { .. } => Vec::new(),
+                Event::SessionRevoked { .. } | Event::Resync => rooms.values().cloned().collect(),
+                // From another node (a node never receives its own).
+                Event::DocUpdate { project, .. } | Event::Awareness { project, .. } => rooms.get(project).cloned().into_iter().collect(),
             }
         };
+        let relay = matches!(event, Event::DocUpdate { .. } | Event::Awareness { .. });
         for room in targets {
-            let _ = room.tx.send(RoomMsg::Event(event.clone())).await;
+            if relay {
+                // Never stall the listener behind one busy room: a late update is still
+                // applied in order (rooms buffer ahead-of-sequence updates), and a dropped
+                // awareness update is repeated by its client.
+                if let Err(tokio::sync::mpsc::error::TrySendError::Full(msg)) = room.tx.try_send(RoomMsg::Event(event.clone())) {
+                    let tx = room.tx.clone();
+                    tokio::spawn(async move {
+                        let _ = tx.send(msg).await;
+                    });
+                }
+            } else {
+                let _ = room.tx.send(RoomMsg::Event(event.clone())).await;
+            }
         }
     }
 

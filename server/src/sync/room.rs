@@ -6,7 +6,7 @@
 //! an uncommitted update (relays, SyncStep2 replies, edit acknowledgements) waits for the
 //! commit that covers it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -27,7 +27,7 @@ use crate::access::Role;
 use super::{close_code, Close, Peer, SyncError, SyncService, SystemEdit};
 use crate::fanout::Event;
 use crate::ids::ProjectId;
-use crate::store::StoreResult;
+use crate::store::{StoreResult, StoredDoc};
 
 /// Awareness client ids one connection may own; a real client uses one.
 const MAX_OWNED_CLIENTS: usize = 16;
@@ -52,6 +52,8 @@ enum Wake {
     Msg(Option<RoomMsg>),
     Committed(Result<StoreResult<i64>, tokio::task::JoinError>),
     Compacted(Result<StoreResult<()>, tokio::task::JoinError>),
+    CaughtUp(Result<StoreResult<StoredDoc>, tokio::task::JoinError>),
+    Tick,
     Idle,
 }
 
@@ -91,7 +93,15 @@ pub(crate) struct Room {
     collecting: Batch,
     in_flight: Option<InFlight>,
     compaction: Option<Compaction>,
+    /// Every log entry up to this one is in the doc. With several nodes, entries from
+    /// other nodes arrive by fan-out or, after a gap, from the store.
     last_seq: i64,
+    /// Entries from other nodes that arrived ahead of a gap, applied once it is filled.
+    pending: BTreeMap<i64, Bytes>,
+    /// A read of the log after `last_seq`, to fill a gap.
+    catch_up: Option<JoinHandle<StoreResult<StoredDoc>>>,
+    /// Another gap was seen while catching up: read again when this one is done.
+    catch_up_again: bool,
     /// Log entries after the stored snapshot.
     log_len: i64,
     idle_since: Option<Instant>,
@@ -114,6 +124,9 @@ impl Room {
             in_flight: None,
             compaction: None,
             last_seq: 0,
+            pending: BTreeMap::new(),
+            catch_up: None,
+            catch_up_again: false,
             log_len: 0,
             idle_since: Some(Instant::now()),
             shutting_down: false,
@@ -152,7 +165,11 @@ impl Room {
     }
 
     pub(crate) async fn run(mut self) {
+        // Subscribe before reading the store, so nothing committed elsewhere in between is
+        // missed; what arrives early is ignored by sequence number.
+        self.svc.shared.fanout.join(self.project);
         if let Err(e) = self.load().await {
+            self.svc.shared.fanout.leave(self.project);
             self.svc.forget_room(self.project, self.generation);
             self.rx.close();
             while let Some(msg) = self.rx.recv().await {
@@ -166,18 +183,25 @@ impl Room {
             return;
         }
         let idle_after = self.svc.config().idle_unload();
+        // With other nodes, a periodic look at the log bounds how long a missed fan-out
+        // message can go unnoticed (SPEC §8: heal within 2 s).
+        let multi_node = self.svc.config().redis_url.is_some();
+        let mut heal = tokio::time::interval(Duration::from_secs(1));
+        heal.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let idle_deadline = match self.idle_since {
                 Some(t) if !self.shutting_down => tokio::time::Instant::from_std(t + idle_after),
                 _ => tokio::time::Instant::now() + Duration::from_secs(3600),
             };
             let wake = {
-                let (rx, in_flight, compaction) = (&mut self.rx, &mut self.in_flight, &mut self.compaction);
+                let (rx, in_flight, compaction, catch_up) = (&mut self.rx, &mut self.in_flight, &mut self.compaction, &mut self.catch_up);
                 let idle = self.peers.is_empty();
                 tokio::select! {
                     msg = rx.recv() => Wake::Msg(msg),
                     res = async { match in_flight.as_mut() { Some(f) => (&mut f.handle).await, None => std::future::pending().await } } => Wake::Committed(res),
                     res = async { match compaction.as_mut() { Some(c) => (&mut c.handle).await, None => std::future::pending().await } } => Wake::Compacted(res),
+                    res = async { match catch_up.as_mut() { Some(h) => h.await, None => std::future::pending().await } } => Wake::CaughtUp(res),
+                    _ = heal.tick(), if multi_node => Wake::Tick,
                     _ = tokio::time::sleep_until(idle_deadline), if idle => Wake::Idle,
                 }
             };
@@ -186,6 +210,8 @@ impl Room {
                 Wake::Msg(None) => self.shutting_down = true,
                 Wake::Committed(res) => self.commit_done(res),
                 Wake::Compacted(res) => self.compaction_done(res),
+                Wake::CaughtUp(res) => self.caught_up(res),
+                Wake::Tick => self.start_catch_up(),
                 Wake::Idle => {
                     if self.is_flushed() {
                         self.unload().await;
@@ -278,6 +304,7 @@ impl Room {
         if !gone.is_empty() {
             if let Ok(update) = self.awareness.update_with_clients(gone) {
                 let bytes = encode_awareness(&update);
+                self.publish_awareness(bytes.clone());
                 self.deliver(Out::AllExcept(None, bytes));
             }
         }
@@ -320,7 +347,131 @@ impl Room {
                     self.kick(id, Close::new(close_code::TOKEN, "your login was revoked; log in again"));
                 }
             }
-            Event::DocUpdate { .. } | Event::Awareness { .. } => {}
+            Event::DocUpdate { seq, update, .. } => self.remote_update(seq, update),
+            Event::Awareness { update, .. } => self.remote_awareness(update),
+            Event::Resync => self.start_catch_up(),
+        }
+    }
+
+    /// An update another node committed as log entry `seq`.
+    fn remote_update(&mut self, seq: i64, update: Bytes) {
+        if seq <= self.last_seq {
+            return;
+        }
+        if seq > self.last_seq + 1 {
+            self.pending.insert(seq, update);
+            self.start_catch_up();
+            return;
+        }
+        self.apply_durable(&update);
+        self.last_seq = seq;
+        self.log_len += 1;
+        self.drain_pending();
+    }
+
+    /// Applies entries that were waiting for the gap before them to close.
+    fn drain_pending(&mut self) {
+        while let Some(entry) = self.pending.first_entry() {
+            let seq = *entry.key();
+            if seq > self.last_seq + 1 {
+                break;
+            }
+            let update = entry.remove();
+            if seq == self.last_seq + 1 {
+                self.apply_durable(&update);
+                self.last_seq = seq;
+                self.log_len += 1;
+            }
+        }
+    }
+
+    /// Applies an update that is already durable (another node checked and committed it) and
+    /// relays it to this node's clients at once.
+    fn apply_durable(&mut self, bytes: &[u8]) {
+        let update = match Update::decode_v1(bytes) {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::error!(project = %self.project, error = %e, "a committed update does not decode");
+                return;
+            }
+        };
+        match parse_update(bytes) {
+            Ok(parsed) => self.validator.observe(&parsed),
+            Err(e) => tracing::error!(project = %self.project, error = %e, "a committed update could not be indexed"),
+        }
+        let changed = {
+            let mut txn = self.doc().transact_mut();
+            let inserts = crdt_schema::update_inserts_news(&txn.state_vector(), &update);
+            match txn.apply_update(update) {
+                Ok(()) => inserts || !txn.delete_set().is_empty(),
+                Err(e) => {
+                    tracing::error!(project = %self.project, error = %e, "a committed update does not apply");
+                    false
+                }
+            }
+        };
+        if changed {
+            metrics::counter!("folio_remote_updates_applied_total").increment(1);
+            self.deliver(Out::AllExcept(None, protocol::sync_update(bytes)));
+        }
+    }
+
+    /// Awareness from a client of another node: kept, so this node's new clients see it,
+    /// and relayed to this node's clients.
+    fn remote_awareness(&mut self, frame: Bytes) {
+        let limits = protocol::Limits { max_awareness_bytes: usize::MAX };
+        let Ok(msgs) = protocol::decode_frame(&frame, &limits) else { return };
+        for msg in msgs {
+            if let Incoming::Awareness(entries) = msg {
+                let clients = entries
+                    .into_iter()
+                    .filter(|e| !self.owners.contains_key(&e.client_id))
+                    .map(|e| (ClientID::new(e.client_id), AwarenessUpdateEntry { clock: e.clock, json: Arc::from(e.json) }))
+                    .collect::<HashMap<_, _>>();
+                let _ = self.awareness.apply_update(AwarenessUpdate { clients });
+            }
+        }
+        self.deliver(Out::AllExcept(None, frame));
+    }
+
+    /// Reads what the log holds after `last_seq` (unless a read is already running).
+    fn start_catch_up(&mut self) {
+        if self.catch_up.is_some() {
+            self.catch_up_again = true;
+            return;
+        }
+        let store = self.svc.shared.store.clone();
+        let (project, after) = (self.project, self.last_seq);
+        self.catch_up = Some(tokio::spawn(async move { store.doc_since(project, after).await }));
+    }
+
+    fn caught_up(&mut self, res: Result<StoreResult<StoredDoc>, tokio::task::JoinError>) {
+        self.catch_up = None;
+        match res {
+            Ok(Ok(doc)) => {
+                let last = doc.last_seq();
+                if let Some(snapshot) = doc.snapshot.as_deref().filter(|_| doc.snapshot_seq > self.last_seq) {
+                    self.apply_durable(snapshot);
+                    self.log_len = 0;
+                }
+                for (seq, update) in &doc.updates {
+                    if *seq > self.last_seq {
+                        self.apply_durable(update);
+                        self.log_len += 1;
+                    }
+                }
+                if last > self.last_seq {
+                    metrics::counter!("folio_gaps_healed_total").increment(1);
+                    self.last_seq = last;
+                }
+                self.pending.retain(|seq, _| *seq > last);
+                self.drain_pending();
+            }
+            Ok(Err(e)) => tracing::warn!(project = %self.project, error = %e, "catching up from the store failed; will retry"),
+            Err(e) => tracing::warn!(project = %self.project, error = %e, "catch-up task failed; will retry"),
+        }
+        if std::mem::take(&mut self.catch_up_again) || !self.pending.is_empty() {
+            self.start_catch_up();
         }
     }
 
@@ -435,7 +586,15 @@ impl Room {
         }
         if let Ok(relay) = self.awareness.update_with_clients(changed) {
             let bytes = encode_awareness(&relay);
+            self.publish_awareness(bytes.clone());
             self.deliver(Out::AllExcept(Some(conn), bytes));
+        }
+    }
+
+    fn publish_awareness(&self, frame: Bytes) {
+        let event = Event::Awareness { origin: self.svc.node_id(), project: self.project, update: frame };
+        if let Err(e) = self.svc.shared.fanout.publish(event) {
+            tracing::debug!(project = %self.project, error = %e, "publishing awareness failed");
         }
     }
 
@@ -522,13 +681,19 @@ impl Room {
                 metrics::histogram!("folio_commit_seconds").record(flight.started.elapsed().as_secs_f64());
                 let n = flight.batch.updates.len() as i64;
                 let first = last_seq - n + 1;
+                if first == self.last_seq + 1 {
+                    self.last_seq = last_seq;
+                    self.drain_pending();
+                } else if first > self.last_seq + 1 {
+                    // Another node committed entries in between that have not arrived yet.
+                    self.start_catch_up();
+                }
                 for (i, update) in flight.batch.updates.drain(..).enumerate() {
                     let event = Event::DocUpdate { origin: self.svc.node_id(), project: self.project, seq: first + i as i64, update };
                     if let Err(e) = self.svc.shared.fanout.publish(event) {
                         tracing::warn!(project = %self.project, error = %e, "publishing an update failed");
                     }
                 }
-                self.last_seq = last_seq;
                 self.log_len += n;
                 for out in std::mem::take(&mut flight.batch.outbound) {
                     self.deliver(out);
@@ -575,6 +740,7 @@ impl Room {
     /// Leaves the registry, folds the log into a snapshot, and drops the doc.
     async fn unload(mut self) {
         self.svc.forget_room(self.project, self.generation);
+        self.svc.shared.fanout.leave(self.project);
         self.rx.close();
         while let Ok(msg) = self.rx.try_recv() {
             match msg {
