@@ -358,14 +358,10 @@ impl Room {
         if seq <= self.last_seq {
             return;
         }
+        self.pending.insert(seq, update);
         if seq > self.last_seq + 1 {
-            self.pending.insert(seq, update);
             self.start_catch_up();
-            return;
         }
-        self.apply_durable(&update);
-        self.last_seq = seq;
-        self.log_len += 1;
         self.drain_pending();
     }
 
