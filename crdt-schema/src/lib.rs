@@ -8,6 +8,7 @@ pub mod doc;
 pub mod geometry;
 pub mod model;
 pub mod products;
+pub mod restore;
 pub mod schema;
 pub mod validate;
 

@@ -19,8 +19,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the HTTP API and WebSocket sync (the default).
+    /// Serve the HTTP API and WebSocket sync (the default). Also runs `--workers` job
+    /// workers in-process.
     Serve(Config),
+    /// Run job workers only (automix, print, versions), sharing the store's job queue with
+    /// every other node. Needs the same DATABASE_URL and blob settings as the servers.
+    Worker(Config),
 }
 
 /// How hard an accepted update is pushed to disk before it is relayed.
@@ -35,6 +39,30 @@ pub enum Durability {
 /// Every setting of a node. Each has a documented default; nothing else reads the environment.
 #[derive(Debug, Clone, Args)]
 pub struct Config {
+    /// Take a version of a book at most this often while it is being edited, in seconds
+    /// (SPEC §7). 0 turns periodic versions off.
+    #[arg(long, env = "FOLIO_VERSION_INTERVAL_S", default_value_t = 300)]
+    pub version_interval_s: u64,
+
+    /// Jobs this process runs at once. `folio serve` runs them in-process (0: none, leave
+    /// them to `folio worker` processes); `folio worker` needs at least 1.
+    #[arg(long, env = "FOLIO_WORKERS", default_value_t = 2)]
+    pub workers: usize,
+
+    /// How long a worker's claim on a job lasts without renewal, in seconds. A job whose
+    /// worker died is taken over by another worker after this.
+    #[arg(long, env = "FOLIO_JOB_LEASE_S", default_value_t = 30)]
+    pub job_lease_s: u64,
+
+    /// How often an idle worker looks for work, in milliseconds.
+    #[arg(long, env = "FOLIO_JOB_POLL_MS", default_value_t = 500)]
+    pub job_poll_ms: u64,
+
+    /// Fault-injection aid for tests: a worker waits this long, holding the lease, before
+    /// running each job it claims, in milliseconds. Leave at 0.
+    #[arg(long, env = "FOLIO_JOB_HOLD_MS", default_value_t = 0)]
+    pub job_hold_ms: u64,
+
     /// Address to listen on. Port 0 picks a free port.
     #[arg(long, env = "FOLIO_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -190,7 +218,20 @@ impl Config {
             s3_access_key_id: None,
             s3_secret_access_key: None,
             s3_session_token: None,
+            version_interval_s: 300,
+            workers: 1,
+            job_lease_s: 5,
+            job_poll_ms: 100,
+            job_hold_ms: 0,
         }
+    }
+
+    pub fn job_lease(&self) -> Duration {
+        Duration::from_secs(self.job_lease_s.max(1))
+    }
+
+    pub fn version_interval(&self) -> Option<Duration> {
+        (self.version_interval_s > 0).then(|| Duration::from_secs(self.version_interval_s))
     }
 
     pub fn idle_unload(&self) -> Duration {

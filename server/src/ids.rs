@@ -50,6 +50,15 @@ id_type!(
     SessionId
 );
 
+id_type!(
+    /// A saved version of a book document (SPEC §7).
+    VersionId
+);
+id_type!(
+    /// A background job in the SQL queue.
+    JobId
+);
+
 impl UserId {
     /// The system user that server-side workers write as (SPEC §6.3 rule 5).
     pub const SYSTEM: UserId = UserId(Uuid::nil());

@@ -7,9 +7,11 @@ pub mod config;
 pub mod fanout;
 pub mod http;
 pub mod ids;
+pub mod jobs;
 mod observe;
 pub mod store;
 pub mod sync;
+pub mod versions;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -32,6 +34,7 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     pub fanout: Arc<dyn Fanout>,
     pub sync: SyncService,
+    pub jobs: jobs::Queue,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
 }
 
@@ -90,14 +93,41 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<AppState> {
         None => Arc::new(LocalFanout::new()),
         Some(url) => Arc::new(RedisFanout::connect(url, node_id).await?),
     };
-    let sync = SyncService::new(cfg.clone(), store.clone(), fanout.clone(), node_id);
-    Ok(AppState { cfg, store, blobs, fanout, sync, metrics: observe::metrics_handle() })
+    let jobs = jobs::Queue::new(store.clone());
+    let sync = SyncService::new(cfg.clone(), store.clone(), fanout.clone(), node_id, jobs.clone());
+    Ok(AppState { cfg, store, blobs, fanout, sync, jobs, metrics: observe::metrics_handle() })
+}
+
+impl AppState {
+    pub fn worker_deps(&self) -> jobs::WorkerDeps {
+        jobs::WorkerDeps { cfg: self.cfg.clone(), store: self.store.clone(), blobs: self.blobs.clone() }
+    }
+}
+
+/// Runs job workers only (`folio worker`) until `shutdown` resolves. A job running then is
+/// left to its lease: another worker takes it over.
+pub async fn run_worker(cfg: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    anyhow::ensure!(cfg.workers >= 1, "folio worker needs --workers (FOLIO_WORKERS) of at least 1");
+    let cfg = Arc::new(cfg);
+    let store = open_store(&cfg).await?;
+    let blobs = open_blobs(&cfg).await?;
+    let queue = jobs::Queue::new(store.clone());
+    let deps = jobs::WorkerDeps { cfg: cfg.clone(), store, blobs };
+    let mut workers = jobs::spawn_workers(deps, &queue, cfg.workers);
+    println!("folio worker running {} job(s) at a time", cfg.workers);
+    tracing::info!(workers = cfg.workers, "worker started");
+    shutdown.await;
+    tracing::info!("worker stopping");
+    workers.abort_all();
+    while workers.join_next().await.is_some() {}
+    Ok(())
 }
 
 /// Serves a node on `listener` until `shutdown` resolves, then flushes every document and
 /// closes every socket with 1012 before returning.
 pub async fn run(listener: TcpListener, cfg: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     let state = build_state(cfg).await?;
+    let mut workers = jobs::spawn_workers(state.worker_deps(), &state.jobs, state.cfg.workers);
     let sync = state.sync.clone();
     let app = http::router(state);
     let signal = async move {
@@ -113,6 +143,8 @@ pub async fn run(listener: TcpListener, cfg: Config, shutdown: impl Future<Outpu
         }
     });
     axum::serve(listener, app).with_graceful_shutdown(signal).await.context("serving HTTP")?;
+    // A job cut off here is taken over by a worker elsewhere once its lease lapses.
+    workers.abort_all();
     Ok(())
 }
 

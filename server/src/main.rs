@@ -7,6 +7,10 @@ use folio_server::config::{Cli, Command};
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = match cli.command {
+        Some(Command::Worker(config)) => {
+            folio_server::init_logging(&config.log);
+            return folio_server::run_worker(config, shutdown_signal()).await;
+        }
         Some(Command::Serve(config)) => config,
         None => cli.config,
     };

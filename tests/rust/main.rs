@@ -3,9 +3,12 @@
 
 mod bad_input;
 mod blob_s3;
+mod cluster_events;
 mod durability;
 mod http_api;
+mod jobs;
 mod loadtest_smoke;
 mod multinode;
 mod store;
 mod sync;
+mod versions;

@@ -1,13 +1,21 @@
 //! Several nodes on one PostgreSQL database behind Redis fan-out: convergence, awareness
-//! across nodes, and healing from the durable log after lost Redis messages or a Redis
-//! outage (SPEC §8).
+//! across nodes, healing from the durable log after lost Redis messages or a Redis outage,
+//! and the loss of a whole node (`kill -9` of a real `folio` process) mid-burst (SPEC §7, §8).
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use folio_tests::book::{add_page, page_ids};
+use folio_server::config::Durability;
+use folio_server::ids::ProjectId;
+use folio_server::store::{PgStore, Store};
+use folio_tests::book::{add_page, add_text_item, caption, doc_json, page_ids};
 use folio_tests::cluster::{missing_service, redis_url, Cluster, PrivateRedis};
-use folio_tests::{eventually, Api, YClient};
+use folio_tests::http::Account;
+use folio_tests::{eventually, Api, BinServer, PgDatabase, YClient};
 use serde_json::json;
+use yrs::types::ToJson;
+use yrs::updates::decoder::Decode;
+use yrs::{Any, Array, Doc, Map, ReadTxn, StateVector, Text, Transact, TransactionMut, Update};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -142,4 +150,320 @@ async fn a_redis_outage_degrades_to_one_node_and_heals() {
     // And live fan-out works again.
     b.edit(|txn| add_page(txn, &owner.id, "after"));
     assert!(eventually(WAIT, || page_ids(&a1.doc).len() == 21).await, "fan-out did not resume after the outage");
+}
+
+// ---------------------------------------------------------------------------------------
+// Node loss with real processes: three `folio serve` children on one PostgreSQL database and
+// one Redis; one of them is killed with SIGKILL while every client is writing.
+
+/// `host:port` of a `redis://` URL, to tell a missing Redis from a broken one.
+fn redis_host_port(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    if host.contains(':') { host.to_owned() } else { format!("{host}:6379") }
+}
+
+/// Index of the page with `id` in book order (pages of other clients may land before it).
+fn page_index<T: ReadTxn>(txn: &T, id: &str) -> u32 {
+    let pages = txn.get_array("pages").expect("pages root");
+    let found = pages.iter(txn).position(|v| match v {
+        yrs::Out::YMap(m) => matches!(m.get(txn, "id").map(|x| x.to_json(txn)), Some(Any::String(s)) if s.as_ref() == id),
+        _ => false,
+    });
+    found.unwrap_or_else(|| panic!("own page {id} is not in the writer's doc")) as u32
+}
+
+/// One person editing the book through one client. It edits only what it created (so a
+/// contributor passes §6.3 rule 4 as an editor does) and only appends to its own captions,
+/// so whatever anyone saw of a caption is a prefix of every later state of it.
+struct Writer {
+    /// The node it first connected to.
+    node: usize,
+    name: String,
+    user: Account,
+    client: YClient,
+    steps: u32,
+    pages: u32,
+    items: u32,
+    page: Option<String>,
+    item: Option<String>,
+}
+
+impl Writer {
+    /// One edit, as a user working on a book does: a new page now and then, a text item on
+    /// it, and mostly typing its caption one character per update.
+    fn step(&mut self) {
+        let n = self.steps;
+        self.steps += 1;
+        let user = self.user.id.clone();
+        if self.page.is_none() || n % 15 == 0 {
+            let page = format!("{}-p{}", self.name, self.pages);
+            self.pages += 1;
+            self.client.edit(|txn| add_page(txn, &user, &page));
+            self.page = Some(page);
+            self.item = None;
+        } else if self.item.is_none() || n % 5 == 0 {
+            let page = self.page.clone().expect("a page");
+            let item = format!("{}-i{}", self.name, self.items);
+            self.items += 1;
+            self.client.edit(|txn: &mut TransactionMut| {
+                let at = page_index(&*txn, &page);
+                add_text_item(txn, at, &user, &item, "");
+            });
+            self.item = Some(item);
+        } else {
+            let (page, item) = (self.page.clone().expect("a page"), self.item.clone().expect("an item"));
+            let ch = (b'a' + (n % 26) as u8) as char;
+            self.client.edit(|txn: &mut TransactionMut| {
+                let at = page_index(&*txn, &page);
+                let text = caption(&*txn, at, &item).expect("own caption");
+                let end = text.len(txn);
+                text.insert(txn, end, &ch.to_string());
+            });
+        }
+    }
+}
+
+/// Every writer edits once per round, about every 10 ms, for `how_long`. Writers whose node
+/// is gone keep editing offline (their sends go nowhere), as a real client does.
+async fn burst(writers: &mut [Writer], how_long: Duration) {
+    let end = Instant::now() + how_long;
+    while Instant::now() < end {
+        for w in writers.iter_mut() {
+            w.step();
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// The book's content: page id → (creator, item id → (creator, caption)).
+type Content = BTreeMap<String, (String, BTreeMap<String, (String, String)>)>;
+
+fn content(doc: &Doc) -> Content {
+    let json = doc_json(doc);
+    let mut out = Content::new();
+    for page in json["pages"].as_array().into_iter().flatten() {
+        let mut items = BTreeMap::new();
+        for (id, item) in page["items"].as_object().into_iter().flatten() {
+            let by = item["createdBy"].as_str().unwrap_or_default().to_owned();
+            items.insert(id.clone(), (by, item["text"].as_str().unwrap_or_default().to_owned()));
+        }
+        let id = page["id"].as_str().unwrap_or_default().to_owned();
+        out.insert(id, (page["createdBy"].as_str().unwrap_or_default().to_owned(), items));
+    }
+    out
+}
+
+/// What one client had received from the servers at one moment. A writer's doc also holds
+/// what it authored itself, which may never have reached a server (the killed node may have
+/// died before committing it, or it was typed offline): its own client id and the pages and
+/// items its user created are left out, so only what a server delivered is checked.
+struct Received {
+    who: String,
+    sv: Vec<(u64, u32)>,
+    content: Content,
+}
+
+fn received(who: &str, c: &YClient, author: Option<&Account>) -> Received {
+    let own_client = author.map(|_| c.client_id());
+    let sv = c.doc.transact().state_vector();
+    let sv = sv.iter().map(|(id, clock)| (id.get(), *clock)).filter(|(id, _)| Some(*id) != own_client).collect();
+    let mut content = content(&c.doc);
+    if let Some(a) = author {
+        content.retain(|_, (by, _)| *by != a.id);
+        for (_, items) in content.values_mut() {
+            items.retain(|_, (by, _)| *by != a.id);
+        }
+    }
+    Received { who: who.to_owned(), sv, content }
+}
+
+/// Everything in `seen` that `doc` lacks: state-vector entries it does not reach, and pages,
+/// items and caption text it does not hold. Empty when `doc` contains all of `seen`.
+fn lacking(doc: &Doc, seen: &Received) -> Vec<String> {
+    let mut out = Vec::new();
+    let sv = doc.transact().state_vector();
+    for (client, clock) in &seen.sv {
+        let has = sv.get(&yrs::ClientID::new(*client));
+        if has < *clock {
+            out.push(format!("{}: client {client} up to clock {clock}, but only {has}", seen.who));
+        }
+    }
+    let have = content(doc);
+    for (page, (_, items)) in &seen.content {
+        let Some((_, have_items)) = have.get(page) else {
+            out.push(format!("{}: page {page}", seen.who));
+            continue;
+        };
+        for (item, (_, text)) in items {
+            match have_items.get(item) {
+                None => out.push(format!("{}: item {item} on page {page}", seen.who)),
+                Some((_, t)) if !t.starts_with(text.as_str()) => out.push(format!("{}: caption of {item} {text:?}, but {t:?}", seen.who)),
+                Some(_) => {}
+            }
+        }
+    }
+    out
+}
+
+/// The document exactly as the durable store holds it (snapshot, then the log after it),
+/// with the snapshot's sequence number and the log's length, to show what the test covered.
+async fn durable_doc(store: &dyn Store, project: &str) -> (Doc, i64, usize) {
+    let stored = store.load_doc(project.parse::<ProjectId>().expect("project id")).await.expect("load_doc");
+    let doc = Doc::new();
+    {
+        let mut txn = doc.transact_mut();
+        for bytes in stored.snapshot.iter().chain(stored.updates.iter().map(|(_, u)| u)) {
+            txn.apply_update(Update::decode_v1(bytes).expect("a stored update decodes")).expect("a stored update applies");
+        }
+    }
+    (doc, stored.snapshot_seq, stored.updates.len())
+}
+
+/// Which node was killed and which are left: clients of node `VICTIM` reconnect to the others.
+const VICTIM: usize = 1;
+
+#[tokio::test]
+async fn kill_9_of_a_node_mid_burst_loses_nothing_any_client_saw() {
+    let redis = redis_url();
+    if missing_service("Redis", &redis_host_port(&redis)).await {
+        return;
+    }
+    // Declared first so it is dropped last, after the nodes and the store handle.
+    let Some(db) = PgDatabase::create().await else { return };
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().expect("temp dir")).collect();
+    let mut nodes = Vec::new();
+    for dir in &dirs {
+        // A low compaction bound makes the nodes fold the shared log during the burst too.
+        let env = [("DATABASE_URL", db.url.as_str()), ("REDIS_URL", redis.as_str()), ("FOLIO_COMPACT_AFTER", "150")];
+        nodes.push(BinServer::start_env(dir.path(), &env).await);
+    }
+    let ws: Vec<String> = nodes.iter().map(|n| n.ws_url()).collect();
+
+    let api = Api::new(&nodes[0].url);
+    let owner = api.signup("Owner").await;
+    let project = api.create_project(&owner, "Node loss").await;
+    // Per node: an editor and a contributor who write, and a viewer who only receives (so
+    // everything in the viewer's doc came from a server).
+    let mut writers: Vec<Writer> = Vec::new();
+    let mut viewers = Vec::new();
+    for (node, ws) in ws.iter().enumerate() {
+        for role in ["editor", "contributor"] {
+            let user = api.signup(&format!("W{node}{role}")).await;
+            let (status, body) = api.set_role(&owner, &project, &user, role).await;
+            assert!(status.is_success(), "set_role {role}: {status} {body}");
+            let client = YClient::connect(ws, &project, &user.token).await;
+            client.wait_synced().await;
+            writers.push(Writer { node, name: format!("n{node}{}", &role[..3]), user, client, steps: 0, pages: 0, items: 0, page: None, item: None });
+        }
+        let user = api.signup(&format!("V{node}")).await;
+        let (status, body) = api.set_role(&owner, &project, &user, "viewer").await;
+        assert!(status.is_success(), "set_role viewer: {status} {body}");
+        let client = YClient::connect(ws, &project, &user.token).await;
+        client.wait_synced().await;
+        viewers.push((node, user, client));
+    }
+    let victim = nodes.remove(VICTIM);
+    // Survivors, by index in `nodes` now; clients of the victim are spread over them.
+    let survivor_ws = |i: usize| nodes[i % nodes.len()].ws_url();
+
+    // The burst, with the victim killed after a second of it. Writes keep going for another
+    // second on the surviving nodes (and offline on the victim's writers).
+    tokio::join!(burst(&mut writers, Duration::from_secs(2)), async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        victim.kill9().await;
+    });
+
+    // The victim's clients lost their connection.
+    for w in writers.iter().filter(|w| w.node == VICTIM) {
+        assert!(eventually(WAIT, || w.client.closed().is_some()).await, "{} was not disconnected by the kill", w.name);
+    }
+    let (_, _, victim_viewer) = &viewers[VICTIM];
+    assert!(eventually(WAIT, || victim_viewer.closed().is_some()).await, "the victim's viewer was not disconnected");
+    let victim_updates = victim_viewer.seen.lock().unwrap().updates;
+    let victim_pages = page_ids(&victim_viewer.doc).len();
+    assert!(victim_pages >= 10 && victim_updates >= 100, "too little reached the victim's viewer before the kill to mean anything: {victim_pages} pages, {victim_updates} updates");
+
+    // What every client had received from a server, taken before any of the victim's clients
+    // reconnects (a reconnecting client sends its whole state, which would hide a loss).
+    let mut seen = Vec::new();
+    for w in &writers {
+        seen.push(received(&format!("writer {}", w.name), &w.client, Some(&w.user)));
+    }
+    for (node, _, c) in &viewers {
+        seen.push(received(&format!("viewer of node {node}"), c, None));
+    }
+
+    // SPEC §7: whatever anyone saw is in the durable store, right now (nothing can still be
+    // in flight: a relay waits for the commit that covers it).
+    let store = PgStore::open(&db.url, Durability::Process).await.expect("open PostgreSQL");
+    let (durable, snapshot_seq, log_len) = durable_doc(&store, &project).await;
+    let lost: Vec<String> = seen.iter().flat_map(|r| lacking(&durable, r)).collect();
+    assert!(lost.is_empty(), "{} things clients had received are not in PostgreSQL after the kill, e.g. {:?}", lost.len(), &lost[..lost.len().min(20)]);
+    eprintln!(
+        "durable after the kill: {} pages (snapshot at seq {snapshot_seq}, {log_len} log entries after it); the victim's viewer had seen {victim_pages} pages in {victim_updates} updates",
+        page_ids(&durable).len()
+    );
+
+    // And a newcomer on a surviving node, which sends nothing of its own, gets all of it
+    // (within the heal bound: the victim may have died between its commit and its publish).
+    let fresh = YClient::connect(&survivor_ws(0), &project, &owner.token).await;
+    fresh.wait_synced().await;
+    let healed = eventually(WAIT, || seen.iter().all(|r| lacking(&fresh.doc, r).is_empty())).await;
+    let missing: Vec<String> = seen.iter().flat_map(|r| lacking(&fresh.doc, r)).collect();
+    assert!(healed, "a fresh client on a surviving node lacks {} things clients had received, e.g. {:?}", missing.len(), &missing[..missing.len().min(20)]);
+
+    // The victim's clients reconnect to a surviving node with their docs (offline edits
+    // included), as y-websocket does, and everyone keeps editing briefly.
+    let mut spread = 0;
+    for w in writers.iter_mut().filter(|w| w.node == VICTIM) {
+        let denied = w.client.seen.lock().unwrap().denied.clone();
+        assert!(denied.is_empty(), "{} was refused before the kill: {denied:?}", w.name);
+        let doc = w.client.doc.clone();
+        w.client = YClient::connect_doc(&survivor_ws(spread), &project, &w.user.token, doc).await;
+        w.client.wait_synced().await;
+        spread += 1;
+    }
+    {
+        let (_, user, c) = &mut viewers[VICTIM];
+        let doc = c.doc.clone();
+        *c = YClient::connect_doc(&survivor_ws(spread), &project, &user.token, doc).await;
+        c.wait_synced().await;
+    }
+    burst(&mut writers, Duration::from_millis(500)).await;
+
+    // Everyone converges: same state vector and same book, and so does the durable store.
+    let mut clients: Vec<(String, &YClient)> = writers.iter().map(|w| (w.name.clone(), &w.client)).collect();
+    clients.extend(viewers.iter().map(|(node, _, c)| (format!("viewer of node {node}"), c)));
+    clients.push(("fresh".into(), &fresh));
+    // (The read transaction must end before `doc_json`, which opens a write transaction.)
+    let target = |c: &YClient| {
+        let sv = c.doc.transact().state_vector();
+        (sv, doc_json(&c.doc))
+    };
+    let converged = eventually(WAIT, || {
+        let first = target(clients[0].1);
+        clients.iter().all(|(_, c)| target(c) == first)
+    })
+    .await;
+    if !converged {
+        let first = target(clients[0].1).0;
+        let differ: Vec<&String> = clients.iter().filter(|(_, c)| target(c).0 != first).map(|(n, _)| n).collect();
+        panic!("clients did not converge after the victim's clients reconnected; state vectors differing from {}: {differ:?}", clients[0].0);
+    }
+    let (sv, json): (StateVector, serde_json::Value) = target(clients[0].1);
+    let (durable, _, _) = durable_doc(&store, &project).await;
+    let durable_sv = durable.transact().state_vector();
+    assert_eq!(durable_sv, sv, "the store lacks updates every client holds");
+    assert_eq!(doc_json(&durable), json, "the stored book differs from the clients' book");
+    // Every writer's pages are there, the victim's included, and nothing was refused.
+    for w in &writers {
+        assert!(page_ids(&durable).contains(&format!("{}-p{}", w.name, w.pages - 1)), "{}'s last page is missing", w.name);
+    }
+    for (name, c) in &clients {
+        let denied = c.seen.lock().unwrap().denied.clone();
+        assert!(denied.is_empty(), "{name} was refused: {denied:?}");
+    }
+    eprintln!("converged on {} pages", page_ids(&durable).len());
 }

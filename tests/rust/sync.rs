@@ -265,3 +265,47 @@ async fn renaming_the_project_updates_the_live_document() {
     };
     assert!(eventually(WAIT, || title().as_deref() == Some("Road trip")).await);
 }
+
+/// A stock client that reconnects after offline edits sends its next edit as soon as the
+/// socket opens, and the offline content that edit builds on only a moment later, in its
+/// SyncStep2. The room holds the early update until what it builds on arrives, instead of
+/// answering PermissionDenied.
+#[tokio::test]
+async fn an_update_that_builds_on_content_not_yet_sent_waits_for_it() {
+    use yrs::sync::{Message as YMessage, SyncMessage};
+    use yrs::updates::encoder::Encode;
+
+    let server = TestServer::start().await;
+    let api = Api::new(&server.url);
+    let owner = api.signup("Owner").await;
+    let project = api.create_project(&owner, "Offline").await;
+    let writer = YClient::connect(&server.ws_url(), &project, &owner.token).await;
+    let observer = YClient::connect(&server.ws_url(), &project, &owner.token).await;
+    writer.wait_synced().await;
+    observer.wait_synced().await;
+
+    // Two edits made locally without sending: a page, then a caption on it.
+    let local = |f: &dyn Fn(&mut yrs::TransactionMut)| {
+        let mut txn = writer.doc.transact_mut();
+        f(&mut txn);
+        YMessage::Sync(SyncMessage::Update(txn.encode_update_v1())).encode_v1()
+    };
+    let first = local(&|txn| add_page(txn, &owner.id, "offline-page"));
+    let second = local(&|txn| add_text_item(txn, 0, &owner.id, "cap", "written offline"));
+
+    // The second arrives first: held, not refused, and not visible to anyone yet.
+    writer.send_raw(second);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(writer.seen.lock().unwrap().denied.is_empty(), "{:?}", writer.seen.lock().unwrap().denied);
+    assert!(folio_tests::book::page_ids(&observer.doc).is_empty());
+
+    // What it builds on arrives: both apply, in order, and reach the observer.
+    writer.send_raw(first);
+    let ok = eventually(WAIT, || caption(&observer.doc.transact(), 0, "cap").map(|t| t.get_string(&observer.doc.transact())).as_deref() == Some("written offline")).await;
+    assert!(ok, "the held update was not applied once its dependency arrived");
+    assert!(writer.seen.lock().unwrap().denied.is_empty(), "{:?}", writer.seen.lock().unwrap().denied);
+
+    // A client joining later gets both from the store.
+    let late = YClient::connect(&server.ws_url(), &project, &owner.token).await;
+    assert!(eventually(WAIT, || caption(&late.doc.transact(), 0, "cap").is_some()).await);
+}

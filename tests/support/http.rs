@@ -37,6 +37,18 @@ impl Api {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// A GET answered with bytes: the status, the content type and the body.
+    pub async fn get_bytes(&self, path: &str, token: Option<&str>) -> (StatusCode, String, Vec<u8>) {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let content_type = res.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        (status, content_type, res.bytes().await.expect("body").to_vec())
+    }
+
     pub async fn signup(&self, name: &str) -> Account {
         let email = crate::unique_email(&name.to_lowercase());
         let (status, body) = self

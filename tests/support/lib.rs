@@ -7,6 +7,7 @@ pub mod db;
 pub mod http;
 pub mod s3;
 pub mod server;
+pub mod worker;
 pub mod yclient;
 
 pub use db::{PgDatabase, TestDb};

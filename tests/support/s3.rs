@@ -73,6 +73,11 @@ impl S3Server {
         Some(S3Server { endpoint, child, _root: root })
     }
 
+    /// Whether the bucket holds an object at `key`, looked up in s3s-fs's folder directly.
+    pub fn object_exists(&self, key: &str) -> bool {
+        self._root.path().join(BUCKET).join(key).is_file()
+    }
+
     /// Points `cfg` at this server's bucket with the right credentials.
     pub fn configure(&self, cfg: &mut Config) {
         cfg.s3_bucket = Some(BUCKET.into());

@@ -163,10 +163,19 @@ pub fn folio_bin() -> PathBuf {
 
 impl BinServer {
     pub async fn start(data_dir: &Path) -> BinServer {
-        let mut child = Command::new(folio_bin())
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
-            .env("RUST_LOG", "warn")
+        Self::start_env(data_dir, &[]).await
+    }
+
+    /// Like `start`, with extra environment variables for the child (set after the
+    /// defaults, so they may override `RUST_LOG`), e.g. `DATABASE_URL` and `REDIS_URL` to
+    /// run several real nodes on one PostgreSQL database behind one Redis.
+    pub async fn start_env(data_dir: &Path, env: &[(&str, &str)]) -> BinServer {
+        let mut cmd = Command::new(folio_bin());
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"]).arg(data_dir).env("RUST_LOG", "warn");
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)

@@ -74,7 +74,13 @@ impl YClient {
                 loop {
                     tokio::select! {
                         msg = out_rx.recv() => match msg {
-                            Some(m) => if sink.send(m).await.is_err() { break },
+                            // A failed send means the connection is gone too (a killed
+                            // server resets it): record that, as a failed read does.
+                            Some(m) => if sink.send(m).await.is_err() {
+                                let mut s = seen.lock().unwrap();
+                                if s.closed.is_none() { s.closed = Some((1006, "connection lost".into())); }
+                                break;
+                            },
                             None => break,
                         },
                         frame = stream.next() => match frame {

@@ -26,6 +26,10 @@ pub struct Rejection {
     pub message: String,
 }
 
+/// The rule named when an update builds on content the document does not have yet: the
+/// one rejection that a later update from the same sender can cure.
+pub const CAUSALITY: &str = "rule 0 (causality)";
+
 impl Rejection {
     pub fn new(rule: &'static str, message: impl Into<String>) -> Rejection {
         Rejection { rule, message: message.into() }

@@ -30,7 +30,7 @@ struct Placed<'a> {
 
 fn missing(what: &str) -> Rejection {
     Rejection::new(
-        "rule 0 (causality)",
+        super::CAUSALITY,
         format!("the update {what} content the server does not have; reload the book and try again"),
     )
 }

@@ -3,8 +3,10 @@
 mod accounts;
 pub mod error;
 pub mod extract;
+mod jobs;
 mod ops;
 mod projects;
+mod versions;
 mod ws;
 
 use std::path::PathBuf;
@@ -31,6 +33,10 @@ pub fn router(app: AppState) -> Router {
         .route("/projects/{id}", get(projects::get).patch(projects::patch).delete(projects::delete))
         .route("/projects/{id}/members", get(projects::members))
         .route("/projects/{id}/members/{user_id}", put(projects::set_member).delete(projects::remove_member))
+        .route("/projects/{id}/versions", get(versions::list).post(versions::create))
+        .route("/projects/{id}/versions/{version_id}", get(versions::fetch))
+        .route("/projects/{id}/versions/{version_id}/restore", post(versions::restore))
+        .route("/jobs/{id}", get(jobs::get))
         .fallback(|| async { ApiError::not_found("no such API endpoint; see the API summary in README.md") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method")

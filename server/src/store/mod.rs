@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::access::Role;
-use crate::ids::{ProjectId, SessionId, UserId};
+use crate::ids::{JobId, ProjectId, SessionId, UserId, VersionId};
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -98,6 +98,132 @@ impl StoredDoc {
     }
 }
 
+/// Why a version was taken (SPEC §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VersionReason {
+    /// Every few minutes of activity.
+    Auto,
+    /// Asked for through the API.
+    Manual,
+    /// Just before a restore, so the restore can itself be undone.
+    Restore,
+    /// Just before automix rewrites pages.
+    Automix,
+}
+
+impl VersionReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VersionReason::Auto => "auto",
+            VersionReason::Manual => "manual",
+            VersionReason::Restore => "restore",
+            VersionReason::Automix => "automix",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<VersionReason> {
+        [VersionReason::Auto, VersionReason::Manual, VersionReason::Restore, VersionReason::Automix].into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A saved state of a book. Its bytes (a Yjs update v1 of the whole document) live in blob
+/// storage under a key made from its id; this row says what and when.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Version {
+    pub id: VersionId,
+    pub project_id: ProjectId,
+    pub created_at: DateTime<Utc>,
+    /// Size of the stored document in bytes.
+    pub bytes: i64,
+    /// The newest log sequence number the version includes.
+    pub seq: i64,
+    pub reason: VersionReason,
+    /// Who asked for it; `None` for the server's own.
+    pub created_by: Option<UserId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobState> {
+        [JobState::Queued, JobState::Running, JobState::Done, JobState::Failed].into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A job to put on the queue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub id: JobId,
+    pub kind: String,
+    pub project_id: Option<ProjectId>,
+    pub payload: serde_json::Value,
+    pub created_by: Option<UserId>,
+    /// While a job with this key is queued or running, enqueueing another with the same key
+    /// returns that one instead.
+    pub dedupe_key: Option<String>,
+    /// Runs allowed, counting runs whose worker died, before the job fails for good.
+    pub max_attempts: i32,
+    /// Not before this time; `None` means now.
+    pub run_after: Option<DateTime<Utc>>,
+}
+
+/// A job as the queue holds it (SPEC §4 `job`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Job {
+    pub id: JobId,
+    pub kind: String,
+    pub project_id: Option<ProjectId>,
+    pub state: JobState,
+    /// 0 to 1.
+    pub progress: f64,
+    pub result: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub created_by: Option<UserId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(skip)]
+    pub payload: serde_json::Value,
+}
+
+/// A worker's hold on a running job. Every later write for the job carries the token, and
+/// is refused once the lease has lapsed and another worker has taken the job over: so a
+/// job's effect is committed at most once, by whoever holds it at the end.
+#[derive(Debug, Clone)]
+pub struct Lease {
+    pub job: Job,
+    pub token: uuid::Uuid,
+}
+
+/// How a run of a job ended.
+#[derive(Debug, Clone)]
+pub enum JobOutcome {
+    /// Finished; `version` is written in the same transaction as the job's completion.
+    Done { result: serde_json::Value, version: Option<Version> },
+    /// Failed in a way a later run may get past: queued again to run at `at`.
+    Retry { error: String, at: DateTime<Utc> },
+    /// Failed for good.
+    Failed { error: String },
+}
+
 /// The relational store. Implementations keep every multi-row change in one transaction.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -142,6 +268,26 @@ pub trait Store: Send + Sync + 'static {
     async fn compact(&self, project: ProjectId, snapshot: &[u8], upto_seq: i64, now: DateTime<Utc>) -> StoreResult<()>;
     /// Number of log entries after the snapshot.
     async fn log_len(&self, project: ProjectId) -> StoreResult<i64>;
+
+    // Versions.
+    /// Records a version whose bytes are already in blob storage.
+    async fn insert_version(&self, version: &Version) -> StoreResult<()>;
+    /// A project's versions, newest first.
+    async fn versions(&self, project: ProjectId) -> StoreResult<Vec<Version>>;
+    /// One version of a project; `NotFound` for another project's version.
+    async fn version(&self, project: ProjectId, id: VersionId) -> StoreResult<Version>;
+
+    // The job queue.
+    /// Queues a job, or returns the queued or running job with the same `dedupe_key`.
+    async fn enqueue_job(&self, job: &NewJob, now: DateTime<Utc>) -> StoreResult<Job>;
+    /// Takes the oldest job of one of `kinds` that is due, or whose worker's lease lapsed,
+    /// for `lease_for`. A lapsed job that has used up its attempts fails instead.
+    async fn claim_job(&self, worker: &str, kinds: &[&str], now: DateTime<Utc>, lease_for: std::time::Duration) -> StoreResult<Option<Lease>>;
+    /// Extends the lease and records progress (0 to 1); false when the lease was lost.
+    async fn renew_lease(&self, lease: &Lease, progress: Option<f64>, now: DateTime<Utc>, lease_for: std::time::Duration) -> StoreResult<bool>;
+    /// Ends the run; false, with nothing written, when the lease was lost.
+    async fn finish_job(&self, lease: &Lease, outcome: &JobOutcome, now: DateTime<Utc>) -> StoreResult<bool>;
+    async fn job(&self, id: JobId) -> StoreResult<Job>;
 
     /// Cheap liveness check for /readyz.
     async fn ping(&self) -> StoreResult<()>;

@@ -253,6 +253,64 @@ fn role_from(s: &str) -> sqlx::Result<Role> {
 // `origin` is JSONB; it crosses as text, since sqlx's `json` feature is not enabled.
 const PROJECT_COLS: &str = "p.id, p.title, p.owner_id, p.product, p.theme, p.origin::text AS origin, p.created_at, p.updated_at";
 
+fn version_from(row: &PgRow) -> sqlx::Result<Version> {
+    let reason: String = row.try_get("reason")?;
+    Ok(Version {
+        id: VersionId(row.try_get("id")?),
+        project_id: ProjectId(row.try_get("project_id")?),
+        created_at: row.try_get("created_at")?,
+        bytes: row.try_get("bytes")?,
+        seq: row.try_get("seq")?,
+        reason: VersionReason::parse(&reason).ok_or_else(|| sqlx::Error::Decode(format!("unknown version reason {reason:?}").into()))?,
+        created_by: row.try_get::<Option<uuid::Uuid>, _>("created_by")?.map(UserId),
+    })
+}
+
+const VERSION_COLS: &str = "id, project_id, created_at, bytes, seq, reason, created_by";
+
+fn json_column(row: &PgRow, column: &str) -> sqlx::Result<Option<serde_json::Value>> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|t| serde_json::from_str(&t).map_err(|e| sqlx::Error::Decode(Box::new(e)))).transpose()
+}
+
+fn job_from(row: &PgRow) -> sqlx::Result<Job> {
+    let state: String = row.try_get("state")?;
+    Ok(Job {
+        id: JobId(row.try_get("id")?),
+        kind: row.try_get("kind")?,
+        project_id: row.try_get::<Option<uuid::Uuid>, _>("project_id")?.map(ProjectId),
+        state: JobState::parse(&state).ok_or_else(|| sqlx::Error::Decode(format!("unknown job state {state:?}").into()))?,
+        progress: row.try_get("progress")?,
+        result: json_column(row, "result")?,
+        error: row.try_get("error")?,
+        attempts: row.try_get("attempts")?,
+        max_attempts: row.try_get("max_attempts")?,
+        created_by: row.try_get::<Option<uuid::Uuid>, _>("created_by")?.map(UserId),
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        payload: json_column(row, "payload")?.unwrap_or(serde_json::Value::Null),
+    })
+}
+
+// JSONB columns cross as text, like `origin`.
+const JOB_COLS: &str = "id, kind, project_id, payload::text AS payload, state, progress, result::text AS result, error, attempts, max_attempts, created_by, created_at, updated_at";
+
+/// The one statement that records a version, on the pool or inside a job's completion.
+fn insert_version_query(v: &Version) -> sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    sqlx::query("INSERT INTO versions (id, project_id, created_at, bytes, seq, reason, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(v.id.0)
+        .bind(v.project_id.0)
+        .bind(v.created_at)
+        .bind(v.bytes)
+        .bind(v.seq)
+        .bind(v.reason.as_str())
+        .bind(v.created_by.map(|u| u.0))
+}
+
+fn lease_end(now: DateTime<Utc>, lease_for: Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(lease_for).unwrap_or(chrono::Duration::seconds(30))
+}
+
 #[async_trait]
 impl Store for PgStore {
     async fn create_user(&self, email: &str, name: &str, password_hash: &str, now: DateTime<Utc>) -> StoreResult<User> {
@@ -509,6 +567,151 @@ impl Store for PgStore {
             .bind(project.0)
             .fetch_one(&self.pool)
             .await?)
+    }
+
+    async fn insert_version(&self, v: &Version) -> StoreResult<()> {
+        let res = insert_version_query(v).execute(&self.pool).await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn versions(&self, project: ProjectId) -> StoreResult<Vec<Version>> {
+        let rows = sqlx::query(&format!("SELECT {VERSION_COLS} FROM versions WHERE project_id = $1 ORDER BY created_at DESC, id"))
+            .bind(project.0)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(version_from).collect::<sqlx::Result<_>>()?)
+    }
+
+    async fn version(&self, project: ProjectId, id: VersionId) -> StoreResult<Version> {
+        let row = sqlx::query(&format!("SELECT {VERSION_COLS} FROM versions WHERE project_id = $1 AND id = $2"))
+            .bind(project.0)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(version_from(&row)?)
+    }
+
+    async fn enqueue_job(&self, job: &NewJob, now: DateTime<Utc>) -> StoreResult<Job> {
+        // The partial unique index on active dedupe keys decides races between nodes; the
+        // loser reads the winner's job. Should that job finish in between, insert again.
+        for _ in 0..3 {
+            let inserted = sqlx::query(
+                "INSERT INTO jobs (id, kind, project_id, payload, state, max_attempts, run_after, dedupe_key, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4::jsonb, 'queued', $5, $9, $7, $8, $6, $6) ON CONFLICT DO NOTHING",
+            )
+            .bind(job.id.0)
+            .bind(&job.kind)
+            .bind(job.project_id.map(|p| p.0))
+            .bind(job.payload.to_string())
+            .bind(job.max_attempts)
+            .bind(now)
+            .bind(&job.dedupe_key)
+            .bind(job.created_by.map(|u| u.0))
+            .bind(job.run_after.unwrap_or(now))
+            .execute(&self.pool)
+            .await;
+            match inserted {
+                Ok(r) if r.rows_affected() == 1 => return self.job(job.id).await,
+                Ok(_) => {}
+                Err(e) if is_foreign_key_violation(&e) => return Err(StoreError::NotFound),
+                Err(e) => return Err(e.into()),
+            }
+            let existing = sqlx::query(&format!("SELECT {JOB_COLS} FROM jobs WHERE dedupe_key = $1 AND state IN ('queued','running')"))
+                .bind(&job.dedupe_key)
+                .fetch_optional(&self.pool)
+                .await?;
+            if let Some(row) = existing {
+                return Ok(job_from(&row)?);
+            }
+        }
+        Err(StoreError::Conflict("the job kept being replaced; try again"))
+    }
+
+    async fn claim_job(&self, worker: &str, kinds: &[&str], now: DateTime<Utc>, lease_for: Duration) -> StoreResult<Option<Lease>> {
+        sqlx::query(
+            "UPDATE jobs SET state = 'failed', lease_token = NULL, lease_until = NULL, updated_at = $1, \
+             error = 'the job''s worker stopped before finishing, ' || attempts || ' times; giving up' \
+             WHERE state = 'running' AND lease_until < $1 AND attempts >= max_attempts",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        // SKIP LOCKED: workers polling together each take a different row instead of queueing
+        // on the first one's lock.
+        let token = uuid::Uuid::new_v4();
+        let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
+        let row = sqlx::query(&format!(
+            "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_token = $1, lease_owner = $2, lease_until = $3, updated_at = $4 \
+             WHERE id = (SELECT id FROM jobs WHERE kind = ANY($5) \
+                         AND ((state = 'queued' AND run_after <= $4) OR (state = 'running' AND lease_until < $4)) \
+                         ORDER BY run_after, created_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             RETURNING {JOB_COLS}"
+        ))
+        .bind(token)
+        .bind(worker)
+        .bind(lease_end(now, lease_for))
+        .bind(now)
+        .bind(&kinds)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| job_from(&r)).transpose()?.map(|job| Lease { job, token }))
+    }
+
+    async fn renew_lease(&self, lease: &Lease, progress: Option<f64>, now: DateTime<Utc>, lease_for: Duration) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE jobs SET lease_until = $1, progress = COALESCE($2, progress), updated_at = $3 \
+             WHERE id = $4 AND lease_token = $5 AND state = 'running'",
+        )
+        .bind(lease_end(now, lease_for))
+        .bind(progress)
+        .bind(now)
+        .bind(lease.job.id.0)
+        .bind(lease.token)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn finish_job(&self, lease: &Lease, outcome: &JobOutcome, now: DateTime<Utc>) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let set = match outcome {
+            JobOutcome::Done { .. } => "state = 'done', progress = 1, result = $3::jsonb, error = NULL",
+            JobOutcome::Retry { .. } => "state = 'queued', error = $3, run_after = $5",
+            JobOutcome::Failed { .. } => "state = 'failed', error = $3",
+        };
+        let sql = format!(
+            "UPDATE jobs SET {set}, lease_token = NULL, lease_until = NULL, updated_at = $4 WHERE id = $1 AND lease_token = $2 AND state = 'running'"
+        );
+        let query = sqlx::query(&sql).bind(lease.job.id.0).bind(lease.token);
+        let query = match outcome {
+            JobOutcome::Done { result, .. } => query.bind(result.to_string()).bind(now),
+            JobOutcome::Retry { error, at } => query.bind(error).bind(now).bind(*at),
+            JobOutcome::Failed { error } => query.bind(error).bind(now),
+        };
+        if query.execute(&mut *tx).await?.rows_affected() == 0 {
+            return Ok(false);
+        }
+        if let JobOutcome::Done { version: Some(v), .. } = outcome {
+            insert_version_query(v)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn job(&self, id: JobId) -> StoreResult<Job> {
+        let row = sqlx::query(&format!("SELECT {JOB_COLS} FROM jobs WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(job_from(&row)?)
     }
 
     async fn ping(&self) -> StoreResult<()> {

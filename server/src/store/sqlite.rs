@@ -7,6 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use rusqlite::OptionalExtension;
 use sqlx::{Row, SqlitePool};
 
 
@@ -253,6 +254,59 @@ fn role_from(s: &str) -> sqlx::Result<Role> {
 }
 
 const PROJECT_COLS: &str = "p.id, p.title, p.owner_id, p.product, p.theme, p.origin, p.created_at, p.updated_at";
+
+fn version_from(row: &SqliteRow) -> sqlx::Result<Version> {
+    let reason: String = row.try_get("reason")?;
+    Ok(Version {
+        id: VersionId(row.try_get("id")?),
+        project_id: ProjectId(row.try_get("project_id")?),
+        created_at: row.try_get("created_at")?,
+        bytes: row.try_get("bytes")?,
+        seq: row.try_get("seq")?,
+        reason: VersionReason::parse(&reason).ok_or_else(|| sqlx::Error::Decode(format!("unknown version reason {reason:?}").into()))?,
+        created_by: row.try_get::<Option<uuid::Uuid>, _>("created_by")?.map(UserId),
+    })
+}
+
+const VERSION_COLS: &str = "id, project_id, created_at, bytes, seq, reason, created_by";
+
+fn json_column(row: &SqliteRow, column: &str) -> sqlx::Result<Option<serde_json::Value>> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|t| serde_json::from_str(&t).map_err(|e| sqlx::Error::Decode(Box::new(e)))).transpose()
+}
+
+fn job_from(row: &SqliteRow) -> sqlx::Result<Job> {
+    let state: String = row.try_get("state")?;
+    Ok(Job {
+        id: JobId(row.try_get("id")?),
+        kind: row.try_get("kind")?,
+        project_id: row.try_get::<Option<uuid::Uuid>, _>("project_id")?.map(ProjectId),
+        state: JobState::parse(&state).ok_or_else(|| sqlx::Error::Decode(format!("unknown job state {state:?}").into()))?,
+        progress: row.try_get("progress")?,
+        result: json_column(row, "result")?,
+        error: row.try_get("error")?,
+        attempts: row.try_get("attempts")?,
+        max_attempts: row.try_get("max_attempts")?,
+        created_by: row.try_get::<Option<uuid::Uuid>, _>("created_by")?.map(UserId),
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        payload: json_column(row, "payload")?.unwrap_or(serde_json::Value::Null),
+    })
+}
+
+const JOB_COLS: &str = "id, kind, project_id, payload, state, progress, result, error, attempts, max_attempts, created_by, created_at, updated_at";
+
+fn millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// Records a version, alone or inside a job's completion.
+fn insert_version_row(c: &rusqlite::Connection, v: &Version) -> rusqlite::Result<usize> {
+    c.execute(
+        "INSERT INTO versions (id, project_id, created_at, bytes, seq, reason, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rusqlite::params![v.id.0, v.project_id.0, ts(v.created_at), v.bytes, v.seq, v.reason.as_str(), v.created_by.map(|u| u.0)],
+    )
+}
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -540,6 +594,193 @@ impl Store for SqliteStore {
             .bind(project.0)
             .fetch_one(&self.pool)
             .await?)
+    }
+
+    async fn insert_version(&self, v: &Version) -> StoreResult<()> {
+        let v = v.clone();
+        self.write(move |c| {
+            match insert_version_row(c, &v) {
+                Ok(_) => Ok(()),
+                Err(e) if sqlite_foreign_key_violation(&e) => Err(StoreError::NotFound),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
+    }
+
+    async fn versions(&self, project: ProjectId) -> StoreResult<Vec<Version>> {
+        let rows = sqlx::query(&format!("SELECT {VERSION_COLS} FROM versions WHERE project_id = ? ORDER BY created_at DESC, id"))
+            .bind(project.0)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(version_from).collect::<sqlx::Result<_>>()?)
+    }
+
+    async fn version(&self, project: ProjectId, id: VersionId) -> StoreResult<Version> {
+        let row = sqlx::query(&format!("SELECT {VERSION_COLS} FROM versions WHERE project_id = ? AND id = ?"))
+            .bind(project.0)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(version_from(&row)?)
+    }
+
+    async fn enqueue_job(&self, job: &NewJob, now: DateTime<Utc>) -> StoreResult<Job> {
+        let job = job.clone();
+        let id = self
+            .write(move |c| {
+                let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                if let Some(key) = &job.dedupe_key {
+                    let existing: Option<uuid::Uuid> = tx
+                        .query_row(
+                            "SELECT id FROM jobs WHERE dedupe_key = ? AND state IN ('queued','running')",
+                            [key],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    if let Some(id) = existing {
+                        return Ok(JobId(id));
+                    }
+                }
+                let res = tx.execute(
+                    "INSERT INTO jobs (id, kind, project_id, payload, state, max_attempts, run_after, dedupe_key, created_by, created_at, updated_at) \
+                     VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
+                    rusqlite::params![
+                        job.id.0,
+                        job.kind,
+                        job.project_id.map(|p| p.0),
+                        job.payload.to_string(),
+                        job.max_attempts,
+                        millis(job.run_after.unwrap_or(now)),
+                        job.dedupe_key,
+                        job.created_by.map(|u| u.0),
+                        ts(now),
+                        ts(now)
+                    ],
+                );
+                match res {
+                    Ok(_) => {}
+                    Err(e) if sqlite_foreign_key_violation(&e) => return Err(StoreError::NotFound),
+                    Err(e) => return Err(e.into()),
+                }
+                tx.commit()?;
+                Ok(job.id)
+            })
+            .await?;
+        self.job(id).await
+    }
+
+    async fn claim_job(&self, worker: &str, kinds: &[&str], now: DateTime<Utc>, lease_for: Duration) -> StoreResult<Option<Lease>> {
+        // Idle workers poll: look first with a plain read, so polling never queues behind
+        // the document writes on the writer thread.
+        let due: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM jobs WHERE (state = 'queued' AND run_after <= ?1) OR (state = 'running' AND lease_until < ?1))",
+        )
+        .bind(millis(now))
+        .fetch_one(&self.pool)
+        .await?;
+        if !due {
+            return Ok(None);
+        }
+        let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
+        let worker = worker.to_owned();
+        let token = uuid::Uuid::new_v4();
+        let until = now + chrono::Duration::from_std(lease_for).unwrap_or(chrono::Duration::seconds(30));
+        let claimed = self
+            .write(move |c| {
+                // One IMMEDIATE transaction holds SQLite's write lock: no other worker, in this
+                // process or another, can claim between the pick and the update.
+                let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                tx.execute(
+                    "UPDATE jobs SET state = 'failed', lease_token = NULL, lease_until = NULL, updated_at = ?1, \
+                     error = 'the job''s worker stopped before finishing, ' || attempts || ' times; giving up' \
+                     WHERE state = 'running' AND lease_until < ?2 AND attempts >= max_attempts",
+                    rusqlite::params![ts(now), millis(now)],
+                )?;
+                let placeholders = vec!["?"; kinds.len()].join(", ");
+                let pick = format!(
+                    "SELECT id FROM jobs WHERE kind IN ({placeholders}) \
+                     AND ((state = 'queued' AND run_after <= ?) OR (state = 'running' AND lease_until < ?)) \
+                     ORDER BY run_after, created_at LIMIT 1"
+                );
+                let mut params: Vec<rusqlite::types::Value> = kinds.iter().map(|k| k.clone().into()).collect();
+                params.push(millis(now).into());
+                params.push(millis(now).into());
+                let picked: Option<uuid::Uuid> = tx
+                    .query_row(&pick, rusqlite::params_from_iter(params), |r| r.get(0))
+                    .optional()?;
+                if let Some(id) = picked {
+                    tx.execute(
+                        "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_token = ?, lease_owner = ?, lease_until = ?, updated_at = ? WHERE id = ?",
+                        rusqlite::params![token, worker, millis(until), ts(now), id],
+                    )?;
+                }
+                tx.commit()?;
+                Ok(picked)
+            })
+            .await?;
+        match claimed {
+            Some(id) => Ok(Some(Lease { job: self.job(JobId(id)).await?, token })),
+            None => Ok(None),
+        }
+    }
+
+    async fn renew_lease(&self, lease: &Lease, progress: Option<f64>, now: DateTime<Utc>, lease_for: Duration) -> StoreResult<bool> {
+        let (id, token) = (lease.job.id, lease.token);
+        let until = now + chrono::Duration::from_std(lease_for).unwrap_or(chrono::Duration::seconds(30));
+        let changed = self
+            .write(move |c| {
+                Ok(c.execute(
+                    "UPDATE jobs SET lease_until = ?, progress = COALESCE(?, progress), updated_at = ? \
+                     WHERE id = ? AND lease_token = ? AND state = 'running'",
+                    rusqlite::params![millis(until), progress, ts(now), id.0, token],
+                )?)
+            })
+            .await?;
+        Ok(changed == 1)
+    }
+
+    async fn finish_job(&self, lease: &Lease, outcome: &JobOutcome, now: DateTime<Utc>) -> StoreResult<bool> {
+        let (id, token, outcome) = (lease.job.id, lease.token, outcome.clone());
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let changed = match &outcome {
+                JobOutcome::Done { result, .. } => tx.execute(
+                    "UPDATE jobs SET state = 'done', progress = 1, result = ?, error = NULL, lease_token = NULL, lease_until = NULL, updated_at = ? \
+                     WHERE id = ? AND lease_token = ? AND state = 'running'",
+                    rusqlite::params![result.to_string(), ts(now), id.0, token],
+                )?,
+                JobOutcome::Retry { error, at } => tx.execute(
+                    "UPDATE jobs SET state = 'queued', error = ?, run_after = ?, lease_token = NULL, lease_until = NULL, updated_at = ? \
+                     WHERE id = ? AND lease_token = ? AND state = 'running'",
+                    rusqlite::params![error, millis(*at), ts(now), id.0, token],
+                )?,
+                JobOutcome::Failed { error } => tx.execute(
+                    "UPDATE jobs SET state = 'failed', error = ?, lease_token = NULL, lease_until = NULL, updated_at = ? \
+                     WHERE id = ? AND lease_token = ? AND state = 'running'",
+                    rusqlite::params![error, ts(now), id.0, token],
+                )?,
+            };
+            if changed == 0 {
+                return Ok(false);
+            }
+            if let JobOutcome::Done { version: Some(v), .. } = &outcome {
+                insert_version_row(&tx, v)?;
+            }
+            tx.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn job(&self, id: JobId) -> StoreResult<Job> {
+        let row = sqlx::query(&format!("SELECT {JOB_COLS} FROM jobs WHERE id = ?"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(job_from(&row)?)
     }
 
     async fn ping(&self) -> StoreResult<()> {

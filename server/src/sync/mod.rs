@@ -72,6 +72,7 @@ struct Shared {
     cfg: Arc<Config>,
     store: Arc<dyn Store>,
     fanout: Arc<dyn Fanout>,
+    jobs: crate::jobs::Queue,
     rooms: Mutex<HashMap<ProjectId, RoomHandle>>,
     tasks: Mutex<JoinSet<()>>,
     listener: Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -88,12 +89,13 @@ pub struct SyncService {
 }
 
 impl SyncService {
-    pub fn new(cfg: Arc<Config>, store: Arc<dyn Store>, fanout: Arc<dyn Fanout>, node_id: crate::fanout::NodeId) -> SyncService {
+    pub fn new(cfg: Arc<Config>, store: Arc<dyn Store>, fanout: Arc<dyn Fanout>, node_id: crate::fanout::NodeId, jobs: crate::jobs::Queue) -> SyncService {
         let svc = SyncService {
             shared: Arc::new(Shared {
                 cfg,
                 store,
                 fanout,
+                jobs,
                 rooms: Mutex::new(HashMap::new()),
                 tasks: Mutex::new(JoinSet::new()),
                 listener: Mutex::new(None),

@@ -6,7 +6,7 @@
 //! an uncommitted update (relays, SyncStep2 replies, edit acknowledgements) waits for the
 //! commit that covers it.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,7 @@ use yrs::updates::decoder::Decode;
 use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
 
 use crdt_schema::schema;
-use crdt_schema::validate::{parse_update, Actor, Level, ParsedUpdate, Validator};
+use crdt_schema::validate::{parse_update, Actor, Level, ParsedUpdate, Validator, CAUSALITY};
 
 use super::protocol::{self, AwarenessEntry, Incoming};
 use crate::access::Role;
@@ -60,7 +60,22 @@ enum Wake {
 struct PeerState {
     peer: Peer,
     owned: HashSet<u64>,
+    /// Updates that build on content this connection has not sent yet (see `hold`).
+    held: VecDeque<Held>,
+    held_bytes: usize,
 }
+
+/// An update held back until the content it builds on arrives.
+struct Held {
+    raw: Bytes,
+    parsed: ParsedUpdate,
+    since: Instant,
+}
+
+/// How many updates, and bytes, a connection may have held, and for how long.
+const MAX_HELD: usize = 256;
+const MAX_HELD_BYTES: usize = 4 * 1024 * 1024;
+const HOLD_FOR: Duration = Duration::from_secs(10);
 
 #[derive(Default)]
 struct Batch {
@@ -105,6 +120,8 @@ pub(crate) struct Room {
     /// Log entries after the stored snapshot.
     log_len: i64,
     idle_since: Option<Instant>,
+    /// Until then a periodic version job is already queued for this book.
+    version_queued_until: Option<Instant>,
     shutting_down: bool,
 }
 
@@ -129,6 +146,7 @@ impl Room {
             catch_up_again: false,
             log_len: 0,
             idle_since: Some(Instant::now()),
+            version_queued_until: None,
             shutting_down: false,
         }
     }
@@ -285,7 +303,7 @@ impl Room {
         if let Some(aw) = self.awareness_state() {
             let _ = peer.out.try_send(aw);
         }
-        self.peers.insert(conn, PeerState { peer, owned: HashSet::new() });
+        self.peers.insert(conn, PeerState { peer, owned: HashSet::new(), held: VecDeque::new(), held_bytes: 0 });
         self.idle_since = None;
         let _ = reply.send(Ok(()));
     }
@@ -419,15 +437,23 @@ impl Room {
         let Ok(msgs) = protocol::decode_frame(&frame, &limits) else { return };
         for msg in msgs {
             if let Incoming::Awareness(entries) = msg {
+                // Ids owned by a connection here belong to that connection: another node's
+                // word on them is neither applied nor passed on.
+                let total = entries.len();
                 let clients = entries
                     .into_iter()
                     .filter(|e| !self.owners.contains_key(&e.client_id))
                     .map(|e| (ClientID::new(e.client_id), AwarenessUpdateEntry { clock: e.clock, json: Arc::from(e.json) }))
                     .collect::<HashMap<_, _>>();
-                let _ = self.awareness.apply_update(AwarenessUpdate { clients });
+                if clients.is_empty() {
+                    continue;
+                }
+                let update = AwarenessUpdate { clients };
+                let _ = self.awareness.apply_update(update.clone());
+                let out = if update.clients.len() == total { frame.clone() } else { encode_awareness(&update) };
+                self.deliver(Out::AllExcept(None, out));
             }
         }
-        self.deliver(Out::AllExcept(None, frame));
     }
 
     /// Reads what the log holds after `last_seq` (unless a read is already running).
@@ -477,7 +503,11 @@ impl Room {
                 let diff = self.doc().transact().encode_diff_v1(&sv);
                 self.emit(Out::To(conn, protocol::sync_step2(&diff)));
             }
-            Incoming::Content { update, parsed, raw } => self.content(conn, update, parsed, raw),
+            Incoming::Content { update, parsed, raw } => {
+                if self.content(conn, update, parsed, raw, Instant::now()) {
+                    self.retry_held(conn);
+                }
+            }
             Incoming::Awareness(entries) => self.awareness_update(conn, entries),
             Incoming::QueryAwareness => {
                 if let Some(aw) = self.awareness_state() {
@@ -488,7 +518,9 @@ impl Room {
         }
     }
 
-    fn content(&mut self, conn: u64, update: Update, parsed: ParsedUpdate, raw: Bytes) {
+    /// Validates and applies one update from a connection; true when it was applied.
+    /// `since` is when the update first arrived (it may have been held).
+    fn content(&mut self, conn: u64, update: Update, parsed: ParsedUpdate, raw: Bytes, since: Instant) -> bool {
         let peer = &self.peers[&conn].peer;
         let role = peer.role;
         if !role.can_write_doc() {
@@ -496,11 +528,11 @@ impl Room {
             if crdt_schema::update_carries_news(&self.doc().transact(), &update) {
                 self.refuse(conn, "read_only", &format!("a {role} can view this book but not edit it"));
             }
-            return;
+            return false;
         }
         if raw.len() > schema::MAX_UPDATE_BYTES {
             self.refuse(conn, "too_large", &format!("rule 3 (sizes): an update may be at most {} bytes", schema::MAX_UPDATE_BYTES));
-            return;
+            return false;
         }
         let actor = Actor {
             user: peer.user_str.clone(),
@@ -509,9 +541,16 @@ impl Room {
         // Checked against the document's structure before anything is applied (SPEC §6.3).
         let accepted = match self.validator.check(&parsed, &actor) {
             Ok(a) => a,
+            Err(rejection) if rejection.rule == CAUSALITY => {
+                drop(update);
+                if !self.hold(conn, raw, parsed, since) {
+                    self.refuse(conn, "invalid", &rejection.to_string());
+                }
+                return false;
+            }
             Err(rejection) => {
                 self.refuse(conn, "invalid", &rejection.to_string());
-                return;
+                return false;
             }
         };
         // One apply; the transaction itself says whether anything changed.
@@ -529,10 +568,80 @@ impl Room {
                 if changed {
                     self.accept(Some(conn), raw);
                 }
+                true
             }
             Err(e) => {
                 tracing::warn!(project = %self.project, error = %e, "a validated update failed to apply");
                 self.refuse(conn, "invalid", &format!("update refused: {e}"));
+                false
+            }
+        }
+    }
+
+    /// Holds back an update that builds on content the server does not have yet, instead of
+    /// refusing it. A stock client reconnecting after offline edits sends its next edits as
+    /// soon as the socket opens, but the offline content they build on only in its SyncStep2
+    /// a moment later; Yjs itself keeps such updates pending, and so does the room, until
+    /// the connection's next applied update. Bounded per connection in count, bytes and
+    /// time; past a bound the oldest is refused as before. False when the update cannot be
+    /// held (it alone is over the byte bound).
+    fn hold(&mut self, conn: u64, raw: Bytes, parsed: ParsedUpdate, since: Instant) -> bool {
+        self.expire_held(conn);
+        let state = self.peers.get_mut(&conn).expect("peer exists");
+        if raw.len() > MAX_HELD_BYTES {
+            return false;
+        }
+        state.held_bytes += raw.len();
+        state.held.push_back(Held { raw, parsed, since });
+        metrics::counter!("folio_updates_held_total").increment(1);
+        let mut over = Vec::new();
+        while state.held.len() > MAX_HELD || state.held_bytes > MAX_HELD_BYTES {
+            let Some(oldest) = state.held.pop_front() else { break };
+            state.held_bytes -= oldest.raw.len();
+            over.push(oldest);
+        }
+        for _ in over {
+            self.refuse(conn, "invalid", "rule 0 (causality): the update builds on content the server does not have; reload the book and try again");
+        }
+        true
+    }
+
+    /// Refuses held updates that waited longer than `HOLD_FOR`.
+    fn expire_held(&mut self, conn: u64) {
+        let Some(state) = self.peers.get_mut(&conn) else { return };
+        let mut expired = 0;
+        while state.held.front().is_some_and(|h| h.since.elapsed() > HOLD_FOR) {
+            let h = state.held.pop_front().expect("front exists");
+            state.held_bytes -= h.raw.len();
+            expired += 1;
+        }
+        for _ in 0..expired {
+            self.refuse(conn, "invalid", "rule 0 (causality): the update builds on content the server does not have; reload the book and try again");
+        }
+    }
+
+    /// Something from `conn` was applied: try its held updates again, in order, until no
+    /// more of them apply.
+    fn retry_held(&mut self, conn: u64) {
+        loop {
+            let Some(state) = self.peers.get_mut(&conn) else { return };
+            if state.held.is_empty() {
+                return;
+            }
+            let held = std::mem::take(&mut state.held);
+            state.held_bytes = 0;
+            let mut progressed = false;
+            for h in held {
+                if !self.peers.contains_key(&conn) {
+                    return;
+                }
+                match Update::decode_v1(&h.raw) {
+                    Ok(update) => progressed |= self.content(conn, update, h.parsed, h.raw, h.since),
+                    Err(_) => continue,
+                }
+            }
+            if !progressed {
+                return;
             }
         }
     }
@@ -559,6 +668,17 @@ impl Room {
                 Some(owner) if *owner != conn => continue,
                 Some(_) => {}
                 None => {
+                    // Stock y-websocket clients send back every awareness state they receive.
+                    // A state for an id this room holds live (from another node: local ids
+                    // have owners) at a clock it already has is such an echo, not a claim;
+                    // letting it claim the id would stamp someone's cursor with the echoing
+                    // user's name. A real owner arriving here (say, after its node died)
+                    // claims the id with its next change, which has a newer clock.
+                    let id = ClientID::new(e.client_id);
+                    let live = self.awareness.state::<serde::de::IgnoredAny>(id).is_some();
+                    if live && self.awareness.meta(id).is_some_and(|(clock, _)| e.clock <= clock) {
+                        continue;
+                    }
                     let state = self.peers.get_mut(&conn).expect("peer exists");
                     if state.owned.len() >= MAX_OWNED_CLIENTS {
                         continue;
@@ -635,8 +755,10 @@ impl Room {
     }
 
     fn send_to(&mut self, conn: u64, bytes: Bytes) {
+        // Only a full queue means a slow client. A closed one is a connection already on
+        // its way out (its Leave is queued behind this message): nothing to count or kick.
         let failed = match self.peers.get(&conn) {
-            Some(state) => state.peer.out.try_send(bytes).is_err(),
+            Some(state) => matches!(state.peer.out.try_send(bytes), Err(mpsc::error::TrySendError::Full(_))),
             None => false,
         };
         if failed {
@@ -696,6 +818,7 @@ impl Room {
                 }
                 self.start_commit();
                 self.maybe_compact();
+                self.maybe_queue_version();
                 return;
             }
             Ok(Err(e)) => e.to_string(),
@@ -707,6 +830,32 @@ impl Room {
         tracing::error!(project = %self.project, attempt = flight.attempt, %error, "commit failed; retrying");
         flight.handle = self.spawn_append(flight.batch.updates.clone(), delay);
         self.in_flight = Some(flight);
+    }
+
+    /// Edits were committed: make sure a version job is queued to run one interval from
+    /// now. It snapshots whatever is durable then, so a burst of editing gets one version
+    /// at most every interval, and the last edits of a session are never left out. The
+    /// queue keeps one such job per book across nodes (its dedupe key).
+    fn maybe_queue_version(&mut self) {
+        let Some(interval) = self.svc.config().version_interval() else { return };
+        let now = Instant::now();
+        if self.version_queued_until.is_some_and(|t| now < t) {
+            return;
+        }
+        self.version_queued_until = Some(now + interval);
+        let queue = self.svc.shared.jobs.clone();
+        let job = crate::jobs::Queue::version_job(
+            self.project,
+            crate::jobs::VersionJob { reason: crate::store::VersionReason::Auto, unless_unchanged: true },
+            None,
+            interval,
+        );
+        let project = self.project;
+        tokio::spawn(async move {
+            if let Err(e) = queue.enqueue(job).await {
+                tracing::warn!(%project, error = %e, "queueing a periodic version failed");
+            }
+        });
     }
 
     fn maybe_compact(&mut self) {

@@ -49,6 +49,13 @@ process.on('exit', () => {
   }
 })
 
+/** Puts another child process (e.g. the S3 server) under the same kill-on-exit guard. */
+export function trackProcess (proc) {
+  liveProcs.add(proc)
+  proc.once('exit', () => liveProcs.delete(proc))
+  return proc
+}
+
 /**
  * Polls `predicate` until it returns a truthy value, and returns that value.
  * Throws after `timeoutMs` with `what` (a string or a function giving one) in the message.
@@ -91,7 +98,7 @@ export function waitSynced (provider, timeoutMs = 10_000) {
 }
 
 /** Server child process output: kept in a ring buffer for error messages, echoed with FOLIO_TEST_LOG=1. */
-function collectLines (stream, name, sink, onLine) {
+export function collectLines (stream, name, sink, onLine) {
   const rl = readline.createInterface({ input: stream, crlfDelay: Infinity })
   rl.on('line', (line) => {
     sink.push(`[${name}] ${line}`)
@@ -101,7 +108,7 @@ function collectLines (stream, name, sink, onLine) {
   })
 }
 
-function exitPromise (proc) {
+export function exitPromise (proc) {
   if (proc.exitCode !== null || proc.signalCode !== null) {
     return Promise.resolve({ code: proc.exitCode, signal: proc.signalCode })
   }
@@ -110,7 +117,8 @@ function exitPromise (proc) {
   })
 }
 
-function withTimeout (promise, ms) {
+/** Resolves with the promise's value, or with `null` once `ms` have passed. */
+export function withTimeout (promise, ms) {
   let timer
   return Promise.race([
     promise,
@@ -122,8 +130,11 @@ function withTimeout (promise, ms) {
  * Starts `folio serve --listen 127.0.0.1:0 --data-dir <dataDir>` and waits until it printed
  * `folio listening on http://127.0.0.1:PORT` and `GET /readyz` answers 200.
  * Without `dataDir` a fresh temp dir is made; `stop()` does not remove it (the caller owns it).
+ * `env` is laid over the cleaned environment (a value of `undefined` removes the variable):
+ * the multi-node tests use it to switch a node to PostgreSQL, Redis and S3. `name` labels the
+ * node's output lines.
  */
-export async function startServer ({ dataDir } = {}) {
+export async function startServer ({ dataDir, env: extraEnv = {}, name = '' } = {}) {
   if (!existsSync(FOLIO_BIN)) {
     throw new Error(`folio binary not found at ${FOLIO_BIN}; build it with ` +
       '`cargo build -p folio-server --bin folio` or set FOLIO_BIN')
@@ -138,22 +149,26 @@ export async function startServer ({ dataDir } = {}) {
       delete env[key]
     }
   }
+  for (const [key, value] of Object.entries(extraEnv)) {
+    if (value === undefined) delete env[key]
+    else env[key] = String(value)
+  }
   const proc = spawn(FOLIO_BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
     env,
     stdio: ['ignore', 'pipe', 'pipe']
   })
-  liveProcs.add(proc)
-  proc.once('exit', () => liveProcs.delete(proc))
+  trackProcess(proc)
   const logs = []
   const logTail = () => logs.slice(-60).join('\n')
 
   let onListening
   const listening = new Promise((resolve) => { onListening = resolve })
-  collectLines(proc.stdout, 'stdout', logs, (line) => {
+  const label = name ? `${name} ` : ''
+  collectLines(proc.stdout, `${label}stdout`, logs, (line) => {
     const m = /folio listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(line)
     if (m) onListening({ url: m[1], port: Number(m[2]) })
   })
-  collectLines(proc.stderr, 'stderr', logs)
+  collectLines(proc.stderr, `${label}stderr`, logs)
 
   const exited = exitPromise(proc)
   const spawnError = new Promise((resolve) => proc.once('error', (err) => resolve({ err })))
@@ -198,7 +213,7 @@ export async function startServer ({ dataDir } = {}) {
     },
     /** Starts a new process on the same data dir (a new port). */
     restart () {
-      return startServer({ dataDir })
+      return startServer({ dataDir, env: extraEnv, name })
     }
   }
 
@@ -524,7 +539,7 @@ export function scope (t) {
     /** Starts a server (on a new temp dir unless given); it is stopped at the end of the test. */
     async server (opts = {}) {
       const dataDir = opts.dataDir ?? await s.dataDir()
-      const srv = await startServer({ dataDir })
+      const srv = await startServer({ ...opts, dataDir })
       defer(async () => {
         const r = await srv.stop()
         if (r.timedOut) throw new Error('folio did not exit within the stop timeout after SIGTERM')

@@ -1,0 +1,107 @@
+//! Versions of a book (SPEC §7): taken from the durable log, kept in blob storage under a key
+//! made from the version's id, read back whole, and restored as a new change on top.
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
+
+use crate::blob::{BlobError, BlobKey, BlobStore};
+use crate::ids::{ProjectId, UserId, VersionId};
+use crate::store::{Store, StoreError, Version, VersionReason};
+use crate::sync::{SyncError, SyncService};
+
+#[derive(Debug, thiserror::Error)]
+pub enum VersionError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    #[error("the stored document does not decode: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+}
+
+/// Where a version's bytes live.
+pub fn blob_key(id: VersionId) -> BlobKey {
+    BlobKey::new("versions", id.0, "doc")
+}
+
+/// The whole document as the store holds it now, as one Yjs update v1, and the newest log
+/// sequence number it includes. Only what is durable is in it: a version never holds an
+/// edit that a crash could still take back.
+pub async fn durable_state(store: &dyn Store, project: ProjectId) -> Result<(Vec<u8>, i64), VersionError> {
+    let stored = store.load_doc(project).await?;
+    let doc = Doc::new();
+    {
+        let mut txn = doc.transact_mut();
+        for bytes in stored.snapshot.iter().chain(stored.updates.iter().map(|(_, u)| u)) {
+            let update = Update::decode_v1(bytes).map_err(|e| VersionError::Corrupt(e.to_string()))?;
+            txn.apply_update(update).map_err(|e| VersionError::Corrupt(e.to_string()))?;
+        }
+    }
+    let state = doc.transact().encode_state_as_update_v1(&StateVector::default());
+    Ok((state, stored.last_seq()))
+}
+
+/// Writes a document state (from [`durable_state`]) to blob storage as version `id`, and
+/// returns the row to record. Writing the same id again overwrites the same key, so a
+/// retried job leaves no stray blob behind.
+pub async fn write(
+    blobs: &dyn BlobStore,
+    project: ProjectId,
+    id: VersionId,
+    (state, seq): (Vec<u8>, i64),
+    reason: VersionReason,
+    created_by: Option<UserId>,
+    now: DateTime<Utc>,
+) -> Result<Version, VersionError> {
+    let bytes = state.len() as i64;
+    blobs.put(&blob_key(id), Bytes::from(state)).await?;
+    Ok(Version { id, project_id: project, created_at: now, bytes, seq, reason, created_by })
+}
+
+/// Takes a version now and records it.
+pub async fn take(
+    store: &dyn Store,
+    blobs: &dyn BlobStore,
+    project: ProjectId,
+    reason: VersionReason,
+    created_by: Option<UserId>,
+) -> Result<Version, VersionError> {
+    let state = durable_state(store, project).await?;
+    let version = write(blobs, project, VersionId::new(), state, reason, created_by, Utc::now()).await?;
+    store.insert_version(&version).await?;
+    metrics::counter!("folio_versions_taken_total", "reason" => reason.as_str()).increment(1);
+    Ok(version)
+}
+
+/// A version's bytes: a Yjs update v1 of the whole document.
+pub async fn fetch(blobs: &dyn BlobStore, version: &Version) -> Result<Bytes, VersionError> {
+    Ok(blobs.get(&blob_key(version.id)).await?)
+}
+
+/// Restores `version` into the live document. A version of the current state is taken
+/// first, so the restore can itself be undone; then the pages are edited, as the system
+/// user, until they equal the version's. The edit is one ordinary update: it is committed,
+/// reaches every open editor on every node, and keeps the history. Returns the version
+/// taken before.
+pub async fn restore(
+    store: &dyn Store,
+    blobs: &dyn BlobStore,
+    sync: &SyncService,
+    version: &Version,
+    by: UserId,
+) -> Result<Version, VersionError> {
+    let bytes = fetch(blobs, version).await?;
+    let target = Doc::new();
+    {
+        let update = Update::decode_v1(&bytes).map_err(|e| VersionError::Corrupt(e.to_string()))?;
+        target.transact_mut().apply_update(update).map_err(|e| VersionError::Corrupt(e.to_string()))?;
+    }
+    let before = take(store, blobs, version.project_id, VersionReason::Restore, Some(by)).await?;
+    sync.edit_as_system(version.project_id, Box::new(move |txn| crdt_schema::restore::restore_pages(txn, &target))).await?;
+    metrics::counter!("folio_version_restores_total").increment(1);
+    Ok(before)
+}
