@@ -256,6 +256,9 @@ pub async fn run_editor(mut session: Session, item: usize, mix: Mix, timer: bool
         }
     };
     let client_id = session.doc.client_id().get();
+    // With several nodes, arrivals are also timed by route (same node or across nodes).
+    let node = session.addr.node;
+    stats.register(client_id, node);
     let (mut moves, mut chars, mut cursor) = (every(mix.moves_per_s), every(mix.chars_per_s), every(mix.cursor_hz));
     let mut clock = 0u32;
     let mut typed = 0u32;
@@ -270,14 +273,23 @@ pub async fn run_editor(mut session: Session, item: usize, mix: Mix, timer: bool
                     match decode(body) {
                         Some(Received::Update(u)) => {
                             // Some servers echo an update to its sender; that is no delivery.
-                            if first_client(u) != Some(client_id) {
-                                stats.update_arrived(if timer { stamp_of(u) } else { None });
+                            let from = first_client(u);
+                            if from != Some(client_id) {
+                                if timer {
+                                    stats.update_arrived_via(stamp_of(u), from.and_then(|c| stats.hop(c, node)));
+                                } else {
+                                    stats.update_arrived(None);
+                                }
                             }
                         }
                         Some(Received::Awareness(entries)) => {
                             for (client, _, json) in entries {
                                 if client != client_id && json != "null" {
-                                    stats.awareness_arrived(if timer { awareness_stamp(json) } else { None });
+                                    if timer {
+                                        stats.awareness_arrived_via(awareness_stamp(json), stats.hop(client, node));
+                                    } else {
+                                        stats.awareness_arrived(None);
+                                    }
                                 }
                             }
                         }

@@ -119,12 +119,15 @@ struct Common {
     /// Which server protocol and setup to use.
     #[arg(long, value_enum, default_value = "folio")]
     target: Kind,
-    /// The server's HTTP base URL.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    url: String,
-    /// The server's pid, for CPU and RSS from /proc.
-    #[arg(long)]
-    server_pid: Option<u32>,
+    /// The server's HTTP base URL. Give it once per node to spread every room's clients
+    /// over several Folio nodes that share one database and Redis (scale-out mode): the
+    /// `rooms` and `saturate` scenarios then also time same-node and cross-node deliveries
+    /// apart. The other scenarios use the first node.
+    #[arg(long = "url", default_value = "http://127.0.0.1:8080")]
+    urls: Vec<String>,
+    /// The server's pid, for CPU and RSS from /proc; once per node (summed).
+    #[arg(long = "server-pid")]
+    server_pids: Vec<u32>,
     /// Write the report as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -148,8 +151,9 @@ async fn main() -> anyhow::Result<()> {
         | Command::Churn { common, .. }
         | Command::Crowd { common, .. } => common.clone(),
     };
-    let target = Target::new(common.target, &common.url).await?;
-    let env = Env { target: &target, server_pid: common.server_pid, progress: !common.quiet };
+    let mut target = Target::with_nodes(common.target, &common.urls).await?;
+    target.peer_pids = common.server_pids.iter().skip(1).copied().collect();
+    let env = Env { target: &target, server_pid: common.server_pids.first().copied(), progress: !common.quiet };
     let reports = match command {
         Command::Rooms { load, .. } => vec![scenario::rooms(&env, &load.rooms()).await?],
         Command::Saturate { load, factor, max_steps, p99_limit_ms, .. } => {

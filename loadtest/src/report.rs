@@ -48,6 +48,21 @@ impl Report {
                 opt(r.cpu_us_per_delivered, 1),
                 opt(r.server_rss_mb, 1),
             );
+            for (label, route) in [("same node", &r.counts.same_node), ("cross node", &r.counts.cross_node)] {
+                if let Some(h) = route {
+                    println!(
+                        "    {label:<10} moves p50/p99/p99.9 ms: {} / {} / {} ({} samples); cursors: {} / {} / {} ({} samples)",
+                        opt(h.p50_ms, 2),
+                        opt(h.p99_ms, 2),
+                        opt(h.p999_ms, 2),
+                        h.latency_samples,
+                        opt(h.awareness_p50_ms, 2),
+                        opt(h.awareness_p99_ms, 2),
+                        opt(h.awareness_p999_ms, 2),
+                        h.awareness_samples,
+                    );
+                }
+            }
             for (k, v) in &r.extra {
                 println!("    {k}: {v}");
             }

@@ -29,6 +29,31 @@ pub struct Env<'a> {
     pub progress: bool,
 }
 
+impl Env<'_> {
+    /// Every server process measured: `server_pid`, then the target's other nodes.
+    fn pids(&self) -> Vec<u32> {
+        self.server_pid.into_iter().chain(self.target.peer_pids.iter().copied()).collect()
+    }
+
+    /// CPU seconds used so far by the server (all its nodes).
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        let pids = self.pids();
+        if pids.is_empty() {
+            return None;
+        }
+        pids.into_iter().map(proc_stats::cpu_seconds).sum()
+    }
+
+    /// Resident memory of the server (all its nodes).
+    pub fn rss_bytes(&self) -> Option<u64> {
+        let pids = self.pids();
+        if pids.is_empty() {
+            return None;
+        }
+        pids.into_iter().map(proc_stats::rss_bytes).sum()
+    }
+}
+
 fn bar(len: u64, what: &str, show: bool) -> ProgressBar {
     if !show {
         return ProgressBar::hidden();
@@ -43,20 +68,23 @@ fn bar(len: u64, what: &str, show: bool) -> ProgressBar {
 pub async fn rooms(env: &Env<'_>, cfg: &Rooms) -> anyhow::Result<Report> {
     let stats = Arc::new(Stats::new(Clock::new()));
     let (stop_tx, stop_rx) = watch::channel(false);
-    let rss_before = env.server_pid.and_then(proc_stats::rss_bytes);
+    let rss_before = env.rss_bytes();
 
     let setup = bar((cfg.rooms * (cfg.editors + 1)) as u64, "connecting", env.progress);
     let mut tasks = Vec::new();
     let mut keepers = Vec::new();
     for r in 0..cfg.rooms {
-        let addr = env.target.room(&format!("room-{r}-{}", uuid::Uuid::new_v4().simple())).await?;
+        // With several nodes, room r is created and seeded through node r, and its editors
+        // take turns: editor e of room r connects to node r + e (so the two timing editors
+        // of every room sit on different nodes, and each node gets its share of rooms).
+        let addr = env.target.room_via(&format!("room-{r}-{}", uuid::Uuid::new_v4().simple()), r).await?;
         let relay = env.target.kind == crate::target::Kind::Relay;
         if !relay {
             keepers.push(seed_room(&addr, cfg.items).await?);
         }
         setup.inc(1);
         for e in 0..cfg.editors {
-            let mut session = Session::open(&addr, Duration::from_secs(30)).await?;
+            let mut session = Session::open(&addr.on(r + e), Duration::from_secs(30)).await?;
             if relay {
                 session.seed_locally(cfg.items);
             } else {
@@ -69,11 +97,11 @@ pub async fn rooms(env: &Env<'_>, cfg: &Rooms) -> anyhow::Result<Report> {
         }
     }
     setup.finish_and_clear();
-    let rss_loaded = env.server_pid.and_then(proc_stats::rss_bytes);
+    let rss_loaded = env.rss_bytes();
 
     tokio::time::sleep(cfg.warmup).await;
     stats.reset();
-    let cpu0 = env.server_pid.and_then(proc_stats::cpu_seconds);
+    let cpu0 = env.cpu_seconds();
     let started = Instant::now();
     let run = bar(cfg.duration.as_secs().max(1), "measuring", env.progress);
     while started.elapsed() < cfg.duration {
@@ -82,9 +110,9 @@ pub async fn rooms(env: &Env<'_>, cfg: &Rooms) -> anyhow::Result<Report> {
     }
     run.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
-    let cpu1 = env.server_pid.and_then(proc_stats::cpu_seconds);
+    let cpu1 = env.cpu_seconds();
     let counts = stats.snapshot();
-    let rss_end = env.server_pid.and_then(proc_stats::rss_bytes);
+    let rss_end = env.rss_bytes();
     let _ = stop_tx.send(true);
     for t in tasks {
         let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
@@ -101,6 +129,9 @@ pub async fn rooms(env: &Env<'_>, cfg: &Rooms) -> anyhow::Result<Report> {
         extra.insert("rss_kb_per_loaded_room".into(), serde_json::json!((per_room * 10.0).round() / 10.0));
     }
     extra.insert("mix".into(), serde_json::to_value(cfg.mix)?);
+    if env.target.nodes.len() > 1 {
+        extra.insert("nodes".into(), serde_json::json!(env.target.nodes));
+    }
     Ok(Report {
         scenario: "rooms".into(),
         target: format!("{:?}", env.target.kind).to_lowercase(),
@@ -158,7 +189,7 @@ pub struct Cold {
 
 pub async fn cold(env: &Env<'_>, cfg: &Cold) -> anyhow::Result<Report> {
     use yrs::{Array, Map};
-    let rss_before = env.server_pid.and_then(proc_stats::rss_bytes);
+    let rss_before = env.rss_bytes();
     let addr = env.target.room(&format!("cold-{}", uuid::Uuid::new_v4().simple())).await?;
     let mut s = Session::open(&addr, Duration::from_secs(60)).await?;
     let user = addr.user.clone();
@@ -197,7 +228,7 @@ pub async fn cold(env: &Env<'_>, cfg: &Cold) -> anyhow::Result<Report> {
         build.inc(1);
     }
     build.finish_and_clear();
-    let rss_built = env.server_pid.and_then(proc_stats::rss_bytes);
+    let rss_built = env.rss_bytes();
     // Make sure the server has everything before timing: a fresh client must see the last move.
     let expected_pages = cfg.pages;
     let mut times = Vec::new();
@@ -237,7 +268,7 @@ pub async fn cold(env: &Env<'_>, cfg: &Cold) -> anyhow::Result<Report> {
         delivered_per_s: 0.0,
         server_cpu_s: None,
         cpu_us_per_delivered: None,
-        server_rss_mb: env.server_pid.and_then(proc_stats::rss_bytes).map(|b| b as f64 / 1_048_576.0),
+        server_rss_mb: env.rss_bytes().map(|b| b as f64 / 1_048_576.0),
         extra,
     })
 }
@@ -278,15 +309,15 @@ async fn storm(addr: &crate::target::RoomAddr, n: usize) -> (Vec<f64>, u64, Vec<
 pub async fn churn(env: &Env<'_>, cfg: &Churn) -> anyhow::Result<Report> {
     let addr = env.target.room(&format!("churn-{}", uuid::Uuid::new_v4().simple())).await?;
     let keeper = if env.target.kind != crate::target::Kind::Relay { Some(seed_room(&addr, cfg.items).await?) } else { None };
-    let rss0 = env.server_pid.and_then(proc_stats::rss_bytes);
-    let cpu0 = env.server_pid.and_then(proc_stats::cpu_seconds);
+    let rss0 = env.rss_bytes();
+    let cpu0 = env.cpu_seconds();
     let (first, errors1, sessions) = storm(&addr, cfg.clients).await;
-    let rss_connected = env.server_pid.and_then(proc_stats::rss_bytes);
+    let rss_connected = env.rss_bytes();
     for s in sessions {
         s.close().await;
     }
     let (second, errors2, sessions) = storm(&addr, cfg.clients).await;
-    let cpu1 = env.server_pid.and_then(proc_stats::cpu_seconds);
+    let cpu1 = env.cpu_seconds();
     for s in sessions {
         s.close().await;
     }
@@ -314,7 +345,7 @@ pub async fn churn(env: &Env<'_>, cfg: &Churn) -> anyhow::Result<Report> {
         delivered_per_s: 0.0,
         server_cpu_s: cpu0.zip(cpu1).map(|(a, b)| b - a),
         cpu_us_per_delivered: None,
-        server_rss_mb: env.server_pid.and_then(proc_stats::rss_bytes).map(|b| b as f64 / 1_048_576.0),
+        server_rss_mb: env.rss_bytes().map(|b| b as f64 / 1_048_576.0),
         extra,
     })
 }
@@ -346,7 +377,7 @@ pub async fn crowd(env: &Env<'_>, cfg: &Crowd) -> anyhow::Result<Report> {
         set.spawn(s.crowd_once(go_rx.clone(), expect, stats.clone(), cfg.deadline));
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let cpu0 = env.server_pid.and_then(proc_stats::cpu_seconds);
+    let cpu0 = env.cpu_seconds();
     let started = Instant::now();
     let _ = go_tx.send(true);
     let mut times = Vec::new();
@@ -358,7 +389,7 @@ pub async fn crowd(env: &Env<'_>, cfg: &Crowd) -> anyhow::Result<Report> {
         }
     }
     let seconds = started.elapsed().as_secs_f64();
-    let cpu1 = env.server_pid.and_then(proc_stats::cpu_seconds);
+    let cpu1 = env.cpu_seconds();
     if let Some(k) = keeper {
         k.close().await;
     }
@@ -379,7 +410,7 @@ pub async fn crowd(env: &Env<'_>, cfg: &Crowd) -> anyhow::Result<Report> {
         delivered_per_s: delivered as f64 / seconds,
         cpu_us_per_delivered: cpu.filter(|_| delivered > 0).map(|c| c * 1e6 / delivered as f64),
         server_cpu_s: cpu,
-        server_rss_mb: env.server_pid.and_then(proc_stats::rss_bytes).map(|b| b as f64 / 1_048_576.0),
+        server_rss_mb: env.rss_bytes().map(|b| b as f64 / 1_048_576.0),
         counts,
         extra,
     })
