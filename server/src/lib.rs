@@ -9,6 +9,7 @@ pub mod http;
 pub mod ids;
 pub mod jobs;
 mod observe;
+pub mod photos;
 pub mod store;
 pub mod sync;
 pub mod versions;

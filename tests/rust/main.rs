@@ -9,6 +9,7 @@ mod http_api;
 mod jobs;
 mod loadtest_smoke;
 mod multinode;
+mod photo_meta;
 mod store;
 mod sync;
 mod versions;
