@@ -128,6 +128,24 @@ pub struct Config {
     #[arg(long, env = "FOLIO_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
 
+    /// Largest single file in a photo upload, in bytes.
+    #[arg(long, env = "FOLIO_PHOTO_MAX_FILE_BYTES", default_value_t = 50 * 1024 * 1024)]
+    pub photo_max_file_bytes: u64,
+
+    /// Largest photo upload request (all files together), in bytes.
+    #[arg(long, env = "FOLIO_PHOTO_MAX_REQUEST_BYTES", default_value_t = 1024 * 1024 * 1024)]
+    pub photo_max_request_bytes: u64,
+
+    /// Most pixels (width × height, from the header) a photo may declare; the
+    /// decompression-bomb guard, checked before any decoding.
+    #[arg(long, env = "FOLIO_PHOTO_MAX_PIXELS", default_value_t = 100_000_000)]
+    pub photo_max_pixels: u64,
+
+    /// Photos decoded and resized at once on this node (0: one per CPU). Bounds the memory
+    /// that uploads take, whatever the number of files or requests.
+    #[arg(long, env = "FOLIO_PHOTO_DECODERS", default_value_t = 0)]
+    pub photo_decoders: usize,
+
     /// Log filter, in tracing-subscriber's EnvFilter syntax.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log: String,
@@ -210,6 +228,10 @@ impl Config {
             idle_unload_s: 2,
             compact_after: 50,
             max_body_bytes: 1024 * 1024,
+            photo_max_file_bytes: 50 * 1024 * 1024,
+            photo_max_request_bytes: 256 * 1024 * 1024,
+            photo_max_pixels: 100_000_000,
+            photo_decoders: 2,
             log: "warn".into(),
             s3_bucket: None,
             s3_endpoint: None,

@@ -58,6 +58,14 @@ id_type!(
     /// A background job in the SQL queue.
     JobId
 );
+id_type!(
+    /// A photo in someone's library (SPEC §9).
+    PhotoId
+);
+id_type!(
+    /// A group of photos: an upload batch, album, tag, share or print selection (SPEC §9).
+    GroupId
+);
 
 impl UserId {
     /// The system user that server-side workers write as (SPEC §6.3 rule 5).

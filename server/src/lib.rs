@@ -36,6 +36,7 @@ pub struct AppState {
     pub fanout: Arc<dyn Fanout>,
     pub sync: SyncService,
     pub jobs: jobs::Queue,
+    pub photos: photos::Library,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
 }
 
@@ -96,7 +97,8 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<AppState> {
     };
     let jobs = jobs::Queue::new(store.clone());
     let sync = SyncService::new(cfg.clone(), store.clone(), fanout.clone(), node_id, jobs.clone());
-    Ok(AppState { cfg, store, blobs, fanout, sync, jobs, metrics: observe::metrics_handle() })
+    let photos = photos::Library::new(store.clone(), blobs.clone(), cfg.photo_max_pixels, cfg.photo_decoders);
+    Ok(AppState { cfg, store, blobs, fanout, sync, jobs, photos, metrics: observe::metrics_handle() })
 }
 
 impl AppState {

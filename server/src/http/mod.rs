@@ -5,6 +5,7 @@ pub mod error;
 pub mod extract;
 mod jobs;
 mod ops;
+mod photos;
 mod projects;
 mod versions;
 mod ws;
@@ -13,7 +14,7 @@ use std::path::PathBuf;
 
 use axum::extract::DefaultBodyLimit;
 use axum::response::{Html, IntoResponse};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
@@ -37,6 +38,25 @@ pub fn router(app: AppState) -> Router {
         .route("/projects/{id}/versions/{version_id}", get(versions::fetch))
         .route("/projects/{id}/versions/{version_id}/restore", post(versions::restore))
         .route("/jobs/{id}", get(jobs::get))
+        .route(
+            "/photos",
+            // Uploads stream past the JSON body limit, up to the per-request photo limit.
+            post(photos::upload).layer(DefaultBodyLimit::max(usize::try_from(app.cfg.photo_max_request_bytes).unwrap_or(usize::MAX))).get(photos::list),
+        )
+        .route("/photos/remote", post(photos::register_remote))
+        .route("/photos/{id}", get(photos::get))
+        .route("/photos/{id}/file", get(photos::file))
+        .route("/photos/{id}/tags", post(photos::add_tags))
+        .route("/photos/{id}/tags/{tag}", delete(photos::remove_tag))
+        .route("/albums", post(photos::create_album).get(photos::list_albums))
+        .route("/albums/{id}", get(photos::get_album).patch(photos::rename_album))
+        .route("/albums/{id}/photos", post(photos::add_album_photos))
+        .route("/albums/{id}/photos/{photo_id}", delete(photos::remove_album_photo))
+        .route("/shares", post(photos::share))
+        .route("/print-selections", post(photos::print_selection))
+        .route("/groups", get(photos::list_groups))
+        .route("/groups/{id}", get(photos::get_group))
+        .route("/groups/{id}/events", get(photos::group_events))
         .fallback(|| async { ApiError::not_found("no such API endpoint; see the API summary in README.md") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method")

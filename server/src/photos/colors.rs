@@ -41,8 +41,15 @@ const MIN_ALPHA: u8 = 128;
 /// nearest to it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DominantColor {
+    /// Rounded to hundredths, and written as those decimals (not as the nearest f32).
+    #[serde(serialize_with = "lab_decimals")]
     pub lab: [f32; 3],
     pub share: f64,
+}
+
+fn lab_decimals<S: serde::Serializer>(lab: &[f32; 3], s: S) -> Result<S::Ok, S::Error> {
+    let decimals = lab.map(|v| (v as f64 * 100.0).round() / 100.0);
+    serde::Serialize::serialize(&decimals, s)
 }
 
 /// At most `max_colors` dominant colours, largest share first. Empty only when the image has

@@ -7,11 +7,19 @@
 //! - `decode`: decoding under explicit limits, and EXIF orientation applied to pixels;
 //! - `exif_tags` and `capture`: capture time, GPS, orientation and camera from EXIF;
 //! - `colors`: dominant colours in CIELAB by seeded k-means;
-//! - `meta`: the `PhotoMeta` of one file, and its error type.
+//! - `meta`: the `PhotoMeta` of one file, and its error type;
+//! - `sizes`: the generated sizes (Lanczos3), pure as well.
+//!
+//! `library` is the IO half: ingest into blob storage and the store, remote photos, the
+//! JSON shape, who may see a photo, and reading its files back.
 
 pub mod capture;
 pub mod colors;
 pub mod decode;
 pub mod exif_tags;
+pub mod library;
 pub mod meta;
 pub mod probe;
+pub mod sizes;
+
+pub use library::{IngestError, Library, PhotoFile, RemoteInfo, RemoteSize, Source};

@@ -1,7 +1,10 @@
 //! All SQL lives below this module: one `Store` interface, with SQLite and PostgreSQL behind it.
 
+mod photos;
 mod postgres;
+mod postgres_photos;
 mod sqlite;
+mod sqlite_photos;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -10,6 +13,7 @@ use serde::Serialize;
 use crate::access::Role;
 use crate::ids::{JobId, ProjectId, SessionId, UserId, VersionId};
 
+pub use photos::{Group, GroupEvent, GroupEventKind, GroupSource, NewGroup, PhotoFilter, PhotoRecord, PhotoStore};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -226,7 +230,7 @@ pub enum JobOutcome {
 
 /// The relational store. Implementations keep every multi-row change in one transaction.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: PhotoStore + Send + Sync + 'static {
     // Accounts and sessions.
     async fn create_user(&self, email: &str, name: &str, password_hash: &str, now: DateTime<Utc>) -> StoreResult<User>;
     async fn user_credentials(&self, email: &str) -> StoreResult<UserCredentials>;

@@ -33,7 +33,7 @@ const APPEND_ATTEMPTS: u32 = 5;
 /// deadlock on each other; the newest number is read in a later statement, whose snapshot
 /// (READ COMMITTED) sees whatever the previous holder of the lock committed.
 pub struct PgStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
     appends: mpsc::UnboundedSender<AppendRequest>,
 }
 

@@ -33,7 +33,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite"
 /// default mode the writer's own checkpoints measured better: a checkpoint on another thread
 /// fsyncs the files the writer is appending to and stalls it for longer.
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
     writes: std::sync::mpsc::Sender<WriteJob>,
     /// Dropped with the store, which stops the checkpointer.
     _checkpointer: std::sync::mpsc::Sender<()>,
@@ -68,15 +68,15 @@ struct AppendRequest {
 }
 
 /// Timestamps are stored as RFC 3339 text, as sqlx writes them, so both sides read them back.
-fn ts(t: DateTime<Utc>) -> String {
+pub(super) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
 }
 
-fn sqlite_unique_violation(e: &rusqlite::Error) -> bool {
+pub(super) fn sqlite_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
-fn sqlite_foreign_key_violation(e: &rusqlite::Error) -> bool {
+pub(super) fn sqlite_foreign_key_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY)
 }
 
@@ -213,7 +213,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` on the writer thread and waits for its answer.
-    async fn write<T: Send + 'static>(
+    pub(super) async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut rusqlite::Connection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
