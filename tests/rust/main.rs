@@ -10,6 +10,7 @@ mod jobs;
 mod loadtest_smoke;
 mod multinode;
 mod photo_meta;
+mod photos;
 mod store;
 mod sync;
 mod versions;

@@ -5,62 +5,23 @@
 //!
 //! Test data is `../../shared/testdata` from this crate, or `FOLIO_TESTDATA`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use chrono::{FixedOffset, NaiveDateTime, SecondsFormat};
 use folio_server::photos::colors::{ciede2000, dominant_colors, merge_near_duplicates, DominantColor, MERGE_DELTA_E};
 use folio_server::photos::decode::{decode, orient};
 use folio_server::photos::exif_tags::{camera_name, read_exif, Orientation};
 use folio_server::photos::meta::{read_photo, MetaError, MetaLimits, Shape};
 use folio_server::photos::probe::{check_pixels, probe, PhotoFormat};
+use folio_tests::samples::{exiftool, expected_capture, files_under, read, samples, tag, tag_f64, tag_text};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 use serde_json::Value;
 
 const LIMITS: MetaLimits = MetaLimits { max_pixels: 100_000_000, max_alloc_bytes: 1 << 30, max_colors: 5 };
 /// Per file; generous because tests run unoptimised and the largest sample is 12 MP.
 const FILE_TIMEOUT: Duration = Duration::from_secs(60);
-
-fn testdata() -> PathBuf {
-    let dir = match std::env::var_os("FOLIO_TESTDATA") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata"),
-    };
-    assert!(dir.join("exif-samples").is_dir(), "no test data at {} (set FOLIO_TESTDATA)", dir.display());
-    dir
-}
-
-fn samples(sub: &str) -> PathBuf {
-    testdata().join("exif-samples").join(sub)
-}
-
-/// Every file under `dir` except READMEs and the folders named in `skip`, sorted.
-fn files_under(dir: &Path, skip: &[&str]) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("reading {}: {e}", d.display())) {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if path.is_dir() {
-                if !(d == dir && skip.contains(&name.as_str())) {
-                    stack.push(path);
-                }
-            } else if name != "README" && !name.ends_with(".md") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-fn read(path: &Path) -> Vec<u8> {
-    std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
-}
 
 fn name(path: &Path) -> String {
     path.strip_prefix(samples("")).unwrap_or(path).display().to_string()
@@ -99,65 +60,7 @@ fn assert_clear(e: &MetaError, what: &str) {
     assert!(!message.contains("panicked"), "{what}: a decoder panicked: {message}");
 }
 
-// ---- exiftool -------------------------------------------------------------------------
-
-/// `exiftool -j -n -G1` for `files`, or None (a notice) when exiftool is not installed;
-/// under `CI=true` a missing exiftool fails (scripts/test installs it). The group names let
-/// the test compare EXIF's own tags (IFD0, ExifIFD, GPS), which is what the module reads.
-fn exiftool(files: &[PathBuf]) -> Option<Vec<Value>> {
-    let version = Command::new("exiftool").arg("-ver").output();
-    if !matches!(&version, Ok(o) if o.status.success()) {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("exiftool is not installed; scripts/test installs it (CI=true makes this fatal)");
-        }
-        eprintln!("skipping the exiftool comparison: exiftool is not installed (apt-get install libimage-exiftool-perl)");
-        return None;
-    }
-    let out = Command::new("exiftool").args(["-j", "-n", "-G1", "-charset", "filename=utf8"]).args(files).output().expect("running exiftool");
-    assert!(!out.stdout.is_empty(), "exiftool printed nothing: {}", String::from_utf8_lossy(&out.stderr));
-    let parsed: Vec<Value> = serde_json::from_slice(&out.stdout).expect("exiftool JSON");
-    assert_eq!(parsed.len(), files.len(), "exiftool answered for {} of {} files", parsed.len(), files.len());
-    Some(parsed)
-}
-
-fn tag<'a>(entry: &'a Value, key: &str) -> Option<&'a Value> {
-    entry.get(key).filter(|v| !v.is_null())
-}
-
-/// A tag as text; `-n` prints digit-only strings such as SubSecTimeOriginal `550` as numbers.
-fn tag_text(entry: &Value, key: &str) -> Option<String> {
-    match tag(entry, key)? {
-        Value::String(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn tag_f64(entry: &Value, key: &str) -> Option<f64> {
-    tag(entry, key)?.as_f64()
-}
-
-/// SPEC §4 `taken_at` and `taken_at_offset` from exiftool's raw tags, worked out here on its
-/// own: DateTimeOriginal; SubSecTimeOriginal as a fraction; OffsetTimeOriginal, else
-/// OffsetTime; UTC when an offset is known, local time otherwise.
-fn expected_capture(entry: &Value) -> Option<(String, Option<String>)> {
-    let dt = tag_text(entry, "ExifIFD:DateTimeOriginal")?;
-    let mut local = NaiveDateTime::parse_from_str(&dt, "%Y:%m:%d %H:%M:%S").ok()?;
-    if let Some(sub) = tag_text(entry, "ExifIFD:SubSecTimeOriginal").filter(|s| s.bytes().all(|b| b.is_ascii_digit())) {
-        let digits = &sub[..sub.len().min(9)];
-        let nanos = digits.parse::<u32>().unwrap() * 10u32.pow(9 - digits.len() as u32);
-        local += chrono::Duration::nanoseconds(nanos as i64);
-    }
-    let offset = ["ExifIFD:OffsetTimeOriginal", "ExifIFD:OffsetTime"].iter().filter_map(|k| tag_text(entry, k)).find_map(|o| {
-        let sign = if o.starts_with('-') { -1 } else { 1 };
-        let (h, m) = o.get(1..)?.split_once(':')?;
-        FixedOffset::east_opt(sign * (h.parse::<i32>().ok()? * 3600 + m.parse::<i32>().ok()? * 60)).map(|f| (o.clone(), f))
-    });
-    Some(match offset {
-        Some((text, fixed)) => ((local - fixed).and_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true), Some(text)),
-        None => (local.format("%Y-%m-%dT%H:%M:%S%.f").to_string(), None),
-    })
-}
+// ---- exiftool (its helpers are in folio_tests::samples, shared with the photos suite) ---
 
 /// Non-EXIF places exiftool found a capture time in (XMP, maker notes, CIFF), for the notes.
 fn other_capture_sources(entry: &Value) -> Vec<String> {

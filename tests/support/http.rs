@@ -1,5 +1,7 @@
 //! A small typed client for the JSON API.
 
+use reqwest::header::HeaderMap;
+use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -7,6 +9,8 @@ use serde_json::{json, Value};
 pub struct Api {
     pub base: String,
     client: reqwest::Client,
+    /// Follows no redirect, so a test sees the 3xx itself (and never fetches its target).
+    raw: reqwest::Client,
 }
 
 /// A signed-up user: id, name and bearer token.
@@ -19,7 +23,8 @@ pub struct Account {
 
 impl Api {
     pub fn new(base: &str) -> Api {
-        Api { base: base.to_owned(), client: reqwest::Client::new() }
+        let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("HTTP client");
+        Api { base: base.to_owned(), client: reqwest::Client::new(), raw }
     }
 
     /// Any request; returns the status and the JSON body (Null when empty or not JSON).
@@ -47,6 +52,55 @@ impl Api {
         let status = res.status();
         let content_type = res.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         (status, content_type, res.bytes().await.expect("body").to_vec())
+    }
+
+    /// A GET with extra request headers, following no redirect: the status, the response
+    /// headers and the body.
+    pub async fn get_raw(&self, path: &str, token: Option<&str>, headers: &[(&str, &str)]) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let mut req = self.raw.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let headers = res.headers().clone();
+        (status, headers, res.bytes().await.expect("body").to_vec())
+    }
+
+    /// A POST of raw bytes with the given content type; the status and the JSON body.
+    pub async fn post_raw(&self, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
+        let mut req = self.client.post(format!("{}{path}", self.base)).header(reqwest::header::CONTENT_TYPE, content_type).body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// `POST /api/photos` with one `file` part per `(file name, bytes)`, after an `album_id`
+    /// part when given: the status and the JSON body.
+    pub async fn upload(&self, token: &str, files: &[(&str, &[u8])], album_id: Option<&str>) -> (StatusCode, Value) {
+        let mut form = Form::new();
+        if let Some(album) = album_id {
+            form = form.text("album_id", album.to_owned());
+        }
+        for (name, bytes) in files {
+            form = form.part("file", Part::bytes(bytes.to_vec()).file_name(name.to_string()));
+        }
+        self.upload_form(token, form).await
+    }
+
+    /// `POST /api/photos` with a multipart form built by the caller (parts in any order).
+    pub async fn upload_form(&self, token: &str, form: Form) -> (StatusCode, Value) {
+        let res = self.client.post(format!("{}/api/photos", self.base)).bearer_auth(token).multipart(form).send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
     pub async fn signup(&self, name: &str) -> Account {

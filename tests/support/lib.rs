@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod db;
 pub mod http;
 pub mod s3;
+pub mod samples;
 pub mod server;
 pub mod worker;
 pub mod yclient;

@@ -78,6 +78,26 @@ impl S3Server {
         self._root.path().join(BUCKET).join(key).is_file()
     }
 
+    /// The keys of every object under `prefix` (a folder such as `photos/`), sorted.
+    pub fn objects_under(&self, prefix: &str) -> Vec<String> {
+        let bucket = self._root.path().join(BUCKET);
+        let mut keys = Vec::new();
+        let mut stack = vec![bucket.join(prefix)];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for entry in entries {
+                let path = entry.expect("read s3s-fs folder").path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    keys.push(path.strip_prefix(&bucket).expect("under the bucket").to_string_lossy().into_owned());
+                }
+            }
+        }
+        keys.sort();
+        keys
+    }
+
     /// Points `cfg` at this server's bucket with the right credentials.
     pub fn configure(&self, cfg: &mut Config) {
         cfg.s3_bucket = Some(BUCKET.into());

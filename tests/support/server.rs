@@ -201,6 +201,11 @@ impl BinServer {
         self.url.replacen("http", "ws", 1)
     }
 
+    /// The child's process id, e.g. to read its memory from /proc.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("the folio child is running")
+    }
+
     /// `kill -9`: no flush, no goodbye.
     pub async fn kill9(mut self) {
         self.child.start_kill().expect("kill");
