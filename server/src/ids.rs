@@ -63,6 +63,18 @@ id_type!(
     PhotoId
 );
 id_type!(
+    /// An invitation link to a project (SPEC §12).
+    InviteId
+);
+id_type!(
+    /// A comment on a book's wall.
+    CommentId
+);
+id_type!(
+    /// A notification for one user.
+    NotificationId
+);
+id_type!(
     /// A group of photos: an upload batch, album, tag, share or print selection (SPEC §9).
     GroupId
 );

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod jobs;
 mod observe;
 pub mod photos;
+pub mod presence;
 pub mod store;
 pub mod sync;
 pub mod versions;
@@ -95,8 +96,12 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<AppState> {
         None => Arc::new(LocalFanout::new()),
         Some(url) => Arc::new(RedisFanout::connect(url, node_id).await?),
     };
+    let presence = match cfg.redis_url.as_deref() {
+        None => presence::Presence::local(),
+        Some(url) => presence::Presence::with_redis(url, node_id).await.map_err(anyhow::Error::msg)?,
+    };
     let jobs = jobs::Queue::new(store.clone());
-    let sync = SyncService::new(cfg.clone(), store.clone(), fanout.clone(), node_id, jobs.clone());
+    let sync = SyncService::new(cfg.clone(), store.clone(), fanout.clone(), node_id, jobs.clone(), presence);
     let photos = photos::Library::new(store.clone(), blobs.clone(), cfg.photo_max_pixels, cfg.photo_decoders);
     Ok(AppState { cfg, store, blobs, fanout, sync, jobs, photos, metrics: observe::metrics_handle() })
 }

@@ -31,9 +31,42 @@ pub enum Event {
     ProjectDeleted { project: ProjectId },
     /// A login token was revoked: its sockets are closed.
     SessionRevoked { session: SessionId },
+    /// Something live clients of a project (`project`) or of one user (`user`) are told over
+    /// SSE: `kind` is `comment`, `job` or `notification`, `data` its JSON. Rooms ignore it.
+    Activity { project: Option<ProjectId>, user: Option<UserId>, kind: ActivityKind, data: Bytes },
     /// This node's link to the other nodes was (re)established: events may have been missed,
     /// so every loaded room catches up from the durable log. Never sent between nodes.
     Resync,
+}
+
+/// The SSE event names of `Event::Activity` (SPEC §4 events).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityKind {
+    Comment,
+    Job,
+    Notification,
+}
+
+impl ActivityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivityKind::Comment => "comment",
+            ActivityKind::Job => "job",
+            ActivityKind::Notification => "notification",
+        }
+    }
+
+    pub fn byte(self) -> u8 {
+        match self {
+            ActivityKind::Comment => 1,
+            ActivityKind::Job => 2,
+            ActivityKind::Notification => 3,
+        }
+    }
+
+    pub fn from_byte(b: u8) -> Option<ActivityKind> {
+        [ActivityKind::Comment, ActivityKind::Job, ActivityKind::Notification].into_iter().find(|k| k.byte() == b)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

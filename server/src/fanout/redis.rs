@@ -20,7 +20,7 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use futures_util::StreamExt;
 use tokio::sync::{broadcast, mpsc};
 
-use super::{Event, Fanout, FanoutError, NodeId};
+use super::{ActivityKind, Event, Fanout, FanoutError, NodeId};
 use crate::access::Role;
 use crate::ids::{ProjectId, SessionId, UserId};
 
@@ -276,6 +276,13 @@ fn encode(origin: NodeId, event: &Event) -> Bytes {
             head(5, &mut b);
             b.put_slice(session.0.as_bytes());
         }
+        Event::Activity { project, user, kind, data } => {
+            head(6, &mut b);
+            b.put_slice(project.map(|p| p.0).unwrap_or_default().as_bytes());
+            b.put_slice(user.map(|u| u.0).unwrap_or_default().as_bytes());
+            b.put_u8(kind.byte());
+            b.put_slice(data);
+        }
         Event::Resync => unreachable!("resync is local only"),
     }
     b.freeze()
@@ -316,6 +323,16 @@ fn decode(frame: &[u8]) -> Option<(NodeId, Event)> {
         }
         4 => Event::ProjectDeleted { project: ProjectId(id(&mut buf)?) },
         5 => Event::SessionRevoked { session: SessionId(id(&mut buf)?) },
+        6 => {
+            // The nil id stands for "none".
+            let project = Some(id(&mut buf)?).filter(|u| !u.is_nil()).map(ProjectId);
+            let user = Some(id(&mut buf)?).filter(|u| !u.is_nil()).map(UserId);
+            if buf.is_empty() {
+                return None;
+            }
+            let kind = ActivityKind::from_byte(buf.get_u8())?;
+            Event::Activity { project, user, kind, data: Bytes::copy_from_slice(buf) }
+        }
         _ => return None,
     };
     Some((origin, event))
@@ -336,6 +353,8 @@ mod tests {
             Event::Member { project: p, user: UserId(uuid::Uuid::new_v4()), role: None },
             Event::ProjectDeleted { project: p },
             Event::SessionRevoked { session: SessionId(uuid::Uuid::new_v4()) },
+            Event::Activity { project: Some(p), user: None, kind: ActivityKind::Comment, data: Bytes::from_static(b"{}") },
+            Event::Activity { project: None, user: Some(UserId(uuid::Uuid::new_v4())), kind: ActivityKind::Notification, data: Bytes::from_static(b"{\"a\":1}") },
         ];
         for e in events {
             let (origin, back) = decode(&encode(node, &e)).expect("decodes");

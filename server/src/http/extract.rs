@@ -105,10 +105,14 @@ pub trait Requirement: Send + Sync {
     const ACTION: Action;
 }
 pub struct Member;
+pub struct Commenter;
 pub struct Editor;
 pub struct Manager;
 impl Requirement for Member {
     const ACTION: Action = Action::Read;
+}
+impl Requirement for Commenter {
+    const ACTION: Action = Action::Comment;
 }
 impl Requirement for Editor {
     const ACTION: Action = Action::Edit;

@@ -1,6 +1,8 @@
 //! HTTP routes: the JSON API of SPEC §4, the WebSocket upgrade, ops endpoints and the web client.
 
 mod accounts;
+mod events;
+mod invites;
 pub mod error;
 pub mod extract;
 mod jobs;
@@ -8,13 +10,14 @@ mod ops;
 mod photos;
 mod projects;
 mod versions;
+mod wall;
 mod ws;
 
 use std::path::PathBuf;
 
 use axum::extract::DefaultBodyLimit;
 use axum::response::{Html, IntoResponse};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
@@ -37,6 +40,16 @@ pub fn router(app: AppState) -> Router {
         .route("/projects/{id}/versions", get(versions::list).post(versions::create))
         .route("/projects/{id}/versions/{version_id}", get(versions::fetch))
         .route("/projects/{id}/versions/{version_id}/restore", post(versions::restore))
+        .route("/projects/{id}/wall", get(wall::list).post(wall::post))
+        .route("/projects/{id}/wall/{comment_id}", patch(wall::edit).delete(wall::delete))
+        .route("/projects/{id}/events", get(events::stream))
+        .route("/projects/{id}/invites", post(invites::create).get(invites::list))
+        .route("/projects/{id}/invites/{invite_id}", delete(invites::revoke))
+        .route("/invites/{token}", get(invites::inspect))
+        .route("/invites/{token}/accept", post(invites::accept))
+        .route("/notifications", get(invites::notifications))
+        .route("/friends", get(invites::friends))
+        .route("/notifications/read", post(invites::mark_read))
         .route("/jobs/{id}", get(jobs::get))
         .route(
             "/photos",

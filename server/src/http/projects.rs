@@ -150,6 +150,9 @@ pub async fn set_member(
     if project.owner_id != user_id {
         app.store.set_member(project.id, user_id, role, Utc::now()).await?;
         publish(&app, Event::Member { project: project.id, user: user_id, role: Some(role) });
+        if user_id != access.session.user.id {
+            super::invites::notify_role_change(&app, project, user_id, role, &access.session.user).await;
+        }
     }
     Ok(Json(json!({ "user": user, "role": role })))
 }

@@ -1,10 +1,14 @@
 //! All SQL lives below this module: one `Store` interface, with SQLite and PostgreSQL behind it.
 
+mod invites;
 mod photos;
 mod postgres;
+mod postgres_invites;
 mod postgres_photos;
 mod sqlite;
+mod sqlite_invites;
 mod sqlite_photos;
+mod wall;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -13,8 +17,10 @@ use serde::Serialize;
 use crate::access::Role;
 use crate::ids::{JobId, ProjectId, SessionId, UserId, VersionId};
 
+pub use invites::{AcceptOutcome, Invite, InviteRefusal, InviteStore, Notification, OutboxMail};
 pub use photos::{Group, GroupEvent, GroupEventKind, GroupSource, NewGroup, PhotoFilter, PhotoRecord, PhotoStore};
 pub use postgres::PgStore;
+pub use wall::{Comment, WallStore};
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -230,7 +236,7 @@ pub enum JobOutcome {
 
 /// The relational store. Implementations keep every multi-row change in one transaction.
 #[async_trait]
-pub trait Store: PhotoStore + Send + Sync + 'static {
+pub trait Store: PhotoStore + InviteStore + WallStore + Send + Sync + 'static {
     // Accounts and sessions.
     async fn create_user(&self, email: &str, name: &str, password_hash: &str, now: DateTime<Utc>) -> StoreResult<User>;
     async fn user_credentials(&self, email: &str) -> StoreResult<UserCredentials>;

@@ -63,6 +63,8 @@ pub async fn serve_socket(socket: WebSocket, svc: SyncService, who: Who) {
         }
     };
     metrics::gauge!("folio_connections").increment(1.0);
+    // Counted online until this connection's task ends.
+    let _online = svc.presence().connected(who.user);
 
     let user_json = serde_json::json!({ "id": who.user, "name": who.name, "color": who.color });
     let reader = Reader {

@@ -73,6 +73,7 @@ struct Shared {
     store: Arc<dyn Store>,
     fanout: Arc<dyn Fanout>,
     jobs: crate::jobs::Queue,
+    presence: crate::presence::Presence,
     rooms: Mutex<HashMap<ProjectId, RoomHandle>>,
     tasks: Mutex<JoinSet<()>>,
     listener: Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -89,13 +90,14 @@ pub struct SyncService {
 }
 
 impl SyncService {
-    pub fn new(cfg: Arc<Config>, store: Arc<dyn Store>, fanout: Arc<dyn Fanout>, node_id: crate::fanout::NodeId, jobs: crate::jobs::Queue) -> SyncService {
+    pub fn new(cfg: Arc<Config>, store: Arc<dyn Store>, fanout: Arc<dyn Fanout>, node_id: crate::fanout::NodeId, jobs: crate::jobs::Queue, presence: crate::presence::Presence) -> SyncService {
         let svc = SyncService {
             shared: Arc::new(Shared {
                 cfg,
                 store,
                 fanout,
                 jobs,
+                presence,
                 rooms: Mutex::new(HashMap::new()),
                 tasks: Mutex::new(JoinSet::new()),
                 listener: Mutex::new(None),
@@ -187,6 +189,11 @@ impl SyncService {
 
     /// Runs an edit as the system user inside the project's document, durably: it returns
     /// once the edit is committed.
+    /// Who is online, from live connections on every node.
+    pub fn presence(&self) -> &crate::presence::Presence {
+        &self.shared.presence
+    }
+
     pub async fn edit_as_system(&self, project: ProjectId, edit: SystemEdit) -> Result<(), SyncError> {
         let (reply, done) = oneshot::channel();
         self.send(project, RoomMsg::SystemEdit { edit, reply }).await?;
@@ -223,6 +230,8 @@ impl SyncService {
                     rooms.get(project).cloned().into_iter().collect()
                 }
                 Event::SessionRevoked { .. } | Event::Resync => rooms.values().cloned().collect(),
+                // For SSE streams only.
+                Event::Activity { .. } => Vec::new(),
                 // From another node (a node never receives its own).
                 Event::DocUpdate { project, .. } | Event::Awareness { project, .. } => rooms.get(project).cloned().into_iter().collect(),
             }

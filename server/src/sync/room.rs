@@ -368,6 +368,7 @@ impl Room {
             Event::DocUpdate { seq, update, .. } => self.remote_update(seq, update),
             Event::Awareness { update, .. } => self.remote_awareness(update),
             Event::Resync => self.start_catch_up(),
+            Event::Activity { .. } => {}
         }
     }
 
