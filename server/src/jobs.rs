@@ -84,6 +84,19 @@ pub struct WorkerDeps {
     pub cfg: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub blobs: Arc<dyn BlobStore>,
+    /// Job events for the project's SSE streams (SPEC §4 `job`).
+    pub fanout: Arc<dyn crate::fanout::Fanout>,
+}
+
+/// Tells the job's project's live streams where the job stands, best effort.
+async fn announce(deps: &WorkerDeps, id: crate::ids::JobId) {
+    let Ok(job) = deps.store.job(id).await else { return };
+    let Some(project) = job.project_id else { return };
+    let data = serde_json::json!({ "job": job }).to_string();
+    let event = crate::fanout::Event::Activity { project: Some(project), user: None, kind: crate::fanout::ActivityKind::Job, data: data.into() };
+    if let Err(e) = deps.fanout.publish(event) {
+        tracing::debug!(error = %e, "could not announce a job");
+    }
 }
 
 /// Starts `n` worker loops. They stop when the returned set is dropped or aborted.
@@ -145,6 +158,7 @@ async fn run_job(deps: &WorkerDeps, worker: &str, lease: Lease) {
             }
         })
     };
+    announce(deps, job.id).await;
     if deps.cfg.job_hold_ms > 0 {
         tokio::time::sleep(Duration::from_millis(deps.cfg.job_hold_ms)).await;
     }
@@ -170,6 +184,7 @@ async fn run_job(deps: &WorkerDeps, worker: &str, lease: Lease) {
         Ok(true) => {
             metrics::counter!("folio_jobs_total", "kind" => job.kind.clone(), "outcome" => state).increment(1);
             tracing::info!(worker, job = %job.id, outcome = state, "job finished");
+            announce(deps, job.id).await;
         }
         Ok(false) => tracing::warn!(worker, job = %job.id, "the job was taken over by another worker; this run's result is dropped"),
         Err(e) => tracing::error!(worker, job = %job.id, error = %e, "recording a job's outcome failed; its lease will lapse and it runs again"),

@@ -108,7 +108,7 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<AppState> {
 
 impl AppState {
     pub fn worker_deps(&self) -> jobs::WorkerDeps {
-        jobs::WorkerDeps { cfg: self.cfg.clone(), store: self.store.clone(), blobs: self.blobs.clone() }
+        jobs::WorkerDeps { cfg: self.cfg.clone(), store: self.store.clone(), blobs: self.blobs.clone(), fanout: self.fanout.clone() }
     }
 }
 
@@ -120,7 +120,12 @@ pub async fn run_worker(cfg: Config, shutdown: impl Future<Output = ()>) -> anyh
     let store = open_store(&cfg).await?;
     let blobs = open_blobs(&cfg).await?;
     let queue = jobs::Queue::new(store.clone());
-    let deps = jobs::WorkerDeps { cfg: cfg.clone(), store, blobs };
+    // Job events reach the serving nodes' SSE streams through Redis.
+    let fanout: Arc<dyn Fanout> = match cfg.redis_url.as_deref() {
+        None => Arc::new(LocalFanout::new()),
+        Some(url) => Arc::new(RedisFanout::connect(url, uuid::Uuid::new_v4()).await?),
+    };
+    let deps = jobs::WorkerDeps { cfg: cfg.clone(), store, blobs, fanout };
     let mut workers = jobs::spawn_workers(deps, &queue, cfg.workers);
     println!("folio worker running {} job(s) at a time", cfg.workers);
     tracing::info!(workers = cfg.workers, "worker started");
