@@ -8,6 +8,7 @@ pub mod http;
 pub mod s3;
 pub mod samples;
 pub mod server;
+pub mod sse;
 pub mod worker;
 pub mod yclient;
 

@@ -4,6 +4,8 @@
 //!
 //! Only members get a stream. It ends at once when the member is removed (after a last
 //! `member` event saying so), when the project is deleted, or when the token is revoked.
+//! When events may have been missed (the stream lagged, or this node's link to the others
+//! came back), membership and the session are checked in the store before going on.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -33,6 +35,9 @@ struct Listener {
     project: ProjectId,
     user: UserId,
     session: SessionId,
+    /// To check again, after events may have been missed, that the stream may go on.
+    store: std::sync::Arc<dyn crate::store::Store>,
+    token_hash: Vec<u8>,
     rx: tokio::sync::broadcast::Receiver<Event>,
     done: bool,
 }
@@ -43,6 +48,8 @@ enum Step {
     Last(SseEvent),
     End,
     Skip,
+    /// Events may have been missed (a lag, or the link to other nodes came back).
+    Recheck(u64),
 }
 
 impl Listener {
@@ -58,6 +65,7 @@ impl Listener {
                 }
             }
             Event::ProjectDeleted { project } if project == self.project => Step::End,
+            Event::Resync => Step::Recheck(0),
             Event::SessionRevoked { session } if session == self.session => Step::End,
             Event::Activity { project, user, kind, data } => {
                 let for_me = match kind {
@@ -75,6 +83,20 @@ impl Listener {
     }
 }
 
+/// What the receiver gave: an event, or how many were lost.
+enum Missed {
+    Event(Event),
+    Count(u64),
+}
+
+impl Listener {
+    async fn still_allowed(&self) -> bool {
+        let member = matches!(self.store.role_of(self.project, self.user).await, Ok(Some(_)));
+        let session = self.store.session(&self.token_hash, chrono::Utc::now()).await.is_ok_and(|s| s.id == self.session);
+        member && session
+    }
+}
+
 fn event_stream(listener: Listener) -> impl Stream<Item = Result<SseEvent, Infallible>> {
     stream::unfold(listener, |mut l| async move {
         if l.done {
@@ -82,15 +104,24 @@ fn event_stream(listener: Listener) -> impl Stream<Item = Result<SseEvent, Infal
         }
         loop {
             let event = match l.rx.recv().await {
-                Ok(e) => e,
-                Err(RecvError::Lagged(n)) => {
-                    // The client missed events: tell it to reload what it shows.
+                Ok(e) => Missed::Event(e),
+                Err(RecvError::Lagged(n)) => Missed::Count(n),
+                Err(RecvError::Closed) => return None,
+            };
+            let step = match event {
+                Missed::Event(e) => l.step(e),
+                Missed::Count(n) => Step::Recheck(n),
+            };
+            match step {
+                Step::Recheck(n) => {
+                    // A removal, deletion or logout may be among what was missed: check the
+                    // store before going on, then tell the client to reload what it shows.
+                    if !l.still_allowed().await {
+                        return None;
+                    }
                     let sse = SseEvent::default().event("resync").data(json!({ "missed": n }).to_string());
                     return Some((Ok(sse), l));
                 }
-                Err(RecvError::Closed) => return None,
-            };
-            match l.step(event) {
                 Step::Send(sse) => return Some((Ok(sse), l)),
                 Step::Last(sse) => {
                     l.done = true;
@@ -111,14 +142,23 @@ pub async fn stream(
 ) -> ApiResult<Response> {
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|h| h.strip_prefix("Bearer "));
-    let session = match q.token.as_deref().or(bearer).map(str::trim) {
-        Some(t) if !t.is_empty() => session_for_token(&app, t).await?,
+    let token = q.token.as_deref().or(bearer).map(str::trim).unwrap_or_default().to_owned();
+    let session = match token.as_str() {
+        t if !t.is_empty() => session_for_token(&app, t).await?,
         _ => return Err(ApiError::unauthorized("unauthorized", "missing token: open the stream with ?token=<token>")),
     };
     // Subscribe before the membership check, so nothing between the two is missed.
     let rx = app.fanout.subscribe();
     project_role(&app, id, &session).await?;
-    let listener = Listener { project: id, user: session.user.id, session: session.id, rx, done: false };
+    let listener = Listener {
+        project: id,
+        user: session.user.id,
+        session: session.id,
+        store: app.store.clone(),
+        token_hash: crate::auth::token_hash(&token),
+        rx,
+        done: false,
+    };
     let sse = Sse::new(event_stream(listener)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
     Ok(([(header::CACHE_CONTROL, "no-cache"), (header::HeaderName::from_static("x-accel-buffering"), "no")], sse).into_response())
 }
