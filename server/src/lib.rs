@@ -8,6 +8,7 @@ pub mod fanout;
 pub mod http;
 pub mod ids;
 pub mod jobs;
+pub mod layouts;
 mod observe;
 pub mod photos;
 pub mod presence;
@@ -89,6 +90,8 @@ async fn open_blobs(cfg: &Config) -> anyhow::Result<Arc<dyn BlobStore>> {
 /// Builds every part of a node from its config.
 pub async fn build_state(cfg: Config) -> anyhow::Result<AppState> {
     let cfg = Arc::new(cfg);
+    // The embedded layout library is checked once, before serving anything.
+    layouts::Library::get();
     let node_id = uuid::Uuid::new_v4();
     let store = open_store(&cfg).await?;
     let blobs = open_blobs(&cfg).await?;

@@ -8,6 +8,7 @@ mod durability;
 mod http_api;
 mod invites;
 mod jobs;
+mod layouts;
 mod loadtest_smoke;
 mod multinode;
 mod photo_meta;

@@ -6,6 +6,7 @@ mod invites;
 pub mod error;
 pub mod extract;
 mod jobs;
+mod layouts;
 mod ops;
 mod photos;
 mod projects;
@@ -33,6 +34,8 @@ pub fn router(app: AppState) -> Router {
         .route("/auth/logout", post(accounts::logout))
         .route("/me", get(accounts::me))
         .route("/products", get(ops::products))
+        .route("/layouts", get(layouts::list))
+        .route("/themes", get(layouts::themes))
         .route("/projects", post(projects::create).get(projects::list))
         .route("/projects/{id}", get(projects::get).patch(projects::patch).delete(projects::delete))
         .route("/projects/{id}/members", get(projects::members))
