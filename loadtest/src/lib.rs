@@ -5,7 +5,9 @@
 //! it is compared with are measured the same way (SPEC §14).
 
 pub mod editor;
+pub mod ingest;
 pub mod proc_stats;
+pub mod photo_gen;
 pub mod relay;
 pub mod report;
 pub mod scenario;

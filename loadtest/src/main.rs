@@ -107,6 +107,9 @@ enum Command {
         #[arg(long, default_value_t = 120.0)]
         deadline_s: f64,
     },
+    /// Photo ingest: upload generated 12-megapixel JPEGs to Folio's `POST /api/photos` in
+    /// requests of N files; report photos/s, MB/s and the server's peak RSS.
+    Ingest(loadtest::ingest::IngestArgs),
     /// Serve the bare relay (the floor of the comparison).
     Relay {
         #[arg(long, default_value = "127.0.0.1:0")]
@@ -145,6 +148,15 @@ async fn main() -> anyhow::Result<()> {
             println!("relay listening on http://{}", listener.local_addr()?);
             return loadtest::relay::serve(listener).await;
         }
+        Command::Ingest(args) => {
+            let reports = loadtest::ingest::run(args).await?;
+            if !reports.is_empty() {
+                loadtest::ingest::print(&reports);
+            }
+            let failed: usize = reports.iter().map(|r| r.file_errors + r.failed_requests).sum();
+            anyhow::ensure!(failed == 0, "the server refused or failed some uploads (see first error above)");
+            return Ok(());
+        }
         Command::Rooms { common, .. }
         | Command::Saturate { common, .. }
         | Command::Cold { common, .. }
@@ -166,7 +178,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Crowd { clients, deadline_s, .. } => {
             vec![scenario::crowd(&env, &Crowd { clients, deadline: Duration::from_secs_f64(deadline_s) }).await?]
         }
-        Command::Relay { .. } => unreachable!("handled above"),
+        Command::Relay { .. } | Command::Ingest(_) => unreachable!("handled above"),
     };
     finish(&reports, common.json)
 }

@@ -20,8 +20,18 @@ fn clock_ticks() -> f64 {
 
 /// Resident set size in bytes.
 pub fn rss_bytes(pid: u32) -> Option<u64> {
+    status_bytes(pid, "VmRSS:")
+}
+
+/// The highest resident set size the process has had since it started (VmHWM), in bytes.
+/// A lifetime figure: to measure one workload's peak, start a fresh process for it.
+pub fn peak_rss_bytes(pid: u32) -> Option<u64> {
+    status_bytes(pid, "VmHWM:")
+}
+
+fn status_bytes(pid: u32, key: &str) -> Option<u64> {
     let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
 }
@@ -35,6 +45,8 @@ mod tests {
         let pid = std::process::id();
         assert!(cpu_seconds(pid).is_some());
         assert!(rss_bytes(pid).unwrap() > 0);
+        let rss = rss_bytes(pid).unwrap();
+        assert!(peak_rss_bytes(pid).unwrap() >= rss);
         assert!(cpu_seconds(u32::MAX).is_none());
     }
 }
