@@ -86,6 +86,45 @@ pub struct WorkerDeps {
     pub blobs: Arc<dyn BlobStore>,
     /// Job events for the project's SSE streams (SPEC §4 `job`).
     pub fanout: Arc<dyn crate::fanout::Fanout>,
+    /// This process's live rooms, when it serves clients (`folio serve`); `folio worker` has
+    /// none and writes documents through the durable log (see `edit_doc`).
+    pub sync: Option<crate::sync::SyncService>,
+}
+
+/// Writes a system edit into a book, as the system user (SPEC §6.3 rule 5). In a serving
+/// process it goes through the live room, which commits it, relays it to every open editor
+/// and publishes it to the other nodes. A worker without rooms applies it to the durable
+/// document, appends the difference to the log and publishes it; serving nodes apply it
+/// from the fan-out, or from the log within their heal interval if they missed it.
+pub async fn edit_doc(deps: &WorkerDeps, project: ProjectId, edit: crate::sync::SystemEdit) -> Result<(), String> {
+    if let Some(sync) = &deps.sync {
+        return sync.edit_as_system(project, edit).await.map_err(|e| e.to_string());
+    }
+    use yrs::updates::decoder::Decode;
+    use yrs::{Transact, Update};
+    let stored = deps.store.load_doc(project).await.map_err(|e| e.to_string())?;
+    let doc = yrs::Doc::new();
+    {
+        let mut txn = doc.transact_mut();
+        for bytes in stored.snapshot.iter().chain(stored.updates.iter().map(|(_, u)| u)) {
+            let u = Update::decode_v1(bytes).map_err(|e| format!("the stored book does not decode: {e}"))?;
+            txn.apply_update(u).map_err(|e| format!("the stored book does not apply: {e}"))?;
+        }
+    }
+    let update = {
+        let mut txn = doc.transact_mut();
+        edit(&mut txn);
+        txn.encode_update_v1()
+    };
+    if update.as_slice() == Update::EMPTY_V1 {
+        return Ok(());
+    }
+    let seq = deps.store.append_updates(project, &[update.as_slice()], Utc::now()).await.map_err(|e| e.to_string())?;
+    let event = crate::fanout::Event::DocUpdate { origin: uuid::Uuid::new_v4(), project, seq, update: update.into() };
+    if let Err(e) = deps.fanout.publish(event) {
+        tracing::warn!(%project, error = %e, "could not publish a worker's edit; nodes pick it up from the log");
+    }
+    Ok(())
 }
 
 /// Tells the job's project's live streams where the job stands, best effort.

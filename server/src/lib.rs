@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod automix;
 pub mod blob;
 pub mod config;
 pub mod fanout;
@@ -111,7 +112,7 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<AppState> {
 
 impl AppState {
     pub fn worker_deps(&self) -> jobs::WorkerDeps {
-        jobs::WorkerDeps { cfg: self.cfg.clone(), store: self.store.clone(), blobs: self.blobs.clone(), fanout: self.fanout.clone() }
+        jobs::WorkerDeps { cfg: self.cfg.clone(), store: self.store.clone(), blobs: self.blobs.clone(), fanout: self.fanout.clone(), sync: Some(self.sync.clone()) }
     }
 }
 
@@ -128,7 +129,7 @@ pub async fn run_worker(cfg: Config, shutdown: impl Future<Output = ()>) -> anyh
         None => Arc::new(LocalFanout::new()),
         Some(url) => Arc::new(RedisFanout::connect(url, uuid::Uuid::new_v4()).await?),
     };
-    let deps = jobs::WorkerDeps { cfg: cfg.clone(), store, blobs, fanout };
+    let deps = jobs::WorkerDeps { cfg: cfg.clone(), store, blobs, fanout, sync: None };
     let mut workers = jobs::spawn_workers(deps, &queue, cfg.workers);
     println!("folio worker running {} job(s) at a time", cfg.workers);
     tracing::info!(workers = cfg.workers, "worker started");
