@@ -26,7 +26,7 @@ use crate::versions;
 /// Takes a version of a project's document (SPEC §7).
 pub const VERSION: &str = "version";
 /// Every kind this build can run.
-pub const KINDS: [&str; 1] = [VERSION];
+pub const KINDS: [&str; 2] = [VERSION, crate::automix_job::AUTOMIX];
 
 /// Runs allowed per job, counting runs whose worker died.
 pub const DEFAULT_ATTEMPTS: i32 = 3;
@@ -127,6 +127,24 @@ pub async fn edit_doc(deps: &WorkerDeps, project: ProjectId, edit: crate::sync::
     Ok(())
 }
 
+/// A running job's way to report how far it got (0 to 1): recorded under its lease and
+/// announced on the project's SSE stream.
+pub struct Progress {
+    deps: WorkerDeps,
+    lease: Lease,
+}
+
+impl Progress {
+    pub async fn set(&self, fraction: f64) {
+        let lease_for = self.deps.cfg.job_lease();
+        match self.deps.store.renew_lease(&self.lease, Some(fraction.clamp(0.0, 1.0)), Utc::now(), lease_for).await {
+            Ok(true) => announce(&self.deps, self.lease.job.id).await,
+            Ok(false) => tracing::warn!(job = %self.lease.job.id, "progress not recorded: the lease was lost"),
+            Err(e) => tracing::warn!(job = %self.lease.job.id, error = %e, "recording progress failed"),
+        }
+    }
+}
+
 /// Tells the job's project's live streams where the job stands, best effort.
 async fn announce(deps: &WorkerDeps, id: crate::ids::JobId) {
     let Ok(job) = deps.store.job(id).await else { return };
@@ -201,7 +219,8 @@ async fn run_job(deps: &WorkerDeps, worker: &str, lease: Lease) {
     if deps.cfg.job_hold_ms > 0 {
         tokio::time::sleep(Duration::from_millis(deps.cfg.job_hold_ms)).await;
     }
-    let outcome = match execute(deps, &job).await {
+    let progress = Progress { deps: deps.clone(), lease: lease.clone() };
+    let outcome = match execute(deps, &job, &progress).await {
         Ok(outcome) => outcome,
         Err(error) if job.attempts < job.max_attempts => {
             let backoff = chrono::Duration::seconds(1 << job.attempts.clamp(0, 6));
@@ -231,9 +250,10 @@ async fn run_job(deps: &WorkerDeps, worker: &str, lease: Lease) {
 }
 
 /// Runs a job's body. Errors are messages for the job's `error` field.
-async fn execute(deps: &WorkerDeps, job: &Job) -> Result<JobOutcome, String> {
+async fn execute(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<JobOutcome, String> {
     match job.kind.as_str() {
         VERSION => version_job(deps, job).await,
+        crate::automix_job::AUTOMIX => crate::automix_job::run(deps, job, progress).await,
         other => Ok(JobOutcome::Failed { error: format!("this worker does not know job kind {other:?}") }),
     }
 }

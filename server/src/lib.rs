@@ -3,6 +3,7 @@
 pub mod access;
 pub mod auth;
 pub mod automix;
+pub mod automix_job;
 pub mod blob;
 pub mod config;
 pub mod fanout;

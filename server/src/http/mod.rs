@@ -1,6 +1,7 @@
 //! HTTP routes: the JSON API of SPEC §4, the WebSocket upgrade, ops endpoints and the web client.
 
 mod accounts;
+mod automix;
 mod events;
 mod invites;
 pub mod error;
@@ -53,6 +54,7 @@ pub fn router(app: AppState) -> Router {
         .route("/notifications", get(invites::notifications))
         .route("/friends", get(invites::friends))
         .route("/notifications/read", post(invites::mark_read))
+        .route("/projects/{id}/automix", post(automix::start))
         .route("/jobs/{id}", get(jobs::get))
         .route(
             "/photos",
