@@ -113,14 +113,19 @@ pub async fn run(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<Jo
     if deps.store.project(project).await.is_err() {
         return Ok(JobOutcome::Failed { error: "the project no longer exists".into() });
     }
+    design_project(deps, project, &spec, job.created_by, progress).await
+}
+
+/// Designs (or, with `page_id`, remixes) a book: takes an `automix` version first, so
+/// restoring it undoes the whole run, then plans and writes.
+pub async fn design_project(deps: &WorkerDeps, project: ProjectId, spec: &AutomixJob, by: Option<UserId>, progress: &Progress) -> Result<JobOutcome, String> {
     let group = group_of(deps, project).await?;
     let lib = Library::get();
-    // A version first: restoring it undoes the whole run.
-    let version = versions::take(&*deps.store, &*deps.blobs, project, VersionReason::Automix, job.created_by).await.map_err(|e| e.to_string())?;
+    let version = versions::take(&*deps.store, &*deps.blobs, project, VersionReason::Automix, by).await.map_err(|e| e.to_string())?;
     progress.set(0.1).await;
     match &spec.page_id {
         Some(page) => remix(deps, project, group, lib, page, spec.seed, version.id, progress).await,
-        None => design_book(deps, project, group, lib, &spec, version.id, progress).await,
+        None => design_book(deps, project, group, lib, spec, version.id, progress).await,
     }
 }
 

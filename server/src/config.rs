@@ -146,6 +146,24 @@ pub struct Config {
     #[arg(long, env = "FOLIO_PHOTO_DECODERS", default_value_t = 0)]
     pub photo_decoders: usize,
 
+    /// A group of photos (upload, album, tag, share) whose size enters this range gets a
+    /// book designed by itself (SPEC §10.8). 0 turns proactive books off.
+    #[arg(long, env = "FOLIO_PROACTIVE_MIN", default_value_t = 20)]
+    pub proactive_min: i64,
+
+    /// The same lower bound for a print selection.
+    #[arg(long, env = "FOLIO_PROACTIVE_MIN_PRINT", default_value_t = 15)]
+    pub proactive_min_print: i64,
+
+    /// Groups larger than this get no proactive book.
+    #[arg(long, env = "FOLIO_PROACTIVE_MAX", default_value_t = 2000)]
+    pub proactive_max: i64,
+
+    /// How long after a group changes its proactive book is (re)designed, in milliseconds;
+    /// changes within this time are designed once.
+    #[arg(long, env = "FOLIO_PROACTIVE_DELAY_MS", default_value_t = 3000)]
+    pub proactive_delay_ms: u64,
+
     /// Log filter, in tracing-subscriber's EnvFilter syntax.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log: String,
@@ -232,6 +250,10 @@ impl Config {
             photo_max_request_bytes: 256 * 1024 * 1024,
             photo_max_pixels: 100_000_000,
             photo_decoders: 2,
+            proactive_min: 20,
+            proactive_min_print: 15,
+            proactive_max: 2000,
+            proactive_delay_ms: 200,
             log: "warn".into(),
             s3_bucket: None,
             s3_endpoint: None,

@@ -14,6 +14,7 @@ pub mod layouts;
 mod observe;
 pub mod photos;
 pub mod presence;
+pub mod proactive;
 pub mod store;
 pub mod sync;
 pub mod versions;

@@ -276,7 +276,11 @@ async fn finish_upload(app: &AppState, session: &Session, album: Option<Group>, 
         }
         .await;
         match grouped {
-            Ok(g) => group_id = Some(g.id),
+            Ok(g) => {
+                group_id = Some(g.id);
+                let changed: Vec<GroupId> = std::iter::once(g.id).chain(album.as_ref().map(|a| a.id)).collect();
+                crate::proactive::groups_changed(&app.cfg, &app.jobs, &changed).await;
+            }
             Err(e) => {
                 discard_parts(app, &parts).await;
                 return ApiError::internal("grouping an upload", e).into_response();
@@ -427,13 +431,17 @@ pub async fn add_tags(State(app): State<AppState>, AuthUser(session): AuthUser, 
     }
     own_photo(&app, session.user.id, id).await?;
     let record = app.store.add_tags(id, &tags, Utc::now()).await?;
+    let changed = crate::proactive::groups_of_photo(&*app.store, id).await;
+    crate::proactive::groups_changed(&app.cfg, &app.jobs, &changed).await;
     Ok(Json(json!({ "photo": Library::to_json(&record) })))
 }
 
 pub async fn remove_tag(State(app): State<AppState>, AuthUser(session): AuthUser, AppPath((id, tag)): AppPath<(PhotoId, String)>) -> ApiResult<Json<Value>> {
     let tag = clean_tag(&tag)?;
     own_photo(&app, session.user.id, id).await?;
+    let before = crate::proactive::groups_of_photo(&*app.store, id).await;
     let record = app.store.remove_tag(id, &tag, Utc::now()).await?;
+    crate::proactive::groups_changed(&app.cfg, &app.jobs, &before).await;
     Ok(Json(json!({ "photo": Library::to_json(&record) })))
 }
 
@@ -533,6 +541,7 @@ pub async fn rename_album(State(app): State<AppState>, AuthUser(session): AuthUs
     let name = check_group_name(&body.name)?;
     own_group(&app, session.user.id, id, Some(GroupSource::Album)).await?;
     let album = app.store.rename_group(id, &name, Utc::now()).await?;
+    crate::proactive::groups_changed(&app.cfg, &app.jobs, &[id]).await;
     Ok(Json(json!({ "album": album_json(&album) })))
 }
 
@@ -540,12 +549,14 @@ pub async fn add_album_photos(State(app): State<AppState>, AuthUser(session): Au
     let ids = photo_ids(&body.photo_ids)?;
     own_group(&app, session.user.id, id, Some(GroupSource::Album)).await?;
     let album = app.store.add_to_group(id, &ids, Utc::now()).await.map_err(group_write_error)?;
+    crate::proactive::groups_changed(&app.cfg, &app.jobs, &[id]).await;
     Ok(Json(json!({ "album": album_json(&album) })))
 }
 
 pub async fn remove_album_photo(State(app): State<AppState>, AuthUser(session): AuthUser, AppPath((id, photo)): AppPath<(GroupId, PhotoId)>) -> ApiResult<StatusCode> {
     own_group(&app, session.user.id, id, Some(GroupSource::Album)).await?;
     if app.store.remove_from_group(id, photo, Utc::now()).await? {
+        crate::proactive::groups_changed(&app.cfg, &app.jobs, &[id]).await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::new(StatusCode::NOT_FOUND, "photo_not_found", "this photo is not in the album"))
@@ -569,6 +580,7 @@ pub async fn share(State(app): State<AppState>, AuthUser(session): AuthUser, App
     }
     let group = NewGroup { id: GroupId::new(), owner_id: session.user.id, source: GroupSource::Share, name: format!("Shared with {}", project.title), project_id: Some(project.id) };
     let group = app.store.create_group(&group, &ids, Utc::now()).await.map_err(group_write_error)?;
+    crate::proactive::groups_changed(&app.cfg, &app.jobs, &[group.id]).await;
     Ok((StatusCode::CREATED, Json(json!({ "group": group_json(&group) }))))
 }
 
@@ -588,6 +600,7 @@ pub async fn print_selection(State(app): State<AppState>, AuthUser(session): Aut
     };
     let group = NewGroup { id: GroupId::new(), owner_id: session.user.id, source: GroupSource::Print, name, project_id: None };
     let group = app.store.create_group(&group, &ids, Utc::now()).await.map_err(group_write_error)?;
+    crate::proactive::groups_changed(&app.cfg, &app.jobs, &[group.id]).await;
     Ok((StatusCode::CREATED, Json(json!({ "group": group_json(&group) }))))
 }
 

@@ -99,6 +99,8 @@ pub trait InviteStore: Send + Sync {
     async fn notifications(&self, user: UserId, limit: i64) -> StoreResult<Vec<Notification>>;
     /// Marks the user's notifications among `ids` read; returns how many were unread.
     async fn mark_read(&self, user: UserId, ids: &[NotificationId], now: DateTime<Utc>) -> StoreResult<u64>;
+    /// Puts one mail in the outbox.
+    async fn queue_mail(&self, mail: &OutboxMail) -> StoreResult<()>;
     /// Mail not yet sent, oldest first.
     async fn outbox(&self, limit: i64) -> StoreResult<Vec<OutboxMail>>;
     /// The user's friends: everyone who shares a project with them, by name.

@@ -172,4 +172,14 @@ pub trait PhotoStore: Send + Sync {
     async fn rename_group(&self, id: GroupId, name: &str, now: DateTime<Utc>) -> StoreResult<Group>;
     /// A group's events after `after`, oldest first, at most `limit`.
     async fn group_events(&self, id: GroupId, after: i64, limit: i64) -> StoreResult<Vec<GroupEvent>>;
+    /// The groups holding a photo.
+    async fn groups_of_photo(&self, photo: PhotoId) -> StoreResult<Vec<GroupId>>;
+    /// The id of a group's newest event (0 without any).
+    async fn latest_group_event(&self, id: GroupId) -> StoreResult<i64>;
+
+    /// The book designed for a group, and the last group event its design took in.
+    async fn proactive_book(&self, group: GroupId) -> StoreResult<Option<(ProjectId, i64)>>;
+    /// Records the book of a group; false (nothing written) when the group has one already.
+    async fn insert_proactive_book(&self, group: GroupId, project: ProjectId, last_event: i64, now: DateTime<Utc>) -> StoreResult<bool>;
+    async fn set_proactive_event(&self, group: GroupId, last_event: i64) -> StoreResult<()>;
 }

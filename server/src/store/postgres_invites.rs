@@ -227,4 +227,16 @@ impl InviteStore for PgStore {
             .collect::<sqlx::Result<_>>()
             .map_err(Into::into)
     }
+
+    async fn queue_mail(&self, m: &OutboxMail) -> StoreResult<()> {
+        sqlx::query("INSERT INTO email_outbox (id, to_email, subject, body, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(m.id)
+            .bind(&m.to_email)
+            .bind(&m.subject)
+            .bind(&m.body)
+            .bind(m.created_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }

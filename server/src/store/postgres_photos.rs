@@ -413,4 +413,37 @@ impl PhotoStore for PgStore {
         .await?;
         Ok(rows.iter().map(event_from).collect::<sqlx::Result<_>>()?)
     }
+
+    async fn latest_group_event(&self, id: GroupId) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0)::BIGINT FROM group_events WHERE group_id = $1").bind(id.0).fetch_one(&self.pool).await?)
+    }
+
+    async fn proactive_book(&self, group: GroupId) -> StoreResult<Option<(ProjectId, i64)>> {
+        let row = sqlx::query("SELECT project_id, last_event_id FROM proactive_books WHERE group_id = $1").bind(group.0).fetch_optional(&self.pool).await?;
+        Ok(match row {
+            Some(r) => Some((ProjectId(r.try_get("project_id")?), r.try_get("last_event_id")?)),
+            None => None,
+        })
+    }
+
+    async fn insert_proactive_book(&self, group: GroupId, project: ProjectId, last_event: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+        let done = sqlx::query("INSERT INTO proactive_books (group_id, project_id, last_event_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+            .bind(group.0)
+            .bind(project.0)
+            .bind(last_event)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_proactive_event(&self, group: GroupId, last_event: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE proactive_books SET last_event_id = GREATEST(last_event_id, $1) WHERE group_id = $2").bind(last_event).bind(group.0).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn groups_of_photo(&self, photo: PhotoId) -> StoreResult<Vec<GroupId>> {
+        let ids: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT group_id FROM group_photos WHERE photo_id = $1 ORDER BY group_id").bind(photo.0).fetch_all(&self.pool).await?;
+        Ok(ids.into_iter().map(GroupId).collect())
+    }
 }

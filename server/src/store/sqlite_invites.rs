@@ -257,4 +257,16 @@ impl InviteStore for SqliteStore {
             .collect::<sqlx::Result<_>>()
             .map_err(Into::into)
     }
+
+    async fn queue_mail(&self, m: &OutboxMail) -> StoreResult<()> {
+        let m = m.clone();
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO email_outbox (id, to_email, subject, body, created_at) VALUES (?, ?, ?, ?, ?)",
+                rusqlite::params![m.id, m.to_email, m.subject, m.body, ts(m.created_at)],
+            )?;
+            Ok(())
+        })
+        .await
+    }
 }

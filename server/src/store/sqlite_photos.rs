@@ -397,4 +397,41 @@ impl PhotoStore for SqliteStore {
         .await?;
         Ok(rows.iter().map(event_from).collect::<sqlx::Result<_>>()?)
     }
+
+    async fn latest_group_event(&self, id: GroupId) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM group_events WHERE group_id = ?").bind(id.0).fetch_one(&self.pool).await?)
+    }
+
+    async fn proactive_book(&self, group: GroupId) -> StoreResult<Option<(ProjectId, i64)>> {
+        let row = sqlx::query("SELECT project_id, last_event_id FROM proactive_books WHERE group_id = ?").bind(group.0).fetch_optional(&self.pool).await?;
+        Ok(match row {
+            Some(r) => Some((ProjectId(r.try_get("project_id")?), r.try_get("last_event_id")?)),
+            None => None,
+        })
+    }
+
+    async fn insert_proactive_book(&self, group: GroupId, project: ProjectId, last_event: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+        let n = self
+            .write(move |c| {
+                Ok(c.execute(
+                    "INSERT INTO proactive_books (group_id, project_id, last_event_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    rusqlite::params![group.0, project.0, last_event, ts(now)],
+                )?)
+            })
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn set_proactive_event(&self, group: GroupId, last_event: i64) -> StoreResult<()> {
+        self.write(move |c| {
+            c.execute("UPDATE proactive_books SET last_event_id = MAX(last_event_id, ?) WHERE group_id = ?", rusqlite::params![last_event, group.0])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn groups_of_photo(&self, photo: PhotoId) -> StoreResult<Vec<GroupId>> {
+        let ids: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT group_id FROM group_photos WHERE photo_id = ? ORDER BY group_id").bind(photo.0).fetch_all(&self.pool).await?;
+        Ok(ids.into_iter().map(GroupId).collect())
+    }
 }
