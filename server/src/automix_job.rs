@@ -5,7 +5,8 @@
 //! as the system user, one page per edit, so open editors see pages appear while progress
 //! goes out on the project's SSE stream. Pages a person changed (`auto: false`) are never
 //! touched: only the `auto` pages of an earlier run are replaced, and new pages go after
-//! the kept ones. A remix (`page_id`) gives one page a different layout for its photos.
+//! the kept ones, and photos already on kept pages are not placed again. A remix (`page_id`)
+//! gives one page a different layout for its photos and leaves its `auto` flag as it was.
 
 use std::sync::{Arc, Mutex};
 
@@ -96,6 +97,31 @@ async fn load_photos(deps: &WorkerDeps, ids: &[PhotoId]) -> Result<Vec<Photo>, S
     Ok(out)
 }
 
+/// The photos on the pages a person changed (`auto: false`), as the book is durably now.
+async fn kept_photos(deps: &WorkerDeps, project: ProjectId) -> Result<std::collections::HashSet<PhotoId>, String> {
+    let book = durable_book(deps, project).await?;
+    Ok(book
+        .pages
+        .iter()
+        .filter(|p| !p.auto)
+        .flat_map(|p| p.items.iter())
+        .filter_map(|i| i.photo.as_ref().and_then(|r| r.id.parse().ok()))
+        .collect())
+}
+
+async fn durable_book(deps: &WorkerDeps, project: ProjectId) -> Result<model::Book, String> {
+    use yrs::updates::decoder::Decode;
+    use yrs::Transact;
+    let (state, _) = versions::durable_state(&*deps.store, project).await.map_err(|e| e.to_string())?;
+    let doc = yrs::Doc::new();
+    {
+        let mut txn = doc.transact_mut();
+        txn.apply_update(yrs::Update::decode_v1(&state).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    }
+    let book = model::read_book(&doc.transact()).map_err(|e| e.to_string())?;
+    Ok(book)
+}
+
 /// The book's aspect-ratio group, from its product.
 async fn group_of(deps: &WorkerDeps, project: ProjectId) -> Result<crdt_schema::AspectGroup, String> {
     let p = deps.store.project(project).await.map_err(|e| e.to_string())?;
@@ -139,8 +165,11 @@ async fn design_book(
     version: crate::ids::VersionId,
     progress: &Progress,
 ) -> Result<JobOutcome, String> {
-    let photos = load_photos(deps, &spec.photo_ids).await?;
-    if photos.is_empty() {
+    // Photos already on pages a person kept stay there and are not placed again.
+    let kept = kept_photos(deps, project).await?;
+    let ids: Vec<PhotoId> = spec.photo_ids.iter().copied().filter(|id| !kept.contains(id)).collect();
+    let photos = load_photos(deps, &ids).await?;
+    if photos.is_empty() && kept.is_empty() {
         return Ok(JobOutcome::Failed { error: "none of the photos exist any more".into() });
     }
     let title = spec.title.clone().unwrap_or_else(|| "My photo book".to_owned());
@@ -251,18 +280,7 @@ async fn remix(
     progress: &Progress,
 ) -> Result<JobOutcome, String> {
     // The page as it is durably now: its layout and its photos, in slot order.
-    let (state, _) = versions::durable_state(&*deps.store, project).await.map_err(|e| e.to_string())?;
-    let doc = yrs::Doc::new();
-    {
-        use yrs::updates::decoder::Decode;
-        use yrs::Transact;
-        let mut txn = doc.transact_mut();
-        txn.apply_update(yrs::Update::decode_v1(&state).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
-    }
-    let book = {
-        use yrs::Transact;
-        model::read_book(&doc.transact()).map_err(|e| e.to_string())?
-    };
+    let book = durable_book(deps, project).await?;
     let Some(page) = book.pages.iter().find(|p| p.id == page_id) else {
         return Ok(JobOutcome::Failed { error: format!("the book has no page {page_id}") });
     };
@@ -294,7 +312,6 @@ async fn remix(
                     for item in photo_items(&design) {
                         model::add_item(txn, &page_id, item).map_err(|e| e.to_string())?;
                     }
-                    model::set_page_auto(txn, &page_id, true).map_err(|e| e.to_string())?;
                     Ok(())
                 })();
                 if let Err(e) = res {

@@ -1,6 +1,7 @@
 //! End-to-end tests: real servers on port 0 (and the real binary for crash tests), driven
 //! over real HTTP and WebSockets by yrs clients.
 
+mod automix;
 mod bad_input;
 mod blob_s3;
 mod cluster_events;
@@ -13,6 +14,7 @@ mod loadtest_smoke;
 mod multinode;
 mod photo_meta;
 mod photos;
+mod proactive;
 mod store;
 mod sync;
 mod versions;
