@@ -243,6 +243,9 @@ async fn run_job(deps: &WorkerDeps, worker: &str, lease: Lease) {
             metrics::counter!("folio_jobs_total", "kind" => job.kind.clone(), "outcome" => state).increment(1);
             tracing::info!(worker, job = %job.id, outcome = state, "job finished");
             announce(deps, job.id).await;
+            if job.kind == crate::proactive::PROACTIVE {
+                crate::proactive::follow_up(deps, &job).await;
+            }
         }
         Ok(false) => tracing::warn!(worker, job = %job.id, "the job was taken over by another worker; this run's result is dropped"),
         Err(e) => tracing::error!(worker, job = %job.id, error = %e, "recording a job's outcome failed; its lease will lapse and it runs again"),

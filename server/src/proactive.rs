@@ -6,8 +6,9 @@
 //! Every group change queues a `proactive` job for the group, delayed by
 //! `--proactive-delay-ms` and deduplicated per group, so a burst of changes is designed
 //! once. The job reads the group's event log: `proactive_books.last_event_id` says how far
-//! the book's design has taken it in, so a run with nothing new does nothing, and a change
-//! that arrives while a run is designing is picked up by that run's final check.
+//! the book's design has taken it in, so a run with nothing new does nothing. A change that
+//! arrives while a run is designing is picked up by the run's next round, or, after its
+//! last, by `follow_up` once the run has finished and freed the group's dedupe key.
 //! **Invariant:** a group has at most one proactive book (the `proactive_books` primary key;
 //! a run that loses the race deletes the project it created).
 
@@ -192,6 +193,18 @@ pub async fn run(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<Jo
     }
     let project = book.map(|(p, _)| p);
     Ok(done(json!({ "group_id": spec.group_id, "project_id": project, "designs": designed })))
+}
+
+/// After a run has finished: a change that came in after its last look (while the run, which
+/// absorbed the change's own enqueue, was still running) gets a run of its own now that this
+/// one no longer holds the group's dedupe key.
+pub async fn follow_up(deps: &WorkerDeps, job: &Job) {
+    let Ok(spec) = serde_json::from_value::<ProactiveJob>(job.payload.clone()) else { return };
+    let Ok(Some((_, seen))) = deps.store.proactive_book(spec.group_id).await else { return };
+    let Ok(latest) = deps.store.latest_group_event(spec.group_id).await else { return };
+    if latest > seen {
+        groups_changed(&deps.cfg, &Queue::new(deps.store.clone()), &[spec.group_id]).await;
+    }
 }
 
 /// The groups a change to one photo's tags touches: every group holding it.

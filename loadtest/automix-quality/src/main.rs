@@ -170,7 +170,7 @@ fn main() -> anyhow::Result<()> {
         for z in [-1.0, -2.0] {
             v.push((format!("merge_z = {z}"), EventParams { merge_z: z, ..d }, span));
         }
-        for (name, weight) in [("meta_weight = K / 2", d.k / 2.0), ("meta_weight = 2 K", 2.0 * d.k)] {
+        for (name, weight) in [("meta_weight = K / 2", d.k / 2.0), ("meta_weight = K", d.k), ("meta_weight = 4 K", 4.0 * d.k)] {
             v.push((name.into(), EventParams { meta_weight: weight, ..d }, span));
         }
         for neutral in [0.4, 0.6] {

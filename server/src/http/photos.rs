@@ -278,7 +278,8 @@ async fn finish_upload(app: &AppState, session: &Session, album: Option<Group>, 
         match grouped {
             Ok(g) => {
                 group_id = Some(g.id);
-                let changed: Vec<GroupId> = std::iter::once(g.id).chain(album.as_ref().map(|a| a.id)).collect();
+                // An upload into an album is that album's growth: one book, not two.
+                let changed: Vec<GroupId> = vec![album.as_ref().map_or(g.id, |a| a.id)];
                 crate::proactive::groups_changed(&app.cfg, &app.jobs, &changed).await;
             }
             Err(e) => {
