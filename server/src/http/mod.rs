@@ -67,7 +67,7 @@ pub fn router(app: AppState) -> Router {
         .route("/photos/{id}/tags", post(photos::add_tags))
         .route("/photos/{id}/tags/{tag}", delete(photos::remove_tag))
         .route("/albums", post(photos::create_album).get(photos::list_albums))
-        .route("/albums/{id}", get(photos::get_album).patch(photos::rename_album))
+        .route("/albums/{id}", get(photos::get_album).patch(photos::patch_album))
         .route("/albums/{id}/photos", post(photos::add_album_photos))
         .route("/albums/{id}/photos/{photo_id}", delete(photos::remove_album_photo))
         .route("/shares", post(photos::share))

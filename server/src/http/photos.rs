@@ -538,10 +538,41 @@ pub async fn get_album(State(app): State<AppState>, AuthUser(session): AuthUser,
     Ok(Json(json!({ "album": album_json(&album), "photos": photos.iter().map(Library::to_json).collect::<Vec<_>>() })))
 }
 
-pub async fn rename_album(State(app): State<AppState>, AuthUser(session): AuthUser, AppPath(id): AppPath<GroupId>, AppJson(body): AppJson<NameBody>) -> ApiResult<Json<Value>> {
-    let name = check_group_name(&body.name)?;
-    own_group(&app, session.user.id, id, Some(GroupSource::Album)).await?;
-    let album = app.store.rename_group(id, &name, Utc::now()).await?;
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlbumPatch {
+    name: Option<String>,
+    /// A photo of the album, or null to clear (automix puts the cover photo on the cover).
+    #[serde(default, deserialize_with = "some_or_null")]
+    cover_photo_id: Option<Option<String>>,
+}
+
+/// Tells an absent field (`None`) from an explicit null (`Some(None)`).
+fn some_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+pub async fn patch_album(State(app): State<AppState>, AuthUser(session): AuthUser, AppPath(id): AppPath<GroupId>, AppJson(body): AppJson<AlbumPatch>) -> ApiResult<Json<Value>> {
+    let name = body.name.as_deref().map(check_group_name).transpose()?;
+    let cover: Option<Option<PhotoId>> = match body.cover_photo_id {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(raw)) => Some(Some(raw.parse().map_err(|_| ApiError::invalid("invalid_cover", "cover_photo_id is a photo id of the album, or null"))?)),
+    };
+    if name.is_none() && cover.is_none() {
+        return Err(ApiError::invalid("empty_patch", "give a name or a cover_photo_id"));
+    }
+    let mut album = own_group(&app, session.user.id, id, Some(GroupSource::Album)).await?;
+    if let Some(cover) = cover {
+        album = match app.store.set_group_cover(id, cover, Utc::now()).await {
+            Ok(a) => a,
+            Err(StoreError::NotFound) => return Err(ApiError::invalid("invalid_cover", "the cover must be a photo of this album")),
+            Err(e) => return Err(e.into()),
+        };
+    }
+    if let Some(name) = name {
+        album = app.store.rename_group(id, &name, Utc::now()).await?;
+    }
     crate::proactive::groups_changed(&app.cfg, &app.jobs, &[id]).await;
     Ok(Json(json!({ "album": album_json(&album) })))
 }

@@ -170,6 +170,8 @@ pub trait PhotoStore: Send + Sync {
     /// False when the photo was not in the group.
     async fn remove_from_group(&self, id: GroupId, photo: PhotoId, now: DateTime<Utc>) -> StoreResult<bool>;
     async fn rename_group(&self, id: GroupId, name: &str, now: DateTime<Utc>) -> StoreResult<Group>;
+    /// Sets (or clears) a group's cover; `NotFound` when the photo is not in the group.
+    async fn set_group_cover(&self, id: GroupId, photo: Option<PhotoId>, now: DateTime<Utc>) -> StoreResult<Group>;
     /// A group's events after `after`, oldest first, at most `limit`.
     async fn group_events(&self, id: GroupId, after: i64, limit: i64) -> StoreResult<Vec<GroupEvent>>;
     /// The groups holding a photo.

@@ -446,4 +446,20 @@ impl PhotoStore for PgStore {
         let ids: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT group_id FROM group_photos WHERE photo_id = $1 ORDER BY group_id").bind(photo.0).fetch_all(&self.pool).await?;
         Ok(ids.into_iter().map(GroupId).collect())
     }
+
+    async fn set_group_cover(&self, id: GroupId, photo: Option<PhotoId>, now: DateTime<Utc>) -> StoreResult<Group> {
+        let done = sqlx::query(
+            "UPDATE photo_groups SET cover_photo_id = $1, updated_at = $3 WHERE id = $2 \
+             AND ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM group_photos WHERE group_id = $2 AND photo_id = $1))",
+        )
+        .bind(photo.map(|p| p.0))
+        .bind(id.0)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.group_read(id).await
+    }
 }
