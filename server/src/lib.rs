@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod layouts;
 mod observe;
 pub mod photos;
+pub mod print;
 pub mod presence;
 pub mod proactive;
 pub mod store;

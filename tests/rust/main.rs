@@ -14,6 +14,7 @@ mod loadtest_smoke;
 mod multinode;
 mod photo_meta;
 mod photos;
+mod preflight;
 mod proactive;
 mod store;
 mod sync;

@@ -10,6 +10,7 @@ mod jobs;
 mod layouts;
 mod ops;
 mod photos;
+mod preflight;
 mod projects;
 mod versions;
 mod wall;
@@ -55,6 +56,7 @@ pub fn router(app: AppState) -> Router {
         .route("/friends", get(invites::friends))
         .route("/notifications/read", post(invites::mark_read))
         .route("/projects/{id}/automix", post(automix::start))
+        .route("/projects/{id}/preflight", get(preflight::check))
         .route("/jobs/{id}", get(jobs::get))
         .route(
             "/photos",
