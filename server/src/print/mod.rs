@@ -1,3 +1,4 @@
-//! Printing a book (SPEC §11): the checks before a render, and (later) the render itself.
+//! Printing a book (SPEC §11): the checks before a render, and the render itself.
 
 pub mod preflight;
+pub mod render;
