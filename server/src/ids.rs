@@ -59,6 +59,10 @@ id_type!(
     JobId
 );
 id_type!(
+    /// A print render of a book (SPEC §11).
+    RenderId
+);
+id_type!(
     /// A photo in someone's library (SPEC §9).
     PhotoId
 );

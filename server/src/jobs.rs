@@ -26,7 +26,7 @@ use crate::versions;
 /// Takes a version of a project's document (SPEC §7).
 pub const VERSION: &str = "version";
 /// Every kind this build can run.
-pub const KINDS: [&str; 3] = [VERSION, crate::automix_job::AUTOMIX, crate::proactive::PROACTIVE];
+pub const KINDS: [&str; 4] = [VERSION, crate::automix_job::AUTOMIX, crate::proactive::PROACTIVE, crate::print::job::RENDER];
 
 /// Runs allowed per job, counting runs whose worker died.
 pub const DEFAULT_ATTEMPTS: i32 = 3;
@@ -258,6 +258,7 @@ async fn execute(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<Jo
         VERSION => version_job(deps, job).await,
         crate::automix_job::AUTOMIX => crate::automix_job::run(deps, job, progress).await,
         crate::proactive::PROACTIVE => crate::proactive::run(deps, job, progress).await,
+        crate::print::job::RENDER => crate::print::job::run(deps, job, progress).await,
         other => Ok(JobOutcome::Failed { error: format!("this worker does not know job kind {other:?}") }),
     }
 }

@@ -16,6 +16,7 @@ mod photo_meta;
 mod photos;
 mod preflight;
 mod proactive;
+mod renders;
 mod store;
 mod sync;
 mod versions;

@@ -12,6 +12,7 @@ mod ops;
 mod photos;
 mod preflight;
 mod projects;
+mod renders;
 mod versions;
 mod wall;
 mod ws;
@@ -57,6 +58,8 @@ pub fn router(app: AppState) -> Router {
         .route("/notifications/read", post(invites::mark_read))
         .route("/projects/{id}/automix", post(automix::start))
         .route("/projects/{id}/preflight", get(preflight::check))
+        .route("/projects/{id}/renders", post(renders::start))
+        .route("/renders/{id}/pdf", get(renders::pdf))
         .route("/jobs/{id}", get(jobs::get))
         .route(
             "/photos",

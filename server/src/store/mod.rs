@@ -5,6 +5,7 @@ mod photos;
 mod postgres;
 mod postgres_invites;
 mod postgres_photos;
+mod renders;
 mod sqlite;
 mod sqlite_invites;
 mod sqlite_photos;
@@ -20,6 +21,7 @@ use crate::ids::{JobId, ProjectId, SessionId, UserId, VersionId};
 pub use invites::{AcceptOutcome, Invite, InviteRefusal, InviteStore, Notification, OutboxMail};
 pub use photos::{Group, GroupEvent, GroupEventKind, GroupSource, NewGroup, PhotoFilter, PhotoRecord, PhotoStore};
 pub use postgres::PgStore;
+pub use renders::{Render, RenderStore};
 pub use wall::{Comment, WallStore};
 pub use sqlite::SqliteStore;
 
@@ -236,7 +238,7 @@ pub enum JobOutcome {
 
 /// The relational store. Implementations keep every multi-row change in one transaction.
 #[async_trait]
-pub trait Store: PhotoStore + InviteStore + WallStore + Send + Sync + 'static {
+pub trait Store: PhotoStore + InviteStore + WallStore + RenderStore + Send + Sync + 'static {
     // Accounts and sessions.
     async fn create_user(&self, email: &str, name: &str, password_hash: &str, now: DateTime<Utc>) -> StoreResult<User>;
     async fn user_credentials(&self, email: &str) -> StoreResult<UserCredentials>;

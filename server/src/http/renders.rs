@@ -1,0 +1,107 @@
+//! Print renders (SPEC §4, §11): `POST /api/projects/{id}/renders` queues a render job
+//! (editor and above); `GET /api/renders/{id}/pdf?part=` serves a finished render's PDF to
+//! the members of its project. Anyone else is told there is no such render.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{AppJson, AppPath, AuthUser, Editor, ProjectAccess};
+use crate::blob::BlobError;
+use crate::ids::{JobId, RenderId, VersionId};
+use crate::jobs::DEFAULT_ATTEMPTS;
+use crate::print::job::{blob_key, RenderJob, RENDER};
+use crate::store::{NewJob, StoreError};
+use crate::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenderBody {
+    product: Option<String>,
+    version_id: Option<String>,
+    force: Option<bool>,
+}
+
+pub async fn start(State(app): State<AppState>, access: ProjectAccess<Editor>, AppJson(body): AppJson<RenderBody>) -> ApiResult<(StatusCode, Json<Value>)> {
+    let project = &access.project;
+    let product_id = body.product.as_deref().unwrap_or(&project.product);
+    let Some(product) = crdt_schema::product(product_id) else {
+        let known: Vec<&str> = crdt_schema::PRODUCTS.iter().map(|p| p.id).collect();
+        return Err(ApiError::invalid("unknown_product", format!("unknown product {product_id:?}; choose one of {}", known.join(", "))));
+    };
+    let version_id = match &body.version_id {
+        None => None,
+        Some(raw) => {
+            let not_found = || ApiError::new(StatusCode::NOT_FOUND, "version_not_found", "no version of this project with this id");
+            let id: VersionId = raw.parse().map_err(|_| not_found())?;
+            match app.store.version(project.id, id).await {
+                Ok(v) => Some(v.id),
+                Err(StoreError::NotFound) => return Err(not_found()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let spec = RenderJob { product: product.id.to_owned(), version_id, force: body.force.unwrap_or(false) };
+    let job = NewJob {
+        id: JobId::new(),
+        kind: RENDER.into(),
+        project_id: Some(project.id),
+        payload: serde_json::to_value(&spec).map_err(|e| ApiError::internal("serialising a render job", e))?,
+        created_by: Some(access.session.user.id),
+        dedupe_key: None,
+        max_attempts: DEFAULT_ATTEMPTS,
+        run_after: None,
+    };
+    let job = app.jobs.enqueue(job).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "job": job }))))
+}
+
+#[derive(Deserialize)]
+pub struct PdfQuery {
+    part: Option<String>,
+}
+
+pub async fn pdf(
+    State(app): State<AppState>,
+    AuthUser(session): AuthUser,
+    AppPath(id): AppPath<RenderId>,
+    query: Result<Query<PdfQuery>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let no_render = || ApiError::new(StatusCode::NOT_FOUND, "render_not_found", "no render with this id");
+    let render = match app.store.render(id).await {
+        Ok(r) => r,
+        Err(StoreError::NotFound) => return Err(no_render()),
+        Err(e) => return Err(e.into()),
+    };
+    // A non-member learns nothing about the render, not even that it exists.
+    if app.store.role_of(render.project_id, session.user.id).await?.is_none() {
+        return Err(no_render());
+    }
+    let part: &'static str = match q.part.as_deref().unwrap_or("interior") {
+        "interior" => "interior",
+        "cover" => return Err(ApiError::new(StatusCode::NOT_FOUND, "no_such_part", "covers are not rendered yet; ask for part=interior")),
+        other => return Err(ApiError::bad_request("invalid_part", format!("unknown part {other:?}; use interior or cover"))),
+    };
+    let bytes = match app.blobs.get(&blob_key(id, part)).await {
+        Ok(b) => b,
+        Err(BlobError::NotFound) => return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "render_missing", "this render's PDF is missing from blob storage")),
+        Err(e) => return Err(ApiError::internal("reading a render's PDF", e)),
+    };
+    let name = format!("attachment; filename=\"{}-{}-{part}.pdf\"", render.product, render.id);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, name),
+            // A render never changes once made.
+            (header::CACHE_CONTROL, "private, max-age=31536000, immutable".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

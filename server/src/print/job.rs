@@ -1,0 +1,225 @@
+//! The `render` job (SPEC §4, §11): the IO around the pure [`super::render`] engine.
+//!
+//! A run reads the book of one version (or the book as it durably is now), runs preflight on
+//! it, and refuses to render a book with errors unless the render is forced. Otherwise it
+//! renders the interior PDF, fetching each photo's original from blob storage as the page
+//! that shows it is drawn, stores the PDF as the blob `renders/<render_id>/interior`, and
+//! records the render. The render's id is the job's, so a retried job writes the same blob
+//! and the same row.
+//!
+//! Not yet: the cover PDF and the PNG page previews. A remote photo (one that lives at a
+//! partner) is not fetched: it is left out of the render like a missing one.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::Utc;
+use crdt_schema::model::{Book, PageKind};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, Transact, Update};
+
+use super::preflight::{self, Finding, Input, PhotoPixels, PRINT_FONTS};
+use super::render::{render_interior, PhotoSource};
+use crate::blob::BlobKey;
+use crate::ids::{PhotoId, ProjectId, RenderId, VersionId};
+use crate::jobs::{Progress, WorkerDeps};
+use crate::photos::exif_tags::Orientation;
+use crate::store::{Job, JobOutcome, PhotoRecord, Render, Store, StoreError};
+use crate::versions;
+
+/// The job kind.
+pub const RENDER: &str = "render";
+
+/// Findings named in the error of a render refused by preflight.
+const FINDINGS_IN_ERROR: usize = 3;
+
+/// What a render job takes; the product and the version are checked when it is queued.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RenderJob {
+    pub product: String,
+    #[serde(default)]
+    pub version_id: Option<VersionId>,
+    /// Render even when preflight finds errors.
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// Where a render's PDF lives: `renders/<id>/<part>`.
+pub fn blob_key(id: RenderId, part: &'static str) -> BlobKey {
+    BlobKey::new("renders", id.0, part)
+}
+
+pub async fn run(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<JobOutcome, String> {
+    let spec: RenderJob = match serde_json::from_value(job.payload.clone()) {
+        Ok(spec) => spec,
+        Err(e) => return Ok(JobOutcome::Failed { error: format!("bad render job payload: {e}") }),
+    };
+    let Some(project_id) = job.project_id else {
+        return Ok(JobOutcome::Failed { error: "a render job needs a project".into() });
+    };
+    let project = match deps.store.project(project_id).await {
+        Ok(p) => p,
+        Err(StoreError::NotFound) => return Ok(JobOutcome::Failed { error: "the project no longer exists".into() }),
+        Err(e) => return Err(e.to_string()),
+    };
+    let Some(product) = crdt_schema::product(&spec.product) else {
+        return Ok(JobOutcome::Failed { error: format!("unknown product {:?}", spec.product) });
+    };
+    let group = crdt_schema::product(&project.product).map_or(product.group, |p| p.group);
+
+    let state = match spec.version_id {
+        Some(id) => {
+            let version = match deps.store.version(project_id, id).await {
+                Ok(v) => v,
+                Err(StoreError::NotFound) => return Ok(JobOutcome::Failed { error: format!("version {id} of this project no longer exists") }),
+                Err(e) => return Err(e.to_string()),
+            };
+            versions::fetch(&*deps.blobs, &version).await.map_err(|e| e.to_string())?.to_vec()
+        }
+        None => versions::durable_state(&*deps.store, project_id).await.map_err(|e| e.to_string())?.0,
+    };
+    let book = match read_book(&state) {
+        Ok(book) => book,
+        Err(e) => return Ok(JobOutcome::Failed { error: format!("the book cannot be read for printing: {e}") }),
+    };
+
+    let records = usable_photos(&*deps.store, project_id, &preflight::referenced_photos(&book)).await.map_err(|e| e.to_string())?;
+    let pixels: HashMap<String, PhotoPixels> = records.iter().filter_map(|(id, r)| PhotoPixels::from_meta(&r.meta).map(|p| (id.clone(), p))).collect();
+    let report = preflight::preflight(&Input { book: &book, product, group, photos: &pixels, fonts: PRINT_FONTS });
+    if !report.can_print() && !spec.force {
+        return Ok(JobOutcome::Failed { error: refusal(&report.errors) });
+    }
+    progress.set(0.1).await;
+
+    // Originals are fetched one at a time as the pages that show them are drawn, so only the
+    // current page's photos are in memory.
+    let sources: HashMap<String, (BlobKey, Orientation)> = records
+        .iter()
+        .filter(|(id, _)| pixels.contains_key(*id))
+        .filter_map(|(id, r)| original_key(r).map(|k| (id.clone(), (k, orientation(r)))))
+        .collect();
+    let blobs = deps.blobs.clone();
+    let handle = tokio::runtime::Handle::current();
+    let (book, product_for_render) = (Arc::new(book), product);
+    let book_for_render = book.clone();
+    let pdf = tokio::task::spawn_blocking(move || {
+        let fetch = |id: &str| -> Option<PhotoSource> {
+            let (key, orientation) = sources.get(id)?;
+            let bytes = match handle.block_on(blobs.get(key)) {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(photo = id, error = %e, "a photo's original could not be read; it is left out of the render");
+                    return None;
+                }
+            };
+            let probe = crate::photos::probe::probe(&bytes).ok()?;
+            Some(PhotoSource { bytes: Arc::new(bytes.to_vec()), probe, orientation: *orientation })
+        };
+        render_interior(&book_for_render, product_for_render, group, &fetch)
+    })
+    .await
+    .map_err(|e| format!("the render task failed: {e}"))?;
+    let pdf = match pdf {
+        Ok(pdf) => pdf,
+        Err(e) => return Ok(JobOutcome::Failed { error: format!("the book could not be rendered: {e}") }),
+    };
+    progress.set(0.9).await;
+
+    let id = RenderId(job.id.0);
+    let pages = printed_pages(&book);
+    deps.blobs.put(&blob_key(id, "interior"), Bytes::from(pdf)).await.map_err(|e| e.to_string())?;
+    let render = Render {
+        id,
+        project_id,
+        version_id: spec.version_id,
+        product: product.id.to_owned(),
+        pages: pages as i64,
+        created_by: job.created_by,
+        created_at: Utc::now(),
+    };
+    deps.store.insert_render(&render).await.map_err(|e| e.to_string())?;
+    metrics::counter!("folio_renders_total").increment(1);
+    let findings: Vec<&Finding> = report.all().collect();
+    Ok(JobOutcome::Done { result: json!({ "render_id": id, "pages": pages, "findings": findings }), version: None })
+}
+
+/// The error of a render preflight refused: how many errors, and the first few of them.
+fn refusal(errors: &[Finding]) -> String {
+    let listed: Vec<String> = errors
+        .iter()
+        .take(FINDINGS_IN_ERROR)
+        .map(|f| {
+            let rule = serde_json::to_value(f.rule).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let item = f.item_id.as_deref().map(|i| format!(", item {i}")).unwrap_or_default();
+            format!("page {}{item}: {rule}: {}", f.page_index + 1, f.message)
+        })
+        .collect();
+    let more = errors.len().saturating_sub(FINDINGS_IN_ERROR);
+    let more = if more > 0 { format!("; and {more} more") } else { String::new() };
+    format!(
+        "preflight found {} error(s), so the book was not rendered; fix them, or render with force: true. {}{more}",
+        errors.len(),
+        listed.join("; ")
+    )
+}
+
+fn read_book(state: &[u8]) -> Result<Book, String> {
+    let doc = Doc::new();
+    {
+        let update = Update::decode_v1(state).map_err(|e| e.to_string())?;
+        doc.transact_mut().apply_update(update).map_err(|e| e.to_string())?;
+    }
+    let book = crdt_schema::model::read_book(&doc.transact());
+    book.map_err(|e| e.to_string())
+}
+
+/// The number of PDF pages: the book's pages of kind `page` that have a side.
+fn printed_pages(book: &Book) -> usize {
+    book.pages.iter().zip(preflight::page_sides(book)).filter(|(p, side)| p.kind == PageKind::Page && side.is_some()).count()
+}
+
+/// The blob of an uploaded photo's original; `None` for a remote photo.
+fn original_key(record: &PhotoRecord) -> Option<BlobKey> {
+    if record.remote {
+        return None;
+    }
+    let last = record.meta["sizes"].as_array()?.last()?;
+    (last["part"].as_str() == Some("original")).then(|| BlobKey::new("photos", record.id.0, "original"))
+}
+
+fn orientation(record: &PhotoRecord) -> Orientation {
+    record.meta["orientation"].as_u64().map_or(Orientation::UPRIGHT, |v| Orientation::from_exif(v as u32))
+}
+
+/// The records of the referenced photos the book can show, as the preflight endpoint decides
+/// it: the photo exists, and its owner is a member of the project or shared it with the
+/// project. The rest are left out, which preflight reports as missing.
+async fn usable_photos(store: &dyn Store, project: ProjectId, ids: &BTreeSet<String>) -> Result<HashMap<String, PhotoRecord>, StoreError> {
+    let mut found = HashMap::new();
+    if ids.is_empty() {
+        return Ok(found);
+    }
+    let members: HashSet<_> = store.members(project).await?.into_iter().map(|m| m.user.id).collect();
+    let mut shared: Option<HashSet<PhotoId>> = None;
+    for id in ids {
+        let Ok(photo_id) = id.parse::<PhotoId>() else { continue };
+        let record = match store.photo(photo_id).await {
+            Ok(r) => r,
+            Err(StoreError::NotFound) => continue,
+            Err(e) => return Err(e),
+        };
+        if !members.contains(&record.owner_id) {
+            if shared.is_none() {
+                shared = Some(store.photos_shared_with(project).await?.into_iter().map(|p| p.id).collect());
+            }
+            if !shared.as_ref().is_some_and(|s| s.contains(&photo_id)) {
+                continue;
+            }
+        }
+        found.insert(id.clone(), record);
+    }
+    Ok(found)
+}
