@@ -235,42 +235,10 @@ fn heic_is_recognised_and_refused() {
     }
 }
 
-/// A PNG of a few dozen bytes whose header declares `width`×`height` RGB pixels, with a
-/// valid but tiny IDAT: a decompression bomb's shape without its payload.
-fn png_declaring(width: u32, height: u32) -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = !0u32;
-        for &b in bytes {
-            crc ^= b as u32;
-            for _ in 0..8 {
-                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-            }
-        }
-        !crc
-    }
-    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let start = out.len();
-        out.extend_from_slice(kind);
-        out.extend_from_slice(data);
-        let crc = crc32(&out[start..]);
-        out.extend_from_slice(&crc.to_be_bytes());
-    }
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&width.to_be_bytes());
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    chunk(&mut png, b"IHDR", &ihdr);
-    // zlib: one empty stored block, Adler-32 of nothing.
-    chunk(&mut png, b"IDAT", &[0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x01]);
-    chunk(&mut png, b"IEND", &[]);
-    png
-}
 
 #[test]
 fn decompression_bomb_is_refused_from_its_header() {
-    let bomb = png_declaring(100_000, 100_000);
+    let bomb = folio_tests::pictures::png_declaring(100_000, 100_000);
     assert!(bomb.len() < 100);
     let started = Instant::now();
     let p = probe(&bomb).unwrap();
@@ -283,7 +251,7 @@ fn decompression_bomb_is_refused_from_its_header() {
     // Second line of defence: decoding anyway is stopped by image::Limits, not by memory.
     assert_eq!(decode(&bomb, &p, 64 << 20).err(), Some(MetaError::TooLarge { format: PhotoFormat::Png }));
     // A normal PNG of the same shape passes.
-    let small = png_declaring(10, 10);
+    let small = folio_tests::pictures::png_declaring(10, 10);
     assert!(check_pixels(&probe(&small).unwrap(), LIMITS.max_pixels).is_ok());
 }
 

@@ -70,38 +70,6 @@ fn decoded(bytes: &[u8], what: &str) -> DynamicImage {
     image::load_from_memory(bytes).unwrap_or_else(|e| panic!("{what}: the served file does not decode: {e}"))
 }
 
-/// A PNG of a few dozen bytes whose header declares `width`×`height` RGB pixels, with a
-/// valid CRC and a tiny IDAT: a decompression bomb's shape without its payload.
-fn png_declaring(width: u32, height: u32) -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = !0u32;
-        for &b in bytes {
-            crc ^= b as u32;
-            for _ in 0..8 {
-                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-            }
-        }
-        !crc
-    }
-    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let start = out.len();
-        out.extend_from_slice(kind);
-        out.extend_from_slice(data);
-        let crc = crc32(&out[start..]);
-        out.extend_from_slice(&crc.to_be_bytes());
-    }
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&width.to_be_bytes());
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    chunk(&mut png, b"IHDR", &ihdr);
-    // zlib: one empty stored block, Adler-32 of nothing.
-    chunk(&mut png, b"IDAT", &[0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x01]);
-    chunk(&mut png, b"IEND", &[]);
-    png
-}
 
 fn file_name(path: &Path) -> String {
     path.file_name().expect("a file").to_string_lossy().into_owned()
@@ -566,7 +534,7 @@ async fn decompression_bomb_is_refused_and_memory_stays_flat() {
     let (status, body) = api.upload(&owner.token, &[("warm.jpg", &warm)], None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
-    let bomb = png_declaring(100_000, 100_000);
+    let bomb = folio_tests::pictures::png_declaring(100_000, 100_000);
     assert!(bomb.len() < 100, "a bomb of {} bytes", bomb.len());
     let pid = server.pid();
     let (rss_before, peak_before) = memory_of(pid);

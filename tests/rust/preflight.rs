@@ -10,28 +10,19 @@
 
 use std::time::Duration;
 
-use crdt_schema::model::{self, Background, ItemKind, NewItem, NewPage, PageKind, PhotoRef, Style};
+use crdt_schema::model::{ItemKind, NewItem, PhotoRef, Style};
 use folio_tests::http::Account;
-use folio_tests::{eventually, Api, TestServer, YClient};
-use image::{DynamicImage, Rgb, RgbImage};
+use folio_tests::{Api, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use yrs::Transact;
 
 /// A hang guard for the live document, generous for unoptimised builds.
 const WAIT: Duration = Duration::from_secs(30);
 
-/// A JPEG of `w`×`h` pixels: a smooth gradient.
-fn jpeg(w: u32, h: u32) -> Vec<u8> {
-    let img = DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 128])));
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80).encode_image(&img).expect("encode JPEG");
-    out
-}
 
 /// Uploads one JPEG of `w`×`h` for `who`; its photo id.
 async fn upload(api: &Api, who: &Account, w: u32, h: u32) -> String {
-    let bytes = jpeg(w, h);
+    let bytes = folio_tests::pictures::gradient_jpeg(w, h);
     let (status, body) = api.upload(&who.token, &[(&format!("{w}x{h}.jpg"), &bytes)], None).await;
     assert_eq!(status, StatusCode::OK, "upload: {body}");
     let photo = &body["photos"][0];
@@ -59,32 +50,6 @@ fn text_item(user: &str, id: &str, bbox: [f64; 5], z: f64, font: Option<&str>) -
     }
 }
 
-/// `who` adds one inside page holding `items` through a live client, and waits until a
-/// client that was connected before the edit receives it: the server relays an update only
-/// once it is durable, so preflight (which reads the durable book) sees it. The page's id.
-async fn add_page_with(server: &TestServer, project: &str, who: &Account, items: Vec<NewItem>) -> String {
-    let witness = YClient::connect(&server.ws_url(), project, &who.token).await;
-    witness.wait_synced().await;
-    let editor = YClient::connect(&server.ws_url(), project, &who.token).await;
-    editor.wait_synced().await;
-    let page_id = new_id();
-    let count = items.len();
-    let page = NewPage { id: page_id.clone(), kind: PageKind::Page, layout: None, background: Background::default(), created_by: who.id.clone(), auto: false };
-    editor.edit(|txn| {
-        let id = model::add_page(txn, 0, page).expect("add page");
-        for it in items {
-            model::add_item(txn, &id, it).expect("add item");
-        }
-    });
-    let arrived = eventually(WAIT, || {
-        model::read_book(&witness.doc.transact()).is_ok_and(|b| b.pages.iter().any(|p| p.id == page_id && p.items.len() == count))
-    })
-    .await;
-    let seen = editor.seen.lock().unwrap();
-    assert!(arrived, "the page never became durable; the editor saw {seen:?}");
-    assert!(seen.denied.is_empty() && seen.closed.is_none(), "the edit was refused: {seen:?}");
-    page_id
-}
 
 async fn preflight(api: &Api, who: &Account, project: &str, product: Option<&str>) -> (StatusCode, Value) {
     let query = product.map(|p| format!("?product={p}")).unwrap_or_default();
@@ -128,7 +93,7 @@ async fn findings_name_the_page_the_item_and_the_rule() {
     let (big_item, small_item, ghost_item, note_item) = (new_id(), new_id(), new_id(), new_id());
     let ghost = new_id();
     let u = owner.id.as_str();
-    let page = add_page_with(
+    let page = folio_tests::book::add_durable_page(
         &server,
         &project,
         &owner,
@@ -139,6 +104,7 @@ async fn findings_name_the_page_the_item_and_the_rule() {
             // Across the binding edge of this right-hand page: x from -0.6 to -0.4 of the page.
             text_item(u, &note_item, [-0.5, 0.3, 0.2, 0.1, 0.0], 4.0, Some("Lora")),
         ],
+        WAIT,
     )
     .await;
 
@@ -200,7 +166,7 @@ async fn photos_and_fonts_the_book_cannot_use_are_findings() {
     let theirs = upload(&api, &stranger, 1200, 800).await;
     let (a, b, c, d) = (new_id(), new_id(), new_id(), new_id());
     let u = owner.id.as_str();
-    add_page_with(
+    folio_tests::book::add_durable_page(
         &server,
         &project,
         &owner,
@@ -211,6 +177,7 @@ async fn photos_and_fonts_the_book_cannot_use_are_findings() {
             // Wholly off the page: an error, and nothing else about it.
             text_item(u, &d, [2.0, 0.0, 0.2, 0.1, 0.0], 4.0, Some("Comic Sans MS")),
         ],
+        WAIT,
     )
     .await;
     let (status, report) = preflight(&api, &owner, &project, Some("square-8x8")).await;

@@ -9,28 +9,19 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crdt_schema::model::{self, Background, ItemKind, NewItem, NewPage, PageKind, PhotoRef, Style};
+use crdt_schema::model::{ItemKind, NewItem, PhotoRef, Style};
 use folio_tests::http::Account;
-use folio_tests::{eventually, Api, TestServer, YClient};
-use image::{DynamicImage, Rgb, RgbImage};
+use folio_tests::{Api, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use yrs::Transact;
 
 /// A hang guard for the live document and for jobs, generous for unoptimised builds.
 const WAIT: Duration = Duration::from_secs(120);
 
-/// A JPEG of `w`×`h` pixels: a smooth gradient.
-fn jpeg(w: u32, h: u32) -> Vec<u8> {
-    let img = DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 128])));
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80).encode_image(&img).expect("encode JPEG");
-    out
-}
 
 /// Uploads one JPEG of `w`×`h` for `who`; its photo id.
 async fn upload(api: &Api, who: &Account, w: u32, h: u32) -> String {
-    let bytes = jpeg(w, h);
+    let bytes = folio_tests::pictures::gradient_jpeg(w, h);
     let (status, body) = api.upload(&who.token, &[(&format!("{w}x{h}.jpg"), &bytes)], None).await;
     assert_eq!(status, StatusCode::OK, "upload: {body}");
     body["photos"][0]["id"].as_str().expect("photo id").to_owned()
@@ -55,31 +46,6 @@ fn photo_item(user: &str, photo: &str, size: f64) -> NewItem {
     }
 }
 
-/// `who` adds one inside page holding `items` through a live client, and waits until a
-/// client connected before the edit receives it (the server relays only durable updates, so
-/// a render, which reads the durable book, sees it).
-async fn add_page_with(server: &TestServer, project: &str, who: &Account, items: Vec<NewItem>) {
-    let witness = YClient::connect(&server.ws_url(), project, &who.token).await;
-    witness.wait_synced().await;
-    let editor = YClient::connect(&server.ws_url(), project, &who.token).await;
-    editor.wait_synced().await;
-    let page_id = new_id();
-    let count = items.len();
-    let page = NewPage { id: page_id.clone(), kind: PageKind::Page, layout: None, background: Background::default(), created_by: who.id.clone(), auto: false };
-    editor.edit(|txn| {
-        let id = model::add_page(txn, 0, page).expect("add page");
-        for it in items {
-            model::add_item(txn, &id, it).expect("add item");
-        }
-    });
-    let arrived = eventually(WAIT, || {
-        model::read_book(&witness.doc.transact()).is_ok_and(|b| b.pages.iter().any(|p| p.id == page_id && p.items.len() == count))
-    })
-    .await;
-    let seen = editor.seen.lock().unwrap();
-    assert!(arrived, "the page never became durable; the editor saw {seen:?}");
-    assert!(seen.denied.is_empty() && seen.closed.is_none(), "the edit was refused: {seen:?}");
-}
 
 async fn post_render(api: &Api, who: &Account, project: &str, body: Value) -> (StatusCode, Value) {
     api.call(Method::POST, &format!("/api/projects/{project}/renders"), Some(&who.token), Some(body)).await
@@ -167,7 +133,7 @@ async fn a_render_is_a_print_ready_pdf_for_members() {
 
     // 2400 px over 0.8 of the 8 in page: 375 PPI.
     let photo = upload(&api, &owner, 2400, 2400).await;
-    add_page_with(&server, &project, &owner, vec![photo_item(&owner.id, &photo, 0.8)]).await;
+    folio_tests::book::add_durable_page(&server, &project, &owner, vec![photo_item(&owner.id, &photo, 0.8)], WAIT).await;
 
     let job = render(&api, &owner, &project, json!({ "product": "square-8x8" })).await;
     assert_eq!(job["state"], "done", "{job}");
@@ -231,7 +197,7 @@ async fn a_book_with_preflight_errors_renders_only_when_forced() {
 
     // 400 px over the whole 8 in page: 50 PPI, an error.
     let small = upload(&api, &owner, 400, 400).await;
-    add_page_with(&server, &project, &owner, vec![photo_item(&owner.id, &small, 1.0)]).await;
+    folio_tests::book::add_durable_page(&server, &project, &owner, vec![photo_item(&owner.id, &small, 1.0)], WAIT).await;
 
     let job = render(&api, &owner, &project, json!({ "product": "square-8x8" })).await;
     assert_eq!(job["state"], "failed", "{job}");

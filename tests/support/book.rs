@@ -75,3 +75,38 @@ pub fn caption<T: ReadTxn>(txn: &T, page_index: u32, item_id: &str) -> Option<yr
         _ => None,
     }
 }
+
+/// `who` adds one inside page holding `items` through a live client, and waits (at most
+/// `wait`) until a client connected before the edit receives it: the server relays an update
+/// only once it is durable, so anything reading the durable book (preflight, renders) sees
+/// it. The page's id.
+pub async fn add_durable_page(
+    server: &crate::TestServer,
+    project: &str,
+    who: &crate::http::Account,
+    items: Vec<crdt_schema::model::NewItem>,
+    wait: std::time::Duration,
+) -> String {
+    use crdt_schema::model::{self, Background, NewPage, PageKind};
+    let witness = crate::YClient::connect(&server.ws_url(), project, &who.token).await;
+    witness.wait_synced().await;
+    let editor = crate::YClient::connect(&server.ws_url(), project, &who.token).await;
+    editor.wait_synced().await;
+    let page_id = uuid::Uuid::new_v4().to_string();
+    let count = items.len();
+    let page = NewPage { id: page_id.clone(), kind: PageKind::Page, layout: None, background: Background::default(), created_by: who.id.clone(), auto: false };
+    editor.edit(|txn| {
+        let id = model::add_page(txn, 0, page).expect("add page");
+        for it in items {
+            model::add_item(txn, &id, it).expect("add item");
+        }
+    });
+    let arrived = crate::eventually(wait, || {
+        model::read_book(&witness.doc.transact()).is_ok_and(|b| b.pages.iter().any(|p| p.id == page_id && p.items.len() == count))
+    })
+    .await;
+    let seen = editor.seen.lock().unwrap();
+    assert!(arrived, "the page never became durable; the editor saw {seen:?}");
+    assert!(seen.denied.is_empty() && seen.closed.is_none(), "the edit was refused: {seen:?}");
+    page_id
+}
