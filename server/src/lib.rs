@@ -1,6 +1,7 @@
 //! Folio server library: `run` starts a node on a listener; `main.rs` only parses config.
 
 pub mod access;
+pub mod assets;
 pub mod auth;
 pub mod automix;
 pub mod automix_job;

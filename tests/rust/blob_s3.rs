@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::TryStreamExt;
 use folio_server::blob::{BlobError, BlobKey, BlobStore, LocalBlobStore, S3BlobStore, S3Settings};
 use folio_server::config::Config;
 use folio_tests::s3::S3Server;
@@ -20,7 +21,7 @@ async fn guarded<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T 
     tokio::time::timeout(GUARD, fut).await.unwrap_or_else(|_| panic!("{what} hung for {}s", GUARD.as_secs()))
 }
 
-/// Put, overwrite, get and delete a multi-MB blob.
+/// Put, overwrite, get and delete a multi-MB blob; then the same through a file and a stream.
 async fn check_round_trip(store: &dyn BlobStore) {
     let key = new_key();
     let mut data = vec![0u8; 5 * 1024 * 1024 + 17];
@@ -33,6 +34,18 @@ async fn check_round_trip(store: &dyn BlobStore) {
     assert!(back == data, "the blob read back differs from the one written");
     guarded("delete", store.delete(&key)).await.expect("delete");
     assert!(matches!(guarded("get", store.get(&key)).await, Err(BlobError::NotFound)), "a deleted blob is gone");
+
+    // A file goes in without being read into memory and comes back as a stream of chunks.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &data).unwrap();
+    guarded("put_file", store.put_file(&key, file.path())).await.expect("put_file");
+    let read = guarded("open", store.open(&key)).await.expect("open");
+    assert_eq!(read.len, Some(data.len() as u64));
+    let chunks: Vec<Bytes> = guarded("stream", read.body.try_collect()).await.expect("read the stream");
+    assert!(chunks.len() > 1, "a 5 MiB blob arrives in more than one chunk");
+    assert!(chunks.concat() == data, "the streamed blob differs from the file written");
+    guarded("delete", store.delete(&key)).await.expect("delete");
+    assert!(matches!(guarded("open", store.open(&key)).await, Err(BlobError::NotFound)), "a deleted blob cannot be opened");
 }
 
 /// A key never written reads as NotFound, and deleting it is not an error.

@@ -1,6 +1,6 @@
 //! Print renders over HTTP (SPEC §4, §11): `POST /api/projects/{id}/renders` queues a render
-//! job that preflights the book, refuses one with errors unless forced, and stores an interior
-//! PDF that `GET /api/renders/{id}/pdf` serves to members only. The PDF is checked with qpdf
+//! job that preflights the book, refuses one with errors unless forced, and stores the
+//! interior and cover PDFs that `GET /api/renders/{id}/pdf` serves to members only. The PDF is checked with qpdf
 //! and poppler's pdfinfo; a missing tool skips its check with a notice, except under
 //! `CI=true`, where it fails (as in the server's render tests).
 
@@ -164,9 +164,12 @@ async fn a_render_is_a_print_ready_pdf_for_members() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{}", String::from_utf8_lossy(&body));
     let (status, _, _) = api.get_bytes(&format!("/api/renders/{}/pdf", new_id()), Some(&owner.token)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    // Covers are not rendered yet.
-    let (status, body) = api.call(Method::GET, &format!("/api/renders/{render_id}/pdf?part=cover"), Some(&owner.token), None).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("no_such_part")), "{body}");
+    // The cover is a PDF too; an unknown part is bad input.
+    let (status, content_type, cover) = api.get_bytes(&format!("/api/renders/{render_id}/pdf?part=cover"), Some(&viewer.token)).await;
+    assert_eq!((status, content_type.as_str()), (StatusCode::OK, "application/pdf"));
+    assert!(cover.starts_with(b"%PDF-"));
+    let (status, body) = api.call(Method::GET, &format!("/api/renders/{render_id}/pdf?part=jacket"), Some(&owner.token), None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_part")), "{body}");
 
     // Only editors and above render.
     let (status, body) = post_render(&api, &viewer, &project, json!({})).await;

@@ -1,11 +1,11 @@
 //! Blobs as files under one folder, written to a temporary name and renamed into place.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use bytes::Bytes;
 
-use super::{BlobError, BlobKey, BlobStore};
+use super::{BlobError, BlobKey, BlobRead, BlobStore};
 
 pub struct LocalBlobStore {
     root: PathBuf,
@@ -35,6 +35,34 @@ impl BlobStore for LocalBlobStore {
         file.sync_all().await?;
         tokio::fs::rename(&tmp, &path).await?;
         Ok(())
+    }
+
+    async fn put_file(&self, key: &BlobKey, source: &Path) -> Result<(), BlobError> {
+        let path = self.path(key);
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4()));
+        let copied = async {
+            tokio::fs::copy(source, &tmp).await?;
+            tokio::fs::File::open(&tmp).await?.sync_all().await?;
+            tokio::fs::rename(&tmp, &path).await
+        }
+        .await;
+        if copied.is_err() {
+            let _ = tokio::fs::remove_file(&tmp).await;
+        }
+        Ok(copied?)
+    }
+
+    async fn open(&self, key: &BlobKey) -> Result<BlobRead, BlobError> {
+        let file = match tokio::fs::File::open(self.path(key)).await {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(BlobError::NotFound),
+            Err(e) => return Err(e.into()),
+        };
+        let len = file.metadata().await?.len();
+        Ok(BlobRead { len: Some(len), body: Box::pin(tokio_util::io::ReaderStream::new(file)) })
     }
 
     async fn get(&self, key: &BlobKey) -> Result<Bytes, BlobError> {

@@ -1,5 +1,6 @@
 //! Blobs as objects in one S3 bucket (scale-out), on AWS or any S3-compatible server.
 
+use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -9,7 +10,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use bytes::Bytes;
 
-use super::{BlobError, BlobKey, BlobStore};
+use super::{BlobError, BlobKey, BlobRead, BlobStore};
 use crate::config::Config;
 
 /// A dead endpoint must fail fast rather than hold a request (or startup) for minutes.
@@ -142,6 +143,34 @@ impl BlobStore for S3BlobStore {
             BlobError::Backend(format!("get `{}` in {}: reading the body: {}", key.as_str(), self.settings.place(), chain(&e)))
         })?;
         Ok(body.into_bytes())
+    }
+
+    async fn put_file(&self, key: &BlobKey, path: &Path) -> Result<(), BlobError> {
+        // The SDK streams the file from disk (a single PUT: up to 5 GB, far above any book).
+        let body = ByteStream::from_path(path)
+            .await
+            .map_err(|e| BlobError::Backend(format!("put `{}` in {}: reading {}: {e}", key.as_str(), self.settings.place(), path.display())))?;
+        self.client
+            .put_object()
+            .bucket(&self.settings.bucket)
+            .key(key.as_str())
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| self.failed("put", key, &e))?;
+        Ok(())
+    }
+
+    async fn open(&self, key: &BlobKey) -> Result<BlobRead, BlobError> {
+        let out = match self.client.get_object().bucket(&self.settings.bucket).key(key.as_str()).send().await {
+            Ok(out) => out,
+            Err(e) if status(&e) == Some(404) || e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
+                return Err(BlobError::NotFound)
+            }
+            Err(e) => return Err(self.failed("get", key, &e)),
+        };
+        let len = out.content_length.and_then(|l| u64::try_from(l).ok());
+        Ok(BlobRead { len, body: Box::pin(tokio_util::io::ReaderStream::new(out.body.into_async_read())) })
     }
 
     async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {

@@ -60,6 +60,7 @@ pub fn router(app: AppState) -> Router {
         .route("/projects/{id}/preflight", get(preflight::check))
         .route("/projects/{id}/renders", post(renders::start))
         .route("/renders/{id}/pdf", get(renders::pdf))
+        .route("/renders/{id}/preview", get(renders::preview))
         .route("/jobs/{id}", get(jobs::get))
         .route(
             "/photos",
@@ -88,6 +89,7 @@ pub fn router(app: AppState) -> Router {
     let router = Router::new()
         .nest("/api", api)
         .route("/ws/projects/{id}", get(ws::upgrade))
+        .route("/assets/themes/{theme}/{file}", get(theme_asset))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics));
@@ -101,6 +103,18 @@ pub fn router(app: AppState) -> Router {
         .layer(DefaultBodyLimit::max(app.cfg.max_body_bytes))
         .layer(TraceLayer::new_for_http())
         .with_state(app)
+}
+
+/// `GET /assets/themes/{theme}/{file}`: theme artwork (SVG), public like the themes list.
+async fn theme_asset(axum::extract::Path((theme, file)): axum::extract::Path<(String, String)>) -> axum::response::Response {
+    match crate::assets::theme_asset(&format!("themes/{theme}/{file}")) {
+        Some(bytes) => (
+            [(axum::http::header::CONTENT_TYPE, "image/svg+xml"), (axum::http::header::CACHE_CONTROL, "public, max-age=86400")],
+            bytes,
+        )
+            .into_response(),
+        None => ApiError::new(axum::http::StatusCode::NOT_FOUND, "asset_not_found", "no theme asset by that name").into_response(),
+    }
 }
 
 fn static_dir(app: &AppState) -> Option<PathBuf> {

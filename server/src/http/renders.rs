@@ -1,7 +1,9 @@
 //! Print renders (SPEC §4, §11): `POST /api/projects/{id}/renders` queues a render job
-//! (editor and above); `GET /api/renders/{id}/pdf?part=` serves a finished render's PDF to
-//! the members of its project. Anyone else is told there is no such render.
+//! (editor and above); `GET /api/renders/{id}/pdf?part=interior|cover` streams a finished
+//! render's PDF and `GET /api/renders/{id}/preview?page=N|cover` its PNG previews to the
+//! members of its project. Anyone else is told there is no such render.
 
+use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
@@ -12,11 +14,11 @@ use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{AppJson, AppPath, AuthUser, Editor, ProjectAccess};
-use crate::blob::BlobError;
+use crate::blob::{BlobError, BlobKey};
 use crate::ids::{JobId, RenderId, VersionId};
 use crate::jobs::DEFAULT_ATTEMPTS;
 use crate::print::job::{blob_key, RenderJob, RENDER};
-use crate::store::{NewJob, StoreError};
+use crate::store::{NewJob, Render, StoreError};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -73,35 +75,77 @@ pub async fn pdf(
     query: Result<Query<PdfQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
-    let no_render = || ApiError::new(StatusCode::NOT_FOUND, "render_not_found", "no render with this id");
-    let render = match app.store.render(id).await {
-        Ok(r) => r,
-        Err(StoreError::NotFound) => return Err(no_render()),
-        Err(e) => return Err(e.into()),
-    };
-    // A non-member learns nothing about the render, not even that it exists.
-    if app.store.role_of(render.project_id, session.user.id).await?.is_none() {
-        return Err(no_render());
-    }
+    let render = member_render(&app, id, session.user.id).await?;
     let part: &'static str = match q.part.as_deref().unwrap_or("interior") {
         "interior" => "interior",
-        "cover" => return Err(ApiError::new(StatusCode::NOT_FOUND, "no_such_part", "covers are not rendered yet; ask for part=interior")),
+        "cover" => "cover",
         other => return Err(ApiError::bad_request("invalid_part", format!("unknown part {other:?}; use interior or cover"))),
     };
-    let bytes = match app.blobs.get(&blob_key(id, part)).await {
-        Ok(b) => b,
-        Err(BlobError::NotFound) => return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "render_missing", "this render's PDF is missing from blob storage")),
+    let read = match app.blobs.open(&blob_key(id, part)).await {
+        Ok(r) => r,
+        Err(BlobError::NotFound) => return Err(ApiError::new(StatusCode::NOT_FOUND, "render_part_missing", format!("this render has no {part} PDF; render the book again"))),
         Err(e) => return Err(ApiError::internal("reading a render's PDF", e)),
     };
     let name = format!("attachment; filename=\"{}-{}-{part}.pdf\"", render.product, render.id);
-    Ok((
+    let mut response = (
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
             (header::CONTENT_DISPOSITION, name),
             // A render never changes once made.
             (header::CACHE_CONTROL, "private, max-age=31536000, immutable".to_owned()),
         ],
-        bytes,
+        Body::from_stream(read.body),
     )
-        .into_response())
+        .into_response();
+    if let Some(len) = read.len {
+        response.headers_mut().insert(header::CONTENT_LENGTH, len.into());
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct PreviewQuery {
+    page: Option<String>,
+}
+
+/// `GET /api/renders/{id}/preview?page=N|cover`: a page of the interior (N from 0) or the
+/// cover sheet, as PNG, to members only.
+pub async fn preview(
+    State(app): State<AppState>,
+    AuthUser(session): AuthUser,
+    AppPath(id): AppPath<RenderId>,
+    query: Result<Query<PreviewQuery>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let render = member_render(&app, id, session.user.id).await?;
+    let key = match q.page.as_deref() {
+        Some("cover") => blob_key(id, "cover-preview"),
+        Some(n) => match n.parse::<usize>() {
+            Ok(n) if (n as i64) < render.pages => BlobKey::numbered("renders", id.0, "preview", n),
+            Ok(_) => return Err(ApiError::new(StatusCode::NOT_FOUND, "no_such_page", format!("this render has {} pages, numbered from 0", render.pages))),
+            Err(_) => return Err(ApiError::bad_request("invalid_page", format!("page must be a page number from 0 or \"cover\", not {n:?}"))),
+        },
+        None => return Err(ApiError::bad_request("invalid_page", "give ?page= a page number from 0, or cover")),
+    };
+    let bytes = match app.blobs.get(&key).await {
+        Ok(b) => b,
+        Err(BlobError::NotFound) => return Err(ApiError::new(StatusCode::NOT_FOUND, "preview_missing", "this render has no such preview")),
+        Err(e) => return Err(ApiError::internal("reading a render preview", e)),
+    };
+    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, max-age=31536000, immutable")], bytes).into_response())
+}
+
+/// The render, when `user` is a member of its project; 404 alike for a missing render and
+/// for a non-member, who learns nothing about it, not even that it exists.
+async fn member_render(app: &AppState, id: RenderId, user: crate::ids::UserId) -> ApiResult<Render> {
+    let no_render = || ApiError::new(StatusCode::NOT_FOUND, "render_not_found", "no render with this id");
+    let render = match app.store.render(id).await {
+        Ok(r) => r,
+        Err(StoreError::NotFound) => return Err(no_render()),
+        Err(e) => return Err(e.into()),
+    };
+    if app.store.role_of(render.project_id, user).await?.is_none() {
+        return Err(no_render());
+    }
+    Ok(render)
 }

@@ -2,13 +2,18 @@
 //!
 //! A run reads the book of one version (or the book as it durably is now), runs preflight on
 //! it, and refuses to render a book with errors unless the render is forced. Otherwise it
-//! renders the interior PDF, fetching each photo's original from blob storage as the page
-//! that shows it is drawn, stores the PDF as the blob `renders/<render_id>/interior`, and
-//! records the render. The render's id is the job's, so a retried job writes the same blob
-//! and the same row.
+//! renders the interior and the cover, fetching each photo's original from blob storage as
+//! the page that shows it is drawn, stores the results, and records the render. The render's
+//! id is the job's, so a retried job writes the same blobs and the same row.
 //!
-//! Not yet: the cover PDF and the PNG page previews. A remote photo (one that lives at a
-//! partner) is not fetched: it is left out of the render like a missing one.
+//! The render makes, as blobs under `renders/<render_id>/`: `interior` (the interior PDF),
+//! `cover` (the cover PDF), `preview-<n>` (page n of the interior as PNG, from 0) and
+//! `cover-preview`. The PDFs are written to temporary files as they are rendered and streamed
+//! into blob storage, so memory stays bounded whatever the page count. Progress is reported
+//! as each part of pages is written.
+//!
+//! A remote photo (one that lives at a partner) is not fetched: it is left out of the render
+//! like a missing one.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -22,7 +27,7 @@ use yrs::updates::decoder::Decode;
 use yrs::{Doc, Transact, Update};
 
 use super::preflight::{self, Finding, Input, PhotoPixels, PRINT_FONTS};
-use super::render::{render_interior, PhotoSource};
+use super::render::{render_cover_to, render_interior_to, CoverLayout, PhotoSource, PrintedPage, RenderError, RenderSettings, Source};
 use crate::blob::BlobKey;
 use crate::ids::{PhotoId, ProjectId, RenderId, VersionId};
 use crate::jobs::{Progress, WorkerDeps};
@@ -95,17 +100,24 @@ pub async fn run(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<Jo
     progress.set(0.1).await;
 
     // Originals are fetched one at a time as the pages that show them are drawn, so only the
-    // current page's photos are in memory.
+    // current part's photos are in memory; the PDFs go to temporary files, not memory.
     let sources: HashMap<String, (BlobKey, Orientation)> = records
         .iter()
         .filter(|(id, _)| pixels.contains_key(*id))
         .filter_map(|(id, r)| original_key(r).map(|k| (id.clone(), (k, orientation(r)))))
         .collect();
+    let id = RenderId(job.id.0);
+    let pages = printed_pages(&book);
+    if pages == 0 {
+        return Ok(JobOutcome::Failed { error: RenderError::NoPages.to_string() });
+    }
+    let settings = RenderSettings::DEFAULT;
     let blobs = deps.blobs.clone();
     let handle = tokio::runtime::Handle::current();
-    let (book, product_for_render) = (Arc::new(book), product);
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<usize>();
+    let book = Arc::new(book);
     let book_for_render = book.clone();
-    let pdf = tokio::task::spawn_blocking(move || {
+    let rendering = tokio::task::spawn_blocking(move || -> Result<Rendered, String> {
         let fetch = |id: &str| -> Option<PhotoSource> {
             let (key, orientation) = sources.get(id)?;
             let bytes = match handle.block_on(blobs.get(key)) {
@@ -118,19 +130,41 @@ pub async fn run(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<Jo
             let probe = crate::photos::probe::probe(&bytes).ok()?;
             Some(PhotoSource { bytes: Arc::new(bytes.to_vec()), probe, orientation: *orientation })
         };
-        render_interior(&book_for_render, product_for_render, group, &fetch)
-    })
-    .await
-    .map_err(|e| format!("the render task failed: {e}"))?;
-    let pdf = match pdf {
-        Ok(pdf) => pdf,
-        Err(e) => return Ok(JobOutcome::Failed { error: format!("the book could not be rendered: {e}") }),
+        let source = Source { book: &book_for_render, product, group, photos: &fetch };
+        let spool = |what: &str| tempfile::NamedTempFile::new().map_err(|e| format!("no temporary file for the {what}: {e}"));
+        let interior = spool("interior PDF")?;
+        let mut previews = Vec::new();
+        let mut on_page = |page: PrintedPage| -> Result<(), RenderError> {
+            if let Some(png) = page.preview {
+                handle.block_on(blobs.put(&BlobKey::numbered("renders", id.0, "preview", page.index), Bytes::from(png))).map_err(|e| RenderError::Sink(format!("storing a preview: {e}")))?;
+                previews.push(json!({ "index": page.index, "page_id": page.page_id, "url": preview_url(id, &page.index.to_string()) }));
+            }
+            let _ = done_tx.send(page.index + 1);
+            Ok(())
+        };
+        let out = std::io::BufWriter::new(interior.reopen().map_err(|e| e.to_string())?);
+        let out = render_interior_to(&source, &settings, out, &mut on_page).map_err(render_failed)?;
+        out.into_inner().map_err(|e| e.to_string())?.sync_all().map_err(|e| e.to_string())?;
+        let cover_file = spool("cover PDF")?;
+        let out = std::io::BufWriter::new(cover_file.reopen().map_err(|e| e.to_string())?);
+        let (out, cover) = render_cover_to(&source, &settings, pages, out).map_err(render_failed)?;
+        out.into_inner().map_err(|e| e.to_string())?.sync_all().map_err(|e| e.to_string())?;
+        if let Some(png) = cover.preview {
+            handle.block_on(blobs.put(&blob_key(id, "cover-preview"), Bytes::from(png))).map_err(|e| format!("storing the cover preview: {e}"))?;
+        }
+        Ok(Rendered { interior, cover_file, cover: cover.layout, previews })
+    });
+    while let Some(done) = done_rx.recv().await {
+        progress.set(0.1 + 0.75 * done as f64 / pages as f64).await;
+    }
+    let rendered = match rendering.await.map_err(|e| format!("the render task failed: {e}"))? {
+        Ok(r) => r,
+        Err(e) => return Ok(JobOutcome::Failed { error: e }),
     };
     progress.set(0.9).await;
 
-    let id = RenderId(job.id.0);
-    let pages = printed_pages(&book);
-    deps.blobs.put(&blob_key(id, "interior"), Bytes::from(pdf)).await.map_err(|e| e.to_string())?;
+    deps.blobs.put_file(&blob_key(id, "interior"), rendered.interior.path()).await.map_err(|e| e.to_string())?;
+    deps.blobs.put_file(&blob_key(id, "cover"), rendered.cover_file.path()).await.map_err(|e| e.to_string())?;
     let render = Render {
         id,
         project_id,
@@ -143,7 +177,39 @@ pub async fn run(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<Jo
     deps.store.insert_render(&render).await.map_err(|e| e.to_string())?;
     metrics::counter!("folio_renders_total").increment(1);
     let findings: Vec<&Finding> = report.all().collect();
-    Ok(JobOutcome::Done { result: json!({ "render_id": id, "pages": pages, "findings": findings }), version: None })
+    Ok(JobOutcome::Done {
+        result: json!({
+            "render_id": id,
+            "pages": pages,
+            "findings": findings,
+            "interior_url": format!("/api/renders/{id}/pdf?part=interior"),
+            "cover": {
+                "url": format!("/api/renders/{id}/pdf?part=cover"),
+                "preview_url": preview_url(id, "cover"),
+                "spine_in": rendered.cover.spine_in,
+                "layout": rendered.cover,
+            },
+            "previews": rendered.previews,
+        }),
+        version: None,
+    })
+}
+
+/// What the blocking part of a render leaves for the async part to store.
+struct Rendered {
+    interior: tempfile::NamedTempFile,
+    cover_file: tempfile::NamedTempFile,
+    cover: CoverLayout,
+    previews: Vec<serde_json::Value>,
+}
+
+fn render_failed(e: RenderError) -> String {
+    format!("the book could not be rendered: {e}")
+}
+
+/// Where a page's preview (`page` = its index) or the cover's (`cover`) is served.
+pub fn preview_url(id: RenderId, page: &str) -> String {
+    format!("/api/renders/{id}/preview?page={page}")
 }
 
 /// The error of a render preflight refused: how many errors, and the first few of them.

@@ -1,58 +1,84 @@
-//! The interior PDF of a book on one product (SPEC §11, issue 8), as a pure function of the
-//! book, the product and the photos' files: single pages, not spreads, written with krilla.
+//! The print PDFs of a book on one product (SPEC §11, issue 8), as pure functions of the book,
+//! the product and the photos' files, written with krilla: the interior (single pages, not
+//! spreads) and the cover (back cover, spine and front cover on one sheet).
 //!
 //! # Pages
 //!
-//! One PDF page per book page of kind `page`, in book order. Its MediaBox and BleedBox are the
-//! product's canvas (trim plus bleed on every side) and its TrimBox the trim, all in points
-//! (inches × 72). The page's content is placed exactly as preflight places it:
+//! One interior PDF page per book page of kind `page`, in book order. Its MediaBox and
+//! BleedBox are the product's canvas (trim plus bleed on every side) and its TrimBox the trim,
+//! all in points (inches × 72). The page's content is placed exactly as preflight places it:
 //! [`PageFrame::at_car`] fits the book's relative page, edited at its group's core aspect
 //! ratio, onto the product's page of the side [`page_sides`] gives (the gutter on the binding
 //! side), so a book prints to any product of its group without an edit.
 //!
-//! Pages are drawn one at a time: a page's photos are fetched from `photos`, decoded if
-//! need be and compressed into the document, and their pixels dropped, before the next page is
-//! started. The finished PDF is held in memory.
+//! # Bounded memory
+//!
+//! Pages are drawn one at a time, a few pages ([`RenderSettings::part_pages`]) to one krilla
+//! document, a *part*. A page's photos are fetched from `photos`, decoded if need be and
+//! compressed into the part, and their pixels dropped, before the next page is started. Each
+//! finished part is rasterised into the pages' PNG previews ([`preview`]) and handed to the
+//! [`Assembler`], which writes it into the output and lets it go. So a render holds one
+//! part, not the book: peak memory does not grow with the page count. Very large rasters are
+//! cut into bands ([`photo`]), as seed 004's print engine tiles them.
 //!
 //! # What is drawn
 //!
-//! * The page's background colour, over the whole canvas (bleed included).
+//! * The page's background ([`background`]): its colour over the whole canvas, then its
+//!   asset (theme artwork or a photo) over the relative page, mirrored when the document's
+//!   `flip` says so (automix flips a theme's backgrounds on facing pages), and, unless
+//!   [`RenderSettings::mirror_bleed`] is off, mirror-extended into the bleed and the gutter
+//!   strip, as seed 004 describes, so a trim that wanders shows the artwork, not a white line.
 //! * Items in page order (by `z`), each rotated by its `rot` about its centre and faded by its
 //!   style's `opacity`:
 //!   * photos clipped to their slot and placed by pan and zoom ([`photo`] says how, and when
 //!     a JPEG is embedded unchanged). A photo `photos` does not have is left out (preflight
 //!     reports it as an error; rendering anyway is the caller's choice, a forced render);
-//!   * text in the embedded print font, wrapped greedily to the box width, from the top of the
-//!     box. `style.size` is the font size as a fraction of the page width, like a border's
-//!     width, so text keeps its proportion on every product ([`DEFAULT_TEXT_SIZE`] when unset);
-//!     `style.color` is `#rrggbb` or `#rgb` (black when unset or unreadable).
+//!   * text in its print font ([`fonts`]: the style's `font`, else the theme's body font, else
+//!     Inter), wrapped greedily to the box width, from the top of the box. `style.size` is the
+//!     font size as a fraction of the page width, like a border's width, so text keeps its
+//!     proportion on every product ([`DEFAULT_TEXT_SIZE`] when unset); `style.color` is
+//!     `#rrggbb` or `#rgb` (black when unset or unreadable);
+//!   * shapes as a rectangle filled with `style.color` (nothing when unset);
+//!   * any item's `style.border`, a line of its width (a fraction of the page width) just
+//!     inside its box.
 //!
-//! Not yet: background assets and their mirroring into the bleed and onto facing pages,
-//! stickers, shapes, borders, shadows and frames, justified text, the font families other than
-//! Inter (all text is set in Inter for now), tiling of very large rasters, the sRGB output
-//! intent and per-printer colour profiles, and the cover PDF.
+//! Stickers, shadows and theme frames are not drawn yet.
+//!
+//! # Colour
+//!
+//! Photos and colours are written as RGB, and the file carries the output intent of the
+//! render's [`OutputProfile`] (sRGB for every printer so far).
 
+mod background;
+mod cover;
+mod fonts;
 mod photo;
+pub mod preview;
 mod text;
 #[cfg(test)]
 mod tests;
 
+use std::io::Write;
 use std::sync::Arc;
 
-use crdt_schema::geometry::{core_aspect_ratio, Box, PageFrame, PhotoView, PixelSize, Rect};
+use crdt_schema::geometry::{core_aspect_ratio, fit_photo, Box, GeometryError, PageFrame, PageTransform, PhotoView, PixelSize, PlacedPhoto, Rect, POINTS_PER_INCH};
 use crdt_schema::model::{Align, Book, Item, ItemKind, Page, PageKind};
 use crdt_schema::{AspectGroup, Product};
 use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Size, Transform};
 use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
-use krilla::paint::{Fill, FillRule};
+use krilla::paint::{Fill, FillRule, Stroke};
 use krilla::surface::Surface;
 use krilla::{Document, SerializeSettings};
 
+use super::assemble::{AssembleError, Assembler, OutputProfile};
 use super::preflight::page_sides;
+use crate::layouts::Library;
 use crate::photos::exif_tags::Orientation;
 use crate::photos::probe::Probe;
+pub use cover::{render_cover, render_cover_to, spine_width_in, Cover, CoverLayout, LEAF_THICKNESS_IN, MIN_SPINE_IN};
+use fonts::FontBook;
 use text::PrintFont;
 
 /// The highest resolution a photo is embedded at unless a render asks otherwise (SPEC §11).
@@ -61,6 +87,13 @@ pub const DEFAULT_MAX_PPI: f64 = 450.0;
 /// The font size of a text item whose style sets none, as a fraction of the page width
 /// (about 11.5 pt on the 8×8).
 pub const DEFAULT_TEXT_SIZE: f64 = 0.02;
+
+/// Pages in one part (see the module documentation): few enough that a part's photos are a
+/// small, fixed amount of memory, enough that a part's fonts are not embedded once a page.
+pub const DEFAULT_PART_PAGES: usize = 4;
+
+/// The long edge of a page preview, in pixels, unless a render asks otherwise.
+pub const DEFAULT_PREVIEW_PX: u32 = 1024;
 
 /// One photo's original file, as the library stores it.
 #[derive(Debug, Clone)]
@@ -85,10 +118,27 @@ impl PhotoSource {
 pub struct RenderSettings {
     /// Photos are embedded at no more than this many pixels per inch.
     pub max_ppi: f64,
+    /// Pages per krilla document before it is written out (at least 1).
+    pub part_pages: usize,
+    /// Output rasters above this many pixels are made and embedded in bands.
+    pub tile_pixels: u64,
+    /// The long edge of each page's PNG preview, or no previews.
+    pub preview_px: Option<u32>,
+    /// Mirror background artwork into the bleed and the gutter strip.
+    pub mirror_bleed: bool,
+    /// The printer's colour condition.
+    pub profile: OutputProfile,
 }
 
 impl RenderSettings {
-    pub const DEFAULT: RenderSettings = RenderSettings { max_ppi: DEFAULT_MAX_PPI };
+    pub const DEFAULT: RenderSettings = RenderSettings {
+        max_ppi: DEFAULT_MAX_PPI,
+        part_pages: DEFAULT_PART_PAGES,
+        tile_pixels: photo::TILE_PIXELS,
+        preview_px: Some(DEFAULT_PREVIEW_PX),
+        mirror_bleed: true,
+        profile: OutputProfile::SRGB,
+    };
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,44 +151,110 @@ pub enum RenderError {
     Font(String),
     #[error("the PDF could not be written: {0}")]
     Pdf(String),
+    #[error("a page preview could not be made: {0}")]
+    Preview(String),
+    /// The caller's page callback failed (storing a preview, say).
+    #[error("{0}")]
+    Sink(String),
 }
 
-/// The interior PDF of `book` on `product` at [`RenderSettings::DEFAULT`]; see the module
-/// documentation. `group` is the aspect-ratio group the book is edited in (its project's
-/// product's group); `photos` gives a photo's original file by photo id.
-pub fn render_interior(book: &Book, product: &Product, group: AspectGroup, photos: &dyn Fn(&str) -> Option<PhotoSource>) -> Result<Vec<u8>, RenderError> {
-    render_interior_with(book, product, group, photos, &RenderSettings::DEFAULT)
-}
-
-/// [`render_interior`] with explicit settings.
-pub fn render_interior_with(
-    book: &Book,
-    product: &Product,
-    group: AspectGroup,
-    photos: &dyn Fn(&str) -> Option<PhotoSource>,
-    settings: &RenderSettings,
-) -> Result<Vec<u8>, RenderError> {
-    let car = core_aspect_ratio(group);
-    let font = PrintFont::inter()?;
-    // No tag tree: a print file is not read by assistive technology, and tags add nothing the
-    // printer uses.
-    let mut document = Document::new_with(SerializeSettings { enable_tagging: false, ..SerializeSettings::default() });
-    let mut pages = 0usize;
-    for (page, side) in book.pages.iter().zip(page_sides(book)) {
-        let Some(side) = side.filter(|_| page.kind == PageKind::Page) else { continue };
-        let frame = PageFrame::at_car(product, car, side);
-        let mut pdf_page = document.start_page_with(page_settings(&frame)?);
-        let mut surface = pdf_page.surface();
-        let drawn = PageCanvas { frame: &frame, font: &font, photos, settings }.draw(&mut surface, page);
-        surface.finish();
-        pdf_page.finish();
-        drawn?;
-        pages += 1;
+impl From<AssembleError> for RenderError {
+    fn from(e: AssembleError) -> RenderError {
+        RenderError::Pdf(e.to_string())
     }
-    if pages == 0 {
+}
+
+/// What a render reads: the book, where it prints, and its photos.
+#[derive(Clone, Copy)]
+pub struct Source<'a> {
+    pub book: &'a Book,
+    pub product: &'a Product,
+    /// The aspect-ratio group the book is edited in (its project's product's group).
+    pub group: AspectGroup,
+    /// A photo's original file by photo id.
+    pub photos: &'a dyn Fn(&str) -> Option<PhotoSource>,
+}
+
+/// One interior page, written: handed to the caller as each part is finished.
+#[derive(Debug, Clone)]
+pub struct PrintedPage {
+    /// The page's place in the interior PDF, from 0.
+    pub index: usize,
+    /// The book page's id.
+    pub page_id: String,
+    /// The page as PNG, whole canvas (bleed included), when previews were asked for.
+    pub preview: Option<Vec<u8>>,
+}
+
+/// The interior PDF of `book` on `product` at [`RenderSettings::DEFAULT`] without previews,
+/// in memory: for small books and tests. `group` is the aspect-ratio group the book is edited
+/// in; `photos` gives a photo's original file by photo id.
+pub fn render_interior(book: &Book, product: &Product, group: AspectGroup, photos: &dyn Fn(&str) -> Option<PhotoSource>) -> Result<Vec<u8>, RenderError> {
+    let settings = RenderSettings { preview_px: None, ..RenderSettings::DEFAULT };
+    render_interior_to(&Source { book, product, group, photos }, &settings, Vec::new(), &mut |_| Ok(()))
+}
+
+/// Writes the interior PDF to `out`, part by part (see the module documentation), calling
+/// `on_page` for every page once its part is written, in order. Gives `out` back.
+pub fn render_interior_to<W: Write>(
+    source: &Source<'_>,
+    settings: &RenderSettings,
+    out: W,
+    on_page: &mut dyn FnMut(PrintedPage) -> Result<(), RenderError>,
+) -> Result<W, RenderError> {
+    let car = core_aspect_ratio(source.group);
+    let theme = Theme::of(source.book);
+    let printed: Vec<(&Page, PageFrame)> = source
+        .book
+        .pages
+        .iter()
+        .zip(page_sides(source.book))
+        .filter_map(|(page, side)| side.filter(|_| page.kind == PageKind::Page).map(|side| (page, PageFrame::at_car(source.product, car, side))))
+        .collect();
+    if printed.is_empty() {
         return Err(RenderError::NoPages);
     }
-    document.finish().map_err(|e| RenderError::Pdf(e.to_string()))
+    let mut assembler = Assembler::new(out, settings.profile)?;
+    for (part_index, part) in printed.chunks(settings.part_pages.max(1)).enumerate() {
+        let mut document = new_document();
+        for (page, frame) in part {
+            let mut pdf_page = document.start_page_with(page_settings(&frame.canvas(), &frame.trim())?);
+            let mut surface = pdf_page.surface();
+            let canvas = PageCanvas { panel: Panel::of_frame(frame), theme: &theme, photos: source.photos, settings };
+            let drawn = canvas.draw(&mut surface, page);
+            surface.finish();
+            pdf_page.finish();
+            drawn?;
+        }
+        let bytes = document.finish().map_err(|e| RenderError::Pdf(format!("{e:?}")))?;
+        let previews = match settings.preview_px {
+            Some(px) => preview::rasterise(&bytes, px)?.into_iter().map(Some).collect(),
+            None => vec![None; part.len()],
+        };
+        assembler.append(&bytes)?;
+        drop(bytes);
+        for (i, ((page, _), preview)) in part.iter().zip(previews).enumerate() {
+            on_page(PrintedPage { index: part_index * settings.part_pages.max(1) + i, page_id: page.id.clone(), preview })?;
+        }
+    }
+    Ok(assembler.finish()?)
+}
+
+/// A krilla document for one part. No tag tree: a print file is not read by assistive
+/// technology, and tags add nothing the printer uses.
+fn new_document() -> Document {
+    Document::new_with(SerializeSettings { enable_tagging: false, ..SerializeSettings::default() })
+}
+
+/// The book's theme: its body font and nothing else yet.
+pub(crate) struct Theme {
+    body_font: Option<String>,
+}
+
+impl Theme {
+    fn of(book: &Book) -> Theme {
+        Theme { body_font: Library::get().theme(&book.meta.theme).map(|t| t.fonts.body.clone()) }
+    }
 }
 
 fn krilla_rect(r: &Rect) -> Result<krilla::geom::Rect, RenderError> {
@@ -147,30 +263,68 @@ fn krilla_rect(r: &Rect) -> Result<krilla::geom::Rect, RenderError> {
 
 /// MediaBox and BleedBox the canvas, TrimBox the trim. krilla's boxes are in its own
 /// top-left, y-down page space, the frame's, and flipped into PDF space when written.
-fn page_settings(frame: &PageFrame) -> Result<PageSettings, RenderError> {
-    let canvas = frame.canvas();
+fn page_settings(canvas: &Rect, trim: &Rect) -> Result<PageSettings, RenderError> {
     let settings = PageSettings::from_wh(canvas.w as f32, canvas.h as f32).ok_or_else(|| RenderError::Pdf(format!("bad page size {canvas:?}")))?;
-    Ok(settings.with_bleed_box(Some(krilla_rect(&canvas)?)).with_trim_box(Some(krilla_rect(&frame.trim())?)))
+    Ok(settings.with_bleed_box(Some(krilla_rect(canvas)?)).with_trim_box(Some(krilla_rect(trim)?)))
+}
+
+/// Where one book page is drawn, in points on the PDF page: the map from its relative
+/// coordinates, the part of the sheet it owns (everything it draws is clipped to it), and the
+/// rectangle its relative page `[-0.5, 0.5]²` lands on. An interior page owns its whole
+/// canvas; a cover panel owns its share of the cover sheet.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Panel {
+    pub transform: PageTransform,
+    pub region: Rect,
+}
+
+impl Panel {
+    fn of_frame(frame: &PageFrame) -> Panel {
+        Panel { transform: *frame.transform(), region: frame.canvas() }
+    }
+
+    /// The rectangle the relative page lands on.
+    pub fn content(&self) -> Rect {
+        let t = &self.transform;
+        Rect::new(t.offset[0] - t.scale[0] / 2.0, t.offset[1] - t.scale[1] / 2.0, t.scale[0], t.scale[1])
+    }
+
+    /// [`PageFrame::place_photo`] on this panel: the same fit, in points.
+    pub fn place_photo(&self, photo: PixelSize, slot: &Box, view: PhotoView) -> Result<PlacedPhoto, GeometryError> {
+        let rect = self.transform.box_rect(slot);
+        place_in(photo, rect, view)
+    }
+}
+
+/// A photo fitted into `rect` (points) under `view`.
+pub(crate) fn place_in(photo: PixelSize, rect: Rect, view: PhotoView) -> Result<PlacedPhoto, GeometryError> {
+    let fit = fit_photo(photo, [rect.w, rect.h], view)?;
+    Ok(PlacedPhoto { fit, slot: rect, effective_ppi: fit.crop.w / (rect.w / POINTS_PER_INCH) })
 }
 
 /// What drawing one page needs.
-struct PageCanvas<'a> {
-    frame: &'a PageFrame,
-    font: &'a PrintFont,
-    photos: &'a dyn Fn(&str) -> Option<PhotoSource>,
-    settings: &'a RenderSettings,
+pub(crate) struct PageCanvas<'a> {
+    pub panel: Panel,
+    pub theme: &'a Theme,
+    pub photos: &'a dyn Fn(&str) -> Option<PhotoSource>,
+    pub settings: &'a RenderSettings,
 }
 
 impl PageCanvas<'_> {
+    /// The page's background and items, clipped to the panel's region.
     fn draw(&self, surface: &mut Surface<'_>, page: &Page) -> Result<(), RenderError> {
-        if let Some(color) = page.background.color.as_deref().and_then(parse_color) {
-            surface.set_fill(Some(solid(color)));
-            surface.draw_path(&rect_path(&self.frame.canvas())?);
-        }
+        surface.push_clip_path(&rect_path(&self.panel.region)?, &FillRule::NonZero);
+        let drawn = self.draw_unclipped(surface, page);
+        surface.pop();
+        drawn
+    }
+
+    fn draw_unclipped(&self, surface: &mut Surface<'_>, page: &Page) -> Result<(), RenderError> {
+        background::draw(self, surface, &page.background)?;
         for item in &page.items {
             // A box the validator let through always builds; one that does not is not drawn.
             let Ok(b) = Box::try_from(item.bbox) else { continue };
-            let rect = self.frame.transform().box_rect(&b);
+            let rect = self.panel.transform.box_rect(&b);
             let [cx, cy] = rect.centre();
             surface.push_transform(&Transform::from_rotate_at(b.rot() as f32, cx as f32, cy as f32));
             let opacity = item.style.opacity.filter(|o| o.is_finite() && *o < 1.0).map(|o| o.max(0.0) as f32);
@@ -180,14 +334,16 @@ impl PageCanvas<'_> {
             let drawn = match item.kind {
                 ItemKind::Photo => self.draw_photo(surface, item, &b),
                 ItemKind::Text => self.draw_text(surface, item, &rect),
+                ItemKind::Shape => self.draw_shape(surface, item, &rect),
                 // Not drawn yet (see the module documentation).
-                ItemKind::Sticker | ItemKind::Shape => Ok(()),
+                ItemKind::Sticker => Ok(()),
             };
+            let bordered = drawn.and_then(|()| self.draw_border(surface, item, &rect));
             if opacity.is_some() {
                 surface.pop();
             }
             surface.pop();
-            drawn?;
+            bordered?;
         }
         Ok(())
     }
@@ -201,44 +357,86 @@ impl PageCanvas<'_> {
         };
         let view = PhotoView::clamped(reference.pan, reference.zoom);
         // A slot without area shows nothing.
-        let Ok(placed) = self.frame.place_photo(source.pixels(), b, view) else { return Ok(()) };
-        let raster = photo::raster(&reference.id, &source, &placed, self.settings.max_ppi)?;
-        drop(source);
-        let at = raster.page_rect(&placed);
-        let size = Size::from_wh(at.w as f32, at.h as f32).ok_or_else(|| RenderError::Pdf(format!("bad image size {at:?}")))?;
-        surface.push_clip_path(&rect_path(&placed.slot)?, &FillRule::NonZero);
-        surface.push_transform(&Transform::from_translate(at.x as f32, at.y as f32));
-        surface.draw_image(raster.image, size);
-        surface.pop();
-        surface.pop();
-        Ok(())
+        let Ok(placed) = self.panel.place_photo(source.pixels(), b, view) else { return Ok(()) };
+        draw_placed(surface, &reference.id, &source, &placed, self.settings)
     }
 
     /// The item's text, wrapped to its box, in the box's unrotated frame.
     fn draw_text(&self, surface: &mut Surface<'_>, item: &Item, rect: &Rect) -> Result<(), RenderError> {
         let Some(content) = item.text.as_deref().filter(|t| !t.trim().is_empty()) else { return Ok(()) };
         let relative = item.style.size.filter(|s| s.is_finite() && *s > 0.0).unwrap_or(DEFAULT_TEXT_SIZE);
-        let size = (relative * self.frame.transform().scale[0]) as f32;
-        let lines = text::wrap(self.font, content, size, rect.w as f32);
+        let size = (relative * self.panel.transform.scale[0]) as f32;
+        let font = self.font(item);
+        let lines = text::wrap(font, content, size, rect.w as f32);
         let color = item.style.color.as_deref().and_then(parse_color).unwrap_or([0, 0, 0]);
         surface.set_fill(Some(solid(color)));
-        text::draw_lines(surface, self.font, &lines, size, item.style.align.unwrap_or(Align::Left), [rect.x as f32, rect.y as f32, rect.w as f32]);
+        text::draw_lines(surface, font, &lines, size, item.style.align.unwrap_or(Align::Left), [rect.x as f32, rect.y as f32, rect.w as f32]);
+        Ok(())
+    }
+
+    /// The item's font: its style's, else the theme's body font, else the fallback.
+    fn font(&self, item: &Item) -> &'static PrintFont {
+        let book = FontBook::get();
+        item.style.font.as_deref().and_then(|f| book.font(f, false)).or_else(|| self.theme.body_font.as_deref().and_then(|f| book.font(f, false))).unwrap_or_else(|| book.fallback())
+    }
+
+    fn draw_shape(&self, surface: &mut Surface<'_>, item: &Item, rect: &Rect) -> Result<(), RenderError> {
+        let Some(color) = item.style.color.as_deref().and_then(parse_color) else { return Ok(()) };
+        surface.set_fill(Some(solid(color)));
+        surface.draw_path(&rect_path(rect)?);
+        Ok(())
+    }
+
+    /// A border of the style's width (relative to the page width) just inside the box.
+    fn draw_border(&self, surface: &mut Surface<'_>, item: &Item, rect: &Rect) -> Result<(), RenderError> {
+        let Some(border) = &item.style.border else { return Ok(()) };
+        let width = border.width * self.panel.transform.scale[0];
+        let Some(color) = parse_color(&border.color) else { return Ok(()) };
+        if !(width.is_finite() && width > 0.0) || width * 2.0 >= rect.w.min(rect.h) {
+            return Ok(());
+        }
+        let inner = Rect::new(rect.x + width / 2.0, rect.y + width / 2.0, rect.w - width, rect.h - width);
+        surface.set_fill(None);
+        let [r, g, b] = color;
+        surface.set_stroke(Some(Stroke { paint: rgb::Color::new(r, g, b).into(), width: width as f32, ..Stroke::default() }));
+        surface.draw_path(&rect_path(&inner)?);
+        surface.set_stroke(None);
         Ok(())
     }
 }
 
-fn rect_path(r: &Rect) -> Result<krilla::geom::Path, RenderError> {
+/// Draws `source` placed as `placed`, clipped to its slot.
+fn draw_placed(surface: &mut Surface<'_>, photo_id: &str, source: &PhotoSource, placed: &PlacedPhoto, settings: &RenderSettings) -> Result<(), RenderError> {
+    let tiles = photo::raster(photo_id, source, placed, settings.max_ppi, settings.tile_pixels)?;
+    draw_tiles(surface, &tiles, placed)
+}
+
+/// Draws the rasters of a photo placed as `placed`, clipped to its slot.
+fn draw_tiles(surface: &mut Surface<'_>, tiles: &[photo::Raster], placed: &PlacedPhoto) -> Result<(), RenderError> {
+    surface.push_clip_path(&rect_path(&placed.slot)?, &FillRule::NonZero);
+    for tile in tiles {
+        let at = tile.page_rect(placed);
+        let size = Size::from_wh(at.w as f32, at.h as f32).ok_or_else(|| RenderError::Pdf(format!("bad image size {at:?}")))?;
+        surface.push_transform(&Transform::from_translate(at.x as f32, at.y as f32));
+        surface.draw_image(tile.image.clone(), size);
+        surface.pop();
+    }
+    surface.pop();
+    Ok(())
+}
+
+pub(crate) fn rect_path(r: &Rect) -> Result<krilla::geom::Path, RenderError> {
     let mut builder = PathBuilder::new();
     builder.push_rect(krilla_rect(r)?);
     builder.finish().ok_or_else(|| RenderError::Pdf(format!("bad rectangle {r:?}")))
 }
 
-fn solid([r, g, b]: [u8; 3]) -> Fill {
+pub(crate) fn solid([r, g, b]: [u8; 3]) -> Fill {
     Fill { paint: rgb::Color::new(r, g, b).into(), opacity: NormalizedF32::ONE, rule: FillRule::NonZero }
 }
 
 /// `#rrggbb` or `#rgb`, as the document and the themes write colours.
-fn parse_color(s: &str) -> Option<[u8; 3]> {
+pub(crate) fn parse_color(s: &str) -> Option<[u8; 3]> {
     let hex = s.trim().strip_prefix('#')?;
     if !hex.is_ascii() {
         return None;

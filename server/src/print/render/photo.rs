@@ -1,9 +1,9 @@
 //! A photo item on the printed page: which pixels to embed and where they go.
 //!
-//! The placement is crdt-schema's [`PageFrame::place_photo`] (cover fit, pan, zoom), the same
-//! call preflight grades resolution with, so the PDF shows exactly the crop preflight checked.
-//! The slot is clipped and the photo drawn under it at `fit.scale` points per photo pixel,
-//! offset so the crop's top-left corner lands on the slot's.
+//! The placement is crdt-schema's fit (cover fit, pan, zoom; [`super::Panel::place_photo`]),
+//! the same one preflight grades resolution with, so the PDF shows exactly the crop preflight
+//! checked. The slot is clipped and the photo drawn under it at `fit.scale` points per photo
+//! pixel, offset so the crop's top-left corner lands on the slot's.
 //!
 //! * **Passthrough.** An upright JPEG that prints at no more than the PPI cap is embedded as
 //!   its original file (krilla writes it as a `DCTDecode` stream without decoding it), whole:
@@ -11,26 +11,37 @@
 //!   PPI.
 //! * **Everything else** (PNG, WebP, JPEGs that need EXIF rotation, photos above the cap) is
 //!   decoded and oriented, cut to the crop (rounded outwards to whole pixels), resampled with
-//!   Lanczos3 down to the capped PPI when above it, and embedded losslessly.
-//!
-//! [`PageFrame::place_photo`]: crdt_schema::geometry::PageFrame::place_photo
+//!   Lanczos3 down to the capped PPI when above it, and embedded as a JPEG at
+//!   [`JPEG_QUALITY`] (sources with transparency losslessly, to keep their alpha).
+//! * **Tiling.** An output raster above [`TILE_PIXELS`] is made and embedded in horizontal
+//!   bands of at most that many pixels, each resampled from its own rows of the source, so
+//!   the resampled copy of a huge photo is never held whole (seed 004's print engine tiles
+//!   large rasters the same way). The bands abut exactly on the page.
 
 use std::sync::Arc;
 
 use crdt_schema::geometry::{PixelSize, PlacedPhoto, Rect};
 use fast_image_resize::images::Image as ResizeImage;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
-use image::DynamicImage;
-use krilla::image::{BitsPerComponent, CustomImage, Image, ImageColorspace};
+use image::codecs::jpeg::JpegEncoder;
+use image::{DynamicImage, ExtendedColorType};
+use krilla::image::Image;
 
 use super::{PhotoSource, RenderError};
 use crate::photos::decode::{decode, orient};
 use crate::photos::exif_tags::Orientation;
 use crate::photos::probe::PhotoFormat;
 
-/// A photo ready to draw: an image and the rectangle of the photo's (oriented) pixels it
-/// covers.
+/// Output rasters above this many pixels are made in bands (about 16 MB of RGB).
+pub const TILE_PIXELS: u64 = 16 * 1024 * 1024 / 3;
+
+/// JPEG quality of re-encoded photos: visually lossless in print.
+pub const JPEG_QUALITY: u8 = 92;
+
+/// A photo, or one band of it, ready to draw: an image and the rectangle of the photo's
+/// (oriented) pixels it covers.
 pub(super) struct Raster {
+
     pub image: Image,
     pub covers: Rect,
 }
@@ -53,25 +64,38 @@ pub(super) fn passes_through(source: &PhotoSource, placed: &PlacedPhoto, max_ppi
     source.probe.format == PhotoFormat::Jpeg && source.orientation == Orientation::UPRIGHT && placed.effective_ppi <= max_ppi
 }
 
-/// The image to embed for `source` placed as `placed`.
-pub(super) fn raster(photo_id: &str, source: &PhotoSource, placed: &PlacedPhoto, max_ppi: f64) -> Result<Raster, RenderError> {
+/// The images to embed for `source` placed as `placed`: one, or the bands (of at most
+/// `tile_pixels` output pixels each) of a tiled raster, top to bottom.
+pub(super) fn raster(photo_id: &str, source: &PhotoSource, placed: &PlacedPhoto, max_ppi: f64, tile_pixels: u64) -> Result<Vec<Raster>, RenderError> {
     let problem = |problem: String| RenderError::Photo { photo_id: photo_id.to_owned(), problem };
     let pixels = source.pixels();
     if passes_through(source, placed, max_ppi) {
         let image = Image::from_jpeg(Arc::clone(&source.bytes).into(), false).map_err(problem)?;
-        return Ok(Raster { image, covers: Rect::new(0.0, 0.0, pixels.w as f64, pixels.h as f64) });
+        return Ok(vec![Raster { image, covers: Rect::new(0.0, 0.0, pixels.w as f64, pixels.h as f64) }]);
     }
     // Decoding may allocate the canvas, an oriented copy and the crop, at up to 8 bytes a pixel.
     let max_alloc = source.probe.pixels().saturating_mul(8 * 3).max(1 << 20);
     let decoded = decode(&source.bytes, &source.probe, max_alloc).map_err(|e| problem(e.to_string()))?;
     let upright = orient(decoded, source.orientation);
     let covers = whole_pixels(&placed.fit.crop, pixels);
-    let cut = upright.crop_imm(covers.x as u32, covers.y as u32, covers.w as u32, covers.h as u32);
-    drop(upright);
+    let alpha = upright.color().has_alpha();
+    let upright = if alpha { DynamicImage::ImageRgba8(upright.into_rgba8()) } else { DynamicImage::ImageRgb8(upright.into_rgb8()) };
     let k = (max_ppi / placed.effective_ppi).min(1.0);
     let target = PixelSize::new(((covers.w * k).round() as u32).max(1), ((covers.h * k).round() as u32).max(1));
-    let image = embed(cut, target).map_err(problem)?;
-    Ok(Raster { image, covers })
+
+    // Bands of whole output rows, each resampled from the source rows it maps back to.
+    let rows_per_band = ((tile_pixels / target.w as u64).max(1) as u32).min(target.h);
+    let source_per_row = covers.h / target.h as f64;
+    let mut bands = Vec::new();
+    let mut row = 0u32;
+    while row < target.h {
+        let rows = rows_per_band.min(target.h - row);
+        let band = Rect::new(covers.x, covers.y + row as f64 * source_per_row, covers.w, rows as f64 * source_per_row);
+        let image = embed(&upright, &band, PixelSize::new(target.w, rows), alpha).map_err(problem)?;
+        bands.push(Raster { image, covers: band });
+        row += rows;
+    }
+    Ok(bands)
 }
 
 /// `crop` grown outwards to whole pixels, within the photo.
@@ -83,50 +107,18 @@ fn whole_pixels(crop: &Rect, photo: PixelSize) -> Rect {
     Rect::from_edges(left, top, right, bottom)
 }
 
-/// `pixels` resampled to `size` (when not already that size) as an 8-bit RGB or RGBA image.
-fn embed(pixels: DynamicImage, size: PixelSize) -> Result<Image, String> {
-    let alpha = pixels.color().has_alpha();
-    let pixels = if alpha { DynamicImage::ImageRgba8(pixels.into_rgba8()) } else { DynamicImage::ImageRgb8(pixels.into_rgb8()) };
-    let buffer = if (pixels.width(), pixels.height()) == (size.w, size.h) {
-        pixels.into_bytes()
-    } else {
-        let mut dst = ResizeImage::new(size.w, size.h, if alpha { PixelType::U8x4 } else { PixelType::U8x3 });
-        let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
-        Resizer::new().resize(&pixels, &mut dst, &options).map_err(|e| format!("the photo could not be resized: {e}"))?;
-        dst.into_vec()
-    };
+/// The `region` of `pixels` (8-bit RGB or RGBA) resampled to `size`, as an image to embed.
+fn embed(pixels: &DynamicImage, region: &Rect, size: PixelSize, alpha: bool) -> Result<Image, String> {
+    let mut dst = ResizeImage::new(size.w, size.h, if alpha { PixelType::U8x4 } else { PixelType::U8x3 });
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)).crop(region.x, region.y, region.w, region.h);
+    Resizer::new().resize(pixels, &mut dst, &options).map_err(|e| format!("the photo could not be resized: {e}"))?;
+    let buffer = dst.into_vec();
     if alpha {
-        Ok(Image::from_rgba8(buffer, size.w, size.h))
-    } else {
-        Image::from_custom(Rgb8 { pixels: Arc::new(buffer), size }, false)
+        return Ok(Image::from_rgba8(buffer, size.w, size.h));
     }
-}
-
-/// Opaque 8-bit RGB pixels, embedded without the alpha channel krilla's RGBA constructor
-/// would add.
-#[derive(Clone, Hash)]
-struct Rgb8 {
-    pixels: Arc<Vec<u8>>,
-    size: PixelSize,
-}
-
-impl CustomImage for Rgb8 {
-    fn color_channel(&self) -> &[u8] {
-        &self.pixels
-    }
-    fn alpha_channel(&self) -> Option<&[u8]> {
-        None
-    }
-    fn bits_per_component(&self) -> BitsPerComponent {
-        BitsPerComponent::Eight
-    }
-    fn size(&self) -> (u32, u32) {
-        (self.size.w, self.size.h)
-    }
-    fn icc_profile(&self) -> Option<&[u8]> {
-        None
-    }
-    fn color_space(&self) -> ImageColorspace {
-        ImageColorspace::Rgb
-    }
+    let mut jpeg = Vec::new();
+    JpegEncoder::new_with_quality(&mut jpeg, JPEG_QUALITY)
+        .encode(&buffer, size.w, size.h, ExtendedColorType::Rgb8)
+        .map_err(|e| format!("the photo could not be encoded: {e}"))?;
+    Image::from_jpeg(Arc::new(jpeg).into(), false)
 }

@@ -268,7 +268,7 @@ fn other_formats_are_decoded_and_capped_at_the_max_ppi() {
     let list = run("pdfimages", &["-list"], &path);
     let rows: Vec<Vec<&str>> = list.lines().skip(2).map(|l| l.split_whitespace().collect()).collect();
     assert_eq!(rows.len(), 1, "{list}");
-    assert_eq!((rows[0][3], rows[0][4], rows[0][8]), ("1800", "1800", "image"), "4 in at 450 PPI, flate: {list}");
+    assert_eq!((rows[0][3], rows[0][4], rows[0][8]), ("1800", "1800", "jpeg"), "4 in at 450 PPI, re-encoded as JPEG: {list}");
     assert_eq!((rows[0][12], rows[0][13]), ("450", "450"), "{list}");
 }
 
@@ -309,4 +309,286 @@ fn text_wraps_to_the_box_width() {
     assert_eq!(lines.first().map(String::as_str), Some("A long caption"));
     assert!(lines.contains(&String::new()), "the blank paragraph is kept: {lines:?}");
     assert_eq!(lines.join(" ").split_whitespace().collect::<Vec<_>>().join(" "), "A long caption that wraps after a blank line");
+}
+
+/// A `pages`-page book whose page k shows the caption "Page k" and, on every other page, the
+/// JPEG.
+fn captioned_book(pages: usize) -> Book {
+    let pages = (1..=pages)
+        .map(|k| {
+            let caption = Item { text: Some(format!("Page {k}")), ..item(&format!("t{k}"), ItemKind::Text, [0.0, 0.35, 0.6, 0.1, 0.0]) };
+            let mut items = vec![caption];
+            if k % 2 == 1 {
+                items.push(photo_item(&format!("ph{k}"), [0.0, -0.1, 0.5, 0.5, 0.0], PHOTO, [0.0, 0.0], 1.0));
+            }
+            page(&format!("p{k}"), items, Some("#eef3ee"))
+        })
+        .collect();
+    Book { meta: Meta::new("Test", "square-8x8", "nature"), pages }
+}
+
+fn render_with(book: &Book, product_id: &str, photos: &HashMap<String, PhotoSource>, settings: &RenderSettings) -> (Vec<u8>, Vec<PrintedPage>) {
+    let p = product(product_id).expect("product");
+    let lookup = |id: &str| photos.get(id).cloned();
+    let mut printed = Vec::new();
+    let pdf = render_interior_to(&Source { book, product: p, group: p.group, photos: &lookup }, settings, Vec::new(), &mut |page| {
+        printed.push(page);
+        Ok(())
+    })
+    .expect("render");
+    (pdf, printed)
+}
+
+fn qpdf_clean(path: &Path) {
+    if have("qpdf") {
+        let out = Command::new("qpdf").arg("--check").arg(path).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "qpdf --check: {text}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(text.contains("No syntax or stream encoding errors found"), "{text}");
+        assert!(out.stderr.is_empty(), "qpdf warned: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// Page `n` (from 1) of `pdf` drawn by poppler at `dpi`.
+fn poppler_page(dir: &Path, pdf: &Path, n: usize, dpi: u32) -> image::RgbImage {
+    let out = dir.join(format!("poppler-{n}"));
+    let n = n.to_string();
+    let status = Command::new("pdftoppm").args(["-r", &dpi.to_string(), "-f", &n, "-l", &n, "-png", "-singlefile"]).arg(pdf).arg(&out).status().unwrap();
+    assert!(status.success(), "pdftoppm");
+    image::open(out.with_extension("png")).unwrap().to_rgb8()
+}
+
+fn near(a: &Rgb<u8>, b: &Rgb<u8>, tol: i32) -> bool {
+    a.0.iter().zip(b.0).all(|(x, y)| (*x as i32 - y as i32).abs() <= tol)
+}
+
+/// Six pages in parts of four: one clean file, every page with its boxes and its text in
+/// order, the sRGB output intent in the catalog, and the same bytes every time.
+#[test]
+fn parts_assemble_into_one_clean_pdf_with_an_output_intent() {
+    let photos = sources(vec![(PHOTO, encoded(&quadrants(900, 600), ImageFormat::Jpeg))]);
+    let book = captioned_book(6);
+    let settings = RenderSettings { part_pages: 4, preview_px: None, ..RenderSettings::DEFAULT };
+    let (pdf, printed) = render_with(&book, "square-8x8", &photos, &settings);
+    assert_eq!(pdf, render_with(&book, "square-8x8", &photos, &settings).0, "the same book gives the same bytes");
+    assert_eq!(printed.iter().map(|p| (p.index, p.page_id.as_str())).collect::<Vec<_>>(), (0..6).map(|i| (i, ["p1", "p2", "p3", "p4", "p5", "p6"][i])).collect::<Vec<_>>());
+
+    let doc = lopdf::Document::load_mem(&pdf).expect("lopdf reads it");
+    assert_eq!(doc.get_pages().len(), 6);
+    let catalog = doc.catalog().unwrap();
+    let intents = catalog.get(b"OutputIntents").unwrap().as_array().unwrap();
+    let intent = intents[0].as_dict().unwrap();
+    assert_eq!(intent.get(b"S").unwrap().as_name().unwrap(), b"GTS_PDFX");
+    let profile = doc.get_object(intent.get(b"DestOutputProfile").unwrap().as_reference().unwrap()).unwrap().as_stream().unwrap();
+    assert_eq!(profile.content, OutputProfile::SRGB.icc, "the sRGB profile is embedded whole");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_pdf(dir.path(), &pdf);
+    qpdf_clean(&path);
+    if have("pdfinfo") {
+        let info = run("pdfinfo", &["-box", "-f", "1", "-l", "6"], &path);
+        assert!(info.contains("Pages:           6"), "{info}");
+        for n in 1..=6 {
+            let b = boxes(&info, n);
+            assert!(close(&b["TrimBox"], &[9.0, 9.0, 585.0, 585.0], 0.01), "page {n}: {b:?}");
+            assert!(close(&b["BleedBox"], &[0.0, 0.0, 594.0, 594.0], 0.01), "page {n}: {b:?}");
+        }
+    }
+    if have("pdftotext") {
+        for n in 1..=6 {
+            let text = run("pdftotext", &["-f", &n.to_string(), "-l", &n.to_string()], &path);
+            assert_eq!(text.trim(), format!("Page {n}"), "page {n}");
+        }
+    }
+    if have("pdffonts") {
+        let fonts = run("pdffonts", &[], &path);
+        for row in fonts.lines().skip(2) {
+            let cols: Vec<&str> = row.split_whitespace().collect();
+            assert_eq!(cols[cols.len() - 5], "yes", "embedded: {row}");
+        }
+    }
+}
+
+/// The preview of a page is the page: poppler's drawing of the PDF page and the PNG preview
+/// differ by little more than anti-aliasing.
+#[test]
+fn previews_match_the_pages_poppler_draws() {
+    if !have("pdftoppm") {
+        return;
+    }
+    let photos = sources(vec![(PHOTO, encoded(&quadrants(PHOTO_W, PHOTO_H), ImageFormat::Jpeg))]);
+    let mut book = two_page_book();
+    book.pages[0].background = Background { asset: Some("themes/sports/diagonal-stripes.svg".into()), ..Background::default() };
+    // 594 px for 594 pt: 72 dpi, as poppler is asked for below.
+    let settings = RenderSettings { preview_px: Some(594), ..RenderSettings::DEFAULT };
+    let (pdf, printed) = render_with(&book, "square-8x8", &photos, &settings);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_pdf(dir.path(), &pdf);
+    for page in &printed {
+        let preview = image::load_from_memory(page.preview.as_ref().expect("a preview")).unwrap().to_rgb8();
+        let poppler = poppler_page(dir.path(), &path, page.index + 1, 72);
+        assert_eq!(preview.dimensions(), poppler.dimensions(), "page {}", page.index);
+        let (mut total, mut far) = (0u64, 0usize);
+        for (a, b) in preview.pixels().zip(poppler.pixels()) {
+            let d = a.0.iter().zip(b.0).map(|(x, y)| (*x as i32 - y as i32).unsigned_abs()).max().unwrap();
+            total += d as u64;
+            far += (d > 48) as usize;
+        }
+        let n = (preview.width() * preview.height()) as f64;
+        let mean = total as f64 / n;
+        assert!(mean < 4.0, "page {}: mean difference {mean:.2}", page.index);
+        assert!((far as f64) < 0.01 * n, "page {}: {far} pixels differ by more than 48", page.index);
+    }
+}
+
+/// Background artwork continues into the bleed and the gutter strip as its mirror image about
+/// the page's edge, flips on request, and stays inside the page when mirroring is off.
+#[test]
+fn backgrounds_mirror_into_the_bleed_and_flip_on_request() {
+    if !have("pdftoppm") {
+        return;
+    }
+    let asset = Background { asset: Some("themes/sports/diagonal-stripes.svg".into()), color: Some("#ffffff".into()), flip: false };
+    let one_page = |background: Background| Book { meta: Meta::new("Test", "square-8x8", "sports"), pages: vec![Page { background, ..page("p", vec![], None) }] };
+    let draw = |book: &Book, mirror_bleed: bool| {
+        let settings = RenderSettings { mirror_bleed, preview_px: None, ..RenderSettings::DEFAULT };
+        let (pdf, _) = render_with(book, "square-8x8", &HashMap::new(), &settings);
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_pdf(dir.path(), &pdf);
+        poppler_page(dir.path(), &path, 1, 72)
+    };
+    let plain = draw(&one_page(asset.clone()), true);
+    // The right-hand page's relative page starts at the gutter edge, x = 36 pt, and at the top
+    // trim, y = 9 pt: what lies left of and above them mirrors what lies right of and below.
+    let mut compared = 0;
+    for y in (60..540).step_by(37) {
+        for d in 1..=24u32 {
+            let (inside, outside) = (plain.get_pixel(36 + d - 1, y), plain.get_pixel(36 - d, y));
+            assert!(near(inside, outside, 40), "row {y}, {d} pt from the gutter edge: {inside:?} vs {outside:?}");
+            compared += 1;
+        }
+    }
+    for x in (60..540).step_by(37) {
+        for d in 1..=8u32 {
+            assert!(near(plain.get_pixel(x, 9 + d - 1), plain.get_pixel(x, 9 - d), 40), "column {x}, {d} pt above the trim");
+        }
+    }
+    assert!(compared > 0);
+    // The artwork is not blank, so the comparisons above meant something.
+    let colours: std::collections::HashSet<[u8; 3]> = plain.pixels().map(|p| p.0).collect();
+    assert!(colours.len() > 3, "the stripes show");
+
+    // Flipped: the mirror image about the relative page's centre, x = 36 + 288 = 324 pt.
+    let flipped = draw(&one_page(Background { flip: true, ..asset.clone() }), true);
+    for y in (60..540).step_by(53) {
+        for u in (40..540u32).step_by(13) {
+            let mirrored_x = 648 - u - 1;
+            if mirrored_x >= 594 {
+                continue;
+            }
+            assert!(near(flipped.get_pixel(u, y), plain.get_pixel(mirrored_x, y), 40), "({u}, {y}) flipped vs ({mirrored_x}, {y})");
+        }
+    }
+
+    // Without mirroring, the gutter strip and the bleed show only the colour.
+    let unmirrored = draw(&one_page(asset), false);
+    for y in (20..580).step_by(40) {
+        assert_eq!(unmirrored.get_pixel(20, y).0, [255, 255, 255], "row {y} of the gutter strip");
+    }
+}
+
+/// A raster above the tile size is embedded as bands that abut exactly: poppler's drawing shows
+/// each quadrant's colour right across every band boundary.
+#[test]
+fn large_rasters_are_tiled_without_seams() {
+    if !have("pdfimages") || !have("pdftoppm") {
+        return;
+    }
+    // 2400 px over 4 in, capped to 450 PPI: 1800×1800 out, in bands of 300 rows.
+    let photos = sources(vec![(PNG_PHOTO, encoded(&quadrants(2400, 2400), ImageFormat::Png))]);
+    let book = Book { meta: Meta::new("Test", "square-8x8", "everyday"), pages: vec![page("p0", vec![photo_item("png", [0.0, 0.0, 0.5, 0.5, 0.0], PNG_PHOTO, [0.0, 0.0], 1.0)], None)] };
+    let settings = RenderSettings { tile_pixels: 1800 * 300, preview_px: None, ..RenderSettings::DEFAULT };
+    let (pdf, _) = render_with(&book, "square-8x8", &photos, &settings);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_pdf(dir.path(), &pdf);
+    qpdf_clean(&path);
+    let list = run("pdfimages", &["-list"], &path);
+    let rows: Vec<Vec<&str>> = list.lines().skip(2).map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows.len(), 6, "six bands: {list}");
+    assert!(rows.iter().all(|r| r[3] == "1800" && r[4] == "300" && r[12] == "450"), "{list}");
+
+    // The slot: 288 pt square centred on the page's centre (324, 297); its split at the middle.
+    let shown = poppler_page(dir.path(), &path, 1, 144);
+    let k = 2.0; // pixels per point at 144 dpi
+    let (left, top, side) = (180.0 * k, 153.0 * k, 288.0 * k);
+    // Boundary 3 is the quadrants' own split; the others cross a band inside one quadrant.
+    for band in [1, 2, 4, 5] {
+        let y = top + side * band as f64 / 6.0;
+        for dy in [-1.0, 0.0, 1.0] {
+            for (x, quadrant) in [(left + side * 0.25, if band < 3 { 0 } else { 2 }), (left + side * 0.75, if band < 3 { 1 } else { 3 })] {
+                let at = *shown.get_pixel(x as u32, (y + dy) as u32);
+                assert!(near(&at, &Rgb(QUADRANTS[quadrant]), 30), "band boundary {band}, ({x}, {}): {at:?}", y + dy);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_spine_is_as_thick_as_the_paper_but_never_thinner_than_the_minimum() {
+    assert_eq!(spine_width_in(20), MIN_SPINE_IN);
+    assert!((spine_width_in(100) - 50.0 * LEAF_THICKNESS_IN).abs() < 1e-12);
+    assert!((spine_width_in(101) - 51.0 * LEAF_THICKNESS_IN).abs() < 1e-12, "an odd page still takes a leaf");
+}
+
+/// The cover sheet: back cover, spine and front cover left to right, with the bleed around
+/// the whole, the spine as wide as the page count makes it, and each panel's page on it.
+#[test]
+fn the_cover_is_back_spine_and_front_on_one_sheet() {
+    let photos = sources(vec![(PHOTO, encoded(&quadrants(PHOTO_W, PHOTO_H), ImageFormat::Jpeg))]);
+    let cover_page = |kind: PageKind, color: &str, items: Vec<Item>| Page { kind, ..page(&format!("{kind:?}"), items, Some(color)) };
+    let title = Item { text: Some("Summer".into()), style: Style { font: Some("Lora".into()), ..Style::default() }, ..item("title", ItemKind::Text, [0.0, 0.0, 0.8, 0.3, 0.0]) };
+    let book = Book {
+        meta: Meta::new("Test", "square-8x8", "everyday"),
+        pages: vec![
+            cover_page(PageKind::FrontCover, "#ffffff", vec![photo_item("front-photo", [0.0, 0.0, 1.2, 1.2, 0.0], PHOTO, [0.0, 0.0], 1.0)]),
+            cover_page(PageKind::Spine, "#204060", vec![title]),
+            cover_page(PageKind::BackCover, "#f0e0c0", vec![]),
+        ],
+    };
+    let p = product("square-8x8").unwrap();
+    let lookup = |id: &str| photos.get(id).cloned();
+    let source = Source { book: &book, product: p, group: p.group, photos: &lookup };
+    let pages = 100;
+    let pdf = render_cover(&source, pages).expect("cover");
+    assert_eq!(pdf, render_cover(&source, pages).unwrap(), "deterministic");
+    let layout = CoverLayout::new(p, pages);
+    let spine = 50.0 * LEAF_THICKNESS_IN * 72.0;
+    assert!((layout.spine.w - spine).abs() < 1e-9);
+    let width = 2.0 * 576.0 + spine + 18.0;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_pdf(dir.path(), &pdf);
+    qpdf_clean(&path);
+    if have("pdfinfo") {
+        let info = run("pdfinfo", &["-box", "-f", "1", "-l", "1"], &path);
+        let b = boxes(&info, 1);
+        assert!(close(&b["MediaBox"], &[0.0, 0.0, width, 594.0], 0.01), "{b:?}");
+        assert!(close(&b["BleedBox"], &[0.0, 0.0, width, 594.0], 0.01), "{b:?}");
+        assert!(close(&b["TrimBox"], &[9.0, 9.0, 9.0 + 1152.0 + spine, 585.0], 0.01), "{b:?}");
+    }
+    if have("pdffonts") {
+        let fonts = run("pdffonts", &[], &path);
+        assert!(fonts.contains("Lora"), "the spine title is in its font: {fonts}");
+    }
+    if have("pdftoppm") {
+        let shown = poppler_page(dir.path(), &path, 1, 72);
+        let at = |x: f64, y: f64| *shown.get_pixel(x as u32, y as u32);
+        // The back cover's colour, the spine's at its top (clear of the title), the photo's
+        // quadrants on the front cover.
+        assert!(near(&at(300.0, 300.0), &Rgb([0xf0, 0xe0, 0xc0]), 6), "back: {:?}", at(300.0, 300.0));
+        assert!(near(&at(9.0 + 576.0 + spine / 2.0, 30.0), &Rgb([0x20, 0x40, 0x60]), 6), "spine: {:?}", at(9.0 + 576.0 + spine / 2.0, 30.0));
+        let front = 9.0 + 576.0 + spine;
+        assert!(near(&at(front + 100.0, 100.0), &Rgb(QUADRANTS[0]), 40), "front top-left: {:?}", at(front + 100.0, 100.0));
+        assert!(near(&at(front + 476.0, 494.0), &Rgb(QUADRANTS[3]), 40), "front bottom-right: {:?}", at(front + 476.0, 494.0));
+    }
 }

@@ -1,36 +1,58 @@
-//! Text on the printed page: the embedded print font, and a text item's lines wrapped greedily
-//! to its box width, measured with the shaper krilla draws with (rustybuzz), so a measured line
-//! is exactly as wide as the drawn one.
+//! Text on the printed page: a print font (one face of one family of [`super::fonts`]), and a
+//! text item's lines wrapped greedily to its box width, measured with the shaper krilla draws
+//! with (rustybuzz), so a measured line is exactly as wide as the drawn one.
 
 use crdt_schema::model::Align;
 use krilla::geom::Point;
 use krilla::surface::Surface;
 use krilla::text::{Font, TextDirection};
 
+use super::fonts::FontBook;
 use super::RenderError;
-
-/// Inter Regular (SIL OFL 1.1, `server/assets/fonts/OFL.txt`), the one face shipped so far;
-/// every text item is set in it whatever family its style names (see the module docs of
-/// [`super`]).
-static INTER_REGULAR: &[u8] = include_bytes!("../../../assets/fonts/Inter-Regular.otf");
 
 /// Line spacing, a multiple of the font size.
 const LINE_HEIGHT: f32 = 1.2;
 
-/// The print font, for krilla to draw and subset and for rustybuzz to measure.
+/// A print font face, for krilla to draw and subset and for rustybuzz to measure. Both borrow
+/// the font file, which is compiled into the server, so a clone is cheap.
+#[derive(Clone)]
 pub(super) struct PrintFont {
+    /// The file's name, for messages.
+    name: &'static str,
     font: Font,
     face: rustybuzz::Face<'static>,
     units_per_em: f32,
 }
 
 impl PrintFont {
-    pub(super) fn inter() -> Result<PrintFont, RenderError> {
-        let bad = || RenderError::Font("Inter-Regular.otf could not be parsed".to_owned());
-        let font = Font::new(INTER_REGULAR.into(), 0).ok_or_else(bad)?;
-        let face = rustybuzz::Face::from_slice(INTER_REGULAR, 0).ok_or_else(bad)?;
+    /// The face of the font file `data` (the first face of a collection), or an error naming
+    /// `name` when krilla or rustybuzz cannot parse it.
+    pub(super) fn from_bytes(name: &'static str, data: &'static [u8]) -> Result<PrintFont, RenderError> {
+        let bad = || RenderError::Font(format!("{name} could not be parsed"));
+        let font = Font::new(data.into(), 0).ok_or_else(bad)?;
+        let face = rustybuzz::Face::from_slice(data, 0).ok_or_else(bad)?;
         let units_per_em = face.units_per_em() as f32;
-        Ok(PrintFont { font, face, units_per_em })
+        Ok(PrintFont { name, font, face, units_per_em })
+    }
+
+    /// Inter Regular, the fallback print font: [`FontBook::fallback`], cloned.
+    #[allow(dead_code)] // used by the tests; the renderer takes its fonts from the book
+    pub(super) fn inter() -> Result<PrintFont, RenderError> {
+        let font = FontBook::get().font("Inter", false).ok_or_else(|| RenderError::Font("Inter-Regular.otf could not be parsed".to_owned()))?;
+        Ok(font.clone())
+    }
+
+    /// The font file's name, e.g. `Lora-Bold.ttf`.
+    #[allow(dead_code)] // used by the tests so far
+    pub(super) fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Whether the font has a glyph for every character of `text` but whitespace and controls
+    /// (so the renderer can set text a family cannot show in the fallback instead).
+    #[allow(dead_code)] // used by the tests so far
+    pub(super) fn covers(&self, text: &str) -> bool {
+        text.chars().filter(|c| !c.is_whitespace() && !c.is_control()).all(|c| self.face.glyph_index(c).is_some_and(|g| g.0 != 0))
     }
 
     /// The width of `text` set on one line at `size`, in the size's unit.
