@@ -12,8 +12,8 @@
 //! into blob storage, so memory stays bounded whatever the page count. Progress is reported
 //! as each part of pages is written.
 //!
-//! A remote photo (one that lives at a partner) is not fetched: it is left out of the render
-//! like a missing one.
+//! A remote photo (one that lives at a partner) is not fetched: preflight reports it as a
+//! `remote_photo` error, and a forced render leaves its slot empty, like a missing photo's.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;

@@ -11,6 +11,7 @@
 //! |---|---|---|
 //! | `off_page` | error | no part of the item is on the trimmed page, so it will not print |
 //! | `missing_photo` | error | the item shows a photo id with no photo behind it |
+//! | `remote_photo` | error | the photo lives at a partner: the server does not fetch it to print |
 //! | `very_low_resolution` | error | the photo as cropped prints below [`PPI_ERROR_BELOW`] (150) PPI |
 //! | `low_resolution` | warning | the photo as cropped prints below [`PPI_WARN_BELOW`] (250) PPI |
 //! | `crosses_gutter` | warning | part of the item lies in the gutter strip, hidden by the binding |
@@ -96,6 +97,7 @@ pub const PPI_DECIMALS: i32 = 2;
 pub enum Rule {
     OffPage,
     MissingPhoto,
+    RemotePhoto,
     VeryLowResolution,
     LowResolution,
     CrossesGutter,
@@ -107,7 +109,7 @@ impl Rule {
     /// How bad breaking the rule is: errors block a render unless it is forced.
     pub fn severity(self) -> Severity {
         match self {
-            Rule::OffPage | Rule::MissingPhoto | Rule::VeryLowResolution | Rule::MissingFont => Severity::Error,
+            Rule::OffPage | Rule::MissingPhoto | Rule::RemotePhoto | Rule::VeryLowResolution | Rule::MissingFont => Severity::Error,
             Rule::LowResolution | Rule::CrossesGutter | Rule::CrossesSafeArea => Severity::Warning,
         }
     }
@@ -189,6 +191,10 @@ pub struct PhotoPixels {
     pub printed: PixelSize,
     /// The largest size the photo has; more pixels than `printed` means a better one exists.
     pub largest: PixelSize,
+    /// The photo lives at a partner (SPEC §9 remote photos). Its pixels are known, but the
+    /// server never fetches a partner's URL (it would let any user make the server call any
+    /// address), so it cannot print it.
+    pub remote: bool,
 }
 
 impl PhotoPixels {
@@ -207,7 +213,7 @@ impl PhotoPixels {
             .collect();
         let printed = *sizes.last()?;
         let largest = sizes.iter().copied().max_by_key(PixelSize::area).unwrap_or(printed);
-        Some(PhotoPixels { printed, largest })
+        Some(PhotoPixels { printed, largest, remote: meta["format"] == "remote" })
     }
 
     /// Whether a size with more pixels than the printed one exists.
@@ -327,6 +333,10 @@ fn check_item(input: &Input<'_>, frame: Option<&PageFrame>, at: &At<'_>, report:
                     photo.id
                 );
                 report.push(Finding { photo_id: Some(photo.id.clone()), ..at.finding(Rule::MissingPhoto, msg) });
+            }
+            Some(pixels) if pixels.remote => {
+                let msg = "this photo lives at a partner and is not fetched for print, so its slot would print empty; upload the original and place it instead".to_owned();
+                report.push(Finding { photo_id: Some(photo.id.clone()), ..at.finding(Rule::RemotePhoto, msg) });
             }
             Some(pixels) => {
                 if let Some((frame, b)) = placed {

@@ -46,7 +46,7 @@ fn one_page(items: Vec<Item>) -> Book {
 }
 
 fn sized(w: u32, h: u32) -> PhotoPixels {
-    PhotoPixels { printed: PixelSize::new(w, h), largest: PixelSize::new(w, h) }
+    PhotoPixels { printed: PixelSize::new(w, h), largest: PixelSize::new(w, h), remote: false }
 }
 
 fn run_on(b: &Book, product_id: &str, photos: &[(&str, PhotoPixels)]) -> Report {
@@ -150,7 +150,7 @@ fn a_larger_product_spreads_the_same_pixels_thinner() {
 
 #[test]
 fn a_larger_size_of_the_photo_is_named() {
-    let pixels = PhotoPixels { printed: PixelSize::new(1500, 1000), largest: PixelSize::new(3000, 2000) };
+    let pixels = PhotoPixels { printed: PixelSize::new(1500, 1000), largest: PixelSize::new(3000, 2000), remote: false };
     let report = run(&one_page(vec![photo("a", FULL_PAGE, PHOTO, 1.0)]), &[(PHOTO, pixels)]);
     let expected = Finding { better_size_available: Some(true), better_ppi: Some(250.0), ..resolution("a", Rule::VeryLowResolution, 125.0) };
     assert_eq!(without_messages(&report.errors), vec![expected]);
@@ -255,6 +255,18 @@ fn an_unknown_photo_and_an_unknown_font_are_errors() {
     assert!(report.warnings.is_empty(), "{report:?}");
     assert!(report.errors[0].message.contains(GHOST));
     assert!(report.errors[1].message.contains("\"Comic Sans MS\""));
+}
+
+/// A remote photo has pixels, but the server does not fetch partners' files: it cannot print.
+#[test]
+fn a_remote_photo_is_an_error_however_sharp() {
+    let remote = PhotoPixels { remote: true, ..sized(6000, 6000) };
+    let from_meta = PhotoPixels::from_meta(&serde_json::json!({ "format": "remote", "sizes": [{ "w": 6000, "h": 6000 }] })).unwrap();
+    assert_eq!(from_meta, remote);
+    let report = run(&one_page(vec![photo("a", FULL_PAGE, PHOTO, 1.0)]), &[(PHOTO, remote)]);
+    assert_eq!(without_messages(&report.errors), vec![Finding { photo_id: Some(PHOTO.into()), ..expect(0, "a", Rule::RemotePhoto) }]);
+    assert!(report.errors[0].message.contains("upload the original"), "{:?}", report.errors[0]);
+    assert!(!report.can_print());
 }
 
 #[test]
