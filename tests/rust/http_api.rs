@@ -233,3 +233,25 @@ async fn ops_endpoints_answer() {
     assert_eq!(home.status().as_u16(), 200);
     assert!(home.text().await.unwrap().contains("Folio"));
 }
+
+/// `GET /api/products` is the catalogue SPEC §4 lists, each product with its group's core
+/// aspect ratio (SPEC §6.2), the one the editor shows pages at.
+#[tokio::test]
+async fn products_list_the_catalogue_with_their_core_aspect() {
+    let server = TestServer::start().await;
+    let api = Api::new(&server.url);
+    let (status, products) = api.call(Method::GET, "/api/products", None, None).await;
+    assert_eq!(status, StatusCode::OK, "{products}");
+    let products = products.as_array().expect("a list");
+    assert_eq!(products.len(), crdt_schema::PRODUCTS.len());
+    for p in products {
+        for key in ["id", "name", "trim_in", "bleed_in", "safe_in", "gutter_in", "group", "core_aspect"] {
+            assert!(!p[key].is_null(), "{key} missing from {p}");
+        }
+        let product = crdt_schema::product(p["id"].as_str().unwrap()).expect("a known product");
+        let car = crdt_schema::geometry::core_aspect_ratio(product.group);
+        assert!((p["core_aspect"].as_f64().unwrap() - car).abs() < 1e-12, "{p}");
+    }
+    let groups: std::collections::HashSet<String> = products.iter().map(|p| p["core_aspect"].to_string()).collect();
+    assert!(groups.len() >= 3, "square, landscape and portrait have their own ratios: {groups:?}");
+}

@@ -164,6 +164,15 @@ async fn a_render_is_a_print_ready_pdf_for_members() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{}", String::from_utf8_lossy(&body));
     let (status, _, _) = api.get_bytes(&format!("/api/renders/{}/pdf", new_id()), Some(&owner.token)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // A plain link works with the token in the query, as for photos; a bad one is refused.
+    let (status, content_type, linked) = api.get_bytes(&format!("/api/renders/{render_id}/pdf?part=interior&token={}", viewer.token), None).await;
+    assert_eq!((status, content_type.as_str()), (StatusCode::OK, "application/pdf"));
+    assert!(linked == pdf, "the linked download is the same PDF");
+    let (status, _, _) = api.get_bytes(&format!("/api/renders/{render_id}/pdf?token=not-a-token"), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = api.get_bytes(&format!("/api/renders/{render_id}/pdf?token={}", stranger.token), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // The cover is a PDF too; an unknown part is bad input.
     let (status, content_type, cover) = api.get_bytes(&format!("/api/renders/{render_id}/pdf?part=cover"), Some(&viewer.token)).await;
     assert_eq!((status, content_type.as_str()), (StatusCode::OK, "application/pdf"));

@@ -91,6 +91,33 @@ where
     }
 }
 
+/// The logged-in user behind `Authorization: Bearer <token>` or, for links a browser follows
+/// without headers (`<a href>` downloads, `<img src>`), a `token` query parameter holding the
+/// same token.
+pub struct LinkUser(pub Session);
+
+impl<S: Send + Sync> FromRequestParts<S> for LinkUser
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let app = AppState::from_ref(state);
+        let header = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|h| h.strip_prefix("Bearer "));
+        let query = axum::extract::Query::<TokenQuery>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.token);
+        match header.map(str::to_owned).or(query).as_deref().map(str::trim) {
+            Some(token) if !token.is_empty() => session_for_token(&app, token).await.map(LinkUser),
+            _ => Err(ApiError::unauthorized("unauthorized", "missing bearer token: send Authorization: Bearer <token> or ?token=")),
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
 /// Looks up an unexpired session; 401 when there is none.
 pub async fn session_for_token(app: &AppState, token: &str) -> Result<Session, ApiError> {
     match app.store.session(&crate::auth::token_hash(token), Utc::now()).await {

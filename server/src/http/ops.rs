@@ -34,6 +34,7 @@ pub async fn products() -> Json<Value> {
             json!({
                 "id": p.id, "name": p.name, "trim_in": p.trim_in, "bleed_in": p.bleed_in,
                 "safe_in": p.safe_in, "gutter_in": p.gutter_in, "group": p.group,
+                "core_aspect": crdt_schema::geometry::core_aspect_ratio(p.group),
             })
         })
         .collect();

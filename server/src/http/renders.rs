@@ -1,7 +1,8 @@
 //! Print renders (SPEC §4, §11): `POST /api/projects/{id}/renders` queues a render job
 //! (editor and above); `GET /api/renders/{id}/pdf?part=interior|cover` streams a finished
 //! render's PDF and `GET /api/renders/{id}/preview?page=N|cover` its PNG previews to the
-//! members of its project. Anyone else is told there is no such render.
+//! members of its project (with the bearer header or `?token=`, so plain links work). Anyone
+//! else is told there is no such render.
 
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
@@ -13,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{AppJson, AppPath, AuthUser, Editor, ProjectAccess};
+use super::extract::{AppJson, AppPath, Editor, LinkUser, ProjectAccess};
 use crate::blob::{BlobError, BlobKey};
 use crate::ids::{JobId, RenderId, VersionId};
 use crate::jobs::DEFAULT_ATTEMPTS;
@@ -66,11 +67,14 @@ pub async fn start(State(app): State<AppState>, access: ProjectAccess<Editor>, A
 #[derive(Deserialize)]
 pub struct PdfQuery {
     part: Option<String>,
+    /// For links a browser follows without headers; read by [`LinkUser`].
+    #[allow(dead_code)]
+    token: Option<String>,
 }
 
 pub async fn pdf(
     State(app): State<AppState>,
-    AuthUser(session): AuthUser,
+    LinkUser(session): LinkUser,
     AppPath(id): AppPath<RenderId>,
     query: Result<Query<PdfQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
@@ -106,13 +110,16 @@ pub async fn pdf(
 #[derive(Deserialize)]
 pub struct PreviewQuery {
     page: Option<String>,
+    /// For `<img src>`; read by [`LinkUser`].
+    #[allow(dead_code)]
+    token: Option<String>,
 }
 
 /// `GET /api/renders/{id}/preview?page=N|cover`: a page of the interior (N from 0) or the
 /// cover sheet, as PNG, to members only.
 pub async fn preview(
     State(app): State<AppState>,
-    AuthUser(session): AuthUser,
+    LinkUser(session): LinkUser,
     AppPath(id): AppPath<RenderId>,
     query: Result<Query<PreviewQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
