@@ -37,12 +37,14 @@
 //!     Inter), wrapped greedily to the box width, from the top of the box. `style.size` is the
 //!     font size as a fraction of the page width, like a border's width, so text keeps its
 //!     proportion on every product ([`DEFAULT_TEXT_SIZE`] when unset); `style.color` is
-//!     `#rrggbb` or `#rgb` (black when unset or unreadable);
-//!   * shapes as a rectangle filled with `style.color` (nothing when unset);
+//!     `#rrggbb` or `#rgb` (the theme's text colour when unset or unreadable);
+//!   * stickers (a symbol in `text`, as the web client inserts them) centred in their box, in
+//!     a symbol font that has their glyphs ([`fonts`]);
+//!   * shapes as a rectangle filled with `style.color`, else the theme's accent colour;
 //!   * any item's `style.border`, a line of its width (a fraction of the page width) just
 //!     inside its box.
 //!
-//! Stickers, shadows and theme frames are not drawn yet.
+//! Shadows and theme frames are not drawn yet.
 //!
 //! # Colour
 //!
@@ -246,14 +248,22 @@ fn new_document() -> Document {
     Document::new_with(SerializeSettings { enable_tagging: false, ..SerializeSettings::default() })
 }
 
-/// The book's theme: its body font and nothing else yet.
+/// What the renderer takes from the book's theme: the defaults of items whose style leaves
+/// them open, as the web client shows them.
 pub(crate) struct Theme {
     body_font: Option<String>,
+    text_color: Option<[u8; 3]>,
+    accent: Option<[u8; 3]>,
 }
 
 impl Theme {
     fn of(book: &Book) -> Theme {
-        Theme { body_font: Library::get().theme(&book.meta.theme).map(|t| t.fonts.body.clone()) }
+        let theme = Library::get().theme(&book.meta.theme);
+        Theme {
+            body_font: theme.map(|t| t.fonts.body.clone()),
+            text_color: theme.and_then(|t| parse_color(&t.colors.text)),
+            accent: theme.and_then(|t| parse_color(&t.colors.accent)),
+        }
     }
 }
 
@@ -335,8 +345,7 @@ impl PageCanvas<'_> {
                 ItemKind::Photo => self.draw_photo(surface, item, &b),
                 ItemKind::Text => self.draw_text(surface, item, &rect),
                 ItemKind::Shape => self.draw_shape(surface, item, &rect),
-                // Not drawn yet (see the module documentation).
-                ItemKind::Sticker => Ok(()),
+                ItemKind::Sticker => self.draw_sticker(surface, item, &rect),
             };
             let bordered = drawn.and_then(|()| self.draw_border(surface, item, &rect));
             if opacity.is_some() {
@@ -368,7 +377,7 @@ impl PageCanvas<'_> {
         let size = (relative * self.panel.transform.scale[0]) as f32;
         let font = self.font(item);
         let lines = text::wrap(font, content, size, rect.w as f32);
-        let color = item.style.color.as_deref().and_then(parse_color).unwrap_or([0, 0, 0]);
+        let color = item.style.color.as_deref().and_then(parse_color).or(self.theme.text_color).unwrap_or([0, 0, 0]);
         surface.set_fill(Some(solid(color)));
         text::draw_lines(surface, font, &lines, size, item.style.align.unwrap_or(Align::Left), [rect.x as f32, rect.y as f32, rect.w as f32]);
         Ok(())
@@ -380,8 +389,27 @@ impl PageCanvas<'_> {
         item.style.font.as_deref().and_then(|f| book.font(f, false)).or_else(|| self.theme.body_font.as_deref().and_then(|f| book.font(f, false))).unwrap_or_else(|| book.fallback())
     }
 
+    /// A sticker: its symbol, centred in its box at 0.8 of the box's shorter side, in the
+    /// first of its style's font and the symbol fonts that has every glyph of it.
+    fn draw_sticker(&self, surface: &mut Surface<'_>, item: &Item, rect: &Rect) -> Result<(), RenderError> {
+        let Some(symbol) = item.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { return Ok(()) };
+        let book = FontBook::get();
+        let own = item.style.font.as_deref().and_then(|f| book.font(f, false)).filter(|f| f.covers(symbol));
+        let Some(font) = own.or_else(|| book.symbols_for(symbol)).or_else(|| Some(self.font(item)).filter(|f| f.covers(symbol))) else {
+            tracing::warn!(item = %item.id, symbol, "no print font has this sticker's glyphs; it is left out");
+            return Ok(());
+        };
+        let size = (0.8 * rect.w.min(rect.h)) as f32;
+        let color = item.style.color.as_deref().and_then(parse_color).or(self.theme.text_color).unwrap_or([0, 0, 0]);
+        surface.set_fill(Some(solid(color)));
+        let top = rect.y as f32 + (rect.h as f32 - font.line_height(size)) / 2.0;
+        text::draw_lines(surface, font, &[symbol.to_owned()], size, Align::Center, [rect.x as f32, top, rect.w as f32]);
+        Ok(())
+    }
+
+    /// A shape: its box filled with its colour, else the theme's accent.
     fn draw_shape(&self, surface: &mut Surface<'_>, item: &Item, rect: &Rect) -> Result<(), RenderError> {
-        let Some(color) = item.style.color.as_deref().and_then(parse_color) else { return Ok(()) };
+        let Some(color) = item.style.color.as_deref().and_then(parse_color).or(self.theme.accent) else { return Ok(()) };
         surface.set_fill(Some(solid(color)));
         surface.draw_path(&rect_path(rect)?);
         Ok(())

@@ -85,13 +85,19 @@ struct Family {
     bold: Option<Face>,
 }
 
+/// The symbol fonts stickers fall back to, in order (see `server/assets/fonts/README.md`).
+static SYMBOL_FILES: [File; 2] =
+    [font_file!("NotoSansSymbols", "NotoSansSymbols2-Regular.ttf"), font_file!("NotoSansSymbols", "NotoSansSymbols-Regular.ttf")];
+
 /// Every print font family, loaded once (compiled in with `include_bytes!`).
 pub struct FontBook {
     families: Vec<Family>,
+    symbols: Vec<Face>,
 }
 
 static BOOK: LazyLock<FontBook> = LazyLock::new(|| FontBook {
     families: FAMILIES.iter().zip(&FILES).map(|(&name, &(regular, bold))| Family { name, regular: Face::new(regular), bold: bold.map(Face::new) }).collect(),
+    symbols: SYMBOL_FILES.iter().map(|&f| Face::new(f)).collect(),
 });
 
 impl FontBook {
@@ -109,6 +115,11 @@ impl FontBook {
             (Some(face), true) => face.get(),
             _ => family.regular.get(),
         }
+    }
+
+    /// The first symbol font with a glyph for every character of `text`, if any.
+    pub fn symbols_for(&self, text: &str) -> Option<&PrintFont> {
+        self.symbols.iter().filter_map(Face::get).find(|f| f.covers(text))
     }
 
     /// Inter Regular, the fallback for a family that is not a print font.

@@ -49,8 +49,7 @@ impl PrintFont {
     }
 
     /// Whether the font has a glyph for every character of `text` but whitespace and controls
-    /// (so the renderer can set text a family cannot show in the fallback instead).
-    #[allow(dead_code)] // used by the tests so far
+    /// (so the renderer can pick a font that shows a sticker's symbol).
     pub(super) fn covers(&self, text: &str) -> bool {
         text.chars().filter(|c| !c.is_whitespace() && !c.is_control()).all(|c| self.face.glyph_index(c).is_some_and(|g| g.0 != 0))
     }
@@ -63,6 +62,11 @@ impl PrintFont {
         let shaped = rustybuzz::shape(&self.face, &[], buffer);
         let units: i64 = shaped.glyph_positions().iter().map(|p| p.x_advance as i64).sum();
         units as f32 / self.units_per_em * size
+    }
+
+    /// The height of one line at `size`: ascent to descent.
+    pub(super) fn line_height(&self, size: f32) -> f32 {
+        (self.face.ascender() as f32 - self.face.descender() as f32) / self.units_per_em * size
     }
 
     /// The distance from the top of a line to its baseline at `size`.
