@@ -1,0 +1,34 @@
+// The right-hand panels: the book wall, people (presence, members, invites), versions and print.
+
+import { useState } from 'react';
+
+import { PeoplePanel } from './PeoplePanel';
+import { PrintPanel } from './PrintPanel';
+import { VersionsPanel } from './VersionsPanel';
+import { WallPanel } from './WallPanel';
+
+const TABS = ['Wall', 'People', 'Versions', 'Print'] as const;
+
+export function SidePanels() {
+  const [tab, setTab] = useState<(typeof TABS)[number]>('Wall');
+  return (
+    <aside className="side-panels" aria-label="Book panels">
+      <div className="tabs" role="tablist">
+        {TABS.map((t) => (
+          <button key={t} role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
+            {t}
+          </button>
+        ))}
+      </div>
+      <div className="tab-body" role="tabpanel" aria-label={tab}>
+        {/* The wall stays mounted so that comments keep arriving while another tab is open. */}
+        <div hidden={tab !== 'Wall'}>
+          <WallPanel />
+        </div>
+        {tab === 'People' && <PeoplePanel />}
+        {tab === 'Versions' && <VersionsPanel />}
+        {tab === 'Print' && <PrintPanel />}
+      </div>
+    </aside>
+  );
+}
