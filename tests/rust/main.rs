@@ -15,6 +15,7 @@ mod multinode;
 mod photo_meta;
 mod photos;
 mod preflight;
+mod print_job;
 mod proactive;
 mod renders;
 mod store;
