@@ -17,8 +17,9 @@
 //! document, a *part*. A page's photos are fetched from `photos`, decoded if need be and
 //! compressed into the part, and their pixels dropped, before the next page is started. Each
 //! finished part is rasterised into the pages' PNG previews ([`preview`]) and handed to the
-//! [`Assembler`], which writes it into the output and lets it go. So a render holds one
-//! part, not the book: peak memory does not grow with the page count. Very large rasters are
+//! [`Assembler`], which writes it into the output and lets it go, and the memory it used is
+//! handed back to the kernel. So a render holds one part, not the book: peak memory does not
+//! grow with the page count. Very large rasters are
 //! cut into bands ([`photo`]), as seed 004's print engine tiles them.
 //!
 //! # What is drawn
@@ -235,11 +236,26 @@ pub fn render_interior_to<W: Write>(
         };
         assembler.append(&bytes)?;
         drop(bytes);
+        release_freed_memory();
         for (i, ((page, _), preview)) in part.iter().zip(previews).enumerate() {
             on_page(PrintedPage { index: part_index * settings.part_pages.max(1) + i, page_id: page.id.clone(), preview })?;
         }
     }
     Ok(assembler.finish()?)
+}
+
+/// Hands memory freed by the finished part back to the kernel. glibc's allocator keeps freed
+/// blocks in the arena of the thread that freed them, and a part's big buffers (photo files,
+/// decoded pixels, the part's PDF) are freed on several threads, so without this a long
+/// book's peak RSS creeps up by about a megabyte a page although nothing is kept
+/// (`docs/benchmarks.md`, print rendering). Elsewhere a no-op.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory to the system; it takes no pointers and is
+    // thread-safe (glibc locks each arena it trims).
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// A krilla document for one part. No tag tree: a print file is not read by assistive
