@@ -23,8 +23,18 @@ export const VIEWPORT = { width: 1280, height: 800 };
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts folio on 127.0.0.1:0 with a fresh data dir; resolves once /readyz answers. */
+/**
+ * Starts folio on 127.0.0.1:0 with a fresh data dir; resolves once /readyz answers. With
+ * FOLIO_E2E_URL set, uses that running server instead (e.g. one `scripts/run` started, to
+ * walk the README's flow against the real run command); it is left running afterwards.
+ */
 export async function startFolio() {
+  if (process.env.FOLIO_E2E_URL) {
+    const url = process.env.FOLIO_E2E_URL.replace(/\/$/, '');
+    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    if (!ready) throw new Error(`FOLIO_E2E_URL=${url} is not ready (GET /readyz failed)`);
+    return { url, stop: async () => {}, logs: () => '' };
+  }
   if (!existsSync(FOLIO_BIN)) throw new Error(`folio binary not found at ${FOLIO_BIN}; run \`cargo build -p folio-server --bin folio\` or set FOLIO_BIN`);
   const dist = path.join(CLIENT_DIR, 'dist');
   if (!existsSync(path.join(dist, 'index.html'))) throw new Error('client-web/dist is not built; run `npm run build` first');
