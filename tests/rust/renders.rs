@@ -4,13 +4,13 @@
 //! and poppler's pdfinfo; a missing tool skips its check with a notice, except under
 //! `CI=true`, where it fails (as in the server's render tests).
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crdt_schema::model::{ItemKind, NewItem, PhotoRef, Style};
 use folio_tests::http::Account;
+use folio_tests::pdf::{boxes, close, have};
 use folio_tests::{Api, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -68,35 +68,6 @@ async fn render(api: &Api, who: &Account, project: &str, body: Value) -> Value {
         assert!(start.elapsed() < WAIT, "the render job never ended: {job}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// Whether `tool` runs; without it the check is skipped, unless under CI=true.
-fn have(tool: &str) -> bool {
-    let runs = Command::new(tool).arg("-v").output().is_ok() || Command::new(tool).arg("--version").output().is_ok();
-    if !runs {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{tool} is not installed; scripts/test installs qpdf and poppler-utils (CI=true makes this fatal)");
-        }
-        eprintln!("skipping the {tool} check: {tool} is not installed (apt-get install qpdf poppler-utils)");
-    }
-    runs
-}
-
-/// `pdfinfo -box` lines for page `n` as `name -> [x0, y0, x1, y1]`.
-fn boxes(info: &str, n: usize) -> HashMap<String, [f64; 4]> {
-    let prefix = format!("Page {n:>4} ");
-    info.lines()
-        .filter_map(|l| l.strip_prefix(&prefix))
-        .filter_map(|l| {
-            let (name, nums) = l.split_once(':')?;
-            let nums: Vec<f64> = nums.split_whitespace().filter_map(|v| v.parse().ok()).collect();
-            Some((name.trim().to_owned(), nums.try_into().ok()?))
-        })
-        .collect()
-}
-
-fn close(a: &[f64], b: &[f64]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 0.01)
 }
 
 fn check_pdf(path: &Path, pages: u64) {

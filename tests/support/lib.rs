@@ -5,6 +5,7 @@ pub mod book;
 pub mod cluster;
 pub mod db;
 pub mod http;
+pub mod pdf;
 pub mod pictures;
 pub mod s3;
 pub mod samples;

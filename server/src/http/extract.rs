@@ -77,17 +77,10 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let app = AppState::from_ref(state);
-        let header = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let token = match header.and_then(|h| h.strip_prefix("Bearer ")) {
-            Some(t) if !t.trim().is_empty() => t.trim(),
-            _ => {
-                return Err(ApiError::unauthorized(
-                    "unauthorized",
-                    "missing bearer token: log in and send Authorization: Bearer <token>",
-                ))
-            }
-        };
-        session_for_token(&app, token).await.map(AuthUser)
+        match bearer(parts) {
+            Some(token) => session_for_token(&app, token).await.map(AuthUser),
+            None => Err(ApiError::unauthorized("unauthorized", "missing bearer token: log in and send Authorization: Bearer <token>")),
+        }
     }
 }
 
@@ -104,13 +97,19 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let app = AppState::from_ref(state);
-        let header = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|h| h.strip_prefix("Bearer "));
         let query = axum::extract::Query::<TokenQuery>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.token);
-        match header.map(str::to_owned).or(query).as_deref().map(str::trim) {
-            Some(token) if !token.is_empty() => session_for_token(&app, token).await.map(LinkUser),
-            _ => Err(ApiError::unauthorized("unauthorized", "missing bearer token: send Authorization: Bearer <token> or ?token=")),
+        let token = bearer(parts).map(str::to_owned).or(query.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()));
+        match token {
+            Some(token) => session_for_token(&app, &token).await.map(LinkUser),
+            None => Err(ApiError::unauthorized("unauthorized", "missing bearer token: send Authorization: Bearer <token> or ?token=")),
         }
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header, trimmed; `None` without one.
+fn bearer(parts: &Parts) -> Option<&str> {
+    let header = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    Some(header.strip_prefix("Bearer ")?.trim()).filter(|t| !t.is_empty())
 }
 
 #[derive(serde::Deserialize)]

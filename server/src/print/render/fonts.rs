@@ -10,24 +10,11 @@
 use std::sync::{LazyLock, OnceLock};
 
 use super::text::PrintFont;
+use crate::print::preflight::PRINT_FONTS;
 
-/// The print font families, as themes and item styles name them.
-pub const FAMILIES: &[&str] = &[
-    "Cormorant Garamond",
-    "Fredoka",
-    "Inter",
-    "Josefin Sans",
-    "Libre Baskerville",
-    "Lora",
-    "Merriweather",
-    "Nunito",
-    "Oswald",
-    "Pacifico",
-    "Playfair Display",
-    "Quicksand",
-    "Raleway",
-    "Source Sans 3",
-];
+/// The print font families, as themes and item styles name them: preflight's list, so that
+/// what preflight accepts is exactly what prints. [`FILES`] gives their files in this order.
+pub const FAMILIES: &[&str] = PRINT_FONTS;
 
 /// One font file: its name and its bytes.
 type File = (&'static str, &'static [u8]);
