@@ -84,7 +84,7 @@ fn mirrored(cell: &Rect, x: bool, y: bool) -> Transform {
 
 /// A background asset, ready to draw at any size.
 enum Art {
-    Svg(usvg::Tree),
+    Svg(std::boxed::Box<usvg::Tree>),
     /// A photo, rastered once for every copy.
     Photo { placed: PlacedPhoto, tiles: Vec<Raster> },
 }
@@ -97,7 +97,7 @@ impl Art {
                 return None;
             };
             return match usvg::Tree::from_data(bytes, &usvg::Options::default()) {
-                Ok(tree) => Some(Art::Svg(tree)),
+                Ok(tree) => Some(Art::Svg(std::boxed::Box::new(tree))),
                 Err(e) => {
                     tracing::warn!(asset, error = %e, "theme background could not be read");
                     None
