@@ -14,7 +14,6 @@ use folio_tests::book::{add_page, add_text_item, doc_json, page_ids};
 use folio_tests::http::Account;
 use folio_tests::sse::open_events;
 use folio_tests::{eventually, Api, TestServer, YClient};
-use image::{DynamicImage, Rgb, RgbImage};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use yrs::updates::decoder::Decode;
@@ -32,18 +31,7 @@ const PHOTOS: usize = 10;
 
 /// A small EXIF-less JPEG: landscape, portrait or square by `i`, each in its own colours.
 fn picture(i: usize) -> Vec<u8> {
-    let (w, h) = match i % 3 {
-        0 => (240, 160),
-        1 => (160, 240),
-        _ => (200, 200),
-    };
-    let base = [(i * 53 % 256) as u32, (i * 97 % 256) as u32, (i * 151 % 256) as u32];
-    let img = DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
-        Rgb([((base[0] + x * 64 / w) % 256) as u8, ((base[1] + y * 64 / h) % 256) as u8, ((base[2] + (x + y) * 32 / (w + h)) % 256) as u8])
-    }));
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80).encode_image(&img).expect("encode JPEG");
-    out
+    folio_tests::pictures::numbered_jpeg(i, [(240, 160), (160, 240), (200, 200)])
 }
 
 /// Uploads `n` pictures for `who` (into `album` when given); their ids in upload order.
@@ -97,18 +85,7 @@ async fn start_automix(api: &Api, who: &Account, project: &str, body: Value) -> 
 
 /// `GET /api/jobs/{id}` until the job is done or failed; the job.
 async fn finished_job(api: &Api, who: &Account, job: &str) -> Value {
-    let start = std::time::Instant::now();
-    loop {
-        let (status, body) = api.call(Method::GET, &format!("/api/jobs/{job}"), Some(&who.token), None).await;
-        assert_eq!(status, StatusCode::OK, "job {job}: {body}");
-        let state = body["job"]["state"].as_str().unwrap_or_default();
-        assert!(["queued", "running", "done", "failed"].contains(&state), "{body}");
-        if state == "done" || state == "failed" {
-            return body["job"].clone();
-        }
-        assert!(start.elapsed() < WAIT, "job {job} did not finish within {WAIT:?}: {body}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    api.finished_job(&who.token, job, WAIT).await
 }
 
 /// Like [`finished_job`], and the job must be done: its result.
@@ -455,26 +432,7 @@ async fn progress_reaches_the_event_stream_until_done() {
     let mut events = open_events(&server.url, &project, &viewer.token).await.unwrap_or_else(|(s, b)| panic!("events refused: {s} {b}"));
 
     let job = start_automix(&api, &owner, &project, json!({ "photo_ids": photos })).await;
-    let mut seen: Vec<Value> = Vec::new();
-    loop {
-        let data = events.expect_event("job", WAIT).await.json();
-        let j = data["job"].clone();
-        assert!(j.is_object(), "a job event carries the job: {data}");
-        if j["id"] != job.as_str() {
-            continue;
-        }
-        assert_eq!(j["kind"], "automix", "{j}");
-        assert_eq!(j["project_id"], project.as_str(), "{j}");
-        let state = j["state"].as_str().unwrap_or_default().to_owned();
-        assert_ne!(state, "failed", "the job failed: {j}");
-        seen.push(j);
-        if state == "done" {
-            break;
-        }
-    }
-    let progress: Vec<f64> = seen.iter().map(|j| j["progress"].as_f64().expect("progress is a number")).collect();
-    assert!(progress.iter().all(|p| (0.0..=1.0).contains(p)), "{progress:?}");
-    assert!(progress.windows(2).all(|w| w[0] <= w[1]), "progress never goes back: {progress:?}");
+    let seen = events.job_until_done(&job, "automix", &project, WAIT).await;
     assert!(seen.iter().any(|j| j["state"] == "running" && j["progress"].as_f64().is_some_and(|p| p > 0.0 && p < 1.0)), "progress on the way: {seen:?}");
     let last = seen.last().unwrap();
     assert_eq!(last["progress"].as_f64(), Some(1.0), "{last}");

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crdt_schema::geometry::{PageFrame, PageSide, PhotoView, PixelSize, POINTS_PER_INCH};
 use crdt_schema::model::{self, Background, ItemKind, NewItem, NewPage, PageKind, PhotoRef, Style};
@@ -122,24 +122,10 @@ async fn post_render(api: &Api, who: &Account, project: &str, body: Value) -> St
     queued["job"]["id"].as_str().expect("job id").to_owned()
 }
 
-async fn wait_job(api: &Api, who: &Account, id: &str) -> Value {
-    let start = Instant::now();
-    loop {
-        let (status, body) = api.call(Method::GET, &format!("/api/jobs/{id}"), Some(&who.token), None).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        let job = &body["job"];
-        if job["state"] == "done" || job["state"] == "failed" {
-            return job.clone();
-        }
-        assert!(start.elapsed() < WAIT, "the render job never ended: {job}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// Queues a render and waits for its job to end; the finished job.
 async fn render(api: &Api, who: &Account, project: &str, body: Value) -> Value {
     let id = post_render(api, who, project, body).await;
-    wait_job(api, who, &id).await
+    api.finished_job(&who.token, &id, WAIT).await
 }
 
 /// Queues a render that must succeed; its result.
@@ -521,26 +507,8 @@ async fn render_progress_goes_out_on_the_event_stream() {
 
     let mut events = open_events(&server.url, &project, &viewer.token).await.unwrap_or_else(|(s, b)| panic!("events refused: {s} {b}"));
     let job = post_render(&api, &owner, &project, json!({})).await;
-    let mut seen: Vec<Value> = Vec::new();
-    loop {
-        let data = events.expect_event("job", WAIT).await.json();
-        let j = data["job"].clone();
-        assert!(j.is_object(), "a job event carries the job: {data}");
-        if j["id"] != job.as_str() {
-            continue;
-        }
-        assert_eq!(j["kind"], "render", "{j}");
-        assert_eq!(j["project_id"], project.as_str(), "{j}");
-        let state = j["state"].as_str().unwrap_or_default().to_owned();
-        assert_ne!(state, "failed", "the render failed: {j}");
-        seen.push(j);
-        if state == "done" {
-            break;
-        }
-    }
-    let progress: Vec<f64> = seen.iter().map(|j| j["progress"].as_f64().expect("progress is a number")).collect();
-    assert!(progress.iter().all(|p| (0.0..=1.0).contains(p)), "{progress:?}");
-    assert!(progress.windows(2).all(|w| w[0] <= w[1]), "progress never goes back: {progress:?}");
+    let seen = events.job_until_done(&job, "render", &project, WAIT).await;
+    let progress: Vec<f64> = seen.iter().map(|j| j["progress"].as_f64().unwrap()).collect();
     assert!(progress.iter().any(|p| *p > 0.0 && *p < 1.0), "progress between 0 and 1: {progress:?}");
     let last = seen.last().unwrap();
     assert_eq!((last["state"].as_str(), last["progress"].as_f64()), (Some("done"), Some(1.0)), "{last}");

@@ -20,7 +20,6 @@ use crdt_schema::model::{self, Book, ItemKind, NewItem, Page, PageKind, Style};
 use folio_tests::http::Account;
 use folio_tests::sse::open_events;
 use folio_tests::{eventually, Api, TestServer, YClient};
-use image::{DynamicImage, Rgb, RgbImage};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use yrs::Transact;
@@ -35,18 +34,7 @@ const SYSTEM: &str = "00000000-0000-0000-0000-000000000000";
 
 /// A tiny EXIF-less JPEG: landscape, portrait or square by `i`, each in its own colours.
 fn picture(i: usize) -> Vec<u8> {
-    let (w, h) = match i % 3 {
-        0 => (64, 48),
-        1 => (48, 64),
-        _ => (56, 56),
-    };
-    let base = [(i * 53 % 256) as u32, (i * 97 % 256) as u32, (i * 151 % 256) as u32];
-    let img = DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
-        Rgb([((base[0] + x * 64 / w) % 256) as u8, ((base[1] + y * 64 / h) % 256) as u8, ((base[2] + (x + y) * 32 / (w + h)) % 256) as u8])
-    }));
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80).encode_image(&img).expect("encode JPEG");
-    out
+    folio_tests::pictures::numbered_jpeg(i, [(64, 48), (48, 64), (56, 56)])
 }
 
 /// One upload of the pictures numbered `from..to`: the upload's group id and the photo ids

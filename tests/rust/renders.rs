@@ -6,7 +6,7 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crdt_schema::model::{ItemKind, NewItem, PhotoRef, Style};
 use folio_tests::http::Account;
@@ -57,17 +57,7 @@ async fn render(api: &Api, who: &Account, project: &str, body: Value) -> Value {
     assert_eq!(status, StatusCode::ACCEPTED, "{queued}");
     assert_eq!(queued["job"]["kind"], "render", "{queued}");
     let id = queued["job"]["id"].as_str().expect("job id").to_owned();
-    let start = Instant::now();
-    loop {
-        let (status, body) = api.call(Method::GET, &format!("/api/jobs/{id}"), Some(&who.token), None).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        let job = &body["job"];
-        if job["state"] == "done" || job["state"] == "failed" {
-            return job.clone();
-        }
-        assert!(start.elapsed() < WAIT, "the render job never ended: {job}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    api.finished_job(&who.token, &id, WAIT).await
 }
 
 fn check_pdf(path: &Path, pages: u64) {

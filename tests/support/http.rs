@@ -22,6 +22,23 @@ pub struct Account {
 }
 
 impl Api {
+    /// Polls `GET /api/jobs/{id}` as `token` until the job is done or failed, and gives the
+    /// job; panics after `timeout`.
+    pub async fn finished_job(&self, token: &str, id: &str, timeout: std::time::Duration) -> Value {
+        let start = std::time::Instant::now();
+        loop {
+            let (status, body) = self.call(Method::GET, &format!("/api/jobs/{id}"), Some(token), None).await;
+            assert_eq!(status, StatusCode::OK, "job {id}: {body}");
+            let state = body["job"]["state"].as_str().unwrap_or_default();
+            assert!(["queued", "running", "done", "failed"].contains(&state), "{body}");
+            if state == "done" || state == "failed" {
+                return body["job"].clone();
+            }
+            assert!(start.elapsed() < timeout, "job {id} did not finish within {timeout:?}: {body}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
     pub fn new(base: &str) -> Api {
         let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("HTTP client");
         Api { base: base.to_owned(), client: reqwest::Client::new(), raw }

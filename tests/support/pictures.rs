@@ -42,3 +42,17 @@ pub fn png_declaring(width: u32, height: u32) -> Vec<u8> {
     chunk(&mut png, b"IEND", &[]);
     png
 }
+
+/// A small EXIF-less JPEG, landscape, portrait or square by `i` (the `i % 3`-th of
+/// `shapes`), each `i` in its own colours: a distinct photo per number, for suites that
+/// upload many.
+pub fn numbered_jpeg(i: usize, shapes: [(u32, u32); 3]) -> Vec<u8> {
+    let (w, h) = shapes[i % 3];
+    let base = [(i * 53 % 256) as u32, (i * 97 % 256) as u32, (i * 151 % 256) as u32];
+    let img = DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
+        Rgb([((base[0] + x * 64 / w) % 256) as u8, ((base[1] + y * 64 / h) % 256) as u8, ((base[2] + (x + y) * 32 / (w + h)) % 256) as u8])
+    }));
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80).encode_image(&img).expect("encode JPEG");
+    out
+}

@@ -133,6 +133,33 @@ impl SseStream {
         tokio::time::timeout(timeout, wait).await.unwrap_or_else(|_| panic!("no {kind} event within {timeout:?}"))
     }
 
+    /// The `job` events of job `id` (of `kind`, in `project`) until it is done, each event's
+    /// job in order. Panics when it fails or a `timeout` passes without an event, and checks
+    /// what every job event must hold: progress a number in [0, 1] that never goes back.
+    pub async fn job_until_done(&mut self, id: &str, kind: &str, project: &str, timeout: Duration) -> Vec<Value> {
+        let mut seen: Vec<Value> = Vec::new();
+        loop {
+            let data = self.expect_event("job", timeout).await.json();
+            let j = data["job"].clone();
+            assert!(j.is_object(), "a job event carries the job: {data}");
+            if j["id"] != id {
+                continue;
+            }
+            assert_eq!(j["kind"], kind, "{j}");
+            assert_eq!(j["project_id"], project, "{j}");
+            let state = j["state"].as_str().unwrap_or_default().to_owned();
+            assert_ne!(state, "failed", "the job failed: {j}");
+            seen.push(j);
+            if state == "done" {
+                break;
+            }
+        }
+        let progress: Vec<f64> = seen.iter().map(|j| j["progress"].as_f64().expect("progress is a number")).collect();
+        assert!(progress.iter().all(|p| (0.0..=1.0).contains(p)), "{progress:?}");
+        assert!(progress.windows(2).all(|w| w[0] <= w[1]), "progress never goes back: {progress:?}");
+        seen
+    }
+
     /// Reads until the server ends the stream: every event received before the end, or `None`
     /// when the stream was still open after `timeout`.
     pub async fn until_end(&mut self, timeout: Duration) -> Option<Vec<SseEvent>> {

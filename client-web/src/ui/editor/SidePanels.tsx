@@ -4,6 +4,7 @@ import { useState } from 'react';
 
 import { PeoplePanel } from './PeoplePanel';
 import { PrintPanel } from './PrintPanel';
+import { Tabs } from './Tabs';
 import { VersionsPanel } from './VersionsPanel';
 import { WallPanel } from './WallPanel';
 
@@ -13,14 +14,7 @@ export function SidePanels() {
   const [tab, setTab] = useState<(typeof TABS)[number]>('Wall');
   return (
     <aside className="side-panels" aria-label="Book panels">
-      <div className="tabs" role="tablist">
-        {TABS.map((t) => (
-          <button key={t} role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
-            {t}
-          </button>
-        ))}
-      </div>
-      <div className="tab-body" role="tabpanel" aria-label={tab}>
+      <Tabs tabs={TABS} current={tab} onSelect={setTab}>
         {/* The wall stays mounted so that comments keep arriving while another tab is open. */}
         <div hidden={tab !== 'Wall'}>
           <WallPanel />
@@ -28,7 +22,7 @@ export function SidePanels() {
         {tab === 'People' && <PeoplePanel />}
         {tab === 'Versions' && <VersionsPanel />}
         {tab === 'Print' && <PrintPanel />}
-      </div>
+      </Tabs>
     </aside>
   );
 }

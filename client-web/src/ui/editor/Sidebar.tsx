@@ -4,6 +4,7 @@ import { useState } from 'react';
 
 import { PhotoPanel } from './PhotoPanel';
 import { BackgroundsPanel, InsertPanel, LayoutsPanel } from './DesignPanels';
+import { Tabs } from './Tabs';
 
 const TABS = ['Photos', 'Layouts', 'Backgrounds', 'Insert'] as const;
 
@@ -11,19 +12,12 @@ export function Sidebar() {
   const [tab, setTab] = useState<(typeof TABS)[number]>('Photos');
   return (
     <aside className="sidebar" aria-label="Add to the book">
-      <div className="tabs" role="tablist">
-        {TABS.map((t) => (
-          <button key={t} role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
-            {t}
-          </button>
-        ))}
-      </div>
-      <div className="tab-body" role="tabpanel" aria-label={tab}>
+      <Tabs tabs={TABS} current={tab} onSelect={setTab}>
         {tab === 'Photos' && <PhotoPanel />}
         {tab === 'Layouts' && <LayoutsPanel />}
         {tab === 'Backgrounds' && <BackgroundsPanel />}
         {tab === 'Insert' && <InsertPanel />}
-      </div>
+      </Tabs>
     </aside>
   );
 }
