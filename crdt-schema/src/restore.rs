@@ -6,6 +6,12 @@
 //!
 //! Only `pages` is restored. The book's `meta` (title, product, theme) mirrors the project
 //! record, which is changed through the API, so it stays as it is now.
+//!
+//! A restore never loses what a person made since the version (SPEC §15): an item a person
+//! created since stays exactly as it is, on its page, and a page a person created, or that
+//! holds such an item, stays in the book although the version does not have it. What the
+//! version does have is brought back to the version's state: that is what restoring means.
+//! What was kept is reported in [`Kept`], so the answer can say so.
 
 use std::collections::HashSet;
 
@@ -14,22 +20,242 @@ use yrs::types::ToJson;
 use yrs::types::AsPrelim;
 use yrs::{Any, Array, ArrayRef, Doc, GetString, Map, MapRef, OffsetKind, Out, ReadTxn, Text, TextRef, Transact, TransactionMut, WriteTxn};
 
+use serde::Serialize;
+
 use crate::schema::{self, page};
+
+/// What a restore left as it is because a person made it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Kept {
+    /// Pages the version does not have that stay in the book, because a person created
+    /// them or put an item on them.
+    pub pages: Vec<String>,
+    /// Items a person created since the version, which the restore left exactly as they are.
+    pub items: Vec<KeptItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeptItem {
+    pub page_id: String,
+    pub item_id: String,
+}
+
+impl Kept {
+    pub fn is_empty(&self) -> bool {
+        self.pages.is_empty() && self.items.is_empty()
+    }
+}
 
 /// Brings the `pages` of `txn`'s document to those of `target`, with the fewest changes it
 /// can find: pages and items are matched by id and edited in place, texts by their common
-/// prefix and suffix. Pages that moved are copied to their place.
-pub fn restore_pages(txn: &mut TransactionMut, target: &Doc) {
+/// prefix and suffix. Pages that moved are copied to their place. What a person made is
+/// kept as it is (see the module comment) and returned.
+pub fn restore_pages(txn: &mut TransactionMut, target: &Doc) -> Kept {
     let version = target.transact();
     let live = txn.get_or_insert_array(schema::ROOT_PAGES);
+    let mut kept = Kept::default();
     match version.get_array(schema::ROOT_PAGES) {
-        Some(wanted) => sync_array(txn, &live, &version, &wanted),
-        None => {
-            let len = live.len(txn);
-            if len > 0 {
-                live.remove_range(txn, 0, len);
+        Some(wanted) => restore_page_list(txn, &live, &version, Some(&wanted), &mut kept),
+        None => restore_page_list(txn, &live, &version, None, &mut kept),
+    }
+    kept
+}
+
+/// A string field of a map element.
+fn string_field<T: ReadTxn>(txn: &T, map: &MapRef, key: &str) -> Option<String> {
+    match map.get(txn, key) {
+        Some(Out::Any(Any::String(s))) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+fn made_by_person<T: ReadTxn>(txn: &T, map: &MapRef) -> bool {
+    // A page or item without a readable creator is not known to be the system's.
+    string_field(txn, map, page::CREATED_BY).as_deref() != Some(schema::SYSTEM_USER)
+}
+
+fn items_map<T: ReadTxn>(txn: &T, page_map: &MapRef) -> Option<MapRef> {
+    match page_map.get(txn, page::ITEMS) {
+        Some(Out::YMap(m)) => Some(m),
+        _ => None,
+    }
+}
+
+/// A page a restore must keep: a person created it, or it holds an item a person created.
+fn page_is_persons<T: ReadTxn>(txn: &T, page_map: &MapRef) -> bool {
+    made_by_person(txn, page_map)
+        || items_map(txn, page_map).is_some_and(|items| items.iter(txn).any(|(_, v)| matches!(v, Out::YMap(m) if made_by_person(txn, &m))))
+}
+
+/// The pages: the version's, in its order, plus the live pages a person made, each kept
+/// after the page it follows now.
+fn restore_page_list<V: ReadTxn>(txn: &mut TransactionMut, live: &ArrayRef, version: &V, wanted: Option<&ArrayRef>, kept: &mut Kept) {
+    let targets: Vec<Out> = wanted.map(|w| w.iter(version).collect()).unwrap_or_default();
+    let target_ids: Vec<Option<String>> = targets.iter().map(|v| id_of(version, v)).collect();
+    let keyed = target_ids.iter().all(Option::is_some) && {
+        let unique: HashSet<&String> = target_ids.iter().flatten().collect();
+        unique.len() == target_ids.len()
+    };
+    if !keyed {
+        // Not a book's pages (no ids): nothing can be matched, so nothing is restored.
+        return;
+    }
+    let wanted_set: HashSet<&str> = target_ids.iter().flatten().map(String::as_str).collect();
+
+    // Drop what the version does not have (unless a person made it), and second copies
+    // (left by concurrent moves).
+    let current: Vec<(Option<String>, bool)> = live
+        .iter(txn)
+        .map(|v| {
+            let persons = matches!(&v, Out::YMap(m) if page_is_persons(txn, m));
+            (id_of(txn, &v), persons)
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    for (i, (id, persons)) in current.iter().enumerate().rev() {
+        let first_copy = id.as_deref().is_some_and(|id| current[..i].iter().all(|(other, _)| other.as_deref() != Some(id)));
+        let in_version = id.as_deref().is_some_and(|id| wanted_set.contains(id));
+        if !(first_copy && (in_version || *persons)) {
+            live.remove(txn, i as u32);
+        }
+        let _ = seen.insert(i);
+    }
+
+    // The order wanted: the version's pages, and after each live page the kept pages that
+    // follow it now.
+    enum Want<'a> {
+        Version(&'a Out, &'a str),
+        Keep(String),
+    }
+    let live_ids: Vec<String> = live.iter(txn).filter_map(|v| id_of(txn, &v)).collect();
+    let mut order: Vec<Want> = targets.iter().zip(&target_ids).map(|(v, id)| Want::Version(v, id.as_deref().expect("keyed"))).collect();
+    for (n, id) in live_ids.iter().enumerate() {
+        if wanted_set.contains(id.as_str()) {
+            continue;
+        }
+        kept.pages.push(id.clone());
+        let after = live_ids[..n].iter().rev().find_map(|prev| {
+            order.iter().position(|w| match w {
+                Want::Version(_, v) => *v == prev.as_str(),
+                Want::Keep(k) => k == prev,
+            })
+        });
+        let at = after.map(|p| p + 1).unwrap_or(0);
+        order.insert(at, Want::Keep(id.clone()));
+    }
+
+    // Walk the order: edit in place where the id already sits there, else copy the page in
+    // (and drop it from where it was).
+    let mut current = live_ids;
+    for (i, want) in order.iter().enumerate() {
+        let id = match want {
+            Want::Version(_, id) => *id,
+            Want::Keep(id) => id.as_str(),
+        };
+        if current.get(i).map(String::as_str) != Some(id) {
+            let from = current.iter().skip(i).position(|c| c == id).map(|p| p + i);
+            let prelim = match (want, from) {
+                (Want::Version(value, _), _) => value.as_prelim(version),
+                (Want::Keep(_), Some(j)) => match live.get(txn, j as u32) {
+                    Some(v) => v.as_prelim(&*txn),
+                    None => continue,
+                },
+                (Want::Keep(_), None) => continue,
+            };
+            if let Some(j) = from {
+                live.remove(txn, j as u32);
+                current.remove(j);
+            }
+            live.insert(txn, i as u32, prelim);
+            current.insert(i, id.to_owned());
+            if matches!(want, Want::Keep(_)) {
+                continue;
             }
         }
+        match (want, live.get(txn, i as u32)) {
+            (Want::Version(Out::YMap(want), id), Some(Out::YMap(live_map))) => restore_page(txn, &live_map, version, want, id, kept),
+            (Want::Keep(id), Some(Out::YMap(live_map))) => note_persons_items(txn, &live_map, id, kept),
+            _ => {}
+        }
+    }
+    let extra = live.len(txn).saturating_sub(order.len() as u32);
+    if extra > 0 {
+        live.remove_range(txn, order.len() as u32, extra);
+    }
+}
+
+/// A kept page's items that a person made, for the report.
+fn note_persons_items(txn: &TransactionMut, page_map: &MapRef, page_id: &str, kept: &mut Kept) {
+    if let Some(items) = items_map(txn, page_map) {
+        let mut ids: Vec<String> = items
+            .iter(txn)
+            .filter(|(_, v)| matches!(v, Out::YMap(m) if made_by_person(txn, m)))
+            .map(|(k, _)| k.to_owned())
+            .collect();
+        ids.sort();
+        kept.items.extend(ids.into_iter().map(|item_id| KeptItem { page_id: page_id.to_owned(), item_id }));
+    }
+}
+
+/// One page the version has: its fields and items as the version's, plus the items a
+/// person made since, as they are.
+fn restore_page<V: ReadTxn>(txn: &mut TransactionMut, live: &MapRef, version: &V, wanted: &MapRef, page_id: &str, kept: &mut Kept) {
+    let stale: Vec<String> = live.keys(txn).filter(|k| *k != page::ITEMS && wanted.get(version, k).is_none()).map(str::to_owned).collect();
+    for key in stale {
+        live.remove(txn, &key);
+    }
+    let entries: Vec<(String, Out)> = wanted.iter(version).map(|(k, v)| (k.to_owned(), v)).collect();
+    for (key, want) in entries {
+        if key == page::ITEMS {
+            if let (Some(have), Out::YMap(want)) = (items_map(txn, live), &want) {
+                restore_items(txn, &have, version, want, page_id, kept);
+                continue;
+            }
+        }
+        sync_entry(txn, live, version, key, want);
+    }
+}
+
+/// A page's items: the version's, plus what a person made since, as it is now.
+fn restore_items<V: ReadTxn>(txn: &mut TransactionMut, live: &MapRef, version: &V, wanted: &MapRef, page_id: &str, kept: &mut Kept) {
+    let mut keep = |item_id: &str| kept.items.push(KeptItem { page_id: page_id.to_owned(), item_id: item_id.to_owned() });
+    let mut stale: Vec<(String, bool)> = live
+        .iter(txn)
+        .filter(|(k, _)| wanted.get(version, k).is_none())
+        .map(|(k, v)| (k.to_owned(), matches!(&v, Out::YMap(m) if made_by_person(txn, m))))
+        .collect();
+    stale.sort();
+    for (key, persons) in stale {
+        if persons {
+            keep(&key);
+        } else {
+            live.remove(txn, &key);
+        }
+    }
+    let mut entries: Vec<(String, Out)> = wanted.iter(version).map(|(k, v)| (k.to_owned(), v)).collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (key, want) in entries {
+        sync_entry(txn, live, version, key, want);
+    }
+}
+
+/// One key of a map brought to the version's value.
+fn sync_entry<V: ReadTxn>(txn: &mut TransactionMut, live: &MapRef, version: &V, key: String, want: Out) {
+    let done = match (live.get(txn, &key), &want) {
+        (Some(Out::Any(have)), Out::Any(want)) => have == *want,
+        (Some(Out::YMap(have)), Out::YMap(want)) => {
+            sync_map(txn, &have, version, want);
+            true
+        }
+        (Some(Out::YArray(have)), Out::YArray(want)) => {
+            sync_array(txn, &have, version, want);
+            true
+        }
+        (Some(Out::YText(have)), Out::YText(want)) => sync_text(txn, &have, version, want),
+        _ => false,
+    };
+    if !done {
+        live.insert(txn, key, want.as_prelim(version));
     }
 }
 
@@ -112,22 +338,7 @@ fn sync_map<V: ReadTxn>(txn: &mut TransactionMut, live: &MapRef, version: &V, wa
     }
     let entries: Vec<(String, Out)> = wanted.iter(version).map(|(k, v)| (k.to_owned(), v)).collect();
     for (key, want) in entries {
-        let done = match (live.get(txn, &key), &want) {
-            (Some(Out::Any(have)), Out::Any(want)) => have == *want,
-            (Some(Out::YMap(have)), Out::YMap(want)) => {
-                sync_map(txn, &have, version, want);
-                true
-            }
-            (Some(Out::YArray(have)), Out::YArray(want)) => {
-                sync_array(txn, &have, version, want);
-                true
-            }
-            (Some(Out::YText(have)), Out::YText(want)) => sync_text(txn, &have, version, want),
-            _ => false,
-        };
-        if !done {
-            live.insert(txn, key, want.as_prelim(version));
-        }
+        sync_entry(txn, live, version, key, want);
     }
 }
 
@@ -171,6 +382,7 @@ mod tests {
     use yrs::{StateVector, Update};
 
     const USER: &str = "11111111-1111-1111-1111-111111111111";
+    const SYSTEM: &str = schema::SYSTEM_USER;
 
     fn book() -> Doc {
         let doc = Doc::with_client_id(1);
@@ -191,18 +403,26 @@ mod tests {
     }
 
     fn add_page(doc: &Doc, id: &str, index: u32) {
-        let page = NewPage { id: id.into(), kind: PageKind::Page, layout: None, background: Background::default(), created_by: USER.into(), auto: false };
+        add_page_by(doc, id, index, SYSTEM);
+    }
+
+    fn add_page_by(doc: &Doc, id: &str, index: u32, by: &str) {
+        let page = NewPage { id: id.into(), kind: PageKind::Page, layout: None, background: Background::default(), created_by: by.into(), auto: by == SYSTEM };
         edit::add_page(&mut doc.transact_mut(), index, page).unwrap();
     }
 
     fn add_text(doc: &Doc, page: &str, item: &str, text: &str) {
+        add_text_by(doc, page, item, text, SYSTEM);
+    }
+
+    fn add_text_by(doc: &Doc, page: &str, item: &str, text: &str, by: &str) {
         let mut txn = doc.transact_mut();
         let new = NewItem {
             id: item.into(),
             kind: ItemKind::Text,
             bbox: [0.1, 0.1, 0.3, 0.1, 0.0],
             z: 0.0,
-            created_by: USER.into(),
+            created_by: by.into(),
             photo: None,
             text: None,
             style: Style::default(),
@@ -268,6 +488,57 @@ mod tests {
         let caption = |d: &Doc| read_book(&d.transact()).unwrap().pages[0].items[0].text.clone();
         assert_eq!(caption(&doc).as_deref(), Some("one two three!"));
         assert_eq!(caption(&other), caption(&doc));
+    }
+
+    #[test]
+    fn a_restore_keeps_what_people_made_as_it_is() {
+        let doc = book();
+        add_page(&doc, "p1", 0);
+        add_text(&doc, "p1", "auto-title", "Summer");
+        add_text_by(&doc, "p1", "old-note", "first", USER);
+        let version = copy(&doc, 2);
+
+        // Since the version: a person adds a sticker to the automix page, moves and edits
+        // their older note, and makes a page of their own; automix retitles its text. The
+        // restore brings back what the version has (the note too: restoring is undoing),
+        // and keeps what people made since, untouched.
+        add_text_by(&doc, "p1", "sticker", "★", USER);
+        edit::move_item(&mut doc.transact_mut(), "p1", "old-note", 0.3, 0.2).unwrap();
+        edit::set_caption(&mut doc.transact_mut(), "p1", "old-note", "second").unwrap();
+        add_page_by(&doc, "mine", 1, USER);
+        add_text_by(&doc, "mine", "memo", "ours", USER);
+        add_page(&doc, "machine", 2);
+        edit::set_caption(&mut doc.transact_mut(), "p1", "auto-title", "Winter").unwrap();
+        let version_note = read_book(&version.transact()).unwrap().pages[0].items.iter().find(|i| i.id == "old-note").cloned().unwrap();
+        let people_before: Vec<_> = read_book(&doc.transact())
+            .unwrap()
+            .pages
+            .into_iter()
+            .flat_map(|p| p.items)
+            .filter(|i| i.made_by_person())
+            .map(|i| if i.id == "old-note" { version_note.clone() } else { i })
+            .collect();
+
+        let kept = {
+            let mut txn = doc.transact_mut();
+            restore_pages(&mut txn, &version)
+        };
+        let book = read_book(&doc.transact()).unwrap();
+        let ids: Vec<&str> = book.pages.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["p1", "mine"], "the machine's page goes, the person's stays in its place");
+        let p1 = &book.pages[0];
+        assert_eq!(p1.items.iter().find(|i| i.id == "auto-title").unwrap().text.as_deref(), Some("Summer"));
+        let people_after: Vec<_> = book.pages.iter().flat_map(|p| p.items.clone()).filter(|i| i.made_by_person()).collect();
+        let by_id = |v: &Vec<crate::model::Item>| {
+            let mut v = v.clone();
+            v.sort_by(|a, b| a.id.cmp(&b.id));
+            v
+        };
+        assert_eq!(by_id(&people_after), by_id(&people_before), "every item a person made since is there, unchanged");
+        assert_eq!(kept.pages, vec!["mine".to_owned()]);
+        let mut kept_items: Vec<&str> = kept.items.iter().map(|k| k.item_id.as_str()).collect();
+        kept_items.sort();
+        assert_eq!(kept_items, ["memo", "sticker"]);
     }
 
     #[test]

@@ -48,8 +48,23 @@ pub mod item {
 /// The schema version this build reads and writes.
 pub const SCHEMA_VERSION: i64 = 1;
 
-/// Every number of a `box` lies within ±BOX_LIMIT (SPEC §6.3 rule 2).
+/// `x`, `y`, `w` and `h` of a `box` lie within ±BOX_LIMIT (SPEC §6.3 rule 2).
 pub const BOX_LIMIT: f64 = 10.0;
+/// `rot` of a `box` lies within ±ROT_LIMIT degrees (SPEC §6.3 rule 2, corrected).
+pub const ROT_LIMIT: f64 = 360.0;
+
+/// The bound on the `index`th number of a box (0 = x … 4 = rot).
+pub const fn box_limit(index: usize) -> f64 {
+    if index == 4 {
+        ROT_LIMIT
+    } else {
+        BOX_LIMIT
+    }
+}
+
+/// Every Yjs clock an update names stays below this (`clock + len` included), far above
+/// any real editing history and far from the 2³² where yrs' clock arithmetic overflows.
+pub const MAX_CLOCK: u32 = 1 << 31;
 
 /// Longest plain string field (ids, kinds, titles, colours, …), in bytes.
 pub const MAX_STRING_BYTES: usize = 2048;

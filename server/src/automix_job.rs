@@ -97,13 +97,14 @@ async fn load_photos(deps: &WorkerDeps, ids: &[PhotoId]) -> Result<Vec<Photo>, S
     Ok(out)
 }
 
-/// The photos on the pages a person changed (`auto: false`), as the book is durably now.
+/// The photos on the pages a person touched (changed, or added an item to), as the book is
+/// durably now.
 async fn kept_photos(deps: &WorkerDeps, project: ProjectId) -> Result<std::collections::HashSet<PhotoId>, String> {
     let book = durable_book(deps, project).await?;
     Ok(book
         .pages
         .iter()
-        .filter(|p| !p.auto)
+        .filter(|p| p.touched())
         .flat_map(|p| p.items.iter())
         .filter_map(|i| i.photo.as_ref().and_then(|r| r.id.parse().ok()))
         .collect())
@@ -195,9 +196,11 @@ async fn design_book(
                         return;
                     }
                 };
+                // Only pages nobody touched are redone: a page a person changed, or put an
+                // item on, stays as it is with everything on it (SPEC §15).
                 let mut human_cover = false;
                 for page in &book.pages {
-                    if page.auto {
+                    if !page.touched() {
                         if let Err(e) = model::remove_page(txn, &page.id) {
                             *failed.lock().unwrap() = Some(e.to_string());
                             return;
@@ -206,7 +209,7 @@ async fn design_book(
                         human_cover = true;
                     }
                 }
-                let remaining = book.pages.iter().filter(|p| !p.auto).count() as u32;
+                let remaining = book.pages.iter().filter(|p| p.touched()).count() as u32;
                 let mut count = remaining;
                 if let (Some(design), false) = (cover, human_cover) {
                     let title_item = NewItem {
@@ -284,12 +287,14 @@ async fn remix(
     let Some(page) = book.pages.iter().find(|p| p.id == page_id) else {
         return Ok(JobOutcome::Failed { error: format!("the book has no page {page_id}") });
     };
-    let mut items: Vec<_> = page.items.iter().filter(|i| i.kind == ItemKind::Photo && i.photo.is_some()).collect();
+    // Only the photos automix placed are laid out again; whatever a person put on the page
+    // stays where they put it (SPEC §15).
+    let mut items: Vec<_> = page.items.iter().filter(|i| i.kind == ItemKind::Photo && i.photo.is_some() && !i.made_by_person()).collect();
     items.sort_by_key(|i| (i.slot.unwrap_or(u32::MAX), i.id.clone()));
     let ids: Vec<PhotoId> = items.iter().filter_map(|i| i.photo.as_ref().and_then(|p| p.id.parse().ok())).collect();
     let photos = load_photos(deps, &ids).await?;
     if photos.is_empty() {
-        return Ok(JobOutcome::Failed { error: "the page has no photos to remix".into() });
+        return Ok(JobOutcome::Failed { error: "the page has no photos automix placed to remix; photos people placed stay where they are".into() });
     }
     let current = page.layout.clone().unwrap_or_default();
     let Some(design) = automix::remix(&photos, &current, group, lib, seed) else {

@@ -84,16 +84,16 @@ pub async fn fetch(blobs: &dyn BlobStore, version: &Version) -> Result<Bytes, Ve
 
 /// Restores `version` into the live document. A version of the current state is taken
 /// first, so the restore can itself be undone; then the pages are edited, as the system
-/// user, until they equal the version's. The edit is one ordinary update: it is committed,
-/// reaches every open editor on every node, and keeps the history. Returns the version
-/// taken before.
+/// user, until they equal the version's, except that what people made stays as it is (SPEC
+/// §15). The edit is one ordinary update: it is committed, reaches every open editor on
+/// every node, and keeps the history. Returns the version taken before, and what was kept.
 pub async fn restore(
     store: &dyn Store,
     blobs: &dyn BlobStore,
     sync: &SyncService,
     version: &Version,
     by: UserId,
-) -> Result<Version, VersionError> {
+) -> Result<(Version, crdt_schema::restore::Kept), VersionError> {
     let bytes = fetch(blobs, version).await?;
     let target = Doc::new();
     {
@@ -101,7 +101,16 @@ pub async fn restore(
         target.transact_mut().apply_update(update).map_err(|e| VersionError::Corrupt(e.to_string()))?;
     }
     let before = take(store, blobs, version.project_id, VersionReason::Restore, Some(by)).await?;
-    sync.edit_as_system(version.project_id, Box::new(move |txn| crdt_schema::restore::restore_pages(txn, &target))).await?;
+    let kept = std::sync::Arc::new(std::sync::Mutex::new(crdt_schema::restore::Kept::default()));
+    let out = kept.clone();
+    sync.edit_as_system(
+        version.project_id,
+        Box::new(move |txn| {
+            *out.lock().unwrap_or_else(|e| e.into_inner()) = crdt_schema::restore::restore_pages(txn, &target);
+        }),
+    )
+    .await?;
     metrics::counter!("folio_version_restores_total").increment(1);
-    Ok(before)
+    let kept = std::mem::take(&mut *kept.lock().unwrap_or_else(|e| e.into_inner()));
+    Ok((before, kept))
 }

@@ -86,17 +86,21 @@ async fn a_version_is_listed_fetched_and_restored_to_live_clients() {
     assert_eq!(bytes.len() as i64, version["bytes"].as_i64().unwrap());
     assert_eq!(doc_json(&doc_from(&bytes)), saved, "the fetched version is the book as it was");
 
-    // Restore: both open editors see the old pages come back, as a normal update.
+    // Restore: both open editors see the old pages come back, as a normal update. The
+    // caption the version has is restored; the page the editor made since is a person's
+    // work, so it stays, after the page it followed, and the answer says so (SPEC §15).
     let (status, body) =
         api.call(Method::POST, &format!("/api/projects/{project}/versions/{version_id}/restore"), Some(&editor.token), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["version"]["id"], version["id"]);
     assert_eq!(body["backup"]["reason"], "restore");
+    assert_eq!(body["kept"]["pages"], json!(["p3"]), "{body}");
     for c in [&a, &b] {
-        let back = eventually(WAIT, || page_ids(&c.doc) == ["p1", "p2"] && caption_of(c, 1, "cap").as_deref() == Some("Day one at the lake")).await;
+        let back =
+            eventually(WAIT, || page_ids(&c.doc) == ["p1", "p2", "p3"] && caption_of(c, 1, "cap").as_deref() == Some("Day one at the lake")).await;
         assert!(back, "a live client did not receive the restore: {:?}", doc_json(&c.doc));
-        assert_eq!(doc_json(&c.doc), saved);
     }
+    let restored = doc_json(&a.doc);
     assert!(a.closed().is_none() && b.closed().is_none(), "a restore never disconnects editors");
 
     // A new change on top, not a rewrite: the version taken before the restore still holds
@@ -106,7 +110,8 @@ async fn a_version_is_listed_fetched_and_restored_to_live_clients() {
     assert_eq!(page_ids(&doc_from(&backup)), ["p2", "p3"]);
     let late = YClient::connect(&server.ws_url(), &project, &owner.token).await;
     late.wait_synced().await;
-    assert!(eventually(WAIT, || doc_json(&late.doc) == saved).await);
+    assert!(eventually(WAIT, || doc_json(&late.doc) == restored).await);
+    assert_ne!(restored, saved);
     assert_eq!(versions(&api, &owner.token, &project).await.len(), 2);
 }
 

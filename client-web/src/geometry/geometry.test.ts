@@ -45,7 +45,8 @@ describe('relative boxes and pixels', () => {
 
   it('clamps boxes to the validator limits and keeps a minimum size', () => {
     expect(clampBox([20, -20, 0, 0.5, 370])).toEqual([10, -10, 0.01, 0.5, 10]);
-    expect(clampBox([0, 0, 0.5, 0.5, 90])[4]).toBe(10); // SPEC §6.3 rule 2 bounds rot too
+    expect(clampBox([0, 0, 0.5, 0.5, 90])[4]).toBe(90); // SPEC §6.3 rule 2: rot within ±360
+    expect(clampBox([0, 0, 0.5, 0.5, 270])[4]).toBe(-90);
     expect(clampBox([0, 0, 0.5, 0.5, -7])[4]).toBe(-7);
     expect(normalizeRotation(-190)).toBe(170);
     expect(normalizeRotation(Number.NaN)).toBe(0);

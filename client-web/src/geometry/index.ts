@@ -67,12 +67,11 @@ export function dragDelta(dx: number, dy: number, size: PageSize): [number, numb
 }
 
 /**
- * The largest rotation the server accepts, in degrees. SPEC §6.3 rule 2 bounds every one of
- * the box's five numbers by ±10, `rot` included, and the validator enforces it; a larger
- * rotation would be refused with PermissionDenied. (Reported: the rule reads as meant for
- * positions and sizes; if it is widened, raise this.)
+ * The largest rotation the editor writes, in degrees. SPEC §6.3 rule 2 (corrected) lets `rot`
+ * reach ±360; the editor keeps rotations normalised to (-180, 180], so a photo can be turned
+ * on its side or upside down.
  */
-export const MAX_ROTATION = 10;
+export const MAX_ROTATION = 180;
 
 /** Keeps `box` within ±limit (SPEC §6.3 rule 2) and its size at least `minSize`. */
 export function clampBox(box: Box, minSize = 0.01, limit = 10): Box {

@@ -6,7 +6,7 @@
 import * as Y from 'yjs';
 
 import { ModelError } from './errors';
-import { BOX_LIMIT, ITEM, MAX_TEXT_LEN, META, PAGE, ROOT_META, ROOT_PAGES } from './names';
+import { boxLimit, ITEM, MAX_TEXT_LEN, META, PAGE, ROOT_META, ROOT_PAGES } from './names';
 import { asNumbers, Fields } from './read';
 import type { Background, Box, Meta, NewItem, NewPage, PhotoRef, Style } from './types';
 
@@ -307,8 +307,8 @@ function updateBox(doc: Y.Doc, pageId: string, itemId: string, change: (box: Box
 function checkBox(box: readonly number[]): void {
   box.forEach((value, index) => {
     const negativeSize = (index === 2 || index === 3) && value < 0;
-    if (!Number.isFinite(value) || Math.abs(value) > BOX_LIMIT || negativeSize) {
-      throw new ModelError({ kind: 'badBox', index, value, limit: BOX_LIMIT });
+    if (!Number.isFinite(value) || Math.abs(value) > boxLimit(index) || negativeSize) {
+      throw new ModelError({ kind: 'badBox', index, value, limit: boxLimit(index) });
     }
   });
 }

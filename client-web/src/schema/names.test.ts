@@ -58,7 +58,7 @@ describe('names mirror schema.rs', () => {
     expect(top['ROOT_META']).toBe(names.ROOT_META);
     expect(top['ROOT_PAGES']).toBe(names.ROOT_PAGES);
     expect(top['SYSTEM_USER']).toBe(names.SYSTEM_USER);
-    for (const name of ['SCHEMA_VERSION', 'BOX_LIMIT', 'MAX_STRING_BYTES', 'MAX_TEXT_LEN', 'MAX_UPDATE_BYTES'] as const) {
+    for (const name of ['SCHEMA_VERSION', 'BOX_LIMIT', 'ROT_LIMIT', 'MAX_STRING_BYTES', 'MAX_TEXT_LEN', 'MAX_UPDATE_BYTES'] as const) {
       expect(numberConst(name), name).toBe(names[name]);
     }
   });

@@ -47,8 +47,15 @@ export const STYLE_KEYS = ['font', 'size', 'color', 'align', 'opacity', 'shadow'
 
 /** The schema version this build reads and writes. */
 export const SCHEMA_VERSION = 1;
-/** Every number of a `box` lies within ±BOX_LIMIT (SPEC §6.3 rule 2). */
+/** `x`, `y`, `w` and `h` of a `box` lie within ±BOX_LIMIT (SPEC §6.3 rule 2). */
 export const BOX_LIMIT = 10.0;
+/** `rot` of a `box` lies within ±ROT_LIMIT degrees (SPEC §6.3 rule 2, corrected). */
+export const ROT_LIMIT = 360.0;
+
+/** The bound on the `index`th number of a box (0 = x … 4 = rot). */
+export function boxLimit(index: number): number {
+  return index === 4 ? ROT_LIMIT : BOX_LIMIT;
+}
 /** Longest plain string field, in bytes. */
 export const MAX_STRING_BYTES = 2048;
 /** Longest Y.Text, in UTF-16 units. */

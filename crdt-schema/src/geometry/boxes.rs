@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::GeometryError;
-use crate::schema::BOX_LIMIT;
+use crate::schema::box_limit;
 
 /// An item's box `[x, y, w, h, rot]` in relative page coordinates (SPEC §6.1).
 ///
@@ -19,7 +19,7 @@ use crate::schema::BOX_LIMIT;
 ///   limit applies to `rot` too, so an item can be tilted by up to 10°, not turned over.
 ///
 /// A `Box` can only be built through [`Box::new`] (or deserialised through it), so every
-/// `Box` in the program holds five finite numbers within ±[`BOX_LIMIT`] and a non-negative
+/// `Box` in the program holds five finite numbers within their bounds ([`crate::schema::box_limit`]) and a non-negative
 /// size: the rules of SPEC §6.3 rule 2 live in the type.
 ///
 /// It serialises as the plain JSON array the document stores.
@@ -34,7 +34,8 @@ pub struct Box {
 }
 
 impl Box {
-    /// Checks and builds a box: each value finite and within ±[`BOX_LIMIT`], `w` and `h`
+    /// Checks and builds a box: each value finite, within ±[`crate::schema::BOX_LIMIT`] (`rot` within
+    /// ±[`crate::schema::ROT_LIMIT`] degrees), `w` and `h`
     /// not negative. The error names the first offending value (0 = x … 4 = rot).
     pub fn new(x: f64, y: f64, w: f64, h: f64, rot: f64) -> Result<Box, GeometryError> {
         let values = [x, y, w, h, rot];
@@ -42,8 +43,8 @@ impl Box {
             if !value.is_finite() {
                 return Err(GeometryError::NotFinite { index });
             }
-            if value.abs() > BOX_LIMIT {
-                return Err(GeometryError::OutOfRange { index, value, limit: BOX_LIMIT });
+            if value.abs() > box_limit(index) {
+                return Err(GeometryError::OutOfRange { index, value, limit: box_limit(index) });
             }
             if (index == 2 || index == 3) && value < 0.0 {
                 return Err(GeometryError::NegativeSize { index, value });

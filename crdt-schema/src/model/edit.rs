@@ -16,7 +16,7 @@ use yrs::{
 use super::read::{as_numbers, cmp_utf16, Fields};
 use super::types::{Background, Meta, NewItem, NewPage, PhotoRef, Style};
 use super::ModelError;
-use crate::schema::{self, item, meta, page, BOX_LIMIT, MAX_TEXT_LEN};
+use crate::schema::{self, box_limit, item, meta, page, MAX_TEXT_LEN};
 
 /// Writes `meta` and makes sure the `pages` root exists, as [`crate::doc::new_book`] does.
 pub fn create_book(txn: &mut TransactionMut, book: &Meta) {
@@ -334,8 +334,8 @@ fn update_box(txn: &mut TransactionMut, page_id: &str, item_id: &str, change: im
 fn check_box(bbox: &[f64; 5]) -> Result<(), ModelError> {
     for (index, &value) in bbox.iter().enumerate() {
         let negative_size = (index == 2 || index == 3) && value < 0.0;
-        if !value.is_finite() || value.abs() > BOX_LIMIT || negative_size {
-            return Err(ModelError::BadBox { index, value, limit: BOX_LIMIT });
+        if !value.is_finite() || value.abs() > box_limit(index) || negative_size {
+            return Err(ModelError::BadBox { index, value, limit: box_limit(index) });
         }
     }
     Ok(())

@@ -47,6 +47,22 @@ pub struct Page {
     pub auto: bool,
 }
 
+impl Page {
+    /// Whether a person has made this page theirs: they changed it (`auto` is off), or it
+    /// holds an item a person created (SPEC §15). Machine steps (automix, proactive
+    /// redesign, restyles) redo only pages that are not touched.
+    pub fn touched(&self) -> bool {
+        !self.auto || self.items.iter().any(Item::made_by_person)
+    }
+}
+
+impl Item {
+    /// Whether a person (not a server-side worker) created this item.
+    pub fn made_by_person(&self) -> bool {
+        self.created_by != crate::schema::SYSTEM_USER
+    }
+}
+
 /// What a page is for. Serialises as the kind strings of [`crate::schema::page::KINDS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(into = "&'static str", try_from = "String")]

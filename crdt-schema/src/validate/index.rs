@@ -60,6 +60,8 @@ pub struct Node {
     pub kind: NodeKind,
     /// The node this one lives in (`None` under a root).
     pub parent: Option<Id>,
+    /// The map key it lives at in its parent (`None` for sequence elements).
+    pub key: Option<Arc<str>>,
     pub created_by: Option<Arc<str>>,
     /// For text nodes: visible length in UTF-16 units.
     pub text_len: u32,
@@ -70,6 +72,9 @@ pub struct Node {
 pub struct DocIndex {
     runs: HashMap<u64, BTreeMap<u32, Run>>,
     pub(super) nodes: BTreeMap<Id, Node>,
+    /// The nested types at the keys of each node: what lives at a key (for overwrites), and
+    /// a node's children (for deleting a page that holds other people's items).
+    children: HashMap<Id, Vec<(Arc<str>, Id)>>,
 }
 
 impl DocIndex {
@@ -118,7 +123,32 @@ impl DocIndex {
     }
 
     pub fn insert_node(&mut self, id: Id, node: Node) {
+        if let (Some(parent), Some(key)) = (node.parent, node.key.clone()) {
+            let list = self.children.entry(parent).or_default();
+            // Deleted children are of no further use: drop them as new ones arrive.
+            list.retain(|(_, c)| self.nodes.get(c).is_some_and(|n| !n.deleted));
+            list.push((key, id));
+        }
         self.nodes.insert(id, node);
+    }
+
+    /// The live nested types at `key` of node `parent` (normally at most one).
+    pub fn live_at<'a>(&'a self, parent: Id, key: &'a str) -> impl Iterator<Item = Id> + 'a {
+        self.live_children_keyed(parent).filter(move |(k, _)| &***k == key).map(|(_, id)| id)
+    }
+
+    /// The live nested types directly inside node `parent`.
+    pub fn live_children(&self, parent: Id) -> impl Iterator<Item = Id> + '_ {
+        self.live_children_keyed(parent).map(|(_, id)| id)
+    }
+
+    fn live_children_keyed(&self, parent: Id) -> impl Iterator<Item = (&Arc<str>, Id)> + '_ {
+        self.children
+            .get(&parent)
+            .into_iter()
+            .flatten()
+            .filter(|(_, id)| self.nodes.get(id).is_some_and(|n| !n.deleted))
+            .map(|(k, id)| (k, *id))
     }
 
     pub fn runs_len(&self) -> usize {

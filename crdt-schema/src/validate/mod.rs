@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 pub use index::{DocIndex, Loc, Node, NodeKind, Parent};
 pub use parse::{parse_update, Block, BlockBody, Content, Id, ItemBlock, ParentRef, ParsedUpdate, TypeKind};
-pub use rules::Accepted;
+pub use rules::{Accepted, ClientClaim};
 
 #[cfg(test)]
 mod tests;
@@ -74,14 +74,39 @@ impl Validator {
         rules::check(&self.index, update, actor)
     }
 
-    /// Records an accepted update after it was applied.
+    /// Checks the Yjs client ids and clocks of `update` (rules of the room, not of the book):
+    /// every clock stays below [`crate::schema::MAX_CLOCK`]; new content may not be written
+    /// under a client id that `claim` says is someone else's; and garbage-collected or
+    /// skipped ranges, which claim clocks without showing content, are accepted only for
+    /// the sender's own client ids (or a client id the document has never seen).
+    pub fn check_clients(&self, update: &ParsedUpdate, claim: impl Fn(u64) -> ClientClaim) -> Result<(), Rejection> {
+        rules::check_clients(&self.index, update, claim)
+    }
+
+    /// Records an accepted update after it was applied. Prefer [`Validator::commit_applied`]
+    /// where the applying transaction is at hand.
     pub fn commit(&mut self, accepted: Accepted) {
+        rules::commit(&mut self.index, accepted);
+    }
+
+    /// Records an accepted update after it was applied, with what the applying transaction
+    /// really deleted: besides the update's delete set, yrs deletes the old value of every
+    /// map key the update overwrites, and a value that lost a concurrent overwrite.
+    pub fn commit_applied(&mut self, mut accepted: Accepted, deleted: &yrs::IdSet) {
+        accepted.set_deletes(deleted);
         rules::commit(&mut self.index, accepted);
     }
 
     /// Records a trusted update (the document's own state, or a system edit) without rules.
     pub fn observe(&mut self, update: &ParsedUpdate) {
         let accepted = rules::place_trusted(&self.index, update);
+        rules::commit(&mut self.index, accepted);
+    }
+
+    /// Records a trusted update after it was applied, with what the transaction deleted.
+    pub fn observe_applied(&mut self, update: &ParsedUpdate, deleted: &yrs::IdSet) {
+        let mut accepted = rules::place_trusted(&self.index, update);
+        accepted.set_deletes(deleted);
         rules::commit(&mut self.index, accepted);
     }
 

@@ -90,10 +90,12 @@ pub struct Block {
     pub body: BlockBody,
 }
 
-/// A decoded update: its blocks (skips dropped) and its delete set.
+/// A decoded update: its blocks, the ranges it skips, and its delete set.
 #[derive(Debug, Default)]
 pub struct ParsedUpdate {
     pub blocks: Vec<Block>,
+    /// Skip blocks: clock ranges the update jumps over without content, per client.
+    pub skips: Vec<(u64, std::ops::Range<u32>)>,
     pub deletes: Vec<(u64, std::ops::Range<u32>)>,
 }
 
@@ -126,7 +128,9 @@ pub fn parse_update(bytes: &[u8]) -> Result<ParsedUpdate, Rejection> {
                     if len == 0 {
                         return Err(malformed("empty skip"));
                     }
-                    clock = clock.checked_add(len).ok_or_else(|| malformed("clock overflow"))?;
+                    let end = clock.checked_add(len).ok_or_else(|| malformed("clock overflow"))?;
+                    out.skips.push((client, clock..end));
+                    clock = end;
                     continue;
                 }
                 BLOCK_GC => (dec.read_len().map_err(malformed)?, BlockBody::Gc),

@@ -20,6 +20,84 @@ pub struct Accepted {
     deletes: Vec<(u64, Range<u32>)>,
 }
 
+impl Accepted {
+    /// Replaces the update's own delete set with what applying it really deleted.
+    pub(super) fn set_deletes(&mut self, deleted: &yrs::IdSet) {
+        self.deletes.clear();
+        for (client, ranges) in deleted.iter() {
+            for r in ranges.iter() {
+                self.deletes.push((client.get(), r.clone()));
+            }
+        }
+    }
+}
+
+/// Whose a Yjs client id is, as the room sees the connection that sends an update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientClaim {
+    /// The sender's: it announced the id in its awareness or wrote under it before.
+    Mine,
+    /// Another connection's, another user's, or the server's own.
+    Others,
+    /// Nobody's as far as the room knows.
+    Free,
+}
+
+fn client_err(message: impl Into<String>) -> Rejection {
+    Rejection::new("client ids", message)
+}
+
+pub(super) fn check_clients(index: &DocIndex, update: &ParsedUpdate, claim: impl Fn(u64) -> ClientClaim) -> Result<(), Rejection> {
+    let too_far = || size_err(format!("a Yjs clock may not reach {}", schema::MAX_CLOCK));
+    let mut seen: Vec<(u64, ClientClaim, u32)> = Vec::new();
+    let mut lookup = |client: u64| -> (ClientClaim, u32) {
+        if let Some((_, c, k)) = seen.iter().find(|(id, _, _)| *id == client) {
+            return (*c, *k);
+        }
+        let entry = (claim(client), index.known_clock(client));
+        seen.push((client, entry.0, entry.1));
+        entry
+    };
+    for b in &update.blocks {
+        let end = b.id.clock.checked_add(b.len).ok_or_else(too_far)?;
+        if end > schema::MAX_CLOCK {
+            return Err(too_far());
+        }
+        let (claim, known) = lookup(b.id.client);
+        if end <= known {
+            continue;
+        }
+        match (&b.body, claim) {
+            (_, ClientClaim::Others) => {
+                return Err(client_err(format!(
+                    "the update writes under Yjs client id {} which belongs to another connection; a client writes under its own id",
+                    b.id.client
+                )))
+            }
+            (BlockBody::Gc, ClientClaim::Free) if known > 0 => {
+                return Err(client_err(format!(
+                    "the update marks clocks of Yjs client id {} as collected garbage; only that client's own connection may",
+                    b.id.client
+                )))
+            }
+            _ => {}
+        }
+    }
+    for (client, range) in &update.skips {
+        if range.end > schema::MAX_CLOCK {
+            return Err(too_far());
+        }
+        let (claim, known) = lookup(*client);
+        if range.end > known && claim != ClientClaim::Mine {
+            return Err(client_err(format!("the update skips clocks of Yjs client id {client}, which is not this connection's")));
+        }
+    }
+    if update.deletes.iter().any(|(_, r)| r.end > schema::MAX_CLOCK) {
+        return Err(too_far());
+    }
+    Ok(())
+}
+
 /// A new part of a block: its first id, length and place.
 struct Placed<'a> {
     start: Id,
@@ -201,7 +279,7 @@ fn place<'a>(index: &DocIndex, update: &'a ParsedUpdate, lenient: bool) -> Resul
             if kind == NodeKind::Other && !lenient && loc.parent != Parent::Gone {
                 return Err(schema_err(format!("a {} is not allowed {}", type_name(ty), place_name(loc, parent_kind))));
             }
-            nodes.insert(fresh[i].0, Node { kind, parent, created_by: None, text_len: 0, deleted: false });
+            nodes.insert(fresh[i].0, Node { kind, parent, key: loc.key.clone(), created_by: None, text_len: 0, deleted: false });
         }
         if next.len() == before {
             if lenient {
@@ -407,6 +485,23 @@ impl Ctx<'_> {
         ))
     }
 
+    /// Removing node `id` (deleting it, or overwriting the key it lives at) removes all that
+    /// is in it: a contributor may do that only when they may change it and every live page
+    /// and item inside it (rule 4). A page that holds someone else's item is not theirs alone.
+    fn may_remove(&self, id: Id) -> Result<(), Rejection> {
+        if self.actor.level >= Level::Editor {
+            return Ok(());
+        }
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            if matches!(self.node(n).map(|x| x.kind), Some(NodeKind::Page | NodeKind::Item)) {
+                self.may_change(n)?;
+            }
+            stack.extend(self.index.live_children(n));
+        }
+        Ok(())
+    }
+
     /// The page or item whose ownership covers a change inside node `id`.
     fn owner_of(&self, id: Id) -> Id {
         match self.node(id) {
@@ -435,6 +530,13 @@ impl Ctx<'_> {
             Parent::Root(r) => Err(schema_err(format!("only the roots 'meta' and 'pages' may be written; this update writes '{r}'"))),
             Parent::Node(n) => {
                 let node = self.node(*n).ok_or_else(|| schema_err("an item names a parent that is not a shared type"))?;
+                // Writing a key replaces what lives there: Yjs deletes the old value when it
+                // integrates the new one, whether or not the update's delete set says so.
+                if let Some(k) = key {
+                    for old in self.index.live_at(*n, k) {
+                        self.may_remove(old)?;
+                    }
+                }
                 match node.kind {
                     NodeKind::Page => {
                         let key = key.ok_or_else(|| schema_err("a page is a map; it has no sequence elements"))?;
@@ -530,7 +632,7 @@ impl Ctx<'_> {
                 }
                 Parent::Root(r) if &**r == schema::ROOT_PAGES => {
                     for (page_id, _) in self.index.nodes_in(*start, *len) {
-                        self.may_change(*page_id)?;
+                        self.may_remove(*page_id)?;
                     }
                 }
                 Parent::Root(r) => {
@@ -544,11 +646,14 @@ impl Ctx<'_> {
                     match kind {
                         Some(NodeKind::ItemsMap) => {
                             for (item_id, _) in self.index.nodes_in(*start, *len) {
-                                self.may_change(*item_id)?;
+                                self.may_remove(*item_id)?;
                             }
                         }
                         Some(NodeKind::Page | NodeKind::Item | NodeKind::Text) => {
                             self.may_change(self.owner_of(*n))?;
+                            for (inner, _) in self.index.nodes_in(*start, *len) {
+                                self.may_remove(*inner)?;
+                            }
                             let required: &[&str] = match kind {
                                 Some(NodeKind::Page) => &[page::ID, page::KIND, page::ITEMS, page::CREATED_BY],
                                 Some(NodeKind::Item) => &[item::ID, item::KIND, item::BOX, item::CREATED_BY],
@@ -713,7 +818,7 @@ fn check_item_value(key: &str, content: &Content) -> Result<(), Rejection> {
                                 return Err(type_err("'photo.zoom' must be above 0 and at most 100"));
                             }
                         }
-                        "pan" => check_numbers(Some(x), "photo.pan", 2, 10.0)?,
+                        "pan" => check_numbers(Some(x), "photo.pan", 2, |_| 10.0)?,
                         other => return Err(schema_err(format!("a photo reference has no field '{other}'"))),
                     }
                 }
@@ -741,21 +846,25 @@ fn check_item_value(key: &str, content: &Content) -> Result<(), Rejection> {
     }
 }
 
-/// A `box` is `[x, y, w, h, rot]`: five finite numbers within ±10 (rule 2).
+/// A `box` is `[x, y, w, h, rot]`: five finite numbers, the first four within ±10 and `rot`
+/// within ±360 degrees (rule 2).
 fn check_box(v: Option<&Any>) -> Result<(), Rejection> {
-    check_numbers(v, "box", 5, schema::BOX_LIMIT)
+    check_numbers(v, "box", 5, schema::box_limit)
 }
 
-fn check_numbers(v: Option<&Any>, key: &str, n: usize, limit: f64) -> Result<(), Rejection> {
+/// `n` finite numbers, the `i`th within ±`limit(i)`.
+fn check_numbers(v: Option<&Any>, key: &str, n: usize, limit: impl Fn(usize) -> f64) -> Result<(), Rejection> {
     let Some(Any::Array(xs)) = v else {
         return Err(type_err(format!("'{key}' must be an array of {n} numbers")));
     };
     if xs.len() != n {
         return Err(type_err(format!("'{key}' must have exactly {n} numbers")));
     }
-    for x in xs.iter() {
+    for (i, x) in xs.iter().enumerate() {
+        let limit = limit(i);
         match number(x) {
             Some(f) if f.is_finite() && f.abs() <= limit => {}
+            Some(f) if f.is_finite() && n == 5 && i == 4 => return Err(type_err(format!("'{key}' rotation must lie within ±{limit} degrees"))),
             Some(f) if f.is_finite() => return Err(type_err(format!("'{key}' values must lie within ±{limit}"))),
             _ => return Err(type_err(format!("'{key}' values must be finite numbers"))),
         }

@@ -41,9 +41,28 @@ impl Server {
     fn submit(&mut self, update: &[u8], who: &Actor) -> Result<(), Rejection> {
         let parsed = parse_update(update)?;
         let accepted = self.v.check(&parsed, who)?;
-        self.doc.transact_mut().apply_update(Update::decode_v1(update).unwrap()).unwrap();
-        self.v.commit(accepted);
+        let mut txn = self.doc.transact_mut();
+        txn.apply_update(Update::decode_v1(update).unwrap()).unwrap();
+        let deleted = txn.delete_set().clone();
+        drop(txn);
+        self.v.commit_applied(accepted, &deleted);
         Ok(())
+    }
+
+    /// Submits `update` as the room does: client ids first (with `claim`), then the rules.
+    fn submit_claimed(&mut self, update: &[u8], who: &Actor, claim: impl Fn(u64) -> ClientClaim) -> Result<(), Rejection> {
+        let parsed = parse_update(update)?;
+        self.v.check_clients(&parsed, claim)?;
+        self.submit(update, who)
+    }
+
+    fn state_clock(&self, client: u64) -> u32 {
+        self.doc.transact().state_vector().get(&yrs::ClientID::new(client))
+    }
+
+    /// The document's state, to show that a refused update changed nothing.
+    fn state(&self) -> Vec<u8> {
+        self.doc.transact().encode_state_as_update_v1(&StateVector::default())
     }
 
     /// Client `c` makes an edit and submits it; on success the client is already in sync.
@@ -200,9 +219,212 @@ fn editor_deletes_anything() {
 }
 
 #[test]
-fn contributor_deletes_own_page_with_others_items_inside() {
+fn contributor_cannot_delete_own_page_while_it_holds_others_items() {
+    // Finding 6: deleting a page deletes everything in it, and Bob's item is not Alice's.
+    let (mut s, a, b) = two_authors();
+    let alice = actor(ALICE, Level::Contributor);
+    let before = s.state();
+    assert_eq!(rule_of(s.edit(&a, &alice, |txn| pages(txn).remove(txn, 0))), "rule 4 (ownership)");
+    assert_eq!(s.state(), before, "a refused update changes nothing");
+    // Nor by replacing the page's items map with an empty one.
+    let a = s.client(13);
+    let r = s.edit(&a, &alice, |txn| {
+        let pa = page_at(txn, 0);
+        pa.insert(txn, "items", MapPrelim::default());
+    });
+    assert_eq!(rule_of(r), "rule 4 (ownership)");
+    // Once Bob has taken his item off it, the page is Alice's alone to delete.
+    s.edit(&b, &actor(BOB, Level::Contributor), |txn| {
+        let pa = page_at(txn, 0);
+        items(txn, &pa).remove(txn, "ib2");
+    })
+    .unwrap();
+    let a = s.client(14);
+    s.edit(&a, &alice, |txn| pages(txn).remove(txn, 0)).unwrap();
+    // An editor may delete a page with anyone's items in it.
+    let (mut s, _, _) = two_authors();
+    let e = s.client(32);
+    s.edit(&e, &actor("ed", Level::Editor), |txn| pages(txn).remove(txn, 0)).unwrap();
+}
+
+/// The bytes of `update` with its delete set removed, as a crafted client would send it.
+fn strip_deletes(update: &[u8], delete_set: &[u8]) -> Vec<u8> {
+    assert!(update.ends_with(delete_set), "the delete set is the update's tail");
+    let mut out = update[..update.len() - delete_set.len()].to_vec();
+    out.push(0); // no delete-set clients
+    out
+}
+
+/// Makes an edit on `c` and returns the update with its delete set stripped.
+fn crafted(c: &Doc, f: impl FnOnce(&mut TransactionMut)) -> Vec<u8> {
+    use yrs::updates::encoder::Encode;
+    let mut txn = c.transact_mut();
+    f(&mut txn);
+    let ds = txn.delete_set().encode_v1();
+    strip_deletes(&txn.encode_update_v1(), &ds)
+}
+
+#[test]
+fn contributor_cannot_replace_someone_elses_item_by_overwriting_its_key() {
+    // Finding 2: a new Y.Map written to the key of Bob's item, the delete set stripped.
     let (mut s, a, _) = two_authors();
-    s.edit(&a, &actor(ALICE, Level::Contributor), |txn| pages(txn).remove(txn, 0)).unwrap();
+    let alice = actor(ALICE, Level::Contributor);
+    let update = crafted(&a, |txn| {
+        let pb = page_at(txn, 1);
+        let it = items(txn, &pb).insert(txn, "ib", MapPrelim::default());
+        it.insert(txn, "id", "ib");
+        it.insert(txn, "kind", "text");
+        it.insert(txn, "box", vec![0.0, 0.0, 0.1, 0.1, 0.0]);
+        it.insert(txn, "createdBy", ALICE);
+    });
+    assert!(parse_update(&update).unwrap().deletes.is_empty(), "the crafted update deletes nothing explicitly");
+    let before = s.state();
+    assert_eq!(rule_of(s.submit(&update, &alice)), "rule 4 (ownership)");
+    assert_eq!(s.state(), before);
+    // The same overwrite of her own item is hers to make, and the index records that the
+    // old value is gone although the update never said so.
+    let a = s.client(15);
+    let update = crafted(&a, |txn| {
+        let pa = page_at(txn, 0);
+        let it = items(txn, &pa).insert(txn, "ia", MapPrelim::default());
+        it.insert(txn, "id", "ia");
+        it.insert(txn, "kind", "text");
+        it.insert(txn, "box", vec![0.0, 0.0, 0.1, 0.1, 0.0]);
+        it.insert(txn, "createdBy", ALICE);
+    });
+    s.submit(&update, &alice).unwrap();
+    assert_index_matches_document(&s);
+    // An editor may replace anyone's item.
+    let e = s.client(33);
+    let update = crafted(&e, |txn| {
+        let pb = page_at(txn, 1);
+        let it = items(txn, &pb).insert(txn, "ib", MapPrelim::default());
+        it.insert(txn, "id", "ib");
+        it.insert(txn, "kind", "sticker");
+        it.insert(txn, "box", vec![0.0, 0.0, 0.1, 0.1, 0.0]);
+        it.insert(txn, "createdBy", "ed");
+    });
+    s.submit(&update, &actor("ed", Level::Editor)).unwrap();
+    assert_index_matches_document(&s);
+    // Bob's item is now the editor's; Bob may no longer change it.
+    let b = s.client(21);
+    let r = s.edit(&b, &actor(BOB, Level::Contributor), |txn| {
+        let pb = page_at(txn, 1);
+        item(txn, &pb, "ib").insert(txn, "z", 5);
+    });
+    assert_eq!(rule_of(r), "rule 4 (ownership)");
+}
+
+/// The validator's index agrees with one rebuilt from the document's state: the same
+/// known clocks, nodes, kinds, creators and deletions.
+fn assert_index_matches_document(s: &Server) {
+    let state = s.state();
+    let rebuilt = Validator::from_state(&state).unwrap();
+    let sv = s.doc.transact().state_vector();
+    for (client, clock) in sv.iter() {
+        assert_eq!(s.v.index().known_clock(client.get()), *clock, "client {client}");
+        assert_eq!(rebuilt.index().known_clock(client.get()), *clock, "client {client}");
+    }
+    let nodes = |v: &Validator| {
+        let mut k: Vec<(Id, NodeKind, Option<Arc<str>>)> =
+            v.index().nodes.iter().filter(|(id, _)| !v.index().is_node_gone(**id)).map(|(id, n)| (*id, n.kind, n.created_by.clone())).collect();
+        k.sort_by_key(|x| x.0);
+        k
+    };
+    assert_eq!(nodes(&rebuilt), nodes(&s.v));
+}
+
+/// A v1 update of one GC block: `len` clocks of `client` from `clock`, and no deletes.
+fn gc_block(client: u64, clock: u32, len: u32) -> Vec<u8> {
+    fn var(out: &mut Vec<u8>, mut n: u64) {
+        loop {
+            let b = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(b);
+                return;
+            }
+            out.push(b | 0x80);
+        }
+    }
+    let mut out = Vec::new();
+    var(&mut out, 1); // one client
+    var(&mut out, 1); // one block
+    var(&mut out, client);
+    var(&mut out, clock as u64);
+    out.push(0); // GC
+    var(&mut out, len as u64);
+    var(&mut out, 0); // empty delete set
+    out
+}
+
+#[test]
+fn gc_blocks_cannot_claim_another_clients_clocks() {
+    // Finding 5: a GC block for Bob's client id would make the server drop Bob's next edits
+    // as already known.
+    let (mut s, _, _) = two_authors();
+    let alice = actor(ALICE, Level::Contributor);
+    let bob_clock = s.v.index().known_clock(20);
+    let attack = gc_block(20, bob_clock, 1_000_000);
+    let before = s.state();
+    // Bob is connected (his id is another connection's) …
+    assert_eq!(s.submit_claimed(&attack, &alice, |c| if c == 20 { ClientClaim::Others } else { ClientClaim::Free }).unwrap_err().rule, "client ids");
+    // … or gone: an id the document knows is not free for garbage.
+    assert_eq!(s.submit_claimed(&attack, &alice, |_| ClientClaim::Free).unwrap_err().rule, "client ids");
+    assert_eq!(s.state(), before);
+    assert_eq!(s.v.index().known_clock(20), bob_clock);
+    // Near 2³², whatever the claim: the clock bound.
+    let overflow = gc_block(77, 0, u32::MAX - 10);
+    assert_eq!(s.submit_claimed(&overflow, &alice, |_| ClientClaim::Mine).unwrap_err().rule, "rule 3 (sizes)");
+    assert_eq!(s.state(), before);
+    // Bob's own edit still goes through.
+    let b = s.client(20);
+    s.edit(&b, &actor(BOB, Level::Contributor), |txn| {
+        let pb = page_at(txn, 1);
+        item(txn, &pb, "ib").insert(txn, "z", 7);
+    })
+    .unwrap();
+    // A client's own collected range (offline content it deleted again) is fine.
+    let mine = gc_block(10, s.v.index().known_clock(10), 3);
+    s.submit_claimed(&mine, &alice, |c| if c == 10 { ClientClaim::Mine } else { ClientClaim::Free }).unwrap();
+    assert_eq!(s.v.index().known_clock(10), s.state_clock(10));
+}
+
+#[test]
+fn new_content_under_another_connections_client_id_is_refused() {
+    let (mut s, _, _) = two_authors();
+    // Alice's client doc happens to use Bob's client id.
+    let forged = s.client(20);
+    let update = {
+        let mut txn = forged.transact_mut();
+        let pa = page_at(&txn, 0);
+        add_item(&mut txn, &pa, "forged", ALICE);
+        txn.encode_update_v1()
+    };
+    let alice = actor(ALICE, Level::Contributor);
+    let r = s.submit_claimed(&update, &alice, |c| if c == 20 { ClientClaim::Others } else { ClientClaim::Free });
+    assert_eq!(r.unwrap_err().rule, "client ids");
+}
+
+#[test]
+fn rotation_goes_round_the_full_circle_but_positions_stay_bounded() {
+    let (mut s, a, _) = two_authors();
+    let alice = actor(ALICE, Level::Contributor);
+    for rot in [90.0, -90.0, 180.0, 359.5, -360.0] {
+        s.edit(&a, &alice, |txn| {
+            let pa = page_at(txn, 0);
+            item(txn, &pa, "ia").insert(txn, "box", vec![0.0, 0.0, 0.5, 0.5, rot]);
+        })
+        .unwrap_or_else(|e| panic!("rot {rot}: {e}"));
+    }
+    for bad in [vec![0.0, 0.0, 0.5, 0.5, 361.0], vec![10.5, 0.0, 0.5, 0.5, 0.0], vec![0.0, 0.0, 0.5, 0.5, f64::NAN]] {
+        let a = s.client(16);
+        let r = s.edit(&a, &alice, |txn| {
+            let pa = page_at(txn, 0);
+            item(txn, &pa, "ia").insert(txn, "box", bad.clone());
+        });
+        assert_eq!(rule_of(r), "rule 2 (types)", "{bad:?}");
+    }
 }
 
 #[test]

@@ -74,13 +74,14 @@ pub async fn fetch(
 }
 
 /// Restores a version as a new change on top (editor and above). Answers with the restored
-/// version, and `backup`: the version taken just before, which undoes the restore.
+/// version; `backup`, the version taken just before, which undoes the restore; and `kept`,
+/// the pages and items people made that the restore left as they are (SPEC §15).
 pub async fn restore(
     State(app): State<AppState>,
     access: ProjectAccess<Editor>,
     AppPath((_, id)): AppPath<(ProjectId, VersionId)>,
 ) -> ApiResult<Json<Value>> {
     let version = find(&app, access.project.id, id).await?;
-    let backup = versions::restore(&*app.store, &*app.blobs, &app.sync, &version, access.session.user.id).await?;
-    Ok(Json(json!({ "version": version, "backup": backup })))
+    let (backup, kept) = versions::restore(&*app.store, &*app.blobs, &app.sync, &version, access.session.user.id).await?;
+    Ok(Json(json!({ "version": version, "backup": backup, "kept": kept })))
 }

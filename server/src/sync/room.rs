@@ -20,7 +20,7 @@ use yrs::updates::decoder::Decode;
 use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
 
 use crdt_schema::schema;
-use crdt_schema::validate::{parse_update, Actor, Level, ParsedUpdate, Validator, CAUSALITY};
+use crdt_schema::validate::{parse_update, Actor, BlockBody, ClientClaim, Level, ParsedUpdate, Validator, CAUSALITY};
 
 use super::protocol::{self, AwarenessEntry, Incoming};
 use crate::access::Role;
@@ -104,7 +104,12 @@ pub(crate) struct Room {
     /// Knows the document's structure, to check updates before they are applied.
     validator: Validator,
     peers: HashMap<u64, PeerState>,
+    /// Yjs client id -> the connection that owns it (claimed in its awareness, or written
+    /// under first). Another connection may neither write under it nor set its awareness.
     owners: HashMap<u64, u64>,
+    /// Yjs client id -> the user who wrote under it, for as long as the room is loaded, so
+    /// that a client id stays its user's across reconnects.
+    client_users: HashMap<u64, Arc<str>>,
     collecting: Batch,
     in_flight: Option<InFlight>,
     compaction: Option<Compaction>,
@@ -137,6 +142,7 @@ impl Room {
             validator: Validator::default(),
             peers: HashMap::new(),
             owners: HashMap::new(),
+            client_users: HashMap::new(),
             collecting: Batch::default(),
             in_flight: None,
             compaction: None,
@@ -410,21 +416,24 @@ impl Room {
                 return;
             }
         };
-        match parse_update(bytes) {
-            Ok(parsed) => self.validator.observe(&parsed),
-            Err(e) => tracing::error!(project = %self.project, error = %e, "a committed update could not be indexed"),
+        let parsed = parse_update(bytes);
+        if let Err(e) = &parsed {
+            tracing::error!(project = %self.project, error = %e, "a committed update could not be indexed");
         }
-        let changed = {
+        let (changed, deleted) = {
             let mut txn = self.doc().transact_mut();
             let inserts = crdt_schema::update_inserts_news(&txn.state_vector(), &update);
             match txn.apply_update(update) {
-                Ok(()) => inserts || !txn.delete_set().is_empty(),
+                Ok(()) => (inserts || !txn.delete_set().is_empty(), txn.delete_set().clone()),
                 Err(e) => {
                     tracing::error!(project = %self.project, error = %e, "a committed update does not apply");
-                    false
+                    (false, txn.delete_set().clone())
                 }
             }
         };
+        if let Ok(parsed) = parsed {
+            self.validator.observe_applied(&parsed, &deleted);
+        }
         if changed {
             metrics::counter!("folio_remote_updates_applied_total").increment(1);
             self.deliver(Out::AllExcept(None, protocol::sync_update(bytes)));
@@ -539,6 +548,19 @@ impl Room {
             user: peer.user_str.clone(),
             level: if role >= Role::Editor { Level::Editor } else { Level::Contributor },
         };
+        // Client ids and clocks first: no one writes under another's client id, or claims
+        // its clocks with a garbage-collected range (SPEC §15).
+        if let Err(rejection) = self.validator.check_clients(&parsed, |client| self.claim(conn, client)) {
+            self.refuse(conn, "invalid", &rejection.to_string());
+            return false;
+        }
+        // The client ids this update writes new content under become this connection's.
+        let mut writes_under: Vec<u64> = Vec::new();
+        for b in &parsed.blocks {
+            if matches!(b.body, BlockBody::Item(_)) && b.id.clock + b.len > self.validator.index().known_clock(b.id.client) && !writes_under.contains(&b.id.client) {
+                writes_under.push(b.id.client);
+            }
+        }
         // Checked against the document's structure before anything is applied (SPEC §6.3).
         let accepted = match self.validator.check(&parsed, &actor) {
             Ok(a) => a,
@@ -559,13 +581,17 @@ impl Room {
             let mut txn = self.doc().transact_mut();
             let inserts = crdt_schema::update_inserts_news(&txn.state_vector(), &update);
             match txn.apply_update(update) {
-                Ok(()) => Ok(inserts || !txn.delete_set().is_empty()),
+                Ok(()) => Ok((inserts || !txn.delete_set().is_empty(), txn.delete_set().clone())),
                 Err(e) => Err(e),
             }
         };
         match changed {
-            Ok(changed) => {
-                self.validator.commit(accepted);
+            Ok((changed, deleted)) => {
+                // The index learns what yrs really deleted, overwritten map values included.
+                self.validator.commit_applied(accepted, &deleted);
+                for client in writes_under {
+                    self.take_client(conn, client);
+                }
                 if changed {
                     self.accept(Some(conn), raw);
                 }
@@ -577,6 +603,33 @@ impl Room {
                 false
             }
         }
+    }
+
+    /// Whose Yjs client id `client` is, from connection `conn`'s point of view.
+    fn claim(&self, conn: u64, client: u64) -> ClientClaim {
+        if client == self.doc().client_id().get() {
+            return ClientClaim::Others;
+        }
+        if let Some(owner) = self.owners.get(&client) {
+            return if *owner == conn { ClientClaim::Mine } else { ClientClaim::Others };
+        }
+        match (self.client_users.get(&client), self.peers.get(&conn)) {
+            (Some(user), Some(state)) if *user == state.peer.user_str => ClientClaim::Mine,
+            (Some(_), _) => ClientClaim::Others,
+            (None, _) => ClientClaim::Free,
+        }
+    }
+
+    /// Records that `conn` wrote under `client`: the id is its connection's while it stays,
+    /// and its user's while the room is loaded.
+    fn take_client(&mut self, conn: u64, client: u64) {
+        let Some(state) = self.peers.get_mut(&conn) else { return };
+        self.client_users.entry(client).or_insert_with(|| state.peer.user_str.clone());
+        if self.owners.contains_key(&client) || state.owned.len() >= MAX_OWNED_CLIENTS {
+            return;
+        }
+        state.owned.insert(client);
+        self.owners.insert(client, conn);
     }
 
     /// Holds back an update that builds on content the server does not have yet, instead of
@@ -682,6 +735,10 @@ impl Room {
                     }
                     let state = self.peers.get_mut(&conn).expect("peer exists");
                     if state.owned.len() >= MAX_OWNED_CLIENTS {
+                        continue;
+                    }
+                    // An id someone else has written under stays theirs.
+                    if self.client_users.get(&e.client_id).is_some_and(|u| *u != state.peer.user_str) {
                         continue;
                     }
                     state.owned.insert(e.client_id);
