@@ -198,17 +198,11 @@ async fn design_book(
                 };
                 // Only pages nobody touched are redone: a page a person changed, or put an
                 // item on, stays as it is with everything on it (SPEC §15).
-                let mut human_cover = false;
-                for page in &book.pages {
-                    if !page.touched() {
-                        if let Err(e) = model::remove_page(txn, &page.id) {
-                            *failed.lock().unwrap() = Some(e.to_string());
-                            return;
-                        }
-                    } else if page.kind == PageKind::FrontCover {
-                        human_cover = true;
-                    }
+                if let Err(e) = model::remove_untouched_pages(txn) {
+                    *failed.lock().unwrap() = Some(e.to_string());
+                    return;
                 }
+                let human_cover = book.pages.iter().any(|p| p.touched() && p.kind == PageKind::FrontCover);
                 let remaining = book.pages.iter().filter(|p| p.touched()).count() as u32;
                 let mut count = remaining;
                 if let (Some(design), false) = (cover, human_cover) {

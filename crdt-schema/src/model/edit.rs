@@ -67,6 +67,19 @@ pub fn remove_page(txn: &mut TransactionMut, page_id: &str) -> Result<(), ModelE
     Ok(())
 }
 
+/// Removes every page no person has touched (see [`super::Page::touched`]), as automix and
+/// proactive redesign do before laying out their pages again. Pages a person changed or put
+/// an item on stay, with everything on them (SPEC §15). Returns the removed pages' ids.
+pub fn remove_untouched_pages(txn: &mut TransactionMut) -> Result<Vec<String>, ModelError> {
+    let book = super::read_book(&*txn)?;
+    let mut removed = Vec::new();
+    for page in book.pages.iter().filter(|p| !p.touched()) {
+        remove_page(txn, &page.id)?;
+        removed.push(page.id.clone());
+    }
+    Ok(removed)
+}
+
 /// Moves a page so that it ends up at `new_index` (`0..len`). Yjs has no move: the page's
 /// content is copied into a new Y.Map at the new place and the old one deleted, keeping the
 /// page id. Two users moving one page at once leave two copies; readers show the first, and
