@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use crdt_schema::validate::{parse_update, Actor, Level, Validator};
+use crdt_schema::validate::{parse_update, Actor, ClientClaim, Level, Validator};
 use yrs::updates::decoder::Decode;
 use yrs::{Array, Doc, Map, MapPrelim, MapRef, ReadTxn, StateVector, Text, TextPrelim, Transact, Update, WriteTxn};
 
@@ -122,9 +122,13 @@ fn bench(c: &mut Criterion) {
                 |(doc, mut v)| {
                     for u in &batch {
                         let parsed = parse_update(black_box(u)).unwrap();
+                        v.check_clients(&parsed, |_| ClientClaim::Mine).expect("own client id");
                         let accepted = v.check(&parsed, &actor).expect("valid edit");
-                        doc.transact_mut().apply_update(Update::decode_v1(u).unwrap()).unwrap();
-                        v.commit(accepted);
+                        let mut txn = doc.transact_mut();
+                        txn.apply_update(Update::decode_v1(u).unwrap()).unwrap();
+                        let deleted = txn.delete_set().clone();
+                        drop(txn);
+                        v.commit_applied(accepted, &deleted);
                     }
                     (doc, v)
                 },

@@ -100,6 +100,15 @@ export class BookDoc {
     return atLeast(this.role, 'editor') || (this.role === 'contributor' && createdBy === this.userId);
   }
 
+  /**
+   * Whether this user may delete a page: deleting it deletes everything on it, so a
+   * contributor may only when the page and every item on it are theirs (SPEC §6.3 rule 4;
+   * the server refuses the rest).
+   */
+  canRemovePage(page: { createdBy: string; items: readonly { createdBy: string }[] }): boolean {
+    return this.canChange(page.createdBy) && page.items.every((i) => this.canChange(i.createdBy));
+  }
+
   get canAdd(): boolean {
     return atLeast(this.role, 'contributor');
   }

@@ -182,6 +182,10 @@ describe('BookDoc', () => {
     const c = new BookDoc(A.id, 'contributor');
     expect(c.canChange(A.id)).toBe(true);
     expect(c.canChange(B.id)).toBe(false);
+    // A contributor's own page with someone else's item on it is not theirs alone to delete.
+    expect(c.canRemovePage({ createdBy: A.id, items: [{ createdBy: A.id }] })).toBe(true);
+    expect(c.canRemovePage({ createdBy: A.id, items: [{ createdBy: B.id }] })).toBe(false);
+    expect(new BookDoc(A.id, 'editor').canRemovePage({ createdBy: B.id, items: [{ createdBy: B.id }] })).toBe(true);
     expect(new BookDoc(A.id, 'viewer').canAdd).toBe(false);
     expect(atLeast('manager', 'editor')).toBe(true);
     expect(atLeast('commenter', 'contributor')).toBe(false);

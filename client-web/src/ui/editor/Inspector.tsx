@@ -131,6 +131,7 @@ function PageTools() {
   const index = book.pages.findIndex((p) => p.id === selected!.page);
   const page = book.pages[index]!;
   const mayChange = session.book.canChange(page.createdBy);
+  const mayRemove = session.book.canRemovePage(page);
   const run = (f: () => void) => {
     try {
       f();
@@ -166,7 +167,8 @@ function PageTools() {
       <JobBar job={job} label="remix" />
       <button
         className="danger"
-        disabled={!mayChange}
+        disabled={!mayRemove}
+        title={mayChange && !mayRemove ? 'This page holds items other people made; only an editor can delete it' : undefined}
         onClick={() =>
           run(() => {
             session.book.removePage(page.id);
