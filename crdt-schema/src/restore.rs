@@ -144,8 +144,9 @@ fn restore_page_list<V: ReadTxn>(txn: &mut TransactionMut, live: &ArrayRef, vers
         order.insert(at, Want::Keep(id.clone()));
     }
 
-    // Walk the order: edit in place where the id already sits there, else copy the page in
-    // (and drop it from where it was).
+    // Walk the order: edit in place where the id already sits there. A live page elsewhere
+    // is copied to its place whole (with whatever people put on it since) and then edited;
+    // a page the live book lacks is copied in from the version.
     let mut current = live_ids;
     for (i, want) in order.iter().enumerate() {
         let id = match want {
@@ -155,11 +156,11 @@ fn restore_page_list<V: ReadTxn>(txn: &mut TransactionMut, live: &ArrayRef, vers
         if current.get(i).map(String::as_str) != Some(id) {
             let from = current.iter().skip(i).position(|c| c == id).map(|p| p + i);
             let prelim = match (want, from) {
-                (Want::Version(value, _), _) => value.as_prelim(version),
-                (Want::Keep(_), Some(j)) => match live.get(txn, j as u32) {
+                (_, Some(j)) => match live.get(txn, j as u32) {
                     Some(v) => v.as_prelim(&*txn),
                     None => continue,
                 },
+                (Want::Version(value, _), None) => value.as_prelim(version),
                 (Want::Keep(_), None) => continue,
             };
             if let Some(j) = from {
@@ -168,9 +169,6 @@ fn restore_page_list<V: ReadTxn>(txn: &mut TransactionMut, live: &ArrayRef, vers
             }
             live.insert(txn, i as u32, prelim);
             current.insert(i, id.to_owned());
-            if matches!(want, Want::Keep(_)) {
-                continue;
-            }
         }
         match (want, live.get(txn, i as u32)) {
             (Want::Version(Out::YMap(want), id), Some(Out::YMap(live_map))) => restore_page(txn, &live_map, version, want, id, kept),
@@ -539,6 +537,27 @@ mod tests {
         let mut kept_items: Vec<&str> = kept.items.iter().map(|k| k.item_id.as_str()).collect();
         kept_items.sort();
         assert_eq!(kept_items, ["memo", "sticker"]);
+    }
+
+    #[test]
+    fn a_page_restored_to_its_old_place_keeps_what_people_put_on_it() {
+        let doc = book();
+        add_page(&doc, "p1", 0);
+        add_page(&doc, "p2", 1);
+        add_text(&doc, "p1", "auto-title", "Summer");
+        let version = copy(&doc, 2);
+        edit::move_page(&mut doc.transact_mut(), "p2", 0).unwrap();
+        add_text_by(&doc, "p1", "sticker", "★", USER);
+        let sticker = read_book(&doc.transact()).unwrap().pages[1].items.iter().find(|i| i.id == "sticker").cloned().unwrap();
+        let kept = {
+            let mut txn = doc.transact_mut();
+            restore_pages(&mut txn, &version)
+        };
+        let book = read_book(&doc.transact()).unwrap();
+        let ids: Vec<&str> = book.pages.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["p1", "p2"]);
+        assert_eq!(book.pages[0].items.iter().find(|i| i.id == "sticker"), Some(&sticker), "the sticker moved with its page");
+        assert_eq!(kept.items.iter().map(|k| k.item_id.as_str()).collect::<Vec<_>>(), ["sticker"]);
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! interleavings of people's edits (add, move, caption, sticker, item and page delete) with
 //! the machine steps (automix, proactive redesign, restore, product change).
 //!
+//! People's edits include moving pages, so a restore must also bring a moved page back to
+//! its place without losing what is on it.
+//!
 //! Each person edits their own replica, synced from the server's document first, and every
 //! edit goes through the validator as a contributor's would, so the edits are ones a real
 //! client may make; machine steps edit the server's document as the system user, as the
@@ -32,6 +35,7 @@ enum Step {
     DeleteItem { who: usize, item: usize },
     AddPage { who: usize },
     DeletePage { who: usize, page: usize },
+    MovePage { who: usize, page: usize, to: usize },
     Automix { pages: usize },
     ProactiveRedesign { pages: usize },
     Restore { version: usize },
@@ -47,7 +51,8 @@ fn any_step() -> impl Strategy<Value = Step> {
         2 => (who.clone(), any::<usize>(), "[a-z ]{0,12}").prop_map(|(who, item, text)| Step::Caption { who, item, text }),
         1 => (who.clone(), any::<usize>()).prop_map(|(who, item)| Step::DeleteItem { who, item }),
         1 => who.clone().prop_map(|who| Step::AddPage { who }),
-        1 => (who, any::<usize>()).prop_map(|(who, page)| Step::DeletePage { who, page }),
+        1 => (who.clone(), any::<usize>()).prop_map(|(who, page)| Step::DeletePage { who, page }),
+        1 => (who, any::<usize>(), any::<usize>()).prop_map(|(who, page, to)| Step::MovePage { who, page, to }),
         2 => (1..4usize).prop_map(|pages| Step::Automix { pages }),
         1 => (1..4usize).prop_map(|pages| Step::ProactiveRedesign { pages }),
         2 => any::<usize>().prop_map(|version| Step::Restore { version }),
@@ -239,6 +244,20 @@ impl World {
                     self.person(who, |txn| remove_page(txn, &page_id).unwrap());
                     for it in &p.items {
                         self.expected.remove(&it.id);
+                    }
+                }
+            }
+            Step::MovePage { who, page, to } => {
+                // A move is a copy and a delete (until SPEC §6.7's position keys): a
+                // contributor may move a page of theirs that holds only their own items.
+                let book = self.book();
+                let mine: Vec<&Page> =
+                    book.pages.iter().filter(|p| p.created_by == PEOPLE[who] && p.items.iter().all(|i| i.created_by == PEOPLE[who])).collect();
+                if let Some(p) = mine.get(page % mine.len().max(1)) {
+                    let (page_id, to) = (p.id.clone(), (to % book.pages.len()) as u32);
+                    self.person(who, |txn| move_page(txn, &page_id, to).unwrap());
+                    for it in &p.items {
+                        self.refresh(&it.id);
                     }
                 }
             }
