@@ -74,7 +74,7 @@ pub struct DocIndex {
     pub(super) nodes: BTreeMap<Id, Node>,
     /// The nested types at the keys of each node: what lives at a key (for overwrites), and
     /// a node's children (for deleting a page that holds other people's items).
-    children: HashMap<Id, Vec<(Arc<str>, Id)>>,
+    children: HashMap<Id, HashMap<Arc<str>, Vec<Id>>>,
 }
 
 impl DocIndex {
@@ -124,31 +124,26 @@ impl DocIndex {
 
     pub fn insert_node(&mut self, id: Id, node: Node) {
         if let (Some(parent), Some(key)) = (node.parent, node.key.clone()) {
-            let list = self.children.entry(parent).or_default();
-            // Deleted children are of no further use: drop them as new ones arrive.
-            list.retain(|(_, c)| self.nodes.get(c).is_some_and(|n| !n.deleted));
-            list.push((key, id));
+            let at = self.children.entry(parent).or_default().entry(key).or_default();
+            // Values overwritten at this key are of no further use once they are deleted.
+            at.retain(|c| self.nodes.get(c).is_some_and(|n| !n.deleted));
+            at.push(id);
         }
         self.nodes.insert(id, node);
     }
 
     /// The live nested types at `key` of node `parent` (normally at most one).
-    pub fn live_at<'a>(&'a self, parent: Id, key: &'a str) -> impl Iterator<Item = Id> + 'a {
-        self.live_children_keyed(parent).filter(move |(k, _)| &***k == key).map(|(_, id)| id)
+    pub fn live_at<'a>(&'a self, parent: Id, key: &str) -> impl Iterator<Item = Id> + 'a {
+        self.children.get(&parent).and_then(|keys| keys.get(key)).into_iter().flatten().copied().filter(|id| self.is_live(*id))
     }
 
     /// The live nested types directly inside node `parent`.
     pub fn live_children(&self, parent: Id) -> impl Iterator<Item = Id> + '_ {
-        self.live_children_keyed(parent).map(|(_, id)| id)
+        self.children.get(&parent).into_iter().flat_map(|keys| keys.values()).flatten().copied().filter(|id| self.is_live(*id))
     }
 
-    fn live_children_keyed(&self, parent: Id) -> impl Iterator<Item = (&Arc<str>, Id)> + '_ {
-        self.children
-            .get(&parent)
-            .into_iter()
-            .flatten()
-            .filter(|(_, id)| self.nodes.get(id).is_some_and(|n| !n.deleted))
-            .map(|(k, id)| (k, *id))
+    fn is_live(&self, id: Id) -> bool {
+        self.nodes.get(&id).is_some_and(|n| !n.deleted)
     }
 
     pub fn runs_len(&self) -> usize {
