@@ -57,7 +57,7 @@ url="" pid=""
 start_node() {
   local name=$1 log="$out/$1.log"
   DATABASE_URL="$pg/$db" REDIS_URL="$redis_url" taskset -c 0 "$folio" serve --listen 127.0.0.1:0 --data-dir "$out/data-$name" \
-    --rate-per-s 100000 --rate-burst 100000 --log warn >> "$log" 2>&1 &
+    --rate-per-s 100000 --rate-burst 100000 --updates-per-s 100000 --updates-burst 100000 --max-connections-per-user 100000 --log warn >> "$log" 2>&1 &
   pid=$!
   pids+=("$pid")
   url=""

@@ -51,8 +51,8 @@ start_server() {
   mkdir -p "$data"
   port=$((port + 1))
   case $name in
-    folio)       taskset -c 0 "$folio" serve --listen 127.0.0.1:$port --data-dir "$data" --rate-per-s 100000 --rate-burst 100000 >> "$out/$name.log" 2>&1 & ;;
-    folio-power) taskset -c 0 "$folio" serve --listen 127.0.0.1:$port --data-dir "$data" --durability power --rate-per-s 100000 --rate-burst 100000 >> "$out/$name.log" 2>&1 & ;;
+    folio)       taskset -c 0 "$folio" serve --listen 127.0.0.1:$port --data-dir "$data" --rate-per-s 100000 --rate-burst 100000 --updates-per-s 100000 --updates-burst 100000 --max-connections-per-user 100000 >> "$out/$name.log" 2>&1 & ;;
+    folio-power) taskset -c 0 "$folio" serve --listen 127.0.0.1:$port --data-dir "$data" --durability power --rate-per-s 100000 --rate-burst 100000 --updates-per-s 100000 --updates-burst 100000 --max-connections-per-user 100000 >> "$out/$name.log" 2>&1 & ;;
     y-websocket) (cd loadtest/servers && HOST=127.0.0.1 PORT=$port YPERSISTENCE="$data" exec taskset -c 0 node node_modules/@y/websocket-server/src/server.js) >> "$out/$name.log" 2>&1 & ;;
     hocuspocus)  (cd loadtest/servers && DATA_DIR="$data" PORT=$port exec taskset -c 0 node hocuspocus.mjs) >> "$out/$name.log" 2>&1 & ;;
     y-sweet)     taskset -c 0 "$ysweet" serve "$data" --host 127.0.0.1 --port $port >> "$out/$name.log" 2>&1 & ;;

@@ -1,7 +1,6 @@
-//! Password hashing (argon2id) and opaque bearer tokens stored only as hashes.
+//! Opaque bearer tokens, stored only as hashes, and user colours. Password hashing lives in
+//! `passwords`.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
@@ -20,21 +19,6 @@ pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// Hash a password with argon2id and a random salt, into a PHC string.
-pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
-    let mut salt = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt)?;
-    Ok(Argon2::default().hash_password(password.as_bytes(), &salt)?.to_string())
-}
-
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
-        Err(_) => false,
-    }
-}
-
 /// A stable colour for a user's cursor, derived from their id.
 pub fn user_color(id: &uuid::Uuid) -> &'static str {
     const PALETTE: [&str; 12] = [
@@ -48,15 +32,6 @@ pub fn user_color(id: &uuid::Uuid) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_verify_only_with_the_right_password() {
-        let h = hash_password("correct horse").unwrap();
-        assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse", &h));
-        assert!(!verify_password("wrong horse", &h));
-        assert!(!verify_password("correct horse", "not a phc string"));
-    }
 
     #[test]
     fn tokens_are_long_random_and_hashed() {

@@ -107,6 +107,65 @@ pub struct Config {
     #[arg(long, env = "FOLIO_RATE_BURST", default_value_t = 2000)]
     pub rate_burst: u32,
 
+    /// Sustained document updates per second one connection may send, however many a frame
+    /// carries (close 4429 beyond it). FOLIO_RATE_PER_S counts frames, and one frame may pack
+    /// many updates; this bounds the updates the room validates and applies.
+    #[arg(long, env = "FOLIO_UPDATES_PER_S", default_value_t = 500)]
+    pub updates_per_s: u32,
+
+    /// Burst of updates allowed above the sustained update rate.
+    #[arg(long, env = "FOLIO_UPDATES_BURST", default_value_t = 2000)]
+    pub updates_burst: u32,
+
+    /// Live WebSocket connections one user may hold on this node; past it the upgrade is
+    /// answered 429 with Retry-After.
+    #[arg(long, env = "FOLIO_MAX_CONNECTIONS_PER_USER", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections_per_user: u32,
+
+    /// Live WebSocket connections on this node, all users together; past it the upgrade is
+    /// answered 429 with Retry-After.
+    #[arg(long, env = "FOLIO_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Books loaded on this node at once. While this many are loaded, a socket to another
+    /// book is answered 429 (or closed 1013 if the book unloaded meanwhile); loaded books
+    /// keep working, and server edits (automix, restore) still load theirs.
+    #[arg(long, env = "FOLIO_MAX_ROOMS", default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rooms: u32,
+
+    /// Login attempts per account (email) within FOLIO_LOGIN_WINDOW_S: that many at once,
+    /// then refilled evenly over the window; past it, 429 with Retry-After. 0: no limit.
+    #[arg(long, env = "FOLIO_LOGIN_PER_ACCOUNT", default_value_t = 10)]
+    pub login_per_account: u32,
+
+    /// Login attempts per client address (IPv6: per /64) within FOLIO_LOGIN_WINDOW_S, for
+    /// every account together. 0: no limit.
+    #[arg(long, env = "FOLIO_LOGIN_PER_ADDRESS", default_value_t = 50)]
+    pub login_per_address: u32,
+
+    /// The window of the login limits, in seconds.
+    #[arg(long, env = "FOLIO_LOGIN_WINDOW_S", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub login_window_s: u64,
+
+    /// Sign-ups per client address (IPv6: per /64) within FOLIO_SIGNUP_WINDOW_S; past it,
+    /// 429 with Retry-After. 0: no limit.
+    #[arg(long, env = "FOLIO_SIGNUPS_PER_ADDRESS", default_value_t = 20)]
+    pub signups_per_address: u32,
+
+    /// The window of the sign-up limit, in seconds.
+    #[arg(long, env = "FOLIO_SIGNUP_WINDOW_S", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub signup_window_s: u64,
+
+    /// Password hashes (argon2id, 19 MiB of memory each) computed at once on this node
+    /// (0: one per CPU). Logins and sign-ups beyond it wait their turn.
+    #[arg(long, env = "FOLIO_MAX_PASSWORD_HASHES", default_value_t = 0)]
+    pub max_password_hashes: usize,
+
+    /// How long a login or sign-up waits for a hashing slot before it is answered 429 with
+    /// Retry-After, in milliseconds.
+    #[arg(long, env = "FOLIO_PASSWORD_HASH_WAIT_MS", default_value_t = 2000)]
+    pub password_hash_wait_ms: u64,
+
     /// Messages queued for one slow connection before it is dropped with 4500. Sized so 1,500
     /// people editing one book at once (the crowd scenario) do not overflow it.
     #[arg(long, env = "FOLIO_OUTBOUND_QUEUE", default_value_t = 4096)]
@@ -241,6 +300,20 @@ impl Config {
             max_awareness_bytes: 16 * 1024,
             rate_per_s: 2000,
             rate_burst: 5000,
+            updates_per_s: 2000,
+            updates_burst: 5000,
+            // Tests sign up, log in and connect many times from one address; the limits
+            // suite lowers these.
+            max_connections_per_user: 1000,
+            max_connections: 10_000,
+            max_rooms: 2000,
+            login_per_account: 1000,
+            login_per_address: 100_000,
+            login_window_s: 300,
+            signups_per_address: 100_000,
+            signup_window_s: 3600,
+            max_password_hashes: 2,
+            password_hash_wait_ms: 10_000,
             outbound_queue: 1024,
             ping_interval_s: 15,
             idle_unload_s: 2,
@@ -280,6 +353,14 @@ impl Config {
 
     pub fn idle_unload(&self) -> Duration {
         Duration::from_secs(self.idle_unload_s)
+    }
+
+    /// Password hashes computed at once: the setting, or one per CPU.
+    pub fn password_hashes(&self) -> usize {
+        match self.max_password_hashes {
+            0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            n => n,
+        }
     }
 
     pub fn ping_interval(&self) -> Duration {

@@ -12,7 +12,9 @@ pub mod http;
 pub mod ids;
 pub mod jobs;
 pub mod layouts;
+pub mod limits;
 mod observe;
+pub mod passwords;
 pub mod photos;
 pub mod print;
 pub mod presence;
@@ -45,6 +47,10 @@ pub struct AppState {
     pub jobs: jobs::Queue,
     pub photos: photos::Library,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Login, sign-up and connection limits (SPEC §15).
+    pub limits: Arc<limits::Limits>,
+    /// Password hashing, bounded in how many run at once.
+    pub passwords: passwords::Passwords,
 }
 
 async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
@@ -111,7 +117,10 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<AppState> {
     let jobs = jobs::Queue::new(store.clone());
     let sync = SyncService::new(cfg.clone(), store.clone(), fanout.clone(), node_id, jobs.clone(), presence);
     let photos = photos::Library::new(store.clone(), blobs.clone(), cfg.photo_max_pixels, cfg.photo_decoders);
-    Ok(AppState { cfg, store, blobs, fanout, sync, jobs, photos, metrics: observe::metrics_handle() })
+    let limits = Arc::new(limits::Limits::new(&cfg));
+    let passwords = passwords::Passwords::new(cfg.password_hashes(), std::time::Duration::from_millis(cfg.password_hash_wait_ms))
+        .context("starting the password hashing threads")?;
+    Ok(AppState { cfg, store, blobs, fanout, sync, jobs, photos, metrics: observe::metrics_handle(), limits, passwords })
 }
 
 impl AppState {
@@ -163,6 +172,8 @@ pub async fn run(listener: TcpListener, cfg: Config, shutdown: impl Future<Outpu
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
         }
     });
+    // The peer address is what the per-address login and sign-up limits count.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(signal).await.context("serving HTTP")?;
     // A job cut off here is taken over by a worker elsewhere once its lease lapses.
     workers.abort_all();

@@ -11,6 +11,7 @@ mod http_api;
 mod invites;
 mod jobs;
 mod layouts;
+mod limits;
 mod loadtest_smoke;
 mod multinode;
 mod photo_meta;

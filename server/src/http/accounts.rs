@@ -1,6 +1,9 @@
 //! Sign-up, login, logout and the current user.
 
-use axum::extract::State;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{Duration, Utc};
@@ -26,6 +29,21 @@ pub struct SignupBody {
 pub struct LoginBody {
     email: String,
     password: String,
+}
+
+/// The client's address as the TCP peer gave it, which the per-address limits count.
+/// Behind a reverse proxy that is the proxy's address.
+pub struct ClientAddr(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<ClientAddr, Self::Rejection> {
+        // `run` always serves with connect info; a router driven without it (no peer at
+        // all) counts as one unspecified address.
+        let addr = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        Ok(ClientAddr(addr))
+    }
 }
 
 const MIN_PASSWORD: usize = 8;
@@ -59,18 +77,16 @@ async fn issue_token(app: &AppState, user: &User) -> ApiResult<String> {
     Ok(token)
 }
 
-pub async fn signup(State(app): State<AppState>, AppJson(body): AppJson<SignupBody>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn signup(State(app): State<AppState>, ClientAddr(addr): ClientAddr, AppJson(body): AppJson<SignupBody>) -> ApiResult<(StatusCode, Json<Value>)> {
     let email = check_email(&body.email)?;
     let name = check_name(&body.name, "name", 100)?;
     let n = body.password.chars().count();
     if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&n) {
         return Err(ApiError::invalid("weak_password", format!("the password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")));
     }
-    let password = body.password;
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(|e| ApiError::internal("hashing task failed", e))?
-        .map_err(|e| ApiError::internal("hashing failed", e))?;
+    // Counted once the request is well-formed, before the costly hash.
+    app.limits.signup(addr)?;
+    let hash = app.passwords.hash(body.password).await?;
     let user = match app.store.create_user(&email, &name, &hash, Utc::now()).await {
         Ok(u) => u,
         Err(StoreError::Conflict(_)) => {
@@ -82,24 +98,18 @@ pub async fn signup(State(app): State<AppState>, AppJson(body): AppJson<SignupBo
     Ok((StatusCode::CREATED, Json(json!({ "user": user, "token": token }))))
 }
 
-/// A valid hash to verify against when the email is unknown, so both paths cost the same.
-static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-pub async fn login(State(app): State<AppState>, AppJson(body): AppJson<LoginBody>) -> ApiResult<Json<Value>> {
+pub async fn login(State(app): State<AppState>, ClientAddr(addr): ClientAddr, AppJson(body): AppJson<LoginBody>) -> ApiResult<Json<Value>> {
     let email = body.email.trim().to_owned();
+    // Before the lookup and the hash, and keyed the same whether or not the account
+    // exists, so a 429 costs the server nothing and tells nothing.
+    app.limits.login(addr, &email)?;
     let creds = match app.store.user_credentials(&email).await {
         Ok(c) => Some(c),
         Err(StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
     };
-    let phc = match &creds {
-        Some(c) => c.password_hash.clone(),
-        None => DUMMY_HASH.get_or_init(|| auth::hash_password("not a real password").unwrap_or_default()).clone(),
-    };
-    let password = body.password;
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &phc))
-        .await
-        .map_err(|e| ApiError::internal("verify task failed", e))?;
+    // An unknown email is checked against a dummy hash: the same cost, under the same bound.
+    let ok = app.passwords.verify(body.password, creds.as_ref().map(|c| c.password_hash.clone())).await?;
     match creds {
         Some(c) if ok => {
             let token = issue_token(&app, &c.user).await?;

@@ -1,11 +1,13 @@
 //! The one place errors become HTTP statuses and the JSON error body of SPEC §4.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
 use crate::access::Denied;
+use crate::passwords::PasswordError;
+use crate::limits::Refused;
 use crate::store::StoreError;
 use crate::sync::SyncError;
 
@@ -16,11 +18,17 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds for the `Retry-After` header of a 429 or 503.
+    pub retry_after_s: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), retry_after_s: None }
+    }
+    /// A 429 that says, in its `Retry-After` header, how many seconds to wait.
+    pub fn too_many(code: &'static str, message: impl Into<String>, retry_after_s: u64) -> ApiError {
+        ApiError { retry_after_s: Some(retry_after_s.max(1)), ..Self::new(StatusCode::TOO_MANY_REQUESTS, code, message) }
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
         Self::new(StatusCode::BAD_REQUEST, code, message)
@@ -47,7 +55,11 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Json(json!({ "error": { "code": self.code, "message": self.message } }));
-        (self.status, body).into_response()
+        let mut res = (self.status, body).into_response();
+        if let Some(s) = self.retry_after_s {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        res
     }
 }
 
@@ -73,7 +85,23 @@ impl From<SyncError> for ApiError {
             SyncError::ShuttingDown | SyncError::Retry => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", format!("{e}; try again"))
             }
+            SyncError::TooManyRooms { .. } => ApiError::too_many("too_many_books_open", e.to_string(), 30),
             SyncError::Load(_) => ApiError::internal("document error", e),
+        }
+    }
+}
+
+impl From<Refused> for ApiError {
+    fn from(r: Refused) -> ApiError {
+        ApiError::too_many(r.code(), r.to_string(), r.retry_after_s())
+    }
+}
+
+impl From<PasswordError> for ApiError {
+    fn from(e: PasswordError) -> ApiError {
+        match e {
+            PasswordError::Busy => ApiError::too_many("rate_limited", e.to_string(), 1),
+            PasswordError::Failed(_) => ApiError::internal("password hashing", e),
         }
     }
 }

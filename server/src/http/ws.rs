@@ -1,4 +1,5 @@
-//! The WebSocket upgrade: 401 and 403 are answered before upgrading, then sync takes over.
+//! The WebSocket upgrade: 401, 403 and the connection and room limits (429) are answered
+//! before upgrading, then sync takes over.
 
 use std::collections::HashMap;
 
@@ -26,6 +27,10 @@ pub async fn upgrade(
     let session = session_for_token(&app, token).await?;
     let (_, role) = project_role(&app, project, &session).await?;
     let ws = ws.map_err(|r| ApiError::bad_request("not_websocket", format!("expected a WebSocket upgrade: {}", r.body_text())))?;
+    // The slot is taken here and freed when the permit drops: when the connection ends,
+    // whichever way, or when the upgrade never completes.
+    let permit = app.limits.connections.admit(session.user.id)?;
+    app.sync.open_for_socket(project)?;
     let who = Who {
         project,
         user: session.user.id,
@@ -46,6 +51,9 @@ pub async fn upgrade(
         .write_buffer_size(16 * 1024)
         .max_message_size(hard_cap)
         .max_frame_size(hard_cap)
-        .on_upgrade(move |socket| serve_socket(socket, sync, who))
+        .on_upgrade(move |socket| async move {
+            serve_socket(socket, sync, who).await;
+            drop(permit);
+        })
         .into_response())
 }

@@ -57,7 +57,7 @@ pub async fn serve_socket(socket: WebSocket, svc: SyncService, who: Who) {
     let room = match svc.join(who.project, peer).await {
         Ok(room) => room,
         Err(e) => {
-            close_tx.send_replace(Some(Close::new(close_code::RESTART, e.to_string())));
+            close_tx.send_replace(Some(Close::new(e.close_code(), e.to_string())));
             let _ = writer.await;
             return;
         }
@@ -74,6 +74,7 @@ pub async fn serve_socket(socket: WebSocket, svc: SyncService, who: Who) {
         limits: Limits { max_awareness_bytes: cfg.max_awareness_bytes },
         max_frame: cfg.max_frame_bytes,
         bucket: TokenBucket::new(cfg.rate_per_s, cfg.rate_burst),
+        updates: TokenBucket::new(cfg.updates_per_s, cfg.updates_burst),
         user_json,
     };
     reader.run(stream, close_rx, who.session_expires, cfg.ping_interval()).await;
@@ -99,6 +100,8 @@ struct Reader {
     limits: Limits,
     max_frame: usize,
     bucket: TokenBucket,
+    /// Updates, however many a frame packs (FOLIO_UPDATES_PER_S).
+    updates: TokenBucket,
     user_json: serde_json::Value,
 }
 
@@ -170,6 +173,11 @@ impl Reader {
                 return false;
             }
         };
+        let updates = msgs.iter().filter(|m| matches!(m, protocol::Incoming::Content { .. })).count();
+        if !self.updates.take_n(updates) {
+            self.close(close_code::RATE, "update rate over the limit; slow down");
+            return false;
+        }
         for m in &mut msgs {
             if let protocol::Incoming::Awareness(entries) = m {
                 for e in entries.iter_mut() {
@@ -258,11 +266,15 @@ impl TokenBucket {
     }
 
     fn take(&mut self) -> bool {
+        self.take_n(1)
+    }
+
+    fn take_n(&mut self, n: usize) -> bool {
         let now = Instant::now();
         self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * self.rate).min(self.burst);
         self.last = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
+        if self.tokens >= n as f64 {
+            self.tokens -= n as f64;
             true
         } else {
             false
@@ -279,6 +291,14 @@ mod tests {
         let mut b = TokenBucket::new(0, 3);
         assert!(b.take() && b.take() && b.take());
         assert!(!b.take());
+    }
+
+    #[test]
+    fn a_packed_frame_costs_one_token_per_update() {
+        let mut b = TokenBucket::new(0, 5);
+        assert!(b.take_n(0) && b.take_n(4));
+        assert!(!b.take_n(2), "only one token is left");
+        assert!(b.take_n(1));
     }
 
     #[test]

@@ -39,6 +39,8 @@ impl Close {
 
 pub mod close_code {
     pub const RESTART: u16 = 1012;
+    /// The node is at a limit (e.g. books open); reconnect later, perhaps to another node.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
     pub const MALFORMED: u16 = 1008;
     pub const GOING_AWAY: u16 = 1001;
     pub const TOKEN: u16 = 4401;
@@ -57,6 +59,28 @@ pub enum SyncError {
     /// The room was unloading as the message arrived; the caller tries a fresh room.
     #[error("the document was reloading; try again")]
     Retry,
+    /// The node already holds FOLIO_MAX_ROOMS books and this one is not among them.
+    #[error("this server already has its maximum of {max} books open; try again later")]
+    TooManyRooms { max: usize },
+}
+
+impl SyncError {
+    /// The close code of a socket that could not join its room because of this.
+    pub fn close_code(&self) -> u16 {
+        match self {
+            SyncError::TooManyRooms { .. } => close_code::TRY_AGAIN_LATER,
+            SyncError::Load(_) | SyncError::ShuttingDown | SyncError::Retry => close_code::RESTART,
+        }
+    }
+}
+
+/// Who is loading a room: a socket is refused past FOLIO_MAX_ROOMS; the server's own
+/// edits (jobs, restore, renames) are not, since refusing them would fail work already
+/// accepted, and their rooms unload once idle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opening {
+    Socket,
+    System,
 }
 
 /// A system edit run inside a room's transaction, e.g. renaming the book.
@@ -123,8 +147,8 @@ impl SyncService {
         self.shared.next_conn.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// The live room for a project, loading it if needed.
-    fn room(&self, project: ProjectId) -> Result<RoomHandle, SyncError> {
+    /// The live room for a project, loading it if needed (and if `opening` may).
+    fn room(&self, project: ProjectId, opening: Opening) -> Result<RoomHandle, SyncError> {
         if self.shared.shutting_down.load(Ordering::Acquire) {
             return Err(SyncError::ShuttingDown);
         }
@@ -133,6 +157,14 @@ impl SyncService {
             if !h.tx.is_closed() {
                 return Ok(h.clone());
             }
+        }
+        // Checked and inserted under one lock, so concurrent openings never overshoot. A
+        // closed handle of this project is about to be replaced, so it does not count.
+        let max = self.shared.cfg.max_rooms as usize;
+        let others = rooms.len() - usize::from(rooms.contains_key(&project));
+        if opening == Opening::Socket && others >= max {
+            metrics::counter!("folio_limit_refusals_total", "limit" => "rooms").increment(1);
+            return Err(SyncError::TooManyRooms { max });
         }
         let generation = self.shared.generation.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(1024);
@@ -157,7 +189,7 @@ impl SyncService {
     /// unloaded between lookup and send.
     async fn send(&self, project: ProjectId, mut msg: RoomMsg) -> Result<(), SyncError> {
         for _ in 0..3 {
-            let handle = self.room(project)?;
+            let handle = self.room(project, Opening::System)?;
             match handle.tx.send(msg).await {
                 Ok(()) => return Ok(()),
                 Err(mpsc::error::SendError(back)) => {
@@ -169,10 +201,17 @@ impl SyncService {
         Err(SyncError::Load("the document kept unloading; try again".into()))
     }
 
+    /// Loads a project's room for a socket about to connect, unless the node already holds
+    /// FOLIO_MAX_ROOMS other books: checked before the WebSocket upgrade, so the refusal is
+    /// a plain 429. A room loaded here and never joined unloads when idle.
+    pub fn open_for_socket(&self, project: ProjectId) -> Result<(), SyncError> {
+        self.room(project, Opening::Socket).map(|_| ())
+    }
+
     /// Adds a connection to its project's room; returns the room's inbox for its frames.
     pub(crate) async fn join(&self, project: ProjectId, peer: Peer) -> Result<mpsc::Sender<RoomMsg>, SyncError> {
         for _ in 0..5 {
-            let handle = self.room(project)?;
+            let handle = self.room(project, Opening::Socket)?;
             let (reply, answer) = oneshot::channel();
             if handle.tx.send(RoomMsg::Join { peer: peer.clone(), reply }).await.is_err() {
                 self.forget_room(project, handle.generation);
