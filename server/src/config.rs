@@ -179,6 +179,11 @@ pub struct Config {
     #[arg(long, env = "FOLIO_IDLE_UNLOAD_S", default_value_t = 60)]
     pub idle_unload_s: u64,
 
+    /// Seconds a node waits, after SIGTERM or SIGINT and the flush of every document, for
+    /// its remaining HTTP connections (downloads, event streams) to end before it exits.
+    #[arg(long, env = "FOLIO_SHUTDOWN_GRACE_S", default_value_t = 10)]
+    pub shutdown_grace_s: u64,
+
     /// Update-log entries after which a document's log is folded into its snapshot.
     #[arg(long, env = "FOLIO_COMPACT_AFTER", default_value_t = 1000)]
     pub compact_after: u64,
@@ -317,6 +322,7 @@ impl Config {
             outbound_queue: 1024,
             ping_interval_s: 15,
             idle_unload_s: 2,
+            shutdown_grace_s: 10,
             compact_after: 50,
             max_body_bytes: 1024 * 1024,
             photo_max_file_bytes: 50 * 1024 * 1024,

@@ -23,8 +23,9 @@ pub mod store;
 pub mod sync;
 pub mod versions;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::serve::ListenerExt;
@@ -157,13 +158,16 @@ pub async fn run_worker(cfg: Config, shutdown: impl Future<Output = ()>) -> anyh
 /// closes every socket with 1012 before returning.
 pub async fn run(listener: TcpListener, cfg: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     let state = build_state(cfg).await?;
+    let grace = Duration::from_secs(state.cfg.shutdown_grace_s);
     let mut workers = jobs::spawn_workers(state.worker_deps(), &state.jobs, state.cfg.workers);
     let sync = state.sync.clone();
     let app = http::router(state);
+    let (flushed_tx, flushed_rx) = tokio::sync::oneshot::channel::<()>();
     let signal = async move {
         shutdown.await;
         tracing::info!("shutting down: flushing documents");
         sync.shutdown().await;
+        let _ = flushed_tx.send(());
     };
     // Sync messages are small and latency-bound: without TCP_NODELAY, Nagle's algorithm
     // meets the peer's delayed ACK and holds frames for about 40 ms.
@@ -174,7 +178,19 @@ pub async fn run(listener: TcpListener, cfg: Config, shutdown: impl Future<Outpu
     });
     // The peer address is what the per-address login and sign-up limits count.
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(signal).await.context("serving HTTP")?;
+    let serve = axum::serve(listener, app).with_graceful_shutdown(signal).into_future();
+    // Every document is flushed before the grace period starts; after it, connections that
+    // are still open (a long download, an event stream) are cut so the node exits.
+    let grace_over = async move {
+        if flushed_rx.await.is_err() {
+            return std::future::pending().await;
+        }
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        res = serve => res.context("serving HTTP")?,
+        _ = grace_over => tracing::warn!(grace_s = grace.as_secs(), "shutdown grace period over; closing the connections still open"),
+    }
     // A job cut off here is taken over by a worker elsewhere once its lease lapses.
     workers.abort_all();
     Ok(())

@@ -117,6 +117,32 @@ async fn idle_documents_are_flushed_and_unloaded() {
 }
 
 #[tokio::test]
+async fn sigterm_with_an_event_stream_open_exits_once_the_grace_period_is_over() {
+    // An event stream never ends by itself; the node still exits 0, after flushing, within
+    // FOLIO_SHUTDOWN_GRACE_S (SPEC §15).
+    let dir = tempfile::tempdir().unwrap();
+    let server = BinServer::start_env(dir.path(), &[("FOLIO_SHUTDOWN_GRACE_S", "1")]).await;
+    let api = Api::new(&server.url);
+    let owner = api.signup("Owner").await;
+    let project = api.create_project(&owner, "Trip").await;
+    let a = YClient::connect(&server.ws_url(), &project, &owner.token).await;
+    a.wait_synced().await;
+    a.edit(|txn| add_page(txn, &owner.id, "kept"));
+    let b = YClient::connect(&server.ws_url(), &project, &owner.token).await;
+    assert!(eventually(WAIT, || page_ids(&b.doc).len() == 1).await);
+    let _events = folio_tests::sse::open_events(&server.url, &project, &owner.token).await.expect("event stream");
+    let status = tokio::time::timeout(WAIT, server.terminate()).await.expect("the node exited despite the open event stream");
+    assert!(status.success(), "folio exited with {status}");
+    assert_eq!(a.closed().map(|c| c.0), Some(1012));
+
+    let server = BinServer::start(dir.path()).await;
+    let c = YClient::connect(&server.ws_url(), &project, &owner.token).await;
+    c.wait_synced().await;
+    assert!(eventually(WAIT, || page_ids(&c.doc) == ["kept"]).await);
+    server.kill9().await;
+}
+
+#[tokio::test]
 async fn sigterm_closes_sockets_with_1012_and_keeps_everything() {
     let dir = tempfile::tempdir().unwrap();
     let server = BinServer::start(dir.path()).await;
