@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 
-import { api, launchBrowser, newContext, openEditor, shot, signup, startFolio, waitFor, shotAfter } from './support.mjs';
+import { addMember, api, launchBrowser, newContext, openEditor, shot, signup, startFolio, waitFor, shotAfter } from './support.mjs';
 
 const SUITE = 'collab';
 /** The issue's bound for B to see A's drag; see the report if this machine ever needs more. */
@@ -18,8 +18,8 @@ describe('two editors and a viewer on one book', () => {
     browser = await launchBrowser();
     [ann, bob, vic] = await Promise.all([signup(server.url, 'Ann'), signup(server.url, 'Bob'), signup(server.url, 'Vic')]);
     ({ project } = await api(server.url, ann.token, 'POST', '/projects', { title: 'Summer in Lisbon', product: 'square-8x8', theme: 'everyday' }));
-    await api(server.url, ann.token, 'PUT', `/projects/${project.id}/members/${bob.user.id}`, { role: 'editor' });
-    await api(server.url, ann.token, 'PUT', `/projects/${project.id}/members/${vic.user.id}`, { role: 'viewer' });
+    await addMember(server.url, ann, project.id, bob, 'editor');
+    await addMember(server.url, ann, project.id, vic, 'viewer');
     pageA = await openEditor(await newContext(browser, ann), server.url, project.id);
     pageB = await openEditor(await newContext(browser, bob), server.url, project.id);
   });

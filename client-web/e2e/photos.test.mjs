@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 
-import { api, launchBrowser, newContext, openEditor, shot, signup, startFolio, threePhotos, waitFor, shotAfter } from './support.mjs';
+import { addMember, api, launchBrowser, newContext, openEditor, shot, signup, startFolio, threePhotos, waitFor, shotAfter } from './support.mjs';
 
 const SUITE = 'photos';
 
@@ -16,7 +16,7 @@ describe('photos, automix and print', () => {
     browser = await launchBrowser();
     [ann, bob] = await Promise.all([signup(server.url, 'Ann'), signup(server.url, 'Bob')]);
     ({ project } = await api(server.url, ann.token, 'POST', '/projects', { title: 'Beach week', product: 'square-8x8', theme: 'vacation' }));
-    await api(server.url, ann.token, 'PUT', `/projects/${project.id}/members/${bob.user.id}`, { role: 'editor' });
+    await addMember(server.url, ann, project.id, bob, 'editor');
     pageA = await openEditor(await newContext(browser, ann), server.url, project.id);
     pageB = await openEditor(await newContext(browser, bob), server.url, project.id);
   });

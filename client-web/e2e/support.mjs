@@ -103,6 +103,24 @@ export async function signup(base, name) {
   return { user, token, email, password };
 }
 
+/**
+ * Makes `member` (an account from `signup`) a member of the project at `role`, as `manager`.
+ * The server adds by PUT only friends of the manager, people who already share a book with
+ * them (SPEC §12); anyone else joins the real way first, by accepting a one-use invite link
+ * the manager makes. Then the role is set by PUT. Resolves with the PUT's {user, role}.
+ */
+export async function addMember(base, manager, projectId, member, role) {
+  const put = () => api(base, manager.token, 'PUT', `/projects/${projectId}/members/${member.user.id}`, { role });
+  try {
+    return await put();
+  } catch (e) {
+    if (!/→ 403 .*not_a_friend/.test(String(e.message))) throw e;
+  }
+  const { token } = await api(base, manager.token, 'POST', `/projects/${projectId}/invites`, { role, max_uses: 1 });
+  await api(base, member.token, 'POST', `/invites/${token}/accept`);
+  return put();
+}
+
 /** A browser context logged in as `account` (or logged out without one), at 1280×800. */
 export async function newContext(browser, account) {
   const context = await browser.newContext({ viewport: VIEWPORT, acceptDownloads: true });

@@ -148,6 +148,9 @@ pub async fn run(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<Jo
 pub async fn design_project(deps: &WorkerDeps, project: ProjectId, spec: &AutomixJob, by: Option<UserId>, progress: &Progress) -> Result<JobOutcome, String> {
     let group = group_of(deps, project).await?;
     let lib = Library::get();
+    // The photos were checked as ones the job may use, so their placements in this book count
+    // and its members may place them again (`photos::visibility`).
+    deps.store.record_placements(project, &spec.photo_ids, by, chrono::Utc::now()).await.map_err(|e| e.to_string())?;
     let version = versions::take(&*deps.store, &*deps.blobs, project, VersionReason::Automix, by).await.map_err(|e| e.to_string())?;
     progress.set(0.1).await;
     match &spec.page_id {

@@ -184,10 +184,11 @@ async fn members_and_the_owner_rule() {
     assert_error(s, &b, 403, "forbidden");
     let (s, b) = api.set_role(&owner, &id, &friend, "owner").await;
     assert_error(s, &b, 422, "invalid_role");
+    // An unknown id is no one's friend: the same 403 as a stranger, so ids cannot be probed.
     let (s, b) = api
         .call(Method::PUT, &format!("/api/projects/{id}/members/{}", uuid::Uuid::new_v4()), Some(&owner.token), Some(json!({"role": "viewer"})))
         .await;
-    assert_error(s, &b, 404, "not_found");
+    assert_error(s, &b, 403, "not_a_friend");
 
     let (s, list) = api.call(Method::GET, &format!("/api/projects/{id}/members"), Some(&friend.token), None).await;
     assert_eq!(s, StatusCode::OK);

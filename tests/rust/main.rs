@@ -1,6 +1,7 @@
 //! End-to-end tests: real servers on port 0 (and the real binary for crash tests), driven
 //! over real HTTP and WebSockets by yrs clients.
 
+mod access;
 mod automix;
 mod bad_input;
 mod blob_s3;

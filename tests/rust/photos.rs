@@ -604,6 +604,27 @@ async fn place_photo(server: &TestServer, project: &str, user: &Account, photo_i
     assert!(c.closed().is_none() && c.seen.lock().unwrap().denied.is_empty(), "the edit was refused: {:?}", c.seen.lock().unwrap());
 }
 
+/// `user` tries to place `photo_id` on a new page of `project` through a live client; the
+/// server must refuse it with PermissionDenied and keep nothing. Returns the reason.
+async fn refused_placement(server: &TestServer, project: &str, user: &Account, photo_id: &str) -> String {
+    let c = YClient::connect(&server.ws_url(), project, &user.token).await;
+    c.wait_synced().await;
+    let (page, item) = page_with_photo(&user.id, photo_id);
+    let page_id = page.id.clone();
+    c.edit(|txn| {
+        let page_id = model::add_page(txn, 0, page).expect("add page");
+        model::add_item(txn, &page_id, item).expect("add photo item");
+    });
+    let denied = eventually(WAIT, || !c.seen.lock().unwrap().denied.is_empty()).await;
+    assert!(denied, "placing {photo_id} was not refused: {:?}", c.seen.lock().unwrap());
+    let late = YClient::connect(&server.ws_url(), project, &user.token).await;
+    late.wait_synced().await;
+    let kept = model::read_book(&late.doc.transact()).is_ok_and(|b| b.pages.iter().any(|p| p.id == page_id));
+    assert!(!kept, "the refused page was kept");
+    let reason = c.seen.lock().unwrap().denied.join("; ");
+    reason
+}
+
 async fn assert_hidden(api: &Api, user: &Account, id: &str, what: &str) {
     let (status, body) = photo_status(api, &user.token, id).await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "photo_not_found", &format!("{what}: JSON"));
@@ -667,9 +688,10 @@ async fn photos_are_seen_by_their_owner_through_shared_books_and_shares_only() {
     assert_hidden(&api, &ben, &shared_id, "Ben: the other photo is not placed").await;
     assert!(!list_ids(&api, &ben.token, "").await.contains(&placed_id), "Ben's own list holds only his photos");
 
-    // Cat places Ann's photo id in a book of her own: Ann is not a member there.
+    // Cat cannot place Ann's photo id in a book of her own: the write is refused.
     let cats = api.create_project(&cat, "Cat's").await;
-    place_photo(&server, &cats, &cat, &placed_id).await;
+    let denied = refused_placement(&server, &cats, &cat, &placed_id).await;
+    assert!(denied.contains(&format!("photo {placed_id} is not yours to place")), "{denied}");
     assert_hidden(&api, &cat, &placed_id, "Cat, through her own book").await;
 
     // A share makes a photo visible to the project's members, and lists it under the project.

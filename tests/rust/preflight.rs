@@ -90,8 +90,9 @@ async fn findings_name_the_page_the_item_and_the_rule() {
     let big = upload(&api, &owner, 800, 800).await;
     // A 600×400 photo over the whole page: 400 px across 8 in, 50 PPI.
     let small = upload(&api, &owner, 600, 400).await;
+    // A photo placed and then deleted: its item is left pointing at nothing.
+    let ghost = upload(&api, &owner, 400, 400).await;
     let (big_item, small_item, ghost_item, note_item) = (new_id(), new_id(), new_id(), new_id());
-    let ghost = new_id();
     let u = owner.id.as_str();
     let page = folio_tests::book::add_durable_page(
         &server,
@@ -107,6 +108,7 @@ async fn findings_name_the_page_the_item_and_the_rule() {
         WAIT,
     )
     .await;
+    server.store().await.delete_photo(ghost.parse().expect("a photo id")).await.expect("delete the photo");
 
     let (status, report) = preflight(&api, &owner, &project, None).await;
     assert_eq!(status, StatusCode::OK, "{report}");
@@ -162,7 +164,8 @@ async fn photos_and_fonts_the_book_cannot_use_are_findings() {
     let stranger = api.signup("Stranger").await;
     let project = api.create_project(&owner, "Winter").await;
     let own = upload(&api, &owner, 1200, 800).await;
-    // Someone else's photo id placed in the book shows nothing, so it would not print.
+    // The photo of someone who is not a member shows nothing, so it would not print: a guest
+    // places their own photo on a page of their own, then leaves the book.
     let theirs = upload(&api, &stranger, 1200, 800).await;
     let (a, b, c, d) = (new_id(), new_id(), new_id(), new_id());
     let u = owner.id.as_str();
@@ -172,7 +175,6 @@ async fn photos_and_fonts_the_book_cannot_use_are_findings() {
         &owner,
         vec![
             photo_item(u, &a, &own, [-0.2, -0.2, 0.2, 0.2, 0.0], 1.0),
-            photo_item(u, &b, &theirs, [0.2, -0.2, 0.2, 0.2, 0.0], 2.0),
             text_item(u, &c, [0.0, 0.2, 0.4, 0.1, 0.0], 3.0, Some("Comic Sans MS")),
             // Wholly off the page: an error, and nothing else about it.
             text_item(u, &d, [2.0, 0.0, 0.2, 0.1, 0.0], 4.0, Some("Comic Sans MS")),
@@ -180,6 +182,11 @@ async fn photos_and_fonts_the_book_cannot_use_are_findings() {
         WAIT,
     )
     .await;
+    api.join_by_invite(&owner, &project, &stranger, "contributor").await;
+    let s = stranger.id.as_str();
+    folio_tests::book::add_durable_page(&server, &project, &stranger, vec![photo_item(s, &b, &theirs, [0.2, -0.2, 0.2, 0.2, 0.0], 2.0)], WAIT).await;
+    let (status, body) = api.call(Method::DELETE, &format!("/api/projects/{project}/members/{s}"), Some(&stranger.token), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "the guest leaves: {body}");
     let (status, report) = preflight(&api, &owner, &project, Some("square-8x8")).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(rules(&report["errors"]), pairs(&[(&b, "missing_photo"), (&c, "missing_font"), (&d, "off_page")]), "{report}");

@@ -144,18 +144,18 @@ test_both_dbs!(members_follow_the_owner_rule, async |store| {
         let r = store.set_member(p, owner.id, role, now()).await;
         assert!(matches!(r, Err(StoreError::Conflict("the owner's role cannot change"))), "{r:?}");
     }
-    assert_not_found(store.remove_member(p, owner.id).await);
+    assert_not_found(store.remove_member(p, owner.id, now()).await);
     assert_eq!(store.role_of(p, owner.id).await.unwrap(), Some(Role::Manager));
 
-    store.remove_member(p, cy.id).await.unwrap();
+    store.remove_member(p, cy.id, now()).await.unwrap();
     assert_eq!(store.role_of(p, cy.id).await.unwrap(), None);
-    assert_not_found(store.remove_member(p, cy.id).await);
+    assert_not_found(store.remove_member(p, cy.id, now()).await);
     assert!(store.projects_of(cy.id).await.unwrap().is_empty());
 
     // Unknown users and projects.
     assert_not_found(store.set_member(p, UserId::new(), Role::Editor, now()).await);
     assert_not_found(store.set_member(ProjectId::new(), bea.id, Role::Editor, now()).await);
-    assert_not_found(store.remove_member(ProjectId::new(), bea.id).await);
+    assert_not_found(store.remove_member(ProjectId::new(), bea.id, now()).await);
     assert!(store.members(ProjectId::new()).await.unwrap().is_empty());
 });
 

@@ -139,8 +139,33 @@ impl Api {
         body["project"]["id"].as_str().expect("project id").to_owned()
     }
 
+    /// `PUT /api/projects/{project}/members/{user}` as `manager`: the status and the answer.
+    ///
+    /// The server adds only friends of the manager, people who already share a book with
+    /// them (SPEC §12). When `user` is not one yet (the PUT answers 403 `not_a_friend`), they
+    /// join the real way first, by accepting a one-use invite link the manager makes for
+    /// `role` (`join_by_invite`), and the PUT is sent again, now a role change that changes
+    /// nothing. A test of the refusal itself sends the PUT with `call`.
     pub async fn set_role(&self, manager: &Account, project: &str, user: &Account, role: &str) -> (StatusCode, Value) {
-        self.call(Method::PUT, &format!("/api/projects/{project}/members/{}", user.id), Some(&manager.token), Some(json!({"role": role})))
-            .await
+        let path = format!("/api/projects/{project}/members/{}", user.id);
+        let (status, body) = self.call(Method::PUT, &path, Some(&manager.token), Some(json!({"role": role}))).await;
+        if status != StatusCode::FORBIDDEN || body["error"]["code"] != "not_a_friend" {
+            return (status, body);
+        }
+        self.join_by_invite(manager, project, user, role).await;
+        self.call(Method::PUT, &path, Some(&manager.token), Some(json!({"role": role}))).await
+    }
+
+    /// `manager` makes a one-use invite link to `project` for `role` and `user` accepts it;
+    /// panics unless `user` joins at that role. Returns the accept's answer.
+    pub async fn join_by_invite(&self, manager: &Account, project: &str, user: &Account, role: &str) -> Value {
+        let (status, created) =
+            self.call(Method::POST, &format!("/api/projects/{project}/invites"), Some(&manager.token), Some(json!({"role": role, "max_uses": 1}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{} invites {} as {role}: {created}", manager.name, user.name);
+        let token = created["token"].as_str().expect("invite token");
+        let (status, joined) = self.call(Method::POST, &format!("/api/invites/{token}/accept"), Some(&user.token), None).await;
+        assert_eq!(status, StatusCode::OK, "{} accepts {}'s invite: {joined}", user.name, manager.name);
+        assert_eq!(joined["role"], json!(role), "{} joined at another role: {joined}", user.name);
+        joined
     }
 }

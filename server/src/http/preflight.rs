@@ -1,7 +1,7 @@
 //! `GET /api/projects/{id}/preflight?product=` (SPEC §4, §11): the print checks of
 //! [`crate::print::preflight`] on the durable book, for any member.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -13,9 +13,8 @@ use yrs::{Doc, Transact, Update};
 
 use super::error::{ApiError, ApiResult};
 use super::extract::ProjectAccess;
-use crate::ids::{PhotoId, ProjectId};
+use crate::ids::ProjectId;
 use crate::print::preflight::{self, Input, PhotoPixels, Report, PRINT_FONTS};
-use crate::store::StoreError;
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -36,7 +35,14 @@ pub async fn check(State(app): State<AppState>, access: ProjectAccess, query: Re
     // unknown is taken to be in the target's group.
     let group = crdt_schema::product(&project.product).map_or(product.group, |p| p.group);
     let book = durable_book(&app, project.id).await?;
-    let photos = photo_pixels(&app, project.id, &preflight::referenced_photos(&book)).await?;
+    let photos: HashMap<String, PhotoPixels> = app
+        .photos
+        .visibility()
+        .usable_in(project.id, &book)
+        .await?
+        .into_iter()
+        .filter_map(|(id, r)| PhotoPixels::from_meta(&r.meta).map(|p| (id, p)))
+        .collect();
     Ok(Json(preflight::preflight(&Input { book: &book, product, group, photos: &photos, fonts: PRINT_FONTS })))
 }
 
@@ -50,37 +56,4 @@ async fn durable_book(app: &AppState, project: ProjectId) -> ApiResult<crdt_sche
     }
     let book = crdt_schema::model::read_book(&doc.transact());
     book.map_err(|e| ApiError::new(StatusCode::CONFLICT, "unreadable_book", format!("the book cannot be read for preflight: {e}")))
-}
-
-/// The pixels of each referenced photo the book can show: it exists, has a usable size, and
-/// its owner is a member of the project or shared it with the project (a photo of anyone
-/// else shows nothing in the book, and would not print). The rest are left out, which
-/// preflight reports as missing.
-async fn photo_pixels(app: &AppState, project: ProjectId, ids: &std::collections::BTreeSet<String>) -> ApiResult<HashMap<String, PhotoPixels>> {
-    let mut found = HashMap::new();
-    if ids.is_empty() {
-        return Ok(found);
-    }
-    let members: HashSet<_> = app.store.members(project).await?.into_iter().map(|m| m.user.id).collect();
-    let mut shared: Option<HashSet<PhotoId>> = None;
-    for id in ids {
-        let Ok(photo_id) = id.parse::<PhotoId>() else { continue };
-        let record = match app.store.photo(photo_id).await {
-            Ok(r) => r,
-            Err(StoreError::NotFound) => continue,
-            Err(e) => return Err(e.into()),
-        };
-        if !members.contains(&record.owner_id) {
-            if shared.is_none() {
-                shared = Some(app.store.photos_shared_with(project).await?.into_iter().map(|p| p.id).collect());
-            }
-            if !shared.as_ref().is_some_and(|s| s.contains(&photo_id)) {
-                continue;
-            }
-        }
-        if let Some(pixels) = PhotoPixels::from_meta(&record.meta) {
-            found.insert(id.clone(), pixels);
-        }
-    }
-    Ok(found)
 }

@@ -122,11 +122,31 @@ pub async fn delete(State(app): State<AppState>, access: ProjectAccess<Manager>)
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The members with their roles. Emails are for managers, who manage membership; everyone
+/// else sees each member's id and name.
 pub async fn members(State(app): State<AppState>, access: ProjectAccess) -> ApiResult<Json<Value>> {
     let members = app.store.members(access.project.id).await?;
-    Ok(Json(serde_json::to_value(members).map_err(|e| ApiError::internal("serialising members", e))?))
+    let mut list = serde_json::to_value(members).map_err(|e| ApiError::internal("serialising members", e))?;
+    if access.role < Role::Manager {
+        for m in list.as_array_mut().into_iter().flatten() {
+            if let Some(user) = m.get_mut("user").and_then(Value::as_object_mut) {
+                user.remove("email");
+            }
+        }
+    }
+    Ok(Json(list))
 }
 
+/// The 403 for adding someone who shares no book with the manager (SPEC §12).
+fn not_a_friend() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "not_a_friend",
+        "you can add only people who already share a book with you; send this person an invite link instead",
+    )
+}
+
+/// Adds a friend of the caller as a member, or changes a member's role (manager).
 pub async fn set_member(
     State(app): State<AppState>,
     access: ProjectAccess,
@@ -142,12 +162,19 @@ pub async fn set_member(
         target_is_owner: project.owner_id == user_id,
         new_role: Some(role),
     })?;
+    let current = if project.owner_id == user_id { Some(Role::Manager) } else { app.store.role_of(project.id, user_id).await? };
+    // Someone new joins only as a friend of the caller; anyone else by accepting an invite, so
+    // nobody is put in a stranger's book (and shown to its members) without saying yes. An
+    // unknown id is no one's friend, so ids cannot be probed here either.
+    if current.is_none() && app.store.common_projects(access.session.user.id, user_id).await?.is_empty() {
+        return Err(not_a_friend());
+    }
     let user = match app.store.user(user_id).await {
         Ok(u) => u,
         Err(StoreError::NotFound) => return Err(ApiError::not_found("no user with this id")),
         Err(e) => return Err(e.into()),
     };
-    if project.owner_id != user_id {
+    if current != Some(role) {
         app.store.set_member(project.id, user_id, role, Utc::now()).await?;
         publish(&app, Event::Member { project: project.id, user: user_id, role: Some(role) });
         if user_id != access.session.user.id {
@@ -171,7 +198,8 @@ pub async fn remove_member(
             new_role: None,
         })?;
     }
-    match app.store.remove_member(project.id, user_id).await {
+    // The invites they made are revoked with the membership (`store::invites`).
+    match app.store.remove_member(project.id, user_id, Utc::now()).await {
         Ok(()) => {}
         Err(StoreError::NotFound) => return Err(ApiError::not_found("this user is not a member of the project")),
         Err(e) => return Err(e.into()),

@@ -1,5 +1,5 @@
 //! The photo library's IO half: ingest (read, size, store), remote registration, the
-//! SPEC §4 `photo` JSON, who may see a photo, and reading its files back.
+//! SPEC §4 `photo` JSON, and reading its files back. Who may see a photo is `visibility.rs`.
 //!
 //! An ingest writes the blobs first and the row last, in that order, so a reader never finds
 //! a row whose files are missing; a failure after some blobs were written deletes them again.
@@ -7,22 +7,20 @@
 //! that, and reading one file at a time, is what keeps an upload's memory flat whatever the
 //! number of files in it.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
-use yrs::updates::decoder::Decode;
-use yrs::{Doc, Transact, Update};
 
 use super::decode::orient;
 use super::meta::{read_photo, MetaError, MetaLimits, Shape};
 use super::probe::PhotoFormat;
 use super::sizes::renditions;
+use super::visibility::Visibility;
 use crate::blob::{BlobError, BlobKey, BlobStore};
-use crate::ids::{PhotoId, ProjectId, UserId};
+use crate::ids::{PhotoId, UserId};
 use crate::store::{PhotoRecord, Store, StoreError};
 
 /// Why one file did not become a photo.
@@ -189,19 +187,15 @@ pub struct Library {
     blobs: Arc<dyn BlobStore>,
     limits: MetaLimits,
     decoders: Arc<Semaphore>,
-    /// Per project: the durable log position and the photo ids its book places.
-    placed: Arc<Mutex<HashMap<ProjectId, (i64, Arc<HashSet<String>>)>>>,
+    visibility: Visibility,
 }
-
-/// Projects whose placed-photo sets are remembered at once; past it the memory is cleared.
-const PLACED_CACHE: usize = 512;
 
 impl Library {
     pub fn new(store: Arc<dyn Store>, blobs: Arc<dyn BlobStore>, max_pixels: u64, decoders: usize) -> Library {
         let decoders = if decoders == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { decoders };
         // The decoder may allocate for the largest allowed picture in RGBA at 16 bits, with room.
         let limits = MetaLimits { max_pixels, max_alloc_bytes: max_pixels.saturating_mul(8).max(64 << 20), max_colors: 8 };
-        Library { store, blobs, limits, decoders: Arc::new(Semaphore::new(decoders)), placed: Arc::default() }
+        Library { visibility: Visibility::new(store.clone()), store, blobs, limits, decoders: Arc::new(Semaphore::new(decoders)) }
     }
 
     /// Reads, sizes and stores one uploaded file as a photo of `owner`. The file is read
@@ -352,63 +346,14 @@ impl Library {
         Ok(Some(PhotoFile::Stored { bytes, content_type }))
     }
 
-    /// Whether `user` may see the photo: they own it, its owner shared it with a project they
-    /// are a member of, or it is placed in the book of a project where both they and its owner
-    /// are members. (Placing someone's photo id in a book of one's own shows nothing: the
-    /// owner is not a member there.)
+    /// Whether `user` may see the photo (`visibility.rs` says who may).
     pub async fn can_see(&self, user: UserId, record: &PhotoRecord) -> Result<bool, StoreError> {
-        if record.owner_id == user {
-            return Ok(true);
-        }
-        if self.store.photo_shared_to_member(record.id, user).await? {
-            return Ok(true);
-        }
-        let id = record.id.to_string();
-        for project in self.store.common_projects(user, record.owner_id).await? {
-            if self.placed_in(project).await?.contains(&id) {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        self.visibility.can_see(user, record).await
     }
 
-    /// The photo ids placed in a project's durable book, remembered until its log moves on.
-    async fn placed_in(&self, project: ProjectId) -> Result<Arc<HashSet<String>>, StoreError> {
-        let cached = self.placed.lock().expect("placed cache").get(&project).cloned();
-        if let Some((seq, ids)) = cached {
-            let newer = self.store.doc_since(project, seq).await?;
-            if newer.snapshot.is_none() && newer.updates.is_empty() {
-                return Ok(ids);
-            }
-        }
-        let stored = self.store.load_doc(project).await?;
-        let seq = stored.last_seq();
-        let doc = Doc::new();
-        {
-            let mut txn = doc.transact_mut();
-            for bytes in stored.snapshot.iter().chain(stored.updates.iter().map(|(_, u)| u)) {
-                // A document that does not decode places nothing anyone can see through it.
-                match Update::decode_v1(bytes) {
-                    Ok(u) => {
-                        if txn.apply_update(u).is_err() {
-                            return Ok(Arc::default());
-                        }
-                    }
-                    Err(_) => return Ok(Arc::default()),
-                }
-            }
-        }
-        let ids: HashSet<String> = match crdt_schema::model::read_book(&doc.transact()) {
-            Ok(book) => book.pages.iter().flat_map(|p| p.items.iter()).filter_map(|i| i.photo.as_ref().map(|p| p.id.clone())).collect(),
-            Err(_) => HashSet::new(),
-        };
-        let ids = Arc::new(ids);
-        let mut cache = self.placed.lock().expect("placed cache");
-        if cache.len() >= PLACED_CACHE {
-            cache.clear();
-        }
-        cache.insert(project, (seq, ids.clone()));
-        Ok(ids)
+    /// Who may see and place photos, with this node's memory of what books place.
+    pub fn visibility(&self) -> &Visibility {
+        &self.visibility
     }
 }
 

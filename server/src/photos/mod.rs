@@ -11,7 +11,8 @@
 //! - `sizes`: the generated sizes (Lanczos3), pure as well.
 //!
 //! `library` is the IO half: ingest into blob storage and the store, remote photos, the
-//! JSON shape, who may see a photo, and reading its files back.
+//! JSON shape, and reading its files back; `visibility` decides who may see a photo and who
+//! may place one in a book.
 
 pub mod capture;
 pub mod colors;
@@ -21,5 +22,7 @@ pub mod library;
 pub mod meta;
 pub mod probe;
 pub mod sizes;
+pub mod visibility;
 
 pub use library::{IngestError, Library, PhotoFile, RemoteInfo, RemoteSize, Source};
+pub use visibility::Visibility;

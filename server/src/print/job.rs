@@ -15,7 +15,7 @@
 //! A remote photo (one that lives at a partner) is not fetched: preflight reports it as a
 //! `remote_photo` error, and a forced render leaves its slot empty, like a missing photo's.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -29,10 +29,11 @@ use yrs::{Doc, Transact, Update};
 use super::preflight::{self, Finding, Input, PhotoPixels, PRINT_FONTS};
 use super::render::{render_cover_to, render_interior_to, CoverLayout, PhotoSource, PrintedPage, RenderError, RenderSettings, Source};
 use crate::blob::BlobKey;
-use crate::ids::{PhotoId, ProjectId, RenderId, VersionId};
+use crate::ids::{RenderId, VersionId};
 use crate::jobs::{Progress, WorkerDeps};
 use crate::photos::exif_tags::Orientation;
-use crate::store::{Job, JobOutcome, PhotoRecord, Render, Store, StoreError};
+use crate::photos::Visibility;
+use crate::store::{Job, JobOutcome, PhotoRecord, Render, StoreError};
 use crate::versions;
 
 /// The job kind.
@@ -91,7 +92,7 @@ pub async fn run(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<Jo
         Err(e) => return Ok(JobOutcome::Failed { error: format!("the book cannot be read for printing: {e}") }),
     };
 
-    let records = usable_photos(&*deps.store, project_id, &preflight::referenced_photos(&book)).await.map_err(|e| e.to_string())?;
+    let records = Visibility::new(deps.store.clone()).usable_in(project_id, &book).await.map_err(|e| e.to_string())?;
     let pixels: HashMap<String, PhotoPixels> = records.iter().filter_map(|(id, r)| PhotoPixels::from_meta(&r.meta).map(|p| (id.clone(), p))).collect();
     let report = preflight::preflight(&Input { book: &book, product, group, photos: &pixels, fonts: PRINT_FONTS });
     if !report.can_print() && !spec.force {
@@ -260,32 +261,3 @@ fn orientation(record: &PhotoRecord) -> Orientation {
     record.meta["orientation"].as_u64().map_or(Orientation::UPRIGHT, |v| Orientation::from_exif(v as u32))
 }
 
-/// The records of the referenced photos the book can show, as the preflight endpoint decides
-/// it: the photo exists, and its owner is a member of the project or shared it with the
-/// project. The rest are left out, which preflight reports as missing.
-async fn usable_photos(store: &dyn Store, project: ProjectId, ids: &BTreeSet<String>) -> Result<HashMap<String, PhotoRecord>, StoreError> {
-    let mut found = HashMap::new();
-    if ids.is_empty() {
-        return Ok(found);
-    }
-    let members: HashSet<_> = store.members(project).await?.into_iter().map(|m| m.user.id).collect();
-    let mut shared: Option<HashSet<PhotoId>> = None;
-    for id in ids {
-        let Ok(photo_id) = id.parse::<PhotoId>() else { continue };
-        let record = match store.photo(photo_id).await {
-            Ok(r) => r,
-            Err(StoreError::NotFound) => continue,
-            Err(e) => return Err(e),
-        };
-        if !members.contains(&record.owner_id) {
-            if shared.is_none() {
-                shared = Some(store.photos_shared_with(project).await?.into_iter().map(|p| p.id).collect());
-            }
-            if !shared.as_ref().is_some_and(|s| s.contains(&photo_id)) {
-                continue;
-            }
-        }
-        found.insert(id.clone(), record);
-    }
-    Ok(found)
-}

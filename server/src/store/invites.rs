@@ -1,10 +1,15 @@
 //! Invitation links, notifications and the email outbox (SPEC §12). SQLite and PostgreSQL
 //! implement `InviteStore` in `sqlite_invites.rs` and `postgres_invites.rs`.
 //!
-//! **Invariant:** accepting an invite checks it, counts the use and writes the membership
-//! (and the inviter's notification) in one transaction that holds the invite's row, so two
-//! concurrent accepts of a one-use link make exactly one member, and an accept never lowers
-//! the role of someone who is already a member higher up (nor spends a use on them).
+//! **Invariants:**
+//! - accepting an invite checks it, counts the use and writes the membership (and the
+//!   inviter's notification) in one transaction that holds the invite's row, so two
+//!   concurrent accepts of a one-use link make exactly one member, and an accept never lowers
+//!   the role of someone who is already a member higher up (nor spends a use on them);
+//! - an invite acts for the member who made it, never above them: removing a member revokes
+//!   the invites they made and demoting one caps their invites at the new role, each in the
+//!   same transaction as the membership change, and an accept grants at most its maker's
+//!   role at that moment (an invite whose maker is no longer a member is revoked then).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -13,6 +18,16 @@ use serde::Serialize;
 use super::StoreResult;
 use crate::access::Role;
 use crate::ids::{InviteId, NotificationId, ProjectId, UserId};
+
+/// SQL ranking the role column `col` as `Role`'s order does: viewer 0 up to manager 4.
+pub(super) fn role_rank_sql(col: &str) -> String {
+    format!("(CASE {col} WHEN 'viewer' THEN 0 WHEN 'commenter' THEN 1 WHEN 'contributor' THEN 2 WHEN 'editor' THEN 3 ELSE 4 END)")
+}
+
+/// The rank `role_rank_sql` gives `role`.
+pub(super) fn role_rank(role: Role) -> i32 {
+    Role::ALL.iter().position(|r| *r == role).expect("every role is listed") as i32
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Invite {
@@ -54,7 +69,8 @@ impl Invite {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum AcceptOutcome {
-    /// Now a member at the invite's role (a use was counted).
+    /// Now a member at the invite's role, or at its maker's role when that is lower (a use
+    /// was counted).
     Joined(Role),
     /// Already a member at this role or higher: nothing changed.
     AlreadyMember(Role),
@@ -91,7 +107,9 @@ pub trait InviteStore: Send + Sync {
     async fn invite_by_token(&self, token_hash: &[u8]) -> StoreResult<Invite>;
     /// Revokes one invite of a project (again is fine); `NotFound` for another project's.
     async fn revoke_invite(&self, project: ProjectId, id: InviteId, now: DateTime<Utc>) -> StoreResult<Invite>;
-    /// Accepts a link for `user`; `notify` (for the inviter) is written only on `Joined`.
+    /// Accepts a link for `user`; `notify` (for the inviter) is written only on `Joined`. The
+    /// role granted is the invite's, capped at its maker's current role; a link whose maker
+    /// is no longer a member is revoked and refused.
     async fn accept_invite(&self, token_hash: &[u8], user: UserId, now: DateTime<Utc>, notify: &Notification) -> StoreResult<(Invite, AcceptOutcome)>;
 
     async fn insert_notification(&self, n: &Notification) -> StoreResult<()>;
@@ -105,4 +123,19 @@ pub trait InviteStore: Send + Sync {
     async fn outbox(&self, limit: i64) -> StoreResult<Vec<OutboxMail>>;
     /// The user's friends: everyone who shares a project with them, by name.
     async fn friends(&self, user: UserId) -> StoreResult<Vec<super::User>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sql_rank_follows_the_role_order() {
+        let sql = role_rank_sql("role");
+        for (i, r) in Role::ALL.iter().enumerate() {
+            assert_eq!(role_rank(*r), i as i32);
+            let found = sql.contains(&format!("'{}' THEN {i}", r.as_str())) || (i == 4 && sql.ends_with("ELSE 4 END)"));
+            assert!(found, "{r} is not ranked {i} in {sql}");
+        }
+    }
 }

@@ -258,9 +258,12 @@ pub trait Store: PhotoStore + InviteStore + WallStore + RenderStore + Send + Syn
     async fn members(&self, project: ProjectId) -> StoreResult<Vec<Member>>;
     async fn user(&self, id: UserId) -> StoreResult<User>;
     /// Adds or changes a member. The owner's row is never changed here: callers check the
-    /// owner rule first, and the store refuses as a last line (`Conflict`).
+    /// owner rule first, and the store refuses as a last line (`Conflict`). In the same
+    /// transaction the member's unrevoked invites are capped at the new role.
     async fn set_member(&self, project: ProjectId, user: UserId, role: Role, now: DateTime<Utc>) -> StoreResult<()>;
-    async fn remove_member(&self, project: ProjectId, user: UserId) -> StoreResult<()>;
+    /// Removes a member (never the owner: `NotFound`) and, in the same transaction, revokes
+    /// the invites they made in the project.
+    async fn remove_member(&self, project: ProjectId, user: UserId, now: DateTime<Utc>) -> StoreResult<()>;
 
     // Documents.
     async fn load_doc(&self, project: ProjectId) -> StoreResult<StoredDoc>;

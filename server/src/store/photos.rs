@@ -151,6 +151,14 @@ pub trait PhotoStore: Send + Sync {
     /// Projects both users are members of.
     async fn common_projects(&self, a: UserId, b: UserId) -> StoreResult<Vec<ProjectId>>;
 
+    /// Records that `photos` were placed in a project's book by someone allowed to place
+    /// them: `by`, or the system when `None`. A pair already recorded keeps its first row, and
+    /// photos that no longer exist are skipped; `NotFound` (nothing written) when the project
+    /// does not exist.
+    async fn record_placements(&self, project: ProjectId, photos: &[PhotoId], by: Option<UserId>, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Whether someone allowed to place the photo has placed it in the project's book.
+    async fn placement_recorded(&self, project: ProjectId, photo: PhotoId) -> StoreResult<bool>;
+
     /// Adds tags to one photo; each new tag puts the photo in its owner's tag group (created
     /// on first use) and is a `tag_added` event on every other group holding the photo.
     async fn add_tags(&self, photo: PhotoId, tags: &[String], now: DateTime<Utc>) -> StoreResult<PhotoRecord>;

@@ -10,6 +10,7 @@ use sqlx::{PgPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
 use super::*;
+use super::invites::{role_rank, role_rank_sql};
 use crate::config::Durability;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
@@ -486,8 +487,18 @@ impl Store for PgStore {
     }
 
     async fn set_member(&self, project: ProjectId, user: UserId, role: Role, now: DateTime<Utc>) -> StoreResult<()> {
-        // One guarded upsert, atomic on its own: the owner's row never changes. A missing
-        // project or user fails the foreign key.
+        let mut tx = self.pool.begin().await?;
+        // Their invites act for them, so none grants more than their new role. Invites are
+        // locked before the membership, in the order an accept takes them.
+        sqlx::query(&format!("UPDATE invites SET role = $1 WHERE project_id = $2 AND created_by = $3 AND revoked_at IS NULL AND {} > $4", role_rank_sql("role")))
+            .bind(role.as_str())
+            .bind(project.0)
+            .bind(user.0)
+            .bind(role_rank(role))
+            .execute(&mut *tx)
+            .await?;
+        // A guarded upsert: the owner's row never changes. A missing project or user fails
+        // the foreign key.
         let res = sqlx::query(
             "INSERT INTO members (project_id, user_id, role, created_at) \
              SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM projects WHERE id = $1 AND owner_id = $2) \
@@ -497,29 +508,41 @@ impl Store for PgStore {
         .bind(user.0)
         .bind(role.as_str())
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await;
         match res {
-            Ok(r) if r.rows_affected() == 0 => Err(StoreError::Conflict("the owner's role cannot change")),
-            Ok(_) => Ok(()),
-            Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound),
-            Err(e) => Err(e.into()),
+            Ok(r) if r.rows_affected() == 0 => return Err(StoreError::Conflict("the owner's role cannot change")),
+            Ok(_) => {}
+            Err(e) if is_foreign_key_violation(&e) => return Err(StoreError::NotFound),
+            Err(e) => return Err(e.into()),
         }
+        tx.commit().await?;
+        Ok(())
     }
 
-    async fn remove_member(&self, project: ProjectId, user: UserId) -> StoreResult<()> {
+    async fn remove_member(&self, project: ProjectId, user: UserId, now: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        // Their invites acted for them; they end with the membership (locked first, in the
+        // order an accept takes them).
+        sqlx::query("UPDATE invites SET revoked_at = $1 WHERE project_id = $2 AND created_by = $3 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(project.0)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
         let removed = sqlx::query(
             "DELETE FROM members WHERE project_id = $1 AND user_id = $2 \
              AND NOT EXISTS (SELECT 1 FROM projects WHERE id = $1 AND owner_id = $2)",
         )
         .bind(project.0)
         .bind(user.0)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
         if removed == 0 {
             return Err(StoreError::NotFound);
         }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -137,13 +137,27 @@ impl InviteStore for PgStore {
         if let Some(why) = invite.refusal(now) {
             return Ok((invite, AcceptOutcome::Refused(why)));
         }
+        // The link acts for its maker: never past their membership, nor above their role. The
+        // maker's row is locked so a concurrent removal or demotion lands before or after.
+        let maker: Option<String> = sqlx::query_scalar("SELECT role FROM members WHERE project_id = $1 AND user_id = $2 FOR SHARE")
+            .bind(invite.project_id.0)
+            .bind(invite.created_by.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(maker) = maker.as_deref().and_then(Role::parse) else {
+            sqlx::query("UPDATE invites SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2").bind(now).bind(invite.id.0).execute(&mut *tx).await?;
+            tx.commit().await?;
+            invite.revoked_at = Some(now);
+            return Ok((invite, AcceptOutcome::Refused(InviteRefusal::Revoked)));
+        };
+        let grant = invite.role.min(maker);
         let current: Option<String> = sqlx::query_scalar("SELECT role FROM members WHERE project_id = $1 AND user_id = $2 FOR UPDATE")
             .bind(invite.project_id.0)
             .bind(user.0)
             .fetch_optional(&mut *tx)
             .await?;
         if let Some(role) = current.as_deref().and_then(Role::parse) {
-            if role >= invite.role {
+            if role >= grant {
                 return Ok((invite, AcceptOutcome::AlreadyMember(role)));
             }
         }
@@ -155,14 +169,13 @@ impl InviteStore for PgStore {
         )
         .bind(invite.project_id.0)
         .bind(user.0)
-        .bind(invite.role.as_str())
+        .bind(grant.as_str())
         .bind(now)
         .execute(&mut *tx)
         .await?;
         insert_notification_in(&mut *tx, notify).await?;
         tx.commit().await?;
-        let role = invite.role;
-        Ok((invite, AcceptOutcome::Joined(role)))
+        Ok((invite, AcceptOutcome::Joined(grant)))
     }
 
     async fn insert_notification(&self, n: &Notification) -> StoreResult<()> {

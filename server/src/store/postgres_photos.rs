@@ -235,6 +235,37 @@ impl PhotoStore for PgStore {
         Ok(ids.into_iter().map(ProjectId).collect())
     }
 
+    async fn record_placements(&self, project: ProjectId, photos: &[PhotoId], by: Option<UserId>, now: DateTime<Utc>) -> StoreResult<()> {
+        if photos.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<uuid::Uuid> = photos.iter().map(|p| p.0).collect();
+        let res = sqlx::query(
+            "INSERT INTO photo_placements (project_id, photo_id, placed_by, created_at) \
+             SELECT $1, p.id, $3, $4 FROM photos p WHERE p.id = ANY($2) \
+             ON CONFLICT (project_id, photo_id) DO NOTHING",
+        )
+        .bind(project.0)
+        .bind(&ids)
+        .bind(by.map(|u| u.0))
+        .bind(now)
+        .execute(&self.pool)
+        .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn placement_recorded(&self, project: ProjectId, photo: PhotoId) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM photo_placements WHERE project_id = $1 AND photo_id = $2)")
+            .bind(project.0)
+            .bind(photo.0)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
     async fn add_tags(&self, photo: PhotoId, tags: &[String], now: DateTime<Utc>) -> StoreResult<PhotoRecord> {
         let mut tx = self.pool.begin().await?;
         let owner = photo_owner(&mut tx, photo).await?;

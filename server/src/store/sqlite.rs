@@ -12,6 +12,7 @@ use sqlx::{Row, SqlitePool};
 
 
 use super::*;
+use super::invites::{role_rank, role_rank_sql};
 use crate::config::Durability;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -487,38 +488,52 @@ impl Store for SqliteStore {
     }
 
     async fn set_member(&self, project: ProjectId, user: UserId, role: Role, now: DateTime<Utc>) -> StoreResult<()> {
-        // One guarded upsert, atomic on its own: the owner's row never changes.
         self.write(move |c| {
-            let res = c.execute(
+            let tx = c.transaction()?;
+            // A guarded upsert: the owner's row never changes.
+            let res = tx.execute(
                 "INSERT INTO members (project_id, user_id, role, created_at) \
                  SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM projects WHERE id = ?1 AND owner_id = ?2) \
                  ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role",
                 rusqlite::params![project.0, user.0, role.as_str(), ts(now)],
             );
             match res {
-                Ok(0) => Err(StoreError::Conflict("the owner's role cannot change")),
-                Ok(_) => Ok(()),
-                Err(e) if sqlite_foreign_key_violation(&e) => Err(StoreError::NotFound),
-                Err(e) => Err(e.into()),
+                Ok(0) => return Err(StoreError::Conflict("the owner's role cannot change")),
+                Ok(_) => {}
+                Err(e) if sqlite_foreign_key_violation(&e) => return Err(StoreError::NotFound),
+                Err(e) => return Err(e.into()),
             }
+            // Their invites act for them, so none grants more than their new role.
+            tx.execute(
+                &format!("UPDATE invites SET role = ?1 WHERE project_id = ?2 AND created_by = ?3 AND revoked_at IS NULL AND {} > ?4", role_rank_sql("role")),
+                rusqlite::params![role.as_str(), project.0, user.0, role_rank(role)],
+            )?;
+            tx.commit()?;
+            Ok(())
         })
         .await
     }
 
-    async fn remove_member(&self, project: ProjectId, user: UserId) -> StoreResult<()> {
-        let removed = self
-            .write(move |c| {
-                Ok(c.execute(
-                    "DELETE FROM members WHERE project_id = ?1 AND user_id = ?2 \
-                     AND NOT EXISTS (SELECT 1 FROM projects WHERE id = ?1 AND owner_id = ?2)",
-                    rusqlite::params![project.0, user.0],
-                )?)
-            })
-            .await?;
-        if removed == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+    async fn remove_member(&self, project: ProjectId, user: UserId, now: DateTime<Utc>) -> StoreResult<()> {
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let removed = tx.execute(
+                "DELETE FROM members WHERE project_id = ?1 AND user_id = ?2 \
+                 AND NOT EXISTS (SELECT 1 FROM projects WHERE id = ?1 AND owner_id = ?2)",
+                rusqlite::params![project.0, user.0],
+            )?;
+            if removed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            // Their invites acted for them; they end with the membership.
+            tx.execute(
+                "UPDATE invites SET revoked_at = ?1 WHERE project_id = ?2 AND created_by = ?3 AND revoked_at IS NULL",
+                rusqlite::params![ts(now), project.0, user.0],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
     }
 
     async fn load_doc(&self, project: ProjectId) -> StoreResult<StoredDoc> {

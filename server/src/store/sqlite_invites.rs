@@ -163,11 +163,22 @@ impl InviteStore for SqliteStore {
             if let Some(why) = invite.refusal(now) {
                 return Ok((invite, AcceptOutcome::Refused(why)));
             }
-            let current: Option<String> = tx
-                .query_row("SELECT role FROM members WHERE project_id = ? AND user_id = ?", rusqlite::params![invite.project_id.0, user.0], |r| r.get(0))
-                .optional()?;
-            if let Some(role) = current.as_deref().and_then(Role::parse) {
-                if role >= invite.role {
+            let role_in = |who: UserId| -> rusqlite::Result<Option<Role>> {
+                let role: Option<String> = tx
+                    .query_row("SELECT role FROM members WHERE project_id = ? AND user_id = ?", rusqlite::params![invite.project_id.0, who.0], |r| r.get(0))
+                    .optional()?;
+                Ok(role.as_deref().and_then(Role::parse))
+            };
+            // The link acts for its maker: never past their membership, nor above their role.
+            let Some(maker) = role_in(invite.created_by)? else {
+                tx.execute("UPDATE invites SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", rusqlite::params![ts(now), invite.id.0])?;
+                tx.commit()?;
+                invite.revoked_at = Some(now);
+                return Ok((invite, AcceptOutcome::Refused(InviteRefusal::Revoked)));
+            };
+            let grant = invite.role.min(maker);
+            if let Some(role) = role_in(user)? {
+                if role >= grant {
                     return Ok((invite, AcceptOutcome::AlreadyMember(role)));
                 }
             }
@@ -176,11 +187,11 @@ impl InviteStore for SqliteStore {
             tx.execute(
                 "INSERT INTO members (project_id, user_id, role, created_at) VALUES (?, ?, ?, ?) \
                  ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role",
-                rusqlite::params![invite.project_id.0, user.0, invite.role.as_str(), ts(now)],
+                rusqlite::params![invite.project_id.0, user.0, grant.as_str(), ts(now)],
             )?;
             insert_notification_row(&tx, &notify)?;
             tx.commit()?;
-            Ok((invite.clone(), AcceptOutcome::Joined(invite.role)))
+            Ok((invite, AcceptOutcome::Joined(grant)))
         })
         .await
     }

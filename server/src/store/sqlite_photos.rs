@@ -209,6 +209,42 @@ impl PhotoStore for SqliteStore {
         Ok(ids.into_iter().map(ProjectId).collect())
     }
 
+    async fn record_placements(&self, project: ProjectId, photos: &[PhotoId], by: Option<UserId>, now: DateTime<Utc>) -> StoreResult<()> {
+        if photos.is_empty() {
+            return Ok(());
+        }
+        let photos = photos.to_vec();
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            {
+                // The WHERE also keeps SQLite from reading ON CONFLICT as a join constraint.
+                let mut q = tx.prepare_cached(
+                    "INSERT INTO photo_placements (project_id, photo_id, placed_by, created_at) \
+                     SELECT ?1, p.id, ?3, ?4 FROM photos p WHERE p.id = ?2 \
+                     ON CONFLICT (project_id, photo_id) DO NOTHING",
+                )?;
+                for photo in &photos {
+                    match q.execute(rusqlite::params![project.0, photo.0, by.map(|u| u.0), ts(now)]) {
+                        Ok(_) => {}
+                        Err(e) if sqlite_foreign_key_violation(&e) => return Err(StoreError::NotFound),
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn placement_recorded(&self, project: ProjectId, photo: PhotoId) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM photo_placements WHERE project_id = ? AND photo_id = ?)")
+            .bind(project.0)
+            .bind(photo.0)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
     async fn add_tags(&self, photo: PhotoId, tags: &[String], now: DateTime<Utc>) -> StoreResult<PhotoRecord> {
         let tags = tags.to_vec();
         self.write(move |c| {

@@ -1,5 +1,8 @@
-//! One WebSocket connection: a reader that checks limits and decodes, and a writer that
-//! drains a bounded queue in batches, sends pings, and closes with the right code.
+//! One WebSocket connection: a reader that checks limits, decodes and checks the photos an
+//! update places, and a writer that drains a bounded queue in batches, sends pings, and
+//! closes with the right code.
+
+mod photo_gate;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,6 +19,8 @@ use super::room::RoomMsg;
 use super::{close_code, Close, SyncService};
 use crate::access::Role;
 use crate::ids::{ProjectId, SessionId, UserId};
+use crate::photos::Visibility;
+use photo_gate::{PhotoGate, Refusal};
 
 /// A connection as its room sees it.
 #[derive(Clone)]
@@ -53,7 +58,7 @@ pub async fn serve_socket(socket: WebSocket, svc: SyncService, who: Who) {
     let (sink, stream) = socket.split();
     let writer = tokio::spawn(write_loop(sink, out_rx, close_rx.clone(), cfg.ping_interval()));
 
-    let peer = Peer { conn_id, user: who.user, user_str: Arc::from(who.user.to_string()), session: who.session, role: who.role, out: out_tx, close: close_tx.clone() };
+    let peer = Peer { conn_id, user: who.user, user_str: Arc::from(who.user.to_string()), session: who.session, role: who.role, out: out_tx.clone(), close: close_tx.clone() };
     let room = match svc.join(who.project, peer).await {
         Ok(room) => room,
         Err(e) => {
@@ -76,6 +81,8 @@ pub async fn serve_socket(socket: WebSocket, svc: SyncService, who: Who) {
         bucket: TokenBucket::new(cfg.rate_per_s, cfg.rate_burst),
         updates: TokenBucket::new(cfg.updates_per_s, cfg.updates_burst),
         user_json,
+        photos: PhotoGate::new(who.project, who.user, Visibility::new(svc.shared.store.clone())),
+        out: out_tx,
     };
     reader.run(stream, close_rx, who.session_expires, cfg.ping_interval()).await;
 
@@ -103,6 +110,9 @@ struct Reader {
     /// Updates, however many a frame packs (FOLIO_UPDATES_PER_S).
     updates: TokenBucket,
     user_json: serde_json::Value,
+    photos: PhotoGate,
+    /// This connection's outbound queue, for refusals the reader answers itself.
+    out: mpsc::Sender<Bytes>,
 }
 
 impl Reader {
@@ -188,7 +198,35 @@ impl Reader {
                 }
             }
         }
-        self.room.send(RoomMsg::Frame { conn: self.conn_id, msgs }).await.is_ok()
+        let mut passed = Vec::with_capacity(msgs.len());
+        for m in msgs {
+            if let protocol::Incoming::Content { parsed, .. } = &m {
+                match self.photos.check(parsed).await {
+                    Ok(()) => {}
+                    Err(Refusal::Photo(reason)) => {
+                        // Refused like the room refuses an update: not applied, persisted or
+                        // relayed, and the sender told why.
+                        metrics::counter!("folio_updates_rejected_total", "reason" => "photo").increment(1);
+                        if self.out.try_send(protocol::permission_denied(&format!("permission denied: {reason}"))).is_err() {
+                            self.close(close_code::TOO_SLOW, "outbound queue full; reconnect and resync");
+                            return false;
+                        }
+                        continue;
+                    }
+                    Err(Refusal::Store(e)) => {
+                        // Neither refused nor passed: the client reconnects and sends it again.
+                        tracing::warn!(conn = self.conn_id, error = %e, "checking the photos of an update failed");
+                        self.close(close_code::RESTART, "the server could not check this update just now; reconnecting");
+                        return false;
+                    }
+                }
+            }
+            passed.push(m);
+        }
+        if passed.is_empty() {
+            return true;
+        }
+        self.room.send(RoomMsg::Frame { conn: self.conn_id, msgs: passed }).await.is_ok()
     }
 }
 

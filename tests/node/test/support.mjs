@@ -261,6 +261,12 @@ function expectStatus (res, expected, what) {
   }
 }
 
+/**
+ * The login token of each user signed up here, by user id: `addMember` makes a user accept an
+ * invite link, which needs their own token.
+ */
+const tokens = new Map()
+
 /** POST /api/auth/signup -> 201 {user, token}. */
 export async function signup (baseUrl, email, name, password) {
   const res = await api(baseUrl, 'POST', '/api/auth/signup', { body: { email, name, password } })
@@ -268,6 +274,7 @@ export async function signup (baseUrl, email, name, password) {
   if (!res.body?.user?.id || !res.body?.token) {
     throw new Error(`signup ${email}: body lacks user.id or token: ${JSON.stringify(res.body)}`)
   }
+  tokens.set(res.body.user.id, res.body.token)
   return res.body
 }
 
@@ -287,10 +294,26 @@ export async function createProject (baseUrl, token, title) {
   return res.body.project
 }
 
-/** PUT /api/projects/{id}/members/{user_id} {role} -> {user, role}. */
+/**
+ * PUT /api/projects/{id}/members/{user_id} {role} -> {user, role}.
+ *
+ * The server adds only friends of the manager, people who already share a book with them
+ * (SPEC §12). When the user is not one yet (403 `not_a_friend`), they join the real way first:
+ * the manager makes a one-use invite link for `role` and the user (signed up through `signup`)
+ * accepts it. Then the role is set by PUT, which now changes nothing.
+ */
 export async function addMember (baseUrl, token, projectId, userId, role) {
-  const res = await api(baseUrl, 'PUT', `/api/projects/${projectId}/members/${userId}`,
-    { token, body: { role } })
+  const put = () => api(baseUrl, 'PUT', `/api/projects/${projectId}/members/${userId}`, { token, body: { role } })
+  let res = await put()
+  if (res.status === 403 && res.body?.error?.code === 'not_a_friend') {
+    const userToken = tokens.get(userId)
+    if (!userToken) throw new Error(`add member ${userId}: not a friend, and not signed up through signup() to accept an invite`)
+    const invite = await api(baseUrl, 'POST', `/api/projects/${projectId}/invites`, { token, body: { role, max_uses: 1 } })
+    expectStatus(invite, 201, `invite ${userId} as ${role}`)
+    const accepted = await api(baseUrl, 'POST', `/api/invites/${invite.body.token}/accept`, { token: userToken })
+    expectStatus(accepted, 200, `${userId} accepts an invite as ${role}`)
+    res = await put()
+  }
   expectStatus(res, (s) => s >= 200 && s < 300, `add member ${userId} as ${role}`)
   return res.body
 }
