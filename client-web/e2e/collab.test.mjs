@@ -95,8 +95,9 @@ describe('two editors and a viewer on one book', () => {
     await pageA.mouse.move(centre.x + centre.width + 60, centre.y + centre.height / 2, { steps: 5 });
     await pageA.mouse.up();
     const rot = (await box())[4];
-    // SPEC §6.3 rule 2 bounds rot by ±10 as well, so the editor stops there.
-    assert.equal(rot, 10, `rotated to ${rot}°`);
+    // Dragged from the top handle round to the right of the centre: about a quarter turn,
+    // which SPEC §6.3 rule 2 (rot within ±360) accepts.
+    assert.ok(rot > 45 && rot <= 180, `rotated to ${rot}°`);
     await waitFor(async () => (await onB.getAttribute('data-box')) === (await item.getAttribute('data-box')), 2000, 'B to see the resize and rotation');
     // Send back, then bring forward: the other shape is drawn over it, then under it.
     const zOrder = async () => pageB.locator('.canvas [data-testid=page]').first().locator('.item').evaluateAll((els) => els.map((e) => e.dataset.itemId));

@@ -157,7 +157,10 @@ describe('photos, automix and print', () => {
     await rows.first().waitFor({ timeout: 10_000 });
     const before = pageA.locator('[data-testid=versions] li', { hasText: 'automix' }).last();
     await before.getByRole('button', { name: 'Restore' }).click();
-    await waitFor(async () => (await pageB.locator('.canvas img[data-photo-id]').count()) === 0, 10_000, 'B to see the book as it was before automix');
+    // What automix made goes. The page A made since, with the photo A dropped into its slot,
+    // is a person's work, so the restore keeps it (SPEC §15): one photo is left.
+    await waitFor(async () => (await pageB.locator('.canvas img[data-photo-id]').count()) === 1, 10_000, "B to see automix's photos gone and A's own photo kept");
+    await waitFor(async () => (await pageA.locator('.canvas img[data-photo-id]').count()) === 1, 10_000, 'A to see the same');
     await shot(pageA, SUITE, '07-restored');
   });
 });

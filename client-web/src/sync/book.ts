@@ -5,6 +5,7 @@ import * as Y from 'yjs';
 
 import {
   addItem,
+  boxLimit,
   addPage,
   editCaption,
   ITEM,
@@ -180,7 +181,7 @@ export class BookDoc {
 
   /** Overwrites the whole box: a move, resize or rotation is one write (SPEC §6). */
   setBox(pageId: string, itemId: string, box: Box): void {
-    if (!box.every((v) => Number.isFinite(v) && Math.abs(v) <= 10) || box[2] < 0 || box[3] < 0) return;
+    if (!box.every((v, i) => Number.isFinite(v) && Math.abs(v) <= boxLimit(i)) || box[2] < 0 || box[3] < 0) return;
     this.transact(() => {
       const map = this.itemMap(pageId, itemId);
       if (!map) return;
