@@ -1,4 +1,4 @@
 #![no_main]
-//! See `folio_fuzz_harness::run` and the module of the harness it names.
+//! See `folio_fuzz_harness::fuzz` and the module of the harness that `run` names for "photo_decoder".
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| folio_fuzz_harness::run("photo_decoder", data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| folio_fuzz_harness::fuzz("photo_decoder", data));

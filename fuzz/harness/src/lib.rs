@@ -14,6 +14,11 @@ pub mod seeds;
 pub mod sync;
 pub mod validator;
 
+use std::backtrace::Backtrace;
+use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Once;
+
 use crdt_schema::validate::Level;
 
 /// Every fuzz target, by the name of its `fuzz_targets/<name>.rs` and corpus folder.
@@ -30,4 +35,30 @@ pub fn run(target: &str, data: &[u8]) {
         "api_json" => api::api_json(data),
         other => panic!("no fuzz target named {other}"),
     }
+}
+
+thread_local! {
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// What the cargo-fuzz targets call: `run`, where only a panic that escapes the code under
+/// test is a crash. The server catches some panics on purpose (yrs' debug assertions inside
+/// the frame decoder, a decoder panic inside `photos::decode`, the EXIF parser), and so
+/// answers an error; libfuzzer-sys's own panic hook would abort on those too. A panic that
+/// escapes is printed (with a backtrace under `RUST_BACKTRACE=1`) and aborts, which
+/// libFuzzer reports as a crash.
+pub fn fuzz(target: &str, data: &[u8]) {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let report = format!("{info}\n{}", Backtrace::capture());
+            LAST_PANIC.with(|last| *last.borrow_mut() = Some(report));
+        }))
+    });
+    if catch_unwind(AssertUnwindSafe(|| run(target, data))).is_err() {
+        let report = LAST_PANIC.with(|last| last.borrow_mut().take()).unwrap_or_default();
+        eprintln!("\nthread panicked in fuzz target {target}: {report}");
+        std::process::abort();
+    }
+    LAST_PANIC.with(|last| last.borrow_mut().take());
 }
