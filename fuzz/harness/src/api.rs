@@ -14,7 +14,7 @@ pub const CONTENT_TYPES: [Option<&str>; 6] = [
     None,
     Some("text/plain"),
     Some("application/merge-patch+json"),
-    Some("application/json\u{0}x"),
+    Some("Application/JSON; charset=\"utf-8\""),
 ];
 
 /// A fuzz input for `endpoint` with `body`, sent as `application/json`.
