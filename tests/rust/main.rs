@@ -7,6 +7,7 @@ mod bad_input;
 mod blob_s3;
 mod cluster_events;
 mod durability;
+mod fuzz_regressions;
 mod hardening;
 mod http_api;
 mod invites;

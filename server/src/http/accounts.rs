@@ -46,10 +46,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
-const MIN_PASSWORD: usize = 8;
-const MAX_PASSWORD: usize = 1024;
+pub(super) const MIN_PASSWORD: usize = 8;
+pub(super) const MAX_PASSWORD: usize = 1024;
 
-fn check_email(email: &str) -> ApiResult<String> {
+pub(super) fn check_email(email: &str) -> ApiResult<String> {
     let email = email.trim();
     let ok = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))

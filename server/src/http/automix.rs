@@ -17,7 +17,7 @@ use crate::store::{GroupSource, NewJob, PhotoFilter, StoreError};
 use crate::AppState;
 
 /// Most photos one automix run designs.
-const MAX_PHOTOS: usize = 2000;
+pub(super) const MAX_PHOTOS: usize = 2000;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

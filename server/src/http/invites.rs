@@ -22,9 +22,9 @@ use crate::store::{AcceptOutcome, Invite, InviteRefusal, Notification, OutboxMai
 use crate::AppState;
 
 /// Default and longest life of a link.
-const DEFAULT_EXPIRY_S: i64 = 7 * 24 * 3600;
-const MAX_EXPIRY_S: i64 = 365 * 24 * 3600;
-const MAX_USES: i32 = 10_000;
+pub(super) const DEFAULT_EXPIRY_S: i64 = 7 * 24 * 3600;
+pub(super) const MAX_EXPIRY_S: i64 = 365 * 24 * 3600;
+pub(super) const MAX_USES: i32 = 10_000;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,7 +61,7 @@ fn invite_not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "invite_not_found", "no invite with this link; check that it was copied whole")
 }
 
-fn check_email(raw: &str) -> ApiResult<String> {
+pub(super) fn check_email(raw: &str) -> ApiResult<String> {
     let email = raw.trim();
     let ok = email.len() <= 254 && email.split_once('@').is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.starts_with('.')) && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     if ok {

@@ -2,6 +2,8 @@
 
 mod accounts;
 mod automix;
+#[doc(hidden)]
+pub mod bodies;
 mod events;
 mod invites;
 pub mod error;

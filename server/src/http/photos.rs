@@ -26,7 +26,7 @@ use crate::store::{Group, GroupSource, NewGroup, PhotoFilter, PhotoRecord, Sessi
 use crate::AppState;
 
 /// Most tags one request may add.
-const MAX_TAGS: usize = 32;
+pub(super) const MAX_TAGS: usize = 32;
 /// Most photos one album, share or print-selection request may name.
 const MAX_PHOTO_IDS: usize = 10_000;
 
@@ -55,7 +55,7 @@ fn clean_name(raw: Option<&str>, index: usize) -> String {
     }
 }
 
-fn check_group_name(name: &str) -> ApiResult<String> {
+pub(super) fn check_group_name(name: &str) -> ApiResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
         return Err(ApiError::invalid("invalid_name", "a name is 1 to 200 characters, without control characters"));
@@ -64,7 +64,7 @@ fn check_group_name(name: &str) -> ApiResult<String> {
 }
 
 /// A tag as stored: trimmed and lowercased, 1 to 64 characters without control characters.
-fn clean_tag(raw: &str) -> ApiResult<String> {
+pub(super) fn clean_tag(raw: &str) -> ApiResult<String> {
     let tag = raw.trim().to_lowercase();
     if tag.is_empty() || tag.chars().count() > 64 || tag.chars().any(char::is_control) {
         return Err(ApiError::invalid("invalid_tag", format!("{raw:?} is not a tag: tags are 1 to 64 characters, without control characters")));
@@ -103,7 +103,7 @@ async fn own_photo(app: &AppState, user: UserId, id: PhotoId) -> ApiResult<Photo
     }
 }
 
-fn photo_ids(raw: &[String]) -> ApiResult<Vec<PhotoId>> {
+pub(super) fn photo_ids(raw: &[String]) -> ApiResult<Vec<PhotoId>> {
     if raw.is_empty() || raw.len() > MAX_PHOTO_IDS {
         return Err(ApiError::invalid("invalid_photo_ids", format!("photo_ids lists 1 to {MAX_PHOTO_IDS} photo ids")));
     }

@@ -40,7 +40,7 @@ pub struct RoleBody {
     role: String,
 }
 
-fn check_product(id: &str) -> ApiResult<String> {
+pub(super) fn check_product(id: &str) -> ApiResult<String> {
     match crdt_schema::product(id) {
         Some(p) => Ok(p.id.to_owned()),
         None => {
@@ -50,7 +50,7 @@ fn check_product(id: &str) -> ApiResult<String> {
     }
 }
 
-fn check_theme(theme: &str) -> ApiResult<String> {
+pub(super) fn check_theme(theme: &str) -> ApiResult<String> {
     let ok = !theme.is_empty() && theme.len() <= 64 && theme.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if ok {
         Ok(theme.to_owned())

@@ -37,7 +37,7 @@ pub fn comment_json(c: &Comment) -> Value {
     })
 }
 
-fn check_body(raw: &str) -> ApiResult<String> {
+pub(super) fn check_body(raw: &str) -> ApiResult<String> {
     let body = raw.trim();
     if body.is_empty() {
         return Err(ApiError::invalid("empty_comment", "a comment needs some text"));
@@ -49,7 +49,7 @@ fn check_body(raw: &str) -> ApiResult<String> {
 }
 
 /// Page and item ids are the document's own (uuid strings); anything printable and short.
-fn check_ref(raw: Option<String>, what: &str) -> ApiResult<Option<String>> {
+pub(super) fn check_ref(raw: Option<String>, what: &str) -> ApiResult<Option<String>> {
     match raw {
         None => Ok(None),
         Some(s) if !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_graphic()) => Ok(Some(s)),

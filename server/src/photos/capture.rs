@@ -89,6 +89,10 @@ pub fn parse_offset(bytes: &[u8]) -> Option<FixedOffset> {
         b'-' => (-1, &s[1..]),
         _ => return None,
     };
+    // Only ASCII can be an offset; slicing other text at byte 2 could split a character.
+    if !rest.is_ascii() {
+        return None;
+    }
     let (h, m) = match rest.len() {
         5 if rest.as_bytes()[2] == b':' => (&rest[..2], &rest[3..]),
         4 => (&rest[..2], &rest[2..]),
@@ -121,6 +125,10 @@ mod tests {
         assert_eq!(parse_offset(b"+99:00"), None);
         assert_eq!(parse_offset(b"+02:75"), None);
         assert_eq!(parse_offset(b"+a2:00"), None);
+        // Four bytes whose second and third are one character: slicing at byte 2 panicked
+        // (POST /api/photos/remote's taken_at_offset reaches this with any text).
+        assert_eq!(parse_offset("+1é0".as_bytes()), None);
+        assert_eq!(parse_offset("+é:00".as_bytes()), None);
     }
 
     #[test]

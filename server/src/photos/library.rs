@@ -15,9 +15,9 @@ use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 
 use super::decode::orient;
-use super::meta::{read_photo, MetaError, MetaLimits, Shape};
+use super::meta::{read_photo, MetaError, MetaLimits, PhotoMeta, Shape};
 use super::probe::PhotoFormat;
-use super::sizes::renditions;
+use super::sizes::{renditions, Rendition};
 use super::visibility::Visibility;
 use crate::blob::{BlobError, BlobKey, BlobStore};
 use crate::ids::{PhotoId, UserId};
@@ -181,6 +181,22 @@ pub enum PhotoFile {
     Remote { url: String },
 }
 
+/// The limits an upload is read under, for a node that accepts `max_pixels` per photo.
+pub fn upload_limits(max_pixels: u64) -> MetaLimits {
+    // The decoder may allocate for the largest allowed picture in RGBA at 16 bits, with room.
+    MetaLimits { max_pixels, max_alloc_bytes: max_pixels.saturating_mul(8).max(64 << 20), max_colors: 8 }
+}
+
+/// All that ingest makes of an uploaded file's bytes before anything is stored: its
+/// metadata (header probe, pixel limit, decode, EXIF, colours) and its sizes, made from the
+/// upright pixels. Pure; the fuzz target `photo_decoder` runs exactly this.
+pub fn prepare(bytes: &[u8], limits: &MetaLimits) -> Result<(PhotoMeta, Vec<Rendition>), MetaError> {
+    let decoded = read_photo(bytes, limits)?;
+    let upright = orient(decoded.pixels, decoded.meta.orientation);
+    let sizes = renditions(&upright)?;
+    Ok((decoded.meta, sizes))
+}
+
 #[derive(Clone)]
 pub struct Library {
     store: Arc<dyn Store>,
@@ -193,9 +209,7 @@ pub struct Library {
 impl Library {
     pub fn new(store: Arc<dyn Store>, blobs: Arc<dyn BlobStore>, max_pixels: u64, decoders: usize) -> Library {
         let decoders = if decoders == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { decoders };
-        // The decoder may allocate for the largest allowed picture in RGBA at 16 bits, with room.
-        let limits = MetaLimits { max_pixels, max_alloc_bytes: max_pixels.saturating_mul(8).max(64 << 20), max_colors: 8 };
-        Library { visibility: Visibility::new(store.clone()), store, blobs, limits, decoders: Arc::new(Semaphore::new(decoders)) }
+        Library { visibility: Visibility::new(store.clone()), store, blobs, limits: upload_limits(max_pixels), decoders: Arc::new(Semaphore::new(decoders)) }
     }
 
     /// Reads, sizes and stores one uploaded file as a photo of `owner`. The file is read
@@ -206,10 +220,8 @@ impl Library {
             let _slot = self.decoders.acquire().await.map_err(|e| IngestError::Worker(e.to_string()))?;
             tokio::task::spawn_blocking(move || -> Result<_, IngestError> {
                 let bytes = source.read().map_err(|e| IngestError::Blob(BlobError::Io(e)))?;
-                let decoded = read_photo(&bytes, &limits)?;
-                let upright = orient(decoded.pixels, decoded.meta.orientation);
-                let sizes = renditions(&upright)?;
-                Ok((decoded.meta, sizes, bytes))
+                let (meta, sizes) = prepare(&bytes, &limits)?;
+                Ok((meta, sizes, bytes))
             })
             .await
             .map_err(|e| IngestError::Worker(e.to_string()))??

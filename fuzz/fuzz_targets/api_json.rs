@@ -1,0 +1,4 @@
+#![no_main]
+//! See `folio_fuzz_harness::fuzz` and the module of the harness that `run` names for "api_json".
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| folio_fuzz_harness::fuzz("api_json", data));
