@@ -18,9 +18,6 @@ fn fuzz_dir() -> PathBuf {
 
 /// Crash inputs whose fix is pending elsewhere, by `target/file`: each has its own test.
 const OPEN: &[&str] = &[
-    "validator_contributor/style-align-not-an-alignment.bin",
-    "validator_editor/style-border-without-width.bin",
-    "validator_system/meta-title-deleted.bin",
 ];
 
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -94,15 +91,14 @@ fn open_regressions_are_still_listed_files() {
 }
 
 
-// The validator (crdt-schema/src/validate) accepts these updates, after which the book no
-// longer reads with `crdt_schema::model::read_book`, so automix, print and every other
-// reader of the book fail on it for everyone. Found by the validator fuzz targets; the fix
-// belongs to the validator. Drop the #[ignore] and the OPEN entry once it refuses them.
+// The validator (crdt-schema/src/validate) used to accept these updates, after which the
+// book no longer read with `crdt_schema::model::read_book`, so automix, print and every
+// other reader of the book failed on it for everyone. Found by the validator fuzz targets;
+// the validator now types `style` as the model reads it and keeps every meta field.
 
 /// A contributor restyles their own item with `style.align` set to something that is not an
 /// alignment: "field `style.align` should be left, center, right or justify".
 #[test]
-#[ignore = "open: the validator does not check the values inside `style` (crdt-schema/src/validate)"]
 fn validator_refuses_a_style_align_that_is_not_an_alignment() {
     replay_one("validator_contributor/style-align-not-an-alignment.bin");
 }
@@ -110,7 +106,6 @@ fn validator_refuses_a_style_align_that_is_not_an_alignment() {
 /// An editor writes a `style.border` without its `width`: "required field `style.border.width`
 /// is missing".
 #[test]
-#[ignore = "open: the validator does not check the values inside `style` (crdt-schema/src/validate)"]
 fn validator_refuses_a_style_border_without_width() {
     replay_one("validator_editor/style-border-without-width.bin");
 }
@@ -118,7 +113,6 @@ fn validator_refuses_a_style_border_without_width() {
 /// An update checked at the system level deletes `meta.title` without a new value: "meta:
 /// required field `title` is missing".
 #[test]
-#[ignore = "open: the validator lets a required meta field be deleted (crdt-schema/src/validate)"]
 fn validator_refuses_deleting_the_meta_title() {
     replay_one("validator_system/meta-title-deleted.bin");
 }

@@ -629,6 +629,13 @@ impl Ctx<'_> {
                     if self.actor.level < Level::Editor {
                         return Err(Rejection::new("rule 4 (ownership)", "a contributor may not change the book's meta"));
                     }
+                    // Every meta field is required (rule 2): it may be replaced, not removed.
+                    if let Some(k) = loc.key.as_deref() {
+                        let replaced = placed.iter().any(|p| p.loc.key.as_deref() == Some(k) && matches!(&p.loc.parent, Parent::Root(r) if &**r == schema::ROOT_META));
+                        if meta::ALL.contains(&k) && !replaced {
+                            return Err(type_err(format!("the required field meta.{k} cannot be removed")));
+                        }
+                    }
                 }
                 Parent::Root(r) if &**r == schema::ROOT_PAGES => {
                     for (page_id, _) in self.index.nodes_in(*start, *len) {
@@ -833,10 +840,7 @@ fn check_item_value(key: &str, content: &Content) -> Result<(), Rejection> {
             Some(Any::Null) => Ok(()),
             Some(Any::Map(m)) => {
                 for (k, x) in m.iter() {
-                    if !item::STYLE_KEYS.contains(&k.as_str()) {
-                        return Err(schema_err(format!("a style has no field '{k}'")));
-                    }
-                    check_plain(x, k, 0)?;
+                    check_style_value(k, x)?;
                 }
                 Ok(())
             }
@@ -872,14 +876,38 @@ fn check_numbers(v: Option<&Any>, key: &str, n: usize, limit: impl Fn(usize) -> 
     Ok(())
 }
 
-/// Style values: strings, finite numbers, booleans, null, or small objects of those.
-fn check_plain(v: &Any, key: &str, depth: u8) -> Result<(), Rejection> {
-    match v {
-        Any::Null | Any::Bool(_) => Ok(()),
-        Any::String(s) if s.len() <= schema::MAX_STRING_BYTES => Ok(()),
-        Any::String(_) => Err(size_err(format!("'{key}' is too long"))),
-        Any::Number(n) if n.as_f64().is_some_and(f64::is_finite) => Ok(()),
-        Any::Map(m) if depth < 2 && m.len() <= 32 => m.iter().try_for_each(|(k, x)| check_plain(x, k, depth + 1)),
-        _ => Err(type_err(format!("'{key}' must be a string, number, boolean or small object"))),
+/// One field of an item's `style`, typed as the model reads it (`model::read`), so that no
+/// accepted update leaves a book that does not read. Null means "the theme's default".
+fn check_style_value(key: &str, v: &Any) -> Result<(), Rejection> {
+    if matches!(v, Any::Null) {
+        return if item::STYLE_KEYS.contains(&key) { Ok(()) } else { Err(schema_err(format!("a style has no field '{key}'"))) };
+    }
+    let field = format!("style.{key}");
+    match key {
+        "font" | "color" | "frame" => want_string(Some(v), &field, schema::MAX_STRING_BYTES),
+        "size" | "opacity" => want_finite(Some(v), &field).map(|_| ()),
+        "shadow" => want_bool(Some(v), &field),
+        "align" => want_one_of(Some(v), &field, &["left", "center", "right", "justify"]),
+        "border" => match v {
+            Any::Map(m) => {
+                for (k, x) in m.iter() {
+                    match k.as_str() {
+                        "width" => {
+                            want_finite(Some(x), "style.border.width")?;
+                        }
+                        "color" => want_string(Some(x), "style.border.color", schema::MAX_STRING_BYTES)?,
+                        other => return Err(schema_err(format!("a style's border has no field '{other}'"))),
+                    }
+                }
+                for required in ["width", "color"] {
+                    if !m.contains_key(required) {
+                        return Err(type_err(format!("'style.border' needs a '{required}'")));
+                    }
+                }
+                Ok(())
+            }
+            _ => Err(type_err("'style.border' must be an object {width, color}")),
+        },
+        other => Err(schema_err(format!("a style has no field '{other}'"))),
     }
 }
