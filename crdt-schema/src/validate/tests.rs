@@ -597,3 +597,57 @@ fn index_rebuilt_from_state_matches_the_incremental_one() {
     assert_eq!(kinds(&rebuilt), kinds(&s.v));
     assert!(kinds(&rebuilt).iter().any(|(_, k, by)| *k == NodeKind::Item && by.as_deref() == Some(BOB)));
 }
+
+#[test]
+fn style_is_typed_as_the_model_reads_it() {
+    // Found by the validator fuzz targets: these were accepted, after which the book no
+    // longer read.
+    let (mut s, a, _) = two_authors();
+    let alice = actor(ALICE, Level::Contributor);
+    let restyle = |s: &mut Server, id: u64, style: Any| {
+        let c = s.client(id);
+        s.edit(&c, &alice, |txn| {
+            let pa = page_at(txn, 0);
+            item(txn, &pa, "ia").insert(txn, "style", style);
+        })
+    };
+    let map = |pairs: Vec<(&str, Any)>| Any::from(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect::<std::collections::HashMap<String, Any>>());
+    let border = |pairs: Vec<(&str, Any)>| map(pairs);
+    let good = map(vec![
+        ("align", Any::from("justify")),
+        ("size", Any::from(0.05)),
+        ("shadow", Any::from(true)),
+        ("border", border(vec![("width", Any::from(0.01)), ("color", Any::from("#333"))])),
+        ("font", Any::Null),
+    ]);
+    restyle(&mut s, 40, good).unwrap();
+    for bad in [
+        map(vec![("align", Any::from("sideways"))]),
+        map(vec![("border", border(vec![("color", Any::from("#333"))]))]),
+        map(vec![("shadow", Any::from("yes"))]),
+        map(vec![("size", Any::from("big"))]),
+    ] {
+        let r = restyle(&mut s, 41, bad.clone());
+        assert_eq!(rule_of(r), "rule 2 (types)", "{bad:?}");
+    }
+    assert!(crate::model::read_book(&s.doc.transact()).is_ok());
+    let _ = a;
+}
+
+#[test]
+fn no_one_removes_a_meta_field_though_anyone_allowed_may_replace_it() {
+    let (mut s, _, _) = two_authors();
+    for level in [Level::Editor, Level::System] {
+        let c = s.client(50 + level as u64);
+        let r = s.edit(&c, &actor("ed", level), |txn| {
+            txn.get_or_insert_map("meta").remove(txn, "title");
+        });
+        assert_eq!(rule_of(r), "rule 2 (types)", "{level:?}");
+    }
+    let c = s.client(60);
+    s.edit(&c, &actor("ed", Level::Editor), |txn| {
+        txn.get_or_insert_map("meta").insert(txn, "title", "Renamed");
+    })
+    .unwrap();
+    assert!(crate::model::read_book(&s.doc.transact()).is_ok());
+}
