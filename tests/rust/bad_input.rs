@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use folio_tests::wire::write_var;
 use folio_tests::book::{add_page, page_ids};
 use folio_tests::{eventually, Api, RawSocket, TestServer, YClient};
 use rand::{Rng, SeedableRng};
@@ -183,14 +184,3 @@ async fn a_client_that_does_not_read_is_dropped_with_4500() {
     assert_eq!(code, 4500, "{reason}");
 }
 
-fn write_var(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let b = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(b);
-            return;
-        }
-        out.push(b | 0x80);
-    }
-}

@@ -7,6 +7,7 @@
 use std::time::{Duration, Instant};
 
 use crdt_schema::model::{self, Book, ItemKind, NewItem, Page, PageKind, Style};
+use folio_tests::wire::gc_block_update;
 use folio_tests::book::{add_page, add_text_item, doc_json, page_at};
 use folio_tests::http::Account;
 use folio_tests::{eventually, Api, TestServer, YClient};
@@ -192,31 +193,6 @@ fn update_message(update: Vec<u8>) -> Vec<u8> {
     yrs::sync::Message::Sync(yrs::sync::SyncMessage::Update(update)).encode_v1()
 }
 
-fn var(out: &mut Vec<u8>, mut n: u64) {
-    loop {
-        let b = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(b);
-            return;
-        }
-        out.push(b | 0x80);
-    }
-}
-
-/// An update of one GC block: `len` clocks of `client` from `clock`, no deletes.
-fn gc_block(client: u64, clock: u32, len: u32) -> Vec<u8> {
-    let mut out = Vec::new();
-    var(&mut out, 1);
-    var(&mut out, 1);
-    var(&mut out, client);
-    var(&mut out, clock as u64);
-    out.push(0);
-    var(&mut out, len as u64);
-    var(&mut out, 0);
-    out
-}
-
 struct Room {
     server: TestServer,
     api: Api,
@@ -333,7 +309,7 @@ async fn a_gc_block_over_another_clients_clocks_is_refused() {
     let owner_client = r.owner_c.client_id();
     let known = r.owner_c.doc.transact().state_vector().get(&yrs::ClientID::new(owner_client));
     let n = r.denials();
-    r.attacker_c.send_raw(update_message(gc_block(owner_client, known, 1_000_000)));
+    r.attacker_c.send_raw(update_message(gc_block_update(owner_client, known, 1_000_000)));
     r.assert_refused_and_room_up(n, &before).await;
     // The owner's next edits are not dropped as "already known".
     let owner_id = r.owner.id.clone();
@@ -354,7 +330,7 @@ async fn a_gc_block_over_the_rooms_own_clock_near_2_pow_32_is_refused() {
     assert!(eventually(WAIT, || doc_json(&r.owner_c.doc) == doc_json(&r.watcher.doc)).await);
     let before = doc_json(&r.owner_c.doc);
     let n = r.denials();
-    r.attacker_c.send_raw(update_message(gc_block(room_client, known, u32::MAX - known - 1)));
+    r.attacker_c.send_raw(update_message(gc_block_update(room_client, known, u32::MAX - known - 1)));
     r.assert_refused_and_room_up(n, &before).await;
     // The room still makes system edits.
     call_ok(&r.api, &r.owner, Method::PATCH, &format!("/api/projects/{}", r.project), Some(json!({ "title": "Renamed again" }))).await;

@@ -9,6 +9,7 @@ pub mod pdf;
 pub mod pictures;
 pub mod s3;
 pub mod samples;
+pub mod wire;
 pub mod server;
 pub mod sse;
 pub mod worker;
