@@ -67,6 +67,13 @@ pub(super) fn check_clients(index: &DocIndex, update: &ParsedUpdate, claim: impl
         if end <= known {
             continue;
         }
+        // Content sent already deleted (or collected) that starts inside what the server
+        // has: yrs 0.28 deletes the whole range it names, known content included. Stock
+        // clients start at the server's clock; found by the validator fuzz targets.
+        let dead = matches!(&b.body, BlockBody::Gc) || matches!(&b.body, BlockBody::Item(it) if it.content == Content::Deleted);
+        if dead && b.id.clock < known {
+            return Err(client_err(format!("the update re-sends deleted clocks of Yjs client id {} that the server already has", b.id.client)));
+        }
         match (&b.body, claim) {
             (_, ClientClaim::Others) => {
                 return Err(client_err(format!(
@@ -407,21 +414,31 @@ pub(super) fn check(index: &DocIndex, update: &ParsedUpdate, actor: &Actor) -> R
     let mut text_added: HashMap<Id, u32> = HashMap::new();
     for p in &placed {
         let BlockBody::Item(it) = &p.block.body else { continue };
-        if let (Parent::Node(n), Some(k)) = (&p.loc.parent, p.loc.key.as_deref()) {
-            set_keys.push((*n, k));
+        // A value the update also deletes sets nothing.
+        let gone = it.content == Content::Deleted || update.deletes.iter().any(|(c, r)| *c == p.start.client && r.contains(&p.start.clock));
+        match (&p.loc.parent, p.loc.key.as_deref(), gone) {
+            (Parent::Node(n), Some(k), false) => set_keys.push((*n, k)),
+            (Parent::Root(r), Some(k), false) if &**r == schema::ROOT_META => set_keys.push((META_KEYS, k)),
+            _ => {}
         }
         if let Some(k) = p.loc.key.as_deref() {
             if k.len() > 256 {
                 return Err(size_err("a map key is longer than 256 bytes"));
             }
         }
+    }
+    set_keys.sort_unstable();
+    let set_keys = KeySet(set_keys);
+    for p in &placed {
+        let BlockBody::Item(it) = &p.block.body else { continue };
         if it.content == Content::Deleted {
+            // Content sent already deleted still takes its key: yrs lets it replace the
+            // live value there, which is a removal of that value.
+            ctx.check_deleted_value(p, &set_keys)?;
             continue;
         }
         ctx.check_insert(p, &it.content, &mut text_added)?;
     }
-    set_keys.sort_unstable();
-    let set_keys = KeySet(set_keys);
     for (node, added) in &text_added {
         let before = index.node(*node).map(|n| n.text_len).unwrap_or(0);
         if before.saturating_add(*added) > schema::MAX_TEXT_LEN {
@@ -447,6 +464,9 @@ pub(super) fn check(index: &DocIndex, update: &ParsedUpdate, actor: &Actor) -> R
     ctx.check_deletes(update, &set_keys, &placed)?;
     Ok(accepted(placed, new_nodes, update))
 }
+
+/// Where `KeySet` keeps the keys an update writes in the root `meta` (no item has this id).
+const META_KEYS: Id = Id { client: u64::MAX, clock: u32::MAX };
 
 /// The (node, key) pairs an update writes, sorted for lookups.
 struct KeySet<'a>(Vec<(Id, &'a str)>);
@@ -500,6 +520,44 @@ impl Ctx<'_> {
             stack.extend(self.index.live_children(n));
         }
         Ok(())
+    }
+
+    /// A value sent already deleted, at a map key: it removes what lives at the key.
+    fn check_deleted_value(&self, p: &Placed, set_keys: &KeySet) -> Result<(), Rejection> {
+        let Some(key) = p.loc.key.as_deref() else { return Ok(()) };
+        match &p.loc.parent {
+            Parent::Root(r) if &**r == schema::ROOT_META => {
+                if self.actor.level < Level::Editor {
+                    return Err(Rejection::new("rule 4 (ownership)", "a contributor may not change the book's meta"));
+                }
+                if meta::ALL.contains(&key) && !set_keys.contains(META_KEYS, key) {
+                    return Err(type_err(format!("the required field meta.{key} cannot be removed")));
+                }
+                Ok(())
+            }
+            Parent::Node(n) => {
+                let Some(node) = self.node(*n) else { return Err(schema_err("an item names a parent that is not a shared type")) };
+                for old in self.index.live_at(*n, key) {
+                    self.may_remove(old)?;
+                }
+                let required: &[&str] = match node.kind {
+                    NodeKind::Page => &[page::ID, page::KIND, page::ITEMS, page::CREATED_BY],
+                    NodeKind::Item => &[item::ID, item::KIND, item::BOX, item::CREATED_BY],
+                    _ => &[],
+                };
+                if matches!(node.kind, NodeKind::Page | NodeKind::Item | NodeKind::Text) {
+                    self.may_change(self.owner_of(*n))?;
+                }
+                if required.contains(&key) && !set_keys.contains(*n, key) {
+                    return Err(type_err(format!("the required field '{key}' cannot be removed")));
+                }
+                if node.kind == NodeKind::Other && self.actor.level < Level::System {
+                    return Err(schema_err("this part of the document is not in the book schema"));
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The page or item whose ownership covers a change inside node `id`.
