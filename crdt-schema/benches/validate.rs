@@ -8,10 +8,13 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use crdt_schema::validate::{parse_update, Actor, ClientClaim, Level, Validator};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use yrs::updates::decoder::Decode;
-use yrs::{Array, Doc, Map, MapPrelim, MapRef, ReadTxn, StateVector, Text, TextPrelim, Transact, Update, WriteTxn};
+use yrs::{
+    Array, Doc, Map, MapPrelim, MapRef, ReadTxn, StateVector, Text, TextPrelim, Transact, Update,
+    WriteTxn,
+};
 
 const USER: &str = "11111111-1111-1111-1111-111111111111";
 const PAGES: u32 = 40;
@@ -44,36 +47,58 @@ fn book() -> Vec<u8> {
             }
         }
     }
-    let state = doc.transact().encode_state_as_update_v1(&StateVector::default());
+    let state = doc
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
     state
 }
 
 fn item(txn: &yrs::TransactionMut, p: u32, i: u32) -> MapRef {
-    let Some(yrs::Out::YMap(page)) = txn.get_array("pages").unwrap().get(txn, p) else { panic!() };
-    let Some(yrs::Out::YMap(items)) = page.get(txn, "items") else { panic!() };
-    let Some(yrs::Out::YMap(it)) = items.get(txn, &format!("item-{p}-{i}")) else { panic!() };
+    let Some(yrs::Out::YMap(page)) = txn.get_array("pages").unwrap().get(txn, p) else {
+        panic!()
+    };
+    let Some(yrs::Out::YMap(items)) = page.get(txn, "items") else {
+        panic!()
+    };
+    let Some(yrs::Out::YMap(it)) = items.get(txn, &format!("item-{p}-{i}")) else {
+        panic!()
+    };
     it
 }
 
 /// Client updates: `n` of one kind, made against the book in order.
 fn updates(state: &[u8], kind: &str, n: u32) -> Vec<Vec<u8>> {
     let client = Doc::with_client_id(99);
-    client.transact_mut().apply_update(Update::decode_v1(state).unwrap()).unwrap();
+    client
+        .transact_mut()
+        .apply_update(Update::decode_v1(state).unwrap())
+        .unwrap();
     (0..n)
         .map(|k| {
             let mut txn = client.transact_mut();
             let (p, i) = (k % PAGES, (k * 7) % ITEMS);
             match kind {
                 "move" => {
-                    item(&txn, p, i).insert(&mut txn, "box", vec![k as f64 / 1000.0, 0.1, 0.2, 0.2, 0.0]);
+                    item(&txn, p, i).insert(
+                        &mut txn,
+                        "box",
+                        vec![k as f64 / 1000.0, 0.1, 0.2, 0.2, 0.0],
+                    );
                 }
                 "type" => {
-                    let Some(yrs::Out::YText(t)) = item(&txn, 0, 0).get(&txn, "text") else { panic!() };
+                    let Some(yrs::Out::YText(t)) = item(&txn, 0, 0).get(&txn, "text") else {
+                        panic!()
+                    };
                     t.insert(&mut txn, k, "a");
                 }
                 _ => {
-                    let Some(yrs::Out::YMap(page)) = txn.get_array("pages").unwrap().get(&txn, p) else { panic!() };
-                    let Some(yrs::Out::YMap(items)) = page.get(&txn, "items") else { panic!() };
+                    let Some(yrs::Out::YMap(page)) = txn.get_array("pages").unwrap().get(&txn, p)
+                    else {
+                        panic!()
+                    };
+                    let Some(yrs::Out::YMap(items)) = page.get(&txn, "items") else {
+                        panic!()
+                    };
                     let id = format!("new-{k}");
                     let it = items.insert(&mut txn, id.as_str(), MapPrelim::default());
                     it.insert(&mut txn, "id", id.as_str());
@@ -90,13 +115,18 @@ fn updates(state: &[u8], kind: &str, n: u32) -> Vec<Vec<u8>> {
 
 fn loaded(state: &[u8]) -> Doc {
     let doc = Doc::with_client_id(1);
-    doc.transact_mut().apply_update(Update::decode_v1(state).unwrap()).unwrap();
+    doc.transact_mut()
+        .apply_update(Update::decode_v1(state).unwrap())
+        .unwrap();
     doc
 }
 
 fn bench(c: &mut Criterion) {
     let state = book();
-    let actor = Actor { user: Arc::from(USER), level: Level::Contributor };
+    let actor = Actor {
+        user: Arc::from(USER),
+        level: Level::Contributor,
+    };
     for kind in ["move", "type", "add"] {
         let batch = updates(&state, kind, 200);
         let mut group = c.benchmark_group(format!("{kind} x200 on 40x25 book"));
@@ -105,7 +135,9 @@ fn bench(c: &mut Criterion) {
                 || loaded(&state),
                 |doc| {
                     for u in &batch {
-                        doc.transact_mut().apply_update(Update::decode_v1(black_box(u)).unwrap()).unwrap();
+                        doc.transact_mut()
+                            .apply_update(Update::decode_v1(black_box(u)).unwrap())
+                            .unwrap();
                     }
                     doc
                 },
@@ -122,7 +154,8 @@ fn bench(c: &mut Criterion) {
                 |(doc, mut v)| {
                     for u in &batch {
                         let parsed = parse_update(black_box(u)).unwrap();
-                        v.check_clients(&parsed, |_| ClientClaim::Mine).expect("own client id");
+                        v.check_clients(&parsed, |_| ClientClaim::Mine)
+                            .expect("own client id");
                         let accepted = v.check(&parsed, &actor).expect("valid edit");
                         let mut txn = doc.transact_mut();
                         txn.apply_update(Update::decode_v1(u).unwrap()).unwrap();

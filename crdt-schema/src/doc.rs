@@ -4,7 +4,6 @@ use yrs::types::ToJson;
 use yrs::updates::decoder::Decode;
 use yrs::{Any, Doc, Map, ReadTxn, StateVector, Transact, TransactionMut, Update, WriteTxn};
 
-
 pub use crate::schema::SCHEMA_VERSION;
 
 /// The first update of a new book: `meta` with schema, title, product and theme, and an
@@ -76,7 +75,9 @@ pub fn update_carries_news<T: ReadTxn>(txn: &T, update: &Update) -> bool {
     }
     let known = txn.snapshot().delete_set;
     for client in ds.client_ids() {
-        let Some(range) = ds.get(&client) else { continue };
+        let Some(range) = ds.get(&client) else {
+            continue;
+        };
         match known.get(&client) {
             Some(k) if range.subset_of(k) => {}
             _ => return true,
@@ -98,7 +99,9 @@ mod tests {
 
     fn doc_with(update: &[u8]) -> Doc {
         let doc = Doc::new();
-        doc.transact_mut().apply_update(Update::decode_v1(update).unwrap()).unwrap();
+        doc.transact_mut()
+            .apply_update(Update::decode_v1(update).unwrap())
+            .unwrap();
         doc
     }
 
@@ -116,14 +119,22 @@ mod tests {
         let text = a.get_or_insert_text("t");
         text.insert(&mut a.transact_mut(), 0, "hello");
         text.remove_range(&mut a.transact_mut(), 0, 1);
-        let full = a.transact().encode_state_as_update_v1(&StateVector::default());
+        let full = a
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
 
         let b = doc_with(&full);
         let txn = b.transact();
-        assert!(!update_carries_news(&txn, &Update::decode_v1(&full).unwrap()));
+        assert!(!update_carries_news(
+            &txn,
+            &Update::decode_v1(&full).unwrap()
+        ));
         // An empty diff with the full delete set, as a client's SyncStep2 carries.
         let diff = a.transact().encode_diff_v1(&txn.state_vector());
-        assert!(!update_carries_news(&txn, &Update::decode_v1(&diff).unwrap()));
+        assert!(!update_carries_news(
+            &txn,
+            &Update::decode_v1(&diff).unwrap()
+        ));
         drop(txn);
 
         let more = {
@@ -131,17 +142,33 @@ mod tests {
             text.insert(&mut t, 0, "x");
             t.encode_update_v1()
         };
-        assert!(update_carries_news(&b.transact(), &Update::decode_v1(&more).unwrap()));
+        assert!(update_carries_news(
+            &b.transact(),
+            &Update::decode_v1(&more).unwrap()
+        ));
         let del = {
             let mut t = a.transact_mut();
             text.remove_range(&mut t, 1, 2);
             t.encode_update_v1()
         };
-        b.transact_mut().apply_update(Update::decode_v1(&more).unwrap()).unwrap();
-        assert!(update_carries_news(&b.transact(), &Update::decode_v1(&del).unwrap()));
-        b.transact_mut().apply_update(Update::decode_v1(&del).unwrap()).unwrap();
-        assert!(!update_carries_news(&b.transact(), &Update::decode_v1(&del).unwrap()));
-        assert_eq!(b.get_or_insert_text("t").get_string(&b.transact()), a.get_or_insert_text("t").get_string(&a.transact()));
+        b.transact_mut()
+            .apply_update(Update::decode_v1(&more).unwrap())
+            .unwrap();
+        assert!(update_carries_news(
+            &b.transact(),
+            &Update::decode_v1(&del).unwrap()
+        ));
+        b.transact_mut()
+            .apply_update(Update::decode_v1(&del).unwrap())
+            .unwrap();
+        assert!(!update_carries_news(
+            &b.transact(),
+            &Update::decode_v1(&del).unwrap()
+        ));
+        assert_eq!(
+            b.get_or_insert_text("t").get_string(&b.transact()),
+            a.get_or_insert_text("t").get_string(&a.transact())
+        );
         let _ = StateVector::default().encode_v1();
     }
 }

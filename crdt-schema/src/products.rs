@@ -18,7 +18,11 @@ pub enum AspectGroup {
 
 impl AspectGroup {
     /// Every group, in a fixed order.
-    pub const ALL: [AspectGroup; 3] = [AspectGroup::Square, AspectGroup::Portrait, AspectGroup::Landscape];
+    pub const ALL: [AspectGroup; 3] = [
+        AspectGroup::Square,
+        AspectGroup::Portrait,
+        AspectGroup::Landscape,
+    ];
 
     /// The products of this group, in catalogue order.
     pub fn products(self) -> impl Iterator<Item = &'static Product> {
@@ -76,7 +80,10 @@ impl Product {
 
     /// The printed canvas `[w, h]` in inches: the trim plus the bleed on every side.
     pub fn canvas_in(&self) -> [f64; 2] {
-        [self.trim_in[0] + 2.0 * self.bleed_in, self.trim_in[1] + 2.0 * self.bleed_in]
+        [
+            self.trim_in[0] + 2.0 * self.bleed_in,
+            self.trim_in[1] + 2.0 * self.bleed_in,
+        ]
     }
 }
 
@@ -97,13 +104,69 @@ pub const DEFAULT_PRODUCT: &str = "square-8x8";
 /// cuts into the safe area. If that trade turns out wrong, move the mini out by giving it a
 /// group of its own; nothing else in the catalogue changes.
 pub const PRODUCTS: &[Product] = &[
-    Product { id: "square-8x8", name: "8×8 in hardcover", trim_in: [8.0, 8.0], bleed_in: 0.125, safe_in: 0.25, gutter_in: 0.375, group: AspectGroup::Square },
-    Product { id: "square-12x12", name: "12×12 in hardcover", trim_in: [12.0, 12.0], bleed_in: 0.125, safe_in: 0.375, gutter_in: 0.5, group: AspectGroup::Square },
-    Product { id: "landscape-11x8.5", name: "11×8.5 in landscape", trim_in: [11.0, 8.5], bleed_in: 0.125, safe_in: 0.25, gutter_in: 0.375, group: AspectGroup::Landscape },
-    Product { id: "landscape-8x6", name: "8×6 in landscape", trim_in: [8.0, 6.0], bleed_in: 0.125, safe_in: 0.25, gutter_in: 0.25, group: AspectGroup::Landscape },
-    Product { id: "landscape-14x11", name: "14×11 in landscape", trim_in: [14.0, 11.0], bleed_in: 0.125, safe_in: 0.375, gutter_in: 0.5, group: AspectGroup::Landscape },
-    Product { id: "portrait-8.5x11", name: "8.5×11 in portrait", trim_in: [8.5, 11.0], bleed_in: 0.125, safe_in: 0.25, gutter_in: 0.375, group: AspectGroup::Portrait },
-    Product { id: "mini-6x4", name: "6×4 in mini", trim_in: [6.0, 4.0], bleed_in: 0.125, safe_in: 0.1875, gutter_in: 0.25, group: AspectGroup::Landscape },
+    Product {
+        id: "square-8x8",
+        name: "8×8 in hardcover",
+        trim_in: [8.0, 8.0],
+        bleed_in: 0.125,
+        safe_in: 0.25,
+        gutter_in: 0.375,
+        group: AspectGroup::Square,
+    },
+    Product {
+        id: "square-12x12",
+        name: "12×12 in hardcover",
+        trim_in: [12.0, 12.0],
+        bleed_in: 0.125,
+        safe_in: 0.375,
+        gutter_in: 0.5,
+        group: AspectGroup::Square,
+    },
+    Product {
+        id: "landscape-11x8.5",
+        name: "11×8.5 in landscape",
+        trim_in: [11.0, 8.5],
+        bleed_in: 0.125,
+        safe_in: 0.25,
+        gutter_in: 0.375,
+        group: AspectGroup::Landscape,
+    },
+    Product {
+        id: "landscape-8x6",
+        name: "8×6 in landscape",
+        trim_in: [8.0, 6.0],
+        bleed_in: 0.125,
+        safe_in: 0.25,
+        gutter_in: 0.25,
+        group: AspectGroup::Landscape,
+    },
+    Product {
+        id: "landscape-14x11",
+        name: "14×11 in landscape",
+        trim_in: [14.0, 11.0],
+        bleed_in: 0.125,
+        safe_in: 0.375,
+        gutter_in: 0.5,
+        group: AspectGroup::Landscape,
+    },
+    Product {
+        id: "portrait-8.5x11",
+        name: "8.5×11 in portrait",
+        trim_in: [8.5, 11.0],
+        bleed_in: 0.125,
+        safe_in: 0.25,
+        gutter_in: 0.375,
+        group: AspectGroup::Portrait,
+    },
+    Product {
+        id: "mini-6x4",
+        name: "6×4 in mini",
+        trim_in: [6.0, 4.0],
+        bleed_in: 0.125,
+        safe_in: 0.1875,
+        gutter_in: 0.25,
+        group: AspectGroup::Landscape,
+    },
 ];
 
 /// The product with this id, if it is in the catalogue.
@@ -117,7 +180,15 @@ mod tests {
 
     #[test]
     fn catalogue_has_the_required_products() {
-        for id in ["square-8x8", "square-12x12", "landscape-11x8.5", "landscape-8x6", "landscape-14x11", "portrait-8.5x11", "mini-6x4"] {
+        for id in [
+            "square-8x8",
+            "square-12x12",
+            "landscape-11x8.5",
+            "landscape-8x6",
+            "landscape-14x11",
+            "portrait-8.5x11",
+            "mini-6x4",
+        ] {
             assert!(product(id).is_some(), "{id}");
         }
         assert!(product(DEFAULT_PRODUCT).is_some());
@@ -127,7 +198,11 @@ mod tests {
     #[test]
     fn ids_are_unique() {
         for (i, a) in PRODUCTS.iter().enumerate() {
-            assert!(PRODUCTS[i + 1..].iter().all(|b| b.id != a.id), "{} twice", a.id);
+            assert!(
+                PRODUCTS[i + 1..].iter().all(|b| b.id != a.id),
+                "{} twice",
+                a.id
+            );
         }
     }
 
@@ -135,9 +210,17 @@ mod tests {
     fn every_product_is_sane_and_in_the_group_of_its_orientation() {
         for p in PRODUCTS {
             let [w, h] = p.trim_in;
-            assert!(w > 0.0 && h > 0.0 && p.bleed_in >= 0.0 && p.safe_in >= 0.0 && p.gutter_in >= 0.0, "{}", p.id);
+            assert!(
+                w > 0.0 && h > 0.0 && p.bleed_in >= 0.0 && p.safe_in >= 0.0 && p.gutter_in >= 0.0,
+                "{}",
+                p.id
+            );
             // Room must be left inside the safe area on every side.
-            assert!(w - p.gutter_in - 2.0 * p.safe_in > 0.0 && h - 2.0 * p.safe_in > 0.0, "{}", p.id);
+            assert!(
+                w - p.gutter_in - 2.0 * p.safe_in > 0.0 && h - 2.0 * p.safe_in > 0.0,
+                "{}",
+                p.id
+            );
             let expected = if w == h {
                 AspectGroup::Square
             } else if w > h {
@@ -154,7 +237,15 @@ mod tests {
 
     #[test]
     fn viewable_area_is_the_trim_less_the_gutter_as_in_the_seed() {
-        let seed = Product { id: "x", name: "x", trim_in: [8.5, 11.0], bleed_in: 0.125, safe_in: 0.25, gutter_in: 0.5, group: AspectGroup::Portrait };
+        let seed = Product {
+            id: "x",
+            name: "x",
+            trim_in: [8.5, 11.0],
+            bleed_in: 0.125,
+            safe_in: 0.25,
+            gutter_in: 0.5,
+            group: AspectGroup::Portrait,
+        };
         assert_eq!(seed.viewable_in(), [8.0, 11.0]);
         let p = product("landscape-11x8.5").unwrap();
         assert_eq!(p.viewable_in(), [10.625, 8.5]);
@@ -164,7 +255,13 @@ mod tests {
 
     #[test]
     fn group_serialises_as_the_contract_says() {
-        assert_eq!(serde_json::to_string(&AspectGroup::Landscape).unwrap(), "\"landscape\"");
-        assert_eq!(serde_json::from_str::<AspectGroup>("\"square\"").unwrap(), AspectGroup::Square);
+        assert_eq!(
+            serde_json::to_string(&AspectGroup::Landscape).unwrap(),
+            "\"landscape\""
+        );
+        assert_eq!(
+            serde_json::from_str::<AspectGroup>("\"square\"").unwrap(),
+            AspectGroup::Square
+        );
     }
 }

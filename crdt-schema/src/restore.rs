@@ -16,9 +16,12 @@
 use std::collections::HashSet;
 
 use yrs::types::text::YChange;
-use yrs::types::ToJson;
 use yrs::types::AsPrelim;
-use yrs::{Any, Array, ArrayRef, Doc, GetString, Map, MapRef, OffsetKind, Out, ReadTxn, Text, TextRef, Transact, TransactionMut, WriteTxn};
+use yrs::types::ToJson;
+use yrs::{
+    Any, Array, ArrayRef, Doc, GetString, Map, MapRef, OffsetKind, Out, ReadTxn, Text, TextRef,
+    Transact, TransactionMut, WriteTxn,
+};
 
 use serde::Serialize;
 
@@ -84,13 +87,25 @@ fn items_map<T: ReadTxn>(txn: &T, page_map: &MapRef) -> Option<MapRef> {
 /// A page a restore must keep: a person created it, or it holds an item a person created.
 fn page_is_persons<T: ReadTxn>(txn: &T, page_map: &MapRef) -> bool {
     made_by_person(txn, page_map)
-        || items_map(txn, page_map).is_some_and(|items| items.iter(txn).any(|(_, v)| matches!(v, Out::YMap(m) if made_by_person(txn, &m))))
+        || items_map(txn, page_map).is_some_and(|items| {
+            items
+                .iter(txn)
+                .any(|(_, v)| matches!(v, Out::YMap(m) if made_by_person(txn, &m)))
+        })
 }
 
 /// The pages: the version's, in its order, plus the live pages a person made, each kept
 /// after the page it follows now.
-fn restore_page_list<V: ReadTxn>(txn: &mut TransactionMut, live: &ArrayRef, version: &V, wanted: Option<&ArrayRef>, kept: &mut Kept) {
-    let targets: Vec<Out> = wanted.map(|w| w.iter(version).collect()).unwrap_or_default();
+fn restore_page_list<V: ReadTxn>(
+    txn: &mut TransactionMut,
+    live: &ArrayRef,
+    version: &V,
+    wanted: Option<&ArrayRef>,
+    kept: &mut Kept,
+) {
+    let targets: Vec<Out> = wanted
+        .map(|w| w.iter(version).collect())
+        .unwrap_or_default();
     let target_ids: Vec<Option<String>> = targets.iter().map(|v| id_of(version, v)).collect();
     let keyed = target_ids.iter().all(Option::is_some) && {
         let unique: HashSet<&String> = target_ids.iter().flatten().collect();
@@ -113,7 +128,11 @@ fn restore_page_list<V: ReadTxn>(txn: &mut TransactionMut, live: &ArrayRef, vers
         .collect();
     let mut seen = HashSet::new();
     for (i, (id, persons)) in current.iter().enumerate().rev() {
-        let first_copy = id.as_deref().is_some_and(|id| current[..i].iter().all(|(other, _)| other.as_deref() != Some(id)));
+        let first_copy = id.as_deref().is_some_and(|id| {
+            current[..i]
+                .iter()
+                .all(|(other, _)| other.as_deref() != Some(id))
+        });
         let in_version = id.as_deref().is_some_and(|id| wanted_set.contains(id));
         if !(first_copy && (in_version || *persons)) {
             live.remove(txn, i as u32);
@@ -128,7 +147,11 @@ fn restore_page_list<V: ReadTxn>(txn: &mut TransactionMut, live: &ArrayRef, vers
         Keep(String),
     }
     let live_ids: Vec<String> = live.iter(txn).filter_map(|v| id_of(txn, &v)).collect();
-    let mut order: Vec<Want> = targets.iter().zip(&target_ids).map(|(v, id)| Want::Version(v, id.as_deref().expect("keyed"))).collect();
+    let mut order: Vec<Want> = targets
+        .iter()
+        .zip(&target_ids)
+        .map(|(v, id)| Want::Version(v, id.as_deref().expect("keyed")))
+        .collect();
     for (n, id) in live_ids.iter().enumerate() {
         if wanted_set.contains(id.as_str()) {
             continue;
@@ -171,8 +194,12 @@ fn restore_page_list<V: ReadTxn>(txn: &mut TransactionMut, live: &ArrayRef, vers
             current.insert(i, id.to_owned());
         }
         match (want, live.get(txn, i as u32)) {
-            (Want::Version(Out::YMap(want), id), Some(Out::YMap(live_map))) => restore_page(txn, &live_map, version, want, id, kept),
-            (Want::Keep(id), Some(Out::YMap(live_map))) => note_persons_items(txn, &live_map, id, kept),
+            (Want::Version(Out::YMap(want), id), Some(Out::YMap(live_map))) => {
+                restore_page(txn, &live_map, version, want, id, kept)
+            }
+            (Want::Keep(id), Some(Out::YMap(live_map))) => {
+                note_persons_items(txn, &live_map, id, kept)
+            }
             _ => {}
         }
     }
@@ -191,18 +218,35 @@ fn note_persons_items(txn: &TransactionMut, page_map: &MapRef, page_id: &str, ke
             .map(|(k, _)| k.to_owned())
             .collect();
         ids.sort();
-        kept.items.extend(ids.into_iter().map(|item_id| KeptItem { page_id: page_id.to_owned(), item_id }));
+        kept.items.extend(ids.into_iter().map(|item_id| KeptItem {
+            page_id: page_id.to_owned(),
+            item_id,
+        }));
     }
 }
 
 /// One page the version has: its fields and items as the version's, plus the items a
 /// person made since, as they are.
-fn restore_page<V: ReadTxn>(txn: &mut TransactionMut, live: &MapRef, version: &V, wanted: &MapRef, page_id: &str, kept: &mut Kept) {
-    let stale: Vec<String> = live.keys(txn).filter(|k| *k != page::ITEMS && wanted.get(version, k).is_none()).map(str::to_owned).collect();
+fn restore_page<V: ReadTxn>(
+    txn: &mut TransactionMut,
+    live: &MapRef,
+    version: &V,
+    wanted: &MapRef,
+    page_id: &str,
+    kept: &mut Kept,
+) {
+    let stale: Vec<String> = live
+        .keys(txn)
+        .filter(|k| *k != page::ITEMS && wanted.get(version, k).is_none())
+        .map(str::to_owned)
+        .collect();
     for key in stale {
         live.remove(txn, &key);
     }
-    let entries: Vec<(String, Out)> = wanted.iter(version).map(|(k, v)| (k.to_owned(), v)).collect();
+    let entries: Vec<(String, Out)> = wanted
+        .iter(version)
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
     for (key, want) in entries {
         if key == page::ITEMS {
             if let (Some(have), Out::YMap(want)) = (items_map(txn, live), &want) {
@@ -215,12 +259,29 @@ fn restore_page<V: ReadTxn>(txn: &mut TransactionMut, live: &MapRef, version: &V
 }
 
 /// A page's items: the version's, plus what a person made since, as it is now.
-fn restore_items<V: ReadTxn>(txn: &mut TransactionMut, live: &MapRef, version: &V, wanted: &MapRef, page_id: &str, kept: &mut Kept) {
-    let mut keep = |item_id: &str| kept.items.push(KeptItem { page_id: page_id.to_owned(), item_id: item_id.to_owned() });
+fn restore_items<V: ReadTxn>(
+    txn: &mut TransactionMut,
+    live: &MapRef,
+    version: &V,
+    wanted: &MapRef,
+    page_id: &str,
+    kept: &mut Kept,
+) {
+    let mut keep = |item_id: &str| {
+        kept.items.push(KeptItem {
+            page_id: page_id.to_owned(),
+            item_id: item_id.to_owned(),
+        })
+    };
     let mut stale: Vec<(String, bool)> = live
         .iter(txn)
         .filter(|(k, _)| wanted.get(version, k).is_none())
-        .map(|(k, v)| (k.to_owned(), matches!(&v, Out::YMap(m) if made_by_person(txn, m))))
+        .map(|(k, v)| {
+            (
+                k.to_owned(),
+                matches!(&v, Out::YMap(m) if made_by_person(txn, m)),
+            )
+        })
         .collect();
     stale.sort();
     for (key, persons) in stale {
@@ -230,7 +291,10 @@ fn restore_items<V: ReadTxn>(txn: &mut TransactionMut, live: &MapRef, version: &
             live.remove(txn, &key);
         }
     }
-    let mut entries: Vec<(String, Out)> = wanted.iter(version).map(|(k, v)| (k.to_owned(), v)).collect();
+    let mut entries: Vec<(String, Out)> = wanted
+        .iter(version)
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     for (key, want) in entries {
         sync_entry(txn, live, version, key, want);
@@ -238,7 +302,13 @@ fn restore_items<V: ReadTxn>(txn: &mut TransactionMut, live: &MapRef, version: &
 }
 
 /// One key of a map brought to the version's value.
-fn sync_entry<V: ReadTxn>(txn: &mut TransactionMut, live: &MapRef, version: &V, key: String, want: Out) {
+fn sync_entry<V: ReadTxn>(
+    txn: &mut TransactionMut,
+    live: &MapRef,
+    version: &V,
+    key: String,
+    want: Out,
+) {
     let done = match (live.get(txn, &key), &want) {
         (Some(Out::Any(have)), Out::Any(want)) => have == *want,
         (Some(Out::YMap(have)), Out::YMap(want)) => {
@@ -268,7 +338,12 @@ fn id_of<T: ReadTxn>(txn: &T, value: &Out) -> Option<String> {
     }
 }
 
-fn sync_array<V: ReadTxn>(txn: &mut TransactionMut, live: &ArrayRef, version: &V, wanted: &ArrayRef) {
+fn sync_array<V: ReadTxn>(
+    txn: &mut TransactionMut,
+    live: &ArrayRef,
+    version: &V,
+    wanted: &ArrayRef,
+) {
     let targets: Vec<Out> = wanted.iter(version).collect();
     let target_ids: Vec<Option<String>> = targets.iter().map(|v| id_of(version, v)).collect();
     let keyed = target_ids.iter().all(Option::is_some) && {
@@ -300,7 +375,9 @@ fn sync_array<V: ReadTxn>(txn: &mut TransactionMut, live: &ArrayRef, version: &V
     }
     let mut current: Vec<String> = live.iter(txn).filter_map(|v| id_of(txn, &v)).collect();
     let mut seen = HashSet::new();
-    let duplicates: Vec<usize> = (0..current.len()).filter(|&i| !seen.insert(current[i].clone())).collect();
+    let duplicates: Vec<usize> = (0..current.len())
+        .filter(|&i| !seen.insert(current[i].clone()))
+        .collect();
     for &i in duplicates.iter().rev() {
         live.remove(txn, i as u32);
         current.remove(i);
@@ -330,11 +407,18 @@ fn sync_array<V: ReadTxn>(txn: &mut TransactionMut, live: &ArrayRef, version: &V
 }
 
 fn sync_map<V: ReadTxn>(txn: &mut TransactionMut, live: &MapRef, version: &V, wanted: &MapRef) {
-    let stale: Vec<String> = live.keys(txn).filter(|k| wanted.get(version, k).is_none()).map(str::to_owned).collect();
+    let stale: Vec<String> = live
+        .keys(txn)
+        .filter(|k| wanted.get(version, k).is_none())
+        .map(str::to_owned)
+        .collect();
     for key in stale {
         live.remove(txn, &key);
     }
-    let entries: Vec<(String, Out)> = wanted.iter(version).map(|(k, v)| (k.to_owned(), v)).collect();
+    let entries: Vec<(String, Out)> = wanted
+        .iter(version)
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
     for (key, want) in entries {
         sync_entry(txn, live, version, key, want);
     }
@@ -343,9 +427,19 @@ fn sync_map<V: ReadTxn>(txn: &mut TransactionMut, live: &MapRef, version: &V, wa
 /// Splices a plain text to the wanted one through their common prefix and suffix, so a
 /// concurrent edit of the same caption still lands. Returns false, leaving the text alone,
 /// when either side has formatting or embeds: the caller then replaces it whole.
-fn sync_text<V: ReadTxn>(txn: &mut TransactionMut, live: &TextRef, version: &V, wanted: &TextRef) -> bool {
-    let plain = |d: &Vec<yrs::types::text::Diff<YChange>>| d.iter().all(|c| c.attributes.is_none() && matches!(c.insert, Out::Any(Any::String(_))));
-    if !plain(&live.diff(txn, YChange::identity)) || !plain(&wanted.diff(version, YChange::identity)) {
+fn sync_text<V: ReadTxn>(
+    txn: &mut TransactionMut,
+    live: &TextRef,
+    version: &V,
+    wanted: &TextRef,
+) -> bool {
+    let plain = |d: &Vec<yrs::types::text::Diff<YChange>>| {
+        d.iter()
+            .all(|c| c.attributes.is_none() && matches!(c.insert, Out::Any(Any::String(_))))
+    };
+    if !plain(&live.diff(txn, YChange::identity))
+        || !plain(&wanted.diff(version, YChange::identity))
+    {
         return false;
     }
     let have = live.get_string(txn);
@@ -353,9 +447,20 @@ fn sync_text<V: ReadTxn>(txn: &mut TransactionMut, live: &TextRef, version: &V, 
     if have == want {
         return true;
     }
-    let prefix: usize = have.chars().zip(want.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8()).sum();
+    let prefix: usize = have
+        .chars()
+        .zip(want.chars())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum();
     let (have_rest, want_rest) = (&have[prefix..], &want[prefix..]);
-    let suffix: usize = have_rest.chars().rev().zip(want_rest.chars().rev()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8()).sum();
+    let suffix: usize = have_rest
+        .chars()
+        .rev()
+        .zip(want_rest.chars().rev())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum();
     let removed = &have_rest[..have_rest.len() - suffix];
     let inserted = &want_rest[..want_rest.len() - suffix];
     let units = |s: &str| match txn.doc().offset_kind() {
@@ -375,7 +480,9 @@ fn sync_text<V: ReadTxn>(txn: &mut TransactionMut, live: &TextRef, version: &V, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{self as edit, read_book, Background, ItemKind, NewItem, NewPage, PageKind, Style};
+    use crate::model::{
+        self as edit, read_book, Background, ItemKind, NewItem, NewPage, PageKind, Style,
+    };
     use yrs::updates::decoder::Decode;
     use yrs::{StateVector, Update};
 
@@ -384,20 +491,30 @@ mod tests {
 
     fn book() -> Doc {
         let doc = Doc::with_client_id(1);
-        doc.transact_mut().apply_update(Update::decode_v1(&crate::new_book(7, "Trip", "square-8x8", "travel")).unwrap()).unwrap();
+        doc.transact_mut()
+            .apply_update(
+                Update::decode_v1(&crate::new_book(7, "Trip", "square-8x8", "travel")).unwrap(),
+            )
+            .unwrap();
         doc
     }
 
     fn copy(doc: &Doc, client: u64) -> Doc {
         let out = Doc::with_client_id(client);
-        let update = doc.transact().encode_state_as_update_v1(&StateVector::default());
-        out.transact_mut().apply_update(Update::decode_v1(&update).unwrap()).unwrap();
+        let update = doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        out.transact_mut()
+            .apply_update(Update::decode_v1(&update).unwrap())
+            .unwrap();
         out
     }
 
     fn json(doc: &Doc) -> Any {
         let txn = doc.transact();
-        txn.get_array(schema::ROOT_PAGES).map(|p| p.to_json(&txn)).unwrap_or(Any::Null)
+        txn.get_array(schema::ROOT_PAGES)
+            .map(|p| p.to_json(&txn))
+            .unwrap_or(Any::Null)
     }
 
     fn add_page(doc: &Doc, id: &str, index: u32) {
@@ -405,7 +522,14 @@ mod tests {
     }
 
     fn add_page_by(doc: &Doc, id: &str, index: u32, by: &str) {
-        let page = NewPage { id: id.into(), kind: PageKind::Page, layout: None, background: Background::default(), created_by: by.into(), auto: by == SYSTEM };
+        let page = NewPage {
+            id: id.into(),
+            kind: PageKind::Page,
+            layout: None,
+            background: Background::default(),
+            created_by: by.into(),
+            auto: by == SYSTEM,
+        };
         edit::add_page(&mut doc.transact_mut(), index, page).unwrap();
     }
 
@@ -454,7 +578,10 @@ mod tests {
 
         restore(&doc, &version);
         assert_eq!(json(&doc), json(&version));
-        assert!(read_book(&doc.transact()).is_ok(), "the restored book reads as a valid book");
+        assert!(
+            read_book(&doc.transact()).is_ok(),
+            "the restored book reads as a valid book"
+        );
     }
 
     #[test]
@@ -478,12 +605,23 @@ mod tests {
         // Someone else, concurrently, appends to the end of the same caption.
         let other = copy(&doc, 3);
         edit::edit_caption(&mut other.transact_mut(), "p1", "t1", 13, 0, "!").unwrap();
-        let theirs = other.transact().encode_state_as_update_v1(&doc.transact().state_vector());
+        let theirs = other
+            .transact()
+            .encode_state_as_update_v1(&doc.transact().state_vector());
 
         let ours = restore(&doc, &version);
-        doc.transact_mut().apply_update(Update::decode_v1(&theirs).unwrap()).unwrap();
-        other.transact_mut().apply_update(Update::decode_v1(&ours).unwrap()).unwrap();
-        let caption = |d: &Doc| read_book(&d.transact()).unwrap().pages[0].items[0].text.clone();
+        doc.transact_mut()
+            .apply_update(Update::decode_v1(&theirs).unwrap())
+            .unwrap();
+        other
+            .transact_mut()
+            .apply_update(Update::decode_v1(&ours).unwrap())
+            .unwrap();
+        let caption = |d: &Doc| {
+            read_book(&d.transact()).unwrap().pages[0].items[0]
+                .text
+                .clone()
+        };
         assert_eq!(caption(&doc).as_deref(), Some("one two three!"));
         assert_eq!(caption(&other), caption(&doc));
     }
@@ -507,14 +645,25 @@ mod tests {
         add_text_by(&doc, "mine", "memo", "ours", USER);
         add_page(&doc, "machine", 2);
         edit::set_caption(&mut doc.transact_mut(), "p1", "auto-title", "Winter").unwrap();
-        let version_note = read_book(&version.transact()).unwrap().pages[0].items.iter().find(|i| i.id == "old-note").cloned().unwrap();
+        let version_note = read_book(&version.transact()).unwrap().pages[0]
+            .items
+            .iter()
+            .find(|i| i.id == "old-note")
+            .cloned()
+            .unwrap();
         let people_before: Vec<_> = read_book(&doc.transact())
             .unwrap()
             .pages
             .into_iter()
             .flat_map(|p| p.items)
             .filter(|i| i.made_by_person())
-            .map(|i| if i.id == "old-note" { version_note.clone() } else { i })
+            .map(|i| {
+                if i.id == "old-note" {
+                    version_note.clone()
+                } else {
+                    i
+                }
+            })
             .collect();
 
         let kept = {
@@ -523,16 +672,37 @@ mod tests {
         };
         let book = read_book(&doc.transact()).unwrap();
         let ids: Vec<&str> = book.pages.iter().map(|p| p.id.as_str()).collect();
-        assert_eq!(ids, ["p1", "mine"], "the machine's page goes, the person's stays in its place");
+        assert_eq!(
+            ids,
+            ["p1", "mine"],
+            "the machine's page goes, the person's stays in its place"
+        );
         let p1 = &book.pages[0];
-        assert_eq!(p1.items.iter().find(|i| i.id == "auto-title").unwrap().text.as_deref(), Some("Summer"));
-        let people_after: Vec<_> = book.pages.iter().flat_map(|p| p.items.clone()).filter(|i| i.made_by_person()).collect();
+        assert_eq!(
+            p1.items
+                .iter()
+                .find(|i| i.id == "auto-title")
+                .unwrap()
+                .text
+                .as_deref(),
+            Some("Summer")
+        );
+        let people_after: Vec<_> = book
+            .pages
+            .iter()
+            .flat_map(|p| p.items.clone())
+            .filter(|i| i.made_by_person())
+            .collect();
         let by_id = |v: &Vec<crate::model::Item>| {
             let mut v = v.clone();
             v.sort_by(|a, b| a.id.cmp(&b.id));
             v
         };
-        assert_eq!(by_id(&people_after), by_id(&people_before), "every item a person made since is there, unchanged");
+        assert_eq!(
+            by_id(&people_after),
+            by_id(&people_before),
+            "every item a person made since is there, unchanged"
+        );
         assert_eq!(kept.pages, vec!["mine".to_owned()]);
         let mut kept_items: Vec<&str> = kept.items.iter().map(|k| k.item_id.as_str()).collect();
         kept_items.sort();
@@ -548,7 +718,12 @@ mod tests {
         let version = copy(&doc, 2);
         edit::move_page(&mut doc.transact_mut(), "p2", 0).unwrap();
         add_text_by(&doc, "p1", "sticker", "★", USER);
-        let sticker = read_book(&doc.transact()).unwrap().pages[1].items.iter().find(|i| i.id == "sticker").cloned().unwrap();
+        let sticker = read_book(&doc.transact()).unwrap().pages[1]
+            .items
+            .iter()
+            .find(|i| i.id == "sticker")
+            .cloned()
+            .unwrap();
         let kept = {
             let mut txn = doc.transact_mut();
             restore_pages(&mut txn, &version)
@@ -556,8 +731,18 @@ mod tests {
         let book = read_book(&doc.transact()).unwrap();
         let ids: Vec<&str> = book.pages.iter().map(|p| p.id.as_str()).collect();
         assert_eq!(ids, ["p1", "p2"]);
-        assert_eq!(book.pages[0].items.iter().find(|i| i.id == "sticker"), Some(&sticker), "the sticker moved with its page");
-        assert_eq!(kept.items.iter().map(|k| k.item_id.as_str()).collect::<Vec<_>>(), ["sticker"]);
+        assert_eq!(
+            book.pages[0].items.iter().find(|i| i.id == "sticker"),
+            Some(&sticker),
+            "the sticker moved with its page"
+        );
+        assert_eq!(
+            kept.items
+                .iter()
+                .map(|k| k.item_id.as_str())
+                .collect::<Vec<_>>(),
+            ["sticker"]
+        );
     }
 
     #[test]

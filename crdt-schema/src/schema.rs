@@ -25,7 +25,14 @@ pub mod page {
     pub const CREATED_BY: &str = "createdBy";
     pub const AUTO: &str = "auto";
     pub const ALL: [&str; 7] = [ID, KIND, LAYOUT, BACKGROUND, ITEMS, CREATED_BY, AUTO];
-    pub const KINDS: [&str; 6] = ["front-cover", "back-cover", "spine", "inside-front", "inside-back", "page"];
+    pub const KINDS: [&str; 6] = [
+        "front-cover",
+        "back-cover",
+        "spine",
+        "inside-front",
+        "inside-back",
+        "page",
+    ];
 }
 
 /// Keys of an item map.
@@ -42,7 +49,9 @@ pub mod item {
     pub const ALL: [&str; 9] = [ID, KIND, BOX, Z, CREATED_BY, PHOTO, TEXT, STYLE, SLOT];
     pub const KINDS: [&str; 4] = ["photo", "text", "sticker", "shape"];
     /// Keys allowed inside the `style` JSON object.
-    pub const STYLE_KEYS: [&str; 8] = ["font", "size", "color", "align", "opacity", "shadow", "border", "frame"];
+    pub const STYLE_KEYS: [&str; 8] = [
+        "font", "size", "color", "align", "opacity", "shadow", "border", "frame",
+    ];
 }
 
 /// The schema version this build reads and writes.

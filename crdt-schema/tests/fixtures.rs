@@ -18,7 +18,13 @@ fn fixtures() -> PathBuf {
 fn names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".update.bin").map(str::to_owned))
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".update.bin")
+                .map(str::to_owned)
+        })
         .collect();
     names.sort();
     names
@@ -27,7 +33,9 @@ fn names(dir: &Path) -> Vec<String> {
 fn recorded_book(dir: &Path, name: &str) -> Value {
     let path = dir.join(format!("{name}.book.json"));
     let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    scenario::normalise(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+    scenario::normalise(
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
 }
 
 fn read_as_json(bytes: &[u8]) -> Result<Value, String> {
@@ -44,7 +52,10 @@ fn check_side(side: &str) -> usize {
         let bytes = fs::read(dir.join(format!("{name}.update.bin"))).unwrap();
         match read_as_json(&bytes) {
             Ok(actual) if actual == recorded_book(&dir, name) => {}
-            Ok(actual) => failures.push(format!("{side}/{name}: read differs:\n{}", serde_json::to_string_pretty(&actual).unwrap())),
+            Ok(actual) => failures.push(format!(
+                "{side}/{name}: read differs:\n{}",
+                serde_json::to_string_pretty(&actual).unwrap()
+            )),
             Err(e) => failures.push(format!("{side}/{name}: {e}")),
         }
     }
@@ -54,21 +65,35 @@ fn check_side(side: &str) -> usize {
 
 #[test]
 fn typescript_updates_read_as_recorded() {
-    assert!(check_side("ts") >= 3, "fixtures/ts holds fewer than 3 scenarios: run `npm run gen-fixtures` in client-web");
+    assert!(
+        check_side("ts") >= 3,
+        "fixtures/ts holds fewer than 3 scenarios: run `npm run gen-fixtures` in client-web"
+    );
 }
 
 #[test]
 fn rust_updates_read_as_recorded() {
-    assert!(check_side("rust") >= 3, "fixtures/rust holds fewer than 3 scenarios: run the gen_fixtures example");
+    assert!(
+        check_side("rust") >= 3,
+        "fixtures/rust holds fewer than 3 scenarios: run the gen_fixtures example"
+    );
 }
 
 /// Both generators replay the same scripts, so both sides' books must be the same book.
 #[test]
 fn both_sides_record_the_same_books() {
     let (rust, ts) = (fixtures().join("rust"), fixtures().join("ts"));
-    assert_eq!(names(&rust), names(&ts), "both sides hold the same scenarios");
+    assert_eq!(
+        names(&rust),
+        names(&ts),
+        "both sides hold the same scenarios"
+    );
     for name in names(&rust) {
-        assert_eq!(recorded_book(&rust, &name), recorded_book(&ts, &name), "scenario {name}");
+        assert_eq!(
+            recorded_book(&rust, &name),
+            recorded_book(&ts, &name),
+            "scenario {name}"
+        );
     }
 }
 
@@ -78,10 +103,17 @@ fn both_sides_record_the_same_books() {
 fn scenarios_replay_to_the_recorded_books() {
     let text = fs::read_to_string(fixtures().join("scenarios.json")).unwrap();
     let scenarios = scenario::load(&text);
-    assert_eq!(scenarios.keys().cloned().collect::<Vec<_>>(), names(&fixtures().join("rust")));
+    assert_eq!(
+        scenarios.keys().cloned().collect::<Vec<_>>(),
+        names(&fixtures().join("rust"))
+    );
     for (name, scenario) in &scenarios {
         let bytes = scenario::run(scenario).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(read_as_json(&bytes).unwrap(), recorded_book(&fixtures().join("rust"), name), "scenario {name}");
+        assert_eq!(
+            read_as_json(&bytes).unwrap(),
+            recorded_book(&fixtures().join("rust"), name),
+            "scenario {name}"
+        );
     }
 }
 
@@ -94,7 +126,11 @@ fn recorded_books_are_canonical() {
         for name in names(&dir) {
             let text = fs::read_to_string(dir.join(format!("{name}.book.json"))).unwrap();
             let book: crdt_schema::model::Book = serde_json::from_str(&text).unwrap();
-            assert_eq!(scenario::canonical_json(&book), text, "{side}/{name}.book.json");
+            assert_eq!(
+                scenario::canonical_json(&book),
+                text,
+                "{side}/{name}.book.json"
+            );
         }
     }
 }

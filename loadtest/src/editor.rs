@@ -11,7 +11,10 @@ use tokio::time::MissedTickBehavior;
 use tokio_tungstenite::tungstenite::Message;
 use yrs::types::ToJson;
 use yrs::updates::decoder::Decode;
-use yrs::{Any, Array, Doc, Map, MapPrelim, MapRef, Out, ReadTxn, Text, TextPrelim, Transact, Update, WriteTxn};
+use yrs::{
+    Any, Array, Doc, Map, MapPrelim, MapRef, Out, ReadTxn, Text, TextPrelim, Transact, Update,
+    WriteTxn,
+};
 
 use crate::stats::{box_to_stamp, stamp_to_box, Stats};
 use crate::target::RoomAddr;
@@ -25,7 +28,8 @@ pub struct Mix {
     pub cursor_hz: f64,
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A connected client with the room's document, after the first sync.
 pub struct Session {
@@ -41,14 +45,24 @@ impl Session {
         let connect = tokio_tungstenite::connect_async_with_config(addr.url.as_str(), None, true);
         let (mut ws, _) = tokio::time::timeout(timeout, connect).await??;
         if let Some(token) = &addr.auth {
-            ws.send(Message::Binary(addr.framing.hocuspocus_auth(token).into())).await?;
+            ws.send(Message::Binary(addr.framing.hocuspocus_auth(token).into()))
+                .await?;
         }
         let doc = Doc::new();
-        ws.send(Message::Binary(addr.framing.sync_step1(&doc.transact().state_vector()).into())).await?;
+        ws.send(Message::Binary(
+            addr.framing
+                .sync_step1(&doc.transact().state_vector())
+                .into(),
+        ))
+        .await?;
         let synced = async {
             while let Some(frame) = ws.next().await {
-                let Message::Binary(data) = frame? else { continue };
-                let Some(body) = addr.framing.body(&data) else { continue };
+                let Message::Binary(data) = frame? else {
+                    continue;
+                };
+                let Some(body) = addr.framing.body(&data) else {
+                    continue;
+                };
                 match decode(body) {
                     Some(Received::SyncStep2(u)) => {
                         doc.transact_mut().apply_update(Update::decode_v1(u)?)?;
@@ -56,7 +70,8 @@ impl Session {
                     }
                     Some(Received::SyncStep1(sv)) => {
                         let diff = doc.transact().encode_diff_v1(&sv);
-                        ws.send(Message::Binary(addr.framing.sync_step2(&diff).into())).await?;
+                        ws.send(Message::Binary(addr.framing.sync_step2(&diff).into()))
+                            .await?;
                     }
                     _ => {}
                 }
@@ -64,7 +79,11 @@ impl Session {
             anyhow::bail!("the server closed before the first sync")
         };
         tokio::time::timeout(timeout, synced).await??;
-        Ok(Session { doc, ws, addr: addr.clone() })
+        Ok(Session {
+            doc,
+            ws,
+            addr: addr.clone(),
+        })
     }
 
     /// Sends a local edit as an Update message.
@@ -74,7 +93,9 @@ impl Session {
             f(&mut txn);
             txn.encode_update_v1()
         };
-        self.ws.send(Message::Binary(self.addr.framing.update(&update).into())).await?;
+        self.ws
+            .send(Message::Binary(self.addr.framing.update(&update).into()))
+            .await?;
         Ok(())
     }
 
@@ -85,9 +106,15 @@ impl Session {
     /// The room's item maps (page 0), once seeded.
     pub fn items(&self) -> Vec<MapRef> {
         let txn = self.doc.transact();
-        let Some(pages) = txn.get_array("pages") else { return Vec::new() };
-        let Some(Out::YMap(page)) = pages.get(&txn, 0) else { return Vec::new() };
-        let Some(Out::YMap(items)) = page.get(&txn, "items") else { return Vec::new() };
+        let Some(pages) = txn.get_array("pages") else {
+            return Vec::new();
+        };
+        let Some(Out::YMap(page)) = pages.get(&txn, 0) else {
+            return Vec::new();
+        };
+        let Some(Out::YMap(items)) = page.get(&txn, "items") else {
+            return Vec::new();
+        };
         let mut list: Vec<(String, MapRef)> = items
             .iter(&txn)
             .filter_map(|(k, v)| match v {
@@ -142,23 +169,35 @@ impl Session {
         let framing = self.addr.framing.clone();
         let wait = async {
             while self.items().len() < n {
-                let Some(frame) = self.ws.next().await else { anyhow::bail!("the server closed during the first sync") };
-                let Message::Binary(data) = frame? else { continue };
-                let Some(body) = framing.body(&data) else { continue };
+                let Some(frame) = self.ws.next().await else {
+                    anyhow::bail!("the server closed during the first sync")
+                };
+                let Message::Binary(data) = frame? else {
+                    continue;
+                };
+                let Some(body) = framing.body(&data) else {
+                    continue;
+                };
                 match decode(body) {
                     Some(Received::SyncStep2(u)) | Some(Received::Update(u)) => {
-                        self.doc.transact_mut().apply_update(Update::decode_v1(u)?)?;
+                        self.doc
+                            .transact_mut()
+                            .apply_update(Update::decode_v1(u)?)?;
                     }
                     Some(Received::SyncStep1(sv)) => {
                         let diff = self.doc.transact().encode_diff_v1(&sv);
-                        self.ws.send(Message::Binary(framing.sync_step2(&diff).into())).await?;
+                        self.ws
+                            .send(Message::Binary(framing.sync_step2(&diff).into()))
+                            .await?;
                     }
                     _ => {}
                 }
             }
             Ok(())
         };
-        tokio::time::timeout(timeout, wait).await.map_err(|_| anyhow::anyhow!("the room's items never arrived"))?
+        tokio::time::timeout(timeout, wait)
+            .await
+            .map_err(|_| anyhow::anyhow!("the room's items never arrived"))?
     }
 }
 
@@ -241,7 +280,14 @@ fn first_client(update: &[u8]) -> Option<u64> {
 /// Runs one editor until `stop` turns true. `item` picks which seeded item it moves.
 /// Only a `timer` editor parses what arrives to time it; the others count it, so the
 /// generator's own cost stays small next to the server's.
-pub async fn run_editor(mut session: Session, item: usize, mix: Mix, timer: bool, stats: Arc<Stats>, mut stop: watch::Receiver<bool>) {
+pub async fn run_editor(
+    mut session: Session,
+    item: usize,
+    mix: Mix,
+    timer: bool,
+    stats: Arc<Stats>,
+    mut stop: watch::Receiver<bool>,
+) {
     let items = session.items();
     if items.is_empty() {
         stats.errors.fetch_add(1, Ordering::Relaxed);
@@ -259,7 +305,11 @@ pub async fn run_editor(mut session: Session, item: usize, mix: Mix, timer: bool
     // With several nodes, arrivals are also timed by route (same node or across nodes).
     let node = session.addr.node;
     stats.register(client_id, node);
-    let (mut moves, mut chars, mut cursor) = (every(mix.moves_per_s), every(mix.chars_per_s), every(mix.cursor_hz));
+    let (mut moves, mut chars, mut cursor) = (
+        every(mix.moves_per_s),
+        every(mix.chars_per_s),
+        every(mix.cursor_hz),
+    );
     let mut clock = 0u32;
     let mut typed = 0u32;
     stats.connected.fetch_add(1, Ordering::Relaxed);
@@ -363,7 +413,13 @@ impl Session {
     /// Crowd step: waits for `go`, sets the shared item's box once (stamped), then counts
     /// arriving updates until `expect` have come or `deadline` passes. Returns the time
     /// from `go` to the last expected arrival, if they all came.
-    pub async fn crowd_once(mut self, mut go: watch::Receiver<bool>, expect: usize, stats: Arc<Stats>, deadline: Duration) -> Option<Duration> {
+    pub async fn crowd_once(
+        mut self,
+        mut go: watch::Receiver<bool>,
+        expect: usize,
+        stats: Arc<Stats>,
+        deadline: Duration,
+    ) -> Option<Duration> {
         let target = self.items().first().cloned()?;
         while !*go.borrow() {
             if go.changed().await.is_err() {
@@ -372,11 +428,12 @@ impl Session {
         }
         let started = std::time::Instant::now();
         let [a, b] = stamp_to_box(stats.clock.now_us());
-        if self.edit(|txn| {
-            target.insert(txn, "box", vec![a, b, 0.2, 0.2, 0.0]);
-        })
-        .await
-        .is_err()
+        if self
+            .edit(|txn| {
+                target.insert(txn, "box", vec![a, b, 0.2, 0.2, 0.0]);
+            })
+            .await
+            .is_err()
         {
             stats.errors.fetch_add(1, Ordering::Relaxed);
             return None;

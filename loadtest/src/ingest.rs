@@ -112,14 +112,24 @@ fn mb(b: Option<u64>) -> Option<f64> {
 
 /// Runs the benchmark as the command line asks.
 pub async fn run(args: &IngestArgs) -> anyhow::Result<Vec<IngestReport>> {
-    if args.files_per_request.iter().any(|&n| n == 0) {
+    if args.files_per_request.contains(&0) {
         bail!("--files-per-request must be at least 1");
     }
-    let spec = Spec { width: args.width, height: args.height, quality: args.quality, seed: args.seed };
+    let spec = Spec {
+        width: args.width,
+        height: args.height,
+        quality: args.quality,
+        seed: args.seed,
+    };
     let (count, cache) = (args.photos, args.cache_dir.clone());
-    let (photos, gen_s) = tokio::task::spawn_blocking(move || photo_gen::generate_all(spec, count, cache.as_deref())).await??;
+    let (photos, gen_s) =
+        tokio::task::spawn_blocking(move || photo_gen::generate_all(spec, count, cache.as_deref()))
+            .await??;
     let total: u64 = photos.iter().map(|p| p.jpeg.len() as u64).sum();
-    let (min, max) = (photos.iter().map(|p| p.jpeg.len()).min().unwrap_or(0), photos.iter().map(|p| p.jpeg.len()).max().unwrap_or(0));
+    let (min, max) = (
+        photos.iter().map(|p| p.jpeg.len()).min().unwrap_or(0),
+        photos.iter().map(|p| p.jpeg.len()).max().unwrap_or(0),
+    );
     println!(
         "{} photos of {}×{} ({:.1} MP), JPEG quality {}: {:.1} MB in all, {:.2} to {:.2} MB each{}",
         photos.len(),
@@ -130,21 +140,31 @@ pub async fn run(args: &IngestArgs) -> anyhow::Result<Vec<IngestReport>> {
         total as f64 / 1e6,
         min as f64 / 1e6,
         max as f64 / 1e6,
-        if gen_s > 0.0 { format!(" (generated in {gen_s:.1} s, not timed)") } else { " (from the cache)".into() },
+        if gen_s > 0.0 {
+            format!(" (generated in {gen_s:.1} s, not timed)")
+        } else {
+            " (from the cache)".into()
+        },
     );
     if args.generate_only {
         return Ok(Vec::new());
     }
 
     let base = args.url.trim_end_matches('/').to_owned();
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(900)).build()?;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(900))
+        .build()?;
     let token = signup(&http, &base).await?;
     let mut reports = Vec::new();
     for (i, &n) in args.files_per_request.iter().enumerate() {
         let report = setting(&http, &base, &token, &photos, n, args, i == 0).await?;
         if let Some(path) = &args.json {
             use std::io::Write;
-            let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).with_context(|| format!("opening {}", path.display()))?;
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("opening {}", path.display()))?;
             writeln!(f, "{}", serde_json::to_string(&report)?)?;
         }
         reports.push(report);
@@ -161,10 +181,17 @@ async fn signup(http: &reqwest::Client, base: &str) -> anyhow::Result<String> {
         .await
         .with_context(|| format!("signing up at {base}"))?;
     if !res.status().is_success() {
-        bail!("signup at {base} failed with {}: {}", res.status(), res.text().await.unwrap_or_default());
+        bail!(
+            "signup at {base} failed with {}: {}",
+            res.status(),
+            res.text().await.unwrap_or_default()
+        );
     }
     let body: Value = res.json().await?;
-    Ok(body["token"].as_str().context("signup returned no token")?.to_owned())
+    Ok(body["token"]
+        .as_str()
+        .context("signup returned no token")?
+        .to_owned())
 }
 
 /// Samples a process's VmRSS on a thread of its own until dropped.
@@ -177,7 +204,11 @@ struct Sampler {
 
 impl Sampler {
     fn start(pid: u32, every: Duration) -> Sampler {
-        let (stop, max, samples) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let (stop, max, samples) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicU64::new(0)),
+            Arc::new(AtomicU64::new(0)),
+        );
         let thread = {
             let (stop, max, samples) = (stop.clone(), max.clone(), samples.clone());
             std::thread::spawn(move || loop {
@@ -191,7 +222,12 @@ impl Sampler {
                 std::thread::sleep(every);
             })
         };
-        Sampler { stop, max, samples, thread: Some(thread) }
+        Sampler {
+            stop,
+            max,
+            samples,
+            thread: Some(thread),
+        }
     }
 
     /// Stops sampling (after one last sample) and returns the highest VmRSS seen and the
@@ -202,7 +238,10 @@ impl Sampler {
             let _ = t.join();
         }
         let max = self.max.load(Ordering::Relaxed);
-        ((max > 0).then_some(max), self.samples.load(Ordering::Relaxed))
+        (
+            (max > 0).then_some(max),
+            self.samples.load(Ordering::Relaxed),
+        )
     }
 }
 
@@ -237,13 +276,21 @@ async fn setting(
     for chunk in photos.chunks(n) {
         let mut form = reqwest::multipart::Form::new();
         for p in chunk {
-            let part = reqwest::multipart::Part::stream_with_length(reqwest::Body::from(p.jpeg.clone()), p.jpeg.len() as u64)
-                .file_name(p.name.clone())
-                .mime_str("image/jpeg")?;
+            let part = reqwest::multipart::Part::stream_with_length(
+                reqwest::Body::from(p.jpeg.clone()),
+                p.jpeg.len() as u64,
+            )
+            .file_name(p.name.clone())
+            .mime_str("image/jpeg")?;
             form = form.part("file", part);
         }
         let t0 = Instant::now();
-        let res = http.post(format!("{base}/api/photos")).bearer_auth(token).multipart(form).send().await;
+        let res = http
+            .post(format!("{base}/api/photos"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await;
         let outcome = match res {
             Ok(res) => {
                 let status = res.status();
@@ -302,31 +349,54 @@ async fn setting(
 }
 
 /// Checks one upload's answer: 200 with every file in `photos` and none in `errors`.
-fn check(status: reqwest::StatusCode, body: &str, sent: usize, file_errors: &AtomicUsize) -> Result<(), String> {
+fn check(
+    status: reqwest::StatusCode,
+    body: &str,
+    sent: usize,
+    file_errors: &AtomicUsize,
+) -> Result<(), String> {
     let short = |s: &str| s.chars().take(400).collect::<String>();
     if status != reqwest::StatusCode::OK {
         file_errors.fetch_add(sent, Ordering::Relaxed);
         return Err(format!("{status}: {}", short(body)));
     }
-    let v: Value = serde_json::from_str(body).map_err(|e| format!("200 with a body that is not JSON ({e}): {}", short(body)))?;
+    let v: Value = serde_json::from_str(body)
+        .map_err(|e| format!("200 with a body that is not JSON ({e}): {}", short(body)))?;
     let stored = v["photos"].as_array().map(Vec::len).unwrap_or(0);
     let errors = v["errors"].as_array().map(Vec::len).unwrap_or(0);
     if stored != sent || errors > 0 {
         file_errors.fetch_add(sent.saturating_sub(stored).max(errors), Ordering::Relaxed);
-        return Err(format!("sent {sent} files, {stored} stored, {errors} errors: {}", short(&v["errors"].to_string())));
+        return Err(format!(
+            "sent {sent} files, {stored} stored, {errors} errors: {}",
+            short(&v["errors"].to_string())
+        ));
     }
     Ok(())
 }
 
 fn opt(v: Option<f64>, digits: usize) -> String {
-    v.map(|x| format!("{x:.digits$}")).unwrap_or_else(|| "-".into())
+    v.map(|x| format!("{x:.digits$}"))
+        .unwrap_or_else(|| "-".into())
 }
 
 /// A table for people, then one JSON line per setting.
 pub fn print(reports: &[IngestReport]) {
     println!(
         "{:>9} {:>6} {:>5} {:>8} {:>7} {:>8} {:>6} {:>9} {:>9} {:>8} {:>9} {:>10} {:>9} {:>6}",
-        "files/req", "photos", "reqs", "MB sent", "wall s", "photos/s", "MB/s", "req p50ms", "req maxms", "cpu s/ph", "RSS0 MiB", "peakRSS MiB", "HWM MiB", "errors"
+        "files/req",
+        "photos",
+        "reqs",
+        "MB sent",
+        "wall s",
+        "photos/s",
+        "MB/s",
+        "req p50ms",
+        "req maxms",
+        "cpu s/ph",
+        "RSS0 MiB",
+        "peakRSS MiB",
+        "HWM MiB",
+        "errors"
     );
     for r in reports {
         println!(

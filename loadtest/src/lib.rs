@@ -6,8 +6,8 @@
 
 pub mod editor;
 pub mod ingest;
-pub mod proc_stats;
 pub mod photo_gen;
+pub mod proc_stats;
 pub mod relay;
 pub mod report;
 pub mod scenario;

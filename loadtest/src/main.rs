@@ -10,7 +10,10 @@ use loadtest::scenario::{self, Churn, Cold, Crowd, Env, Rooms, Saturate};
 use loadtest::target::{Kind, Target};
 
 #[derive(Parser)]
-#[command(name = "loadtest", about = "Load generator for Folio and other Yjs servers")]
+#[command(
+    name = "loadtest",
+    about = "Load generator for Folio and other Yjs servers"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -18,26 +21,26 @@ struct Cli {
 
 #[derive(clap::Args, Clone)]
 struct RoomArgs {
-        #[arg(long, default_value_t = 10)]
-        rooms: usize,
-        #[arg(long, default_value_t = 5)]
-        editors: usize,
-        /// Seeded items per room (one page).
-        #[arg(long, default_value_t = 25)]
-        items: usize,
-        /// Item moves per editor per second.
-        #[arg(long, default_value_t = 2.0)]
-        moves: f64,
-        /// Caption characters typed per editor per second.
-        #[arg(long, default_value_t = 2.0)]
-        chars: f64,
-        /// Cursor (awareness) updates per editor per second.
-        #[arg(long, default_value_t = 10.0)]
-        cursor_hz: f64,
-        #[arg(long, default_value_t = 2.0)]
-        warmup_s: f64,
-        #[arg(long, default_value_t = 10.0)]
-        duration_s: f64,
+    #[arg(long, default_value_t = 10)]
+    rooms: usize,
+    #[arg(long, default_value_t = 5)]
+    editors: usize,
+    /// Seeded items per room (one page).
+    #[arg(long, default_value_t = 25)]
+    items: usize,
+    /// Item moves per editor per second.
+    #[arg(long, default_value_t = 2.0)]
+    moves: f64,
+    /// Caption characters typed per editor per second.
+    #[arg(long, default_value_t = 2.0)]
+    chars: f64,
+    /// Cursor (awareness) updates per editor per second.
+    #[arg(long, default_value_t = 10.0)]
+    cursor_hz: f64,
+    #[arg(long, default_value_t = 2.0)]
+    warmup_s: f64,
+    #[arg(long, default_value_t = 10.0)]
+    duration_s: f64,
 }
 
 impl RoomArgs {
@@ -46,7 +49,11 @@ impl RoomArgs {
             rooms: self.rooms,
             editors: self.editors,
             items: self.items,
-            mix: Mix { moves_per_s: self.moves, chars_per_s: self.chars, cursor_hz: self.cursor_hz },
+            mix: Mix {
+                moves_per_s: self.moves,
+                chars_per_s: self.chars,
+                cursor_hz: self.cursor_hz,
+            },
             warmup: Duration::from_secs_f64(self.warmup_s),
             duration: Duration::from_secs_f64(self.duration_s),
         }
@@ -153,8 +160,14 @@ async fn main() -> anyhow::Result<()> {
             if !reports.is_empty() {
                 loadtest::ingest::print(&reports);
             }
-            let failed: usize = reports.iter().map(|r| r.file_errors + r.failed_requests).sum();
-            anyhow::ensure!(failed == 0, "the server refused or failed some uploads (see first error above)");
+            let failed: usize = reports
+                .iter()
+                .map(|r| r.file_errors + r.failed_requests)
+                .sum();
+            anyhow::ensure!(
+                failed == 0,
+                "the server refused or failed some uploads (see first error above)"
+            );
             return Ok(());
         }
         Command::Rooms { common, .. }
@@ -165,18 +178,66 @@ async fn main() -> anyhow::Result<()> {
     };
     let mut target = Target::with_nodes(common.target, &common.urls).await?;
     target.peer_pids = common.server_pids.iter().skip(1).copied().collect();
-    let env = Env { target: &target, server_pid: common.server_pids.first().copied(), progress: !common.quiet };
+    let env = Env {
+        target: &target,
+        server_pid: common.server_pids.first().copied(),
+        progress: !common.quiet,
+    };
     let reports = match command {
         Command::Rooms { load, .. } => vec![scenario::rooms(&env, &load.rooms()).await?],
-        Command::Saturate { load, factor, max_steps, p99_limit_ms, .. } => {
+        Command::Saturate {
+            load,
+            factor,
+            max_steps,
+            p99_limit_ms,
+            ..
+        } => {
             let base = load.rooms();
-            let cfg = Saturate { start_moves_per_s: base.mix.moves_per_s, base, factor, max_steps, p99_limit_ms };
+            let cfg = Saturate {
+                start_moves_per_s: base.mix.moves_per_s,
+                base,
+                factor,
+                max_steps,
+                p99_limit_ms,
+            };
             scenario::saturate(&env, &cfg).await?
         }
-        Command::Cold { pages, items, moves, samples, .. } => vec![scenario::cold(&env, &Cold { pages, items, moves, samples }).await?],
-        Command::Churn { clients, items, .. } => vec![scenario::churn(&env, &Churn { clients, items }).await?],
-        Command::Crowd { clients, deadline_s, .. } => {
-            vec![scenario::crowd(&env, &Crowd { clients, deadline: Duration::from_secs_f64(deadline_s) }).await?]
+        Command::Cold {
+            pages,
+            items,
+            moves,
+            samples,
+            ..
+        } => vec![
+            scenario::cold(
+                &env,
+                &Cold {
+                    pages,
+                    items,
+                    moves,
+                    samples,
+                },
+            )
+            .await?,
+        ],
+        Command::Churn { clients, items, .. } => {
+            vec![scenario::churn(&env, &Churn { clients, items }).await?]
+        }
+        Command::Crowd {
+            clients,
+            deadline_s,
+            ..
+        } => {
+            vec![
+                scenario::crowd(
+                    &env,
+                    &Crowd {
+                        clients,
+                        deadline: Duration::from_secs_f64(deadline_s),
+                    },
+                )
+                .await?,
+            ]
         }
         Command::Relay { .. } | Command::Ingest(_) => unreachable!("handled above"),
     };

@@ -31,7 +31,12 @@ pub struct Spec {
 impl Default for Spec {
     /// 12 megapixels (4000 × 3000) at quality 92, about what phones write.
     fn default() -> Spec {
-        Spec { width: 4000, height: 3000, quality: 92, seed: 0x00f0_1105 }
+        Spec {
+            width: 4000,
+            height: 3000,
+            quality: 92,
+            seed: 0x00f0_1105,
+        }
     }
 }
 
@@ -49,14 +54,22 @@ const GENERATOR_VERSION: u32 = 1;
 /// Generates (or loads from `cache_dir`, when given and already generated there) `count`
 /// photos, spread over the threads this process may use. Returns the photos and the
 /// seconds spent generating (0 when all came from the cache).
-pub fn generate_all(spec: Spec, count: usize, cache_dir: Option<&Path>) -> anyhow::Result<(Vec<Photo>, f64)> {
+pub fn generate_all(
+    spec: Spec,
+    count: usize,
+    cache_dir: Option<&Path>,
+) -> anyhow::Result<(Vec<Photo>, f64)> {
     let start = Instant::now();
     if let Some(dir) = cache_dir {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let slots: Vec<Mutex<Option<anyhow::Result<(Photo, bool)>>>> = (0..count).map(|_| Mutex::new(None)).collect();
+    type Slot = Mutex<Option<anyhow::Result<(Photo, bool)>>>;
+    let slots: Vec<Slot> = (0..count).map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(count.max(1));
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(count.max(1));
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| loop {
@@ -71,11 +84,21 @@ pub fn generate_all(spec: Spec, count: usize, cache_dir: Option<&Path>) -> anyho
     let mut photos = Vec::with_capacity(count);
     let mut generated = false;
     for slot in slots {
-        let (photo, fresh) = slot.into_inner().expect("slot").expect("every slot filled")?;
+        let (photo, fresh) = slot
+            .into_inner()
+            .expect("slot")
+            .expect("every slot filled")?;
         generated |= fresh;
         photos.push(photo);
     }
-    Ok((photos, if generated { start.elapsed().as_secs_f64() } else { 0.0 }))
+    Ok((
+        photos,
+        if generated {
+            start.elapsed().as_secs_f64()
+        } else {
+            0.0
+        },
+    ))
 }
 
 /// Photo `index` of a run: from the cache if there, else generated (and cached). The flag
@@ -83,11 +106,20 @@ pub fn generate_all(spec: Spec, count: usize, cache_dir: Option<&Path>) -> anyho
 fn one(spec: Spec, index: usize, cache_dir: Option<&Path>) -> anyhow::Result<(Photo, bool)> {
     let name = format!("IMG_{:04}.jpg", index + 1);
     let cached = cache_dir.map(|d| {
-        d.join(format!("v{GENERATOR_VERSION}-{}x{}-q{}-seed{:x}-{index:04}.jpg", spec.width, spec.height, spec.quality, spec.seed))
+        d.join(format!(
+            "v{GENERATOR_VERSION}-{}x{}-q{}-seed{:x}-{index:04}.jpg",
+            spec.width, spec.height, spec.quality, spec.seed
+        ))
     });
     if let Some(path) = &cached {
         if let Ok(bytes) = std::fs::read(path) {
-            return Ok((Photo { name, jpeg: Bytes::from(bytes) }, false));
+            return Ok((
+                Photo {
+                    name,
+                    jpeg: Bytes::from(bytes),
+                },
+                false,
+            ));
         }
     }
     let jpeg = encode(spec, index)?;
@@ -97,7 +129,13 @@ fn one(spec: Spec, index: usize, cache_dir: Option<&Path>) -> anyhow::Result<(Ph
         std::fs::write(&tmp, &jpeg).with_context(|| format!("writing {}", tmp.display()))?;
         std::fs::rename(&tmp, path)?;
     }
-    Ok((Photo { name, jpeg: Bytes::from(jpeg) }, true))
+    Ok((
+        Photo {
+            name,
+            jpeg: Bytes::from(jpeg),
+        },
+        true,
+    ))
 }
 
 /// Renders photo `index` of `spec` and encodes it as a JPEG.
@@ -105,8 +143,10 @@ pub fn encode(spec: Spec, index: usize) -> anyhow::Result<Vec<u8>> {
     let rgb = render(spec, index);
     let mut out = Vec::with_capacity(rgb.len() / 6);
     let mut enc = JpegEncoder::new_with_quality(&mut out, spec.quality);
-    enc.set_exif_metadata(exif(index)).map_err(|e| anyhow::anyhow!("exif: {e}"))?;
-    enc.write_image(&rgb, spec.width, spec.height, ExtendedColorType::Rgb8).context("encoding a JPEG")?;
+    enc.set_exif_metadata(exif(index))
+        .map_err(|e| anyhow::anyhow!("exif: {e}"))?;
+    enc.write_image(&rgb, spec.width, spec.height, ExtendedColorType::Rgb8)
+        .context("encoding a JPEG")?;
     Ok(out)
 }
 
@@ -137,7 +177,11 @@ impl Rng {
 }
 
 fn lerp3(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
-    [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]
+    [
+        a[0] + (b[0] - a[0]) * t,
+        a[1] + (b[1] - a[1]) * t,
+        a[2] + (b[2] - a[2]) * t,
+    ]
 }
 
 fn smooth(t: f32) -> f32 {
@@ -157,7 +201,12 @@ impl Octave {
         let cols = (width as f32 / cell) as usize + 2;
         let rows = (height as f32 / cell) as usize + 2;
         let grid = (0..cols * rows).map(|_| rng.range(-1.0, 1.0)).collect();
-        Octave { cell, cols, grid, amp }
+        Octave {
+            cell,
+            cols,
+            grid,
+            amp,
+        }
     }
 }
 
@@ -179,22 +228,42 @@ fn render(spec: Spec, index: usize) -> Vec<u8> {
     let horizon_base = rng.range(0.35, 0.65) * h as f32;
     // 6.283 (not TAU) is part of the generator: the cached benchmark photos depend on it.
     #[allow(clippy::approx_constant)]
-    let waves: Vec<(f32, f32, f32)> =
-        (0..4).map(|k| (rng.range(0.005, 0.05) * h as f32 / (k + 1) as f32, rng.range(1.0, 6.0) * (k + 1) as f32, rng.range(0.0, 6.283))).collect();
+    let waves: Vec<(f32, f32, f32)> = (0..4)
+        .map(|k| {
+            (
+                rng.range(0.005, 0.05) * h as f32 / (k + 1) as f32,
+                rng.range(1.0, 6.0) * (k + 1) as f32,
+                rng.range(0.0, 6.283),
+            )
+        })
+        .collect();
     let horizon: Vec<f32> = (0..w)
         .map(|x| {
             let u = x as f32 / w as f32 * std::f32::consts::TAU;
-            horizon_base + waves.iter().map(|(a, f, p)| a * (u * f + p).sin()).sum::<f32>()
+            horizon_base
+                + waves
+                    .iter()
+                    .map(|(a, f, p)| a * (u * f + p).sin())
+                    .sum::<f32>()
         })
         .collect();
     // Soft blobs of colour (subjects, out-of-focus highlights); separable Gaussians.
     let blob_count = 5 + (rng.next_u64() % 5) as usize;
-    let blobs: Vec<(Vec<f32>, Vec<f32>, [f32; 3], f32)> = (0..blob_count)
+    // (row weights, column weights, colour, strength) of each blob.
+    type Blob = (Vec<f32>, Vec<f32>, [f32; 3], f32);
+    let blobs: Vec<Blob> = (0..blob_count)
         .map(|_| {
             let (cx, cy) = (rng.range(0.0, w as f32), rng.range(0.0, h as f32));
-            let (rx, ry) = (rng.range(0.03, 0.25) * w as f32, rng.range(0.03, 0.25) * h as f32);
-            let gx = (0..w).map(|x| (-((x as f32 - cx) / rx).powi(2)).exp()).collect();
-            let gy = (0..h).map(|y| (-((y as f32 - cy) / ry).powi(2)).exp()).collect();
+            let (rx, ry) = (
+                rng.range(0.03, 0.25) * w as f32,
+                rng.range(0.03, 0.25) * h as f32,
+            );
+            let gx = (0..w)
+                .map(|x| (-((x as f32 - cx) / rx).powi(2)).exp())
+                .collect();
+            let gy = (0..h)
+                .map(|y| (-((y as f32 - cy) / ry).powi(2)).exp())
+                .collect();
             (gx, gy, rng.color(10.0, 245.0), rng.range(0.3, 0.9))
         })
         .collect();
@@ -208,7 +277,10 @@ fn render(spec: Spec, index: usize) -> Vec<u8> {
     let cols: Vec<OctaveCols> = octaves
         .iter()
         .map(|o| {
-            let mut oc = OctaveCols { idx: Vec::with_capacity(w), w: Vec::with_capacity(w) };
+            let mut oc = OctaveCols {
+                idx: Vec::with_capacity(w),
+                w: Vec::with_capacity(w),
+            };
             for x in 0..w {
                 let fx = x as f32 / o.cell;
                 oc.idx.push(fx as u32);
@@ -221,7 +293,9 @@ fn render(spec: Spec, index: usize) -> Vec<u8> {
     let texture_sky = rng.range(6.0, 14.0);
     let noise_sigma = rng.range(4.5, 9.0);
     let vignette = rng.range(0.15, 0.35);
-    let vx: Vec<f32> = (0..w).map(|x| 1.0 - vignette * ((x as f32 / w as f32) * 2.0 - 1.0).powi(2)).collect();
+    let vx: Vec<f32> = (0..w)
+        .map(|x| 1.0 - vignette * ((x as f32 / w as f32) * 2.0 - 1.0).powi(2))
+        .collect();
 
     let mut out = vec![0u8; w * h * 3];
     let mut tex_row = vec![0f32; w];
@@ -232,13 +306,15 @@ fn render(spec: Spec, index: usize) -> Vec<u8> {
         for (o, oc) in octaves.iter().zip(&cols) {
             let fy = yf / o.cell;
             let (gy, wy) = (fy as usize, smooth(fy.fract()));
-            let (r0, r1) = (&o.grid[gy * o.cols..(gy + 1) * o.cols], &o.grid[(gy + 1) * o.cols..(gy + 2) * o.cols]);
-            for x in 0..w {
-                let i = oc.idx[x] as usize;
-                let wx = oc.w[x];
+            let (r0, r1) = (
+                &o.grid[gy * o.cols..(gy + 1) * o.cols],
+                &o.grid[(gy + 1) * o.cols..(gy + 2) * o.cols],
+            );
+            for ((t, &idx), &wx) in tex_row.iter_mut().zip(&oc.idx).zip(&oc.w).take(w) {
+                let i = idx as usize;
                 let top = r0[i] + (r0[i + 1] - r0[i]) * wx;
                 let bottom = r1[i] + (r1[i + 1] - r1[i]) * wx;
-                tex_row[x] += o.amp * (top + (bottom - top) * wy);
+                *t += o.amp * (top + (bottom - top) * wy);
             }
         }
         let vy = 1.0 - vignette * ((yf / h as f32) * 2.0 - 1.0).powi(2);
@@ -247,7 +323,11 @@ fn render(spec: Spec, index: usize) -> Vec<u8> {
             let hz = horizon[x];
             // Sky above the horizon, ground below, blended over a few pixels.
             let sky = lerp3(sky_top, sky_bottom, (yf / hz).min(1.0));
-            let ground = lerp3(ground_top, ground_bottom, ((yf - hz) / (h as f32 - hz)).clamp(0.0, 1.0));
+            let ground = lerp3(
+                ground_top,
+                ground_bottom,
+                ((yf - hz) / (h as f32 - hz)).clamp(0.0, 1.0),
+            );
             let g = ((yf - hz) / 3.0 + 0.5).clamp(0.0, 1.0);
             let mut c = lerp3(sky, ground, g);
             for (gx, gy, color, strength) in &blobs {
@@ -260,7 +340,10 @@ fn render(spec: Spec, index: usize) -> Vec<u8> {
             // Sensor noise: mostly luminance, a little colour. Two uniforms make a
             // triangular distribution with a standard deviation of about 0.41.
             let r = rng.next_u64();
-            let tri = |shift: u32| (((r >> shift) & 0xffff) as f32 + ((r >> (shift + 16)) & 0xffff) as f32) / 65535.0 - 1.0;
+            let tri = |shift: u32| {
+                (((r >> shift) & 0xffff) as f32 + ((r >> (shift + 16)) & 0xffff) as f32) / 65535.0
+                    - 1.0
+            };
             let luma = tri(0) * noise_sigma * 2.45;
             let chroma = tri(32) * noise_sigma * 0.8;
             let shade = vx[x] * vy;
@@ -278,7 +361,12 @@ fn render(spec: Spec, index: usize) -> Vec<u8> {
 /// Photo `index` was taken `index` minutes after the first.
 fn exif(index: usize) -> Vec<u8> {
     let minutes = 9 * 60 + index;
-    let taken = format!("2025:06:14 {:02}:{:02}:{:02}\0", (minutes / 60) % 24, minutes % 60, (index * 7) % 60);
+    let taken = format!(
+        "2025:06:14 {:02}:{:02}:{:02}\0",
+        (minutes / 60) % 24,
+        minutes % 60,
+        (index * 7) % 60
+    );
     let make = b"Folio\0".to_vec();
     let model = b"Synthetic 12MP\0".to_vec();
     let offset = b"+02:00\0".to_vec();
@@ -298,7 +386,12 @@ fn exif(index: usize) -> Vec<u8> {
         data_at += bytes.len().div_ceil(2) * 2;
         at as u32
     };
-    let (make_at, model_at, taken_at, offset_at) = (place(&make), place(&model), place(taken.as_bytes()), place(&offset));
+    let (make_at, model_at, taken_at, offset_at) = (
+        place(&make),
+        place(&model),
+        place(taken.as_bytes()),
+        place(&offset),
+    );
 
     let mut out = b"II*\0".to_vec();
     out.extend_from_slice(&(ifd0_at as u32).to_le_bytes());
@@ -332,7 +425,12 @@ mod tests {
 
     #[test]
     fn small_photos_decode_and_repeat() {
-        let spec = Spec { width: 320, height: 240, quality: 90, seed: 7 };
+        let spec = Spec {
+            width: 320,
+            height: 240,
+            quality: 90,
+            seed: 7,
+        };
         let a = encode(spec, 0).unwrap();
         assert_eq!(a, encode(spec, 0).unwrap(), "same seed, same bytes");
         assert_ne!(a, encode(spec, 1).unwrap(), "photos differ");
@@ -346,9 +444,11 @@ mod tests {
         assert_eq!(&e[..4], b"II*\0");
         // IFD0 has four entries; the Exif IFD pointer (the fourth) points past IFD0.
         assert_eq!(u16::from_le_bytes([e[8], e[9]]), 4);
-        let exif_at = u32::from_le_bytes(e[10 + 3 * 12 + 8..10 + 3 * 12 + 12].try_into().unwrap()) as usize;
+        let exif_at =
+            u32::from_le_bytes(e[10 + 3 * 12 + 8..10 + 3 * 12 + 12].try_into().unwrap()) as usize;
         assert_eq!(u16::from_le_bytes([e[exif_at], e[exif_at + 1]]), 2);
-        let taken_at = u32::from_le_bytes(e[exif_at + 2 + 8..exif_at + 2 + 12].try_into().unwrap()) as usize;
+        let taken_at =
+            u32::from_le_bytes(e[exif_at + 2 + 8..exif_at + 2 + 12].try_into().unwrap()) as usize;
         assert_eq!(&e[taken_at..taken_at + 19], b"2025:06:14 09:03:21");
     }
 }

@@ -25,6 +25,8 @@ pub async fn serve(listener: TcpListener) -> anyhow::Result<()> {
         next += 1;
         let id = next;
         let rooms = rooms.clone();
+        // The handshake callback's error type is tungstenite's, large by design.
+        #[allow(clippy::result_large_err)]
         tokio::spawn(async move {
             let mut path = String::new();
             let ws = tokio_tungstenite::accept_hdr_async(stream, |req: &Request, res: Response| {
@@ -35,7 +37,12 @@ pub async fn serve(listener: TcpListener) -> anyhow::Result<()> {
             let Ok(ws) = ws else { return };
             let (mut sink, mut stream) = ws.split();
             let (tx, mut rx) = mpsc::channel::<Bytes>(1024);
-            rooms.lock().unwrap().entry(path.clone()).or_default().push((id, tx.clone()));
+            rooms
+                .lock()
+                .unwrap()
+                .entry(path.clone())
+                .or_default()
+                .push((id, tx.clone()));
             let writer = tokio::spawn(async move {
                 while let Some(first) = rx.recv().await {
                     if sink.feed(Message::Binary(first)).await.is_err() {
@@ -62,7 +69,12 @@ pub async fn serve(listener: TcpListener) -> anyhow::Result<()> {
                     .lock()
                     .unwrap()
                     .get(&path)
-                    .map(|v| v.iter().filter(|(pid, _)| *pid != id).map(|(_, s)| s.clone()).collect())
+                    .map(|v| {
+                        v.iter()
+                            .filter(|(pid, _)| *pid != id)
+                            .map(|(_, s)| s.clone())
+                            .collect()
+                    })
                     .unwrap_or_default();
                 for p in peers {
                     let _ = p.try_send(data.clone());

@@ -23,14 +23,26 @@ pub struct Report {
 }
 
 fn opt(v: Option<f64>, digits: usize) -> String {
-    v.map(|x| format!("{x:.digits$}")).unwrap_or_else(|| "-".into())
+    v.map(|x| format!("{x:.digits$}"))
+        .unwrap_or_else(|| "-".into())
 }
 
 impl Report {
     pub fn print_table(reports: &[Report]) {
         println!(
             "{:<10} {:<12} {:>6} {:>7} {:>11} {:>9} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9}",
-            "scenario", "target", "rooms", "clients", "deliv/s", "p50 ms", "p99 ms", "p99.9 ms", "aw p99", "errors", "cpu µs/m", "rss MB"
+            "scenario",
+            "target",
+            "rooms",
+            "clients",
+            "deliv/s",
+            "p50 ms",
+            "p99 ms",
+            "p99.9 ms",
+            "aw p99",
+            "errors",
+            "cpu µs/m",
+            "rss MB"
         );
         for r in reports {
             println!(
@@ -48,7 +60,10 @@ impl Report {
                 opt(r.cpu_us_per_delivered, 1),
                 opt(r.server_rss_mb, 1),
             );
-            for (label, route) in [("same node", &r.counts.same_node), ("cross node", &r.counts.cross_node)] {
+            for (label, route) in [
+                ("same node", &r.counts.same_node),
+                ("cross node", &r.counts.cross_node),
+            ] {
                 if let Some(h) = route {
                     println!(
                         "    {label:<10} moves p50/p99/p99.9 ms: {} / {} / {} ({} samples); cursors: {} / {} / {} ({} samples)",

@@ -32,7 +32,10 @@ pub struct Env<'a> {
 impl Env<'_> {
     /// Every server process measured: `server_pid`, then the target's other nodes.
     fn pids(&self) -> Vec<u32> {
-        self.server_pid.into_iter().chain(self.target.peer_pids.iter().copied()).collect()
+        self.server_pid
+            .into_iter()
+            .chain(self.target.peer_pids.iter().copied())
+            .collect()
     }
 
     /// CPU seconds used so far by the server (all its nodes).
@@ -59,7 +62,11 @@ fn bar(len: u64, what: &str, show: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::new(len);
-    pb.set_style(ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} {elapsed}").expect("template").progress_chars("=> "));
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} {elapsed}")
+            .expect("template")
+            .progress_chars("=> "),
+    );
     pb.set_message(what.to_owned());
     pb
 }
@@ -70,14 +77,21 @@ pub async fn rooms(env: &Env<'_>, cfg: &Rooms) -> anyhow::Result<Report> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let rss_before = env.rss_bytes();
 
-    let setup = bar((cfg.rooms * (cfg.editors + 1)) as u64, "connecting", env.progress);
+    let setup = bar(
+        (cfg.rooms * (cfg.editors + 1)) as u64,
+        "connecting",
+        env.progress,
+    );
     let mut tasks = Vec::new();
     let mut keepers = Vec::new();
     for r in 0..cfg.rooms {
         // With several nodes, room r is created and seeded through node r, and its editors
         // take turns: editor e of room r connects to node r + e (so the two timing editors
         // of every room sit on different nodes, and each node gets its share of rooms).
-        let addr = env.target.room_via(&format!("room-{r}-{}", uuid::Uuid::new_v4().simple()), r).await?;
+        let addr = env
+            .target
+            .room_via(&format!("room-{r}-{}", uuid::Uuid::new_v4().simple()), r)
+            .await?;
         let relay = env.target.kind == crate::target::Kind::Relay;
         if !relay {
             keepers.push(seed_room(&addr, cfg.items).await?);
@@ -88,11 +102,20 @@ pub async fn rooms(env: &Env<'_>, cfg: &Rooms) -> anyhow::Result<Report> {
             if relay {
                 session.seed_locally(cfg.items);
             } else {
-                session.wait_items(cfg.items, Duration::from_secs(30)).await?;
+                session
+                    .wait_items(cfg.items, Duration::from_secs(30))
+                    .await?;
             }
             // Two editors per room time what they receive; all of them count.
             let timer = e < 2;
-            tasks.push(tokio::spawn(run_editor(session, e, cfg.mix, timer, stats.clone(), stop_rx.clone())));
+            tasks.push(tokio::spawn(run_editor(
+                session,
+                e,
+                cfg.mix,
+                timer,
+                stats.clone(),
+                stop_rx.clone(),
+            )));
             setup.inc(1);
         }
     }
@@ -126,7 +149,10 @@ pub async fn rooms(env: &Env<'_>, cfg: &Rooms) -> anyhow::Result<Report> {
     let mut extra = serde_json::Map::new();
     if let (Some(before), Some(loaded)) = (rss_before, rss_loaded) {
         let per_room = (loaded.saturating_sub(before)) as f64 / cfg.rooms.max(1) as f64 / 1024.0;
-        extra.insert("rss_kb_per_loaded_room".into(), serde_json::json!((per_room * 10.0).round() / 10.0));
+        extra.insert(
+            "rss_kb_per_loaded_room".into(),
+            serde_json::json!((per_room * 10.0).round() / 10.0),
+        );
     }
     extra.insert("mix".into(), serde_json::to_value(cfg.mix)?);
     if env.target.nodes.len() > 1 {
@@ -139,7 +165,9 @@ pub async fn rooms(env: &Env<'_>, cfg: &Rooms) -> anyhow::Result<Report> {
         clients: cfg.rooms * cfg.editors,
         seconds,
         delivered_per_s: delivered as f64 / seconds,
-        cpu_us_per_delivered: cpu.filter(|_| delivered > 0).map(|c| c * 1e6 / delivered as f64),
+        cpu_us_per_delivered: cpu
+            .filter(|_| delivered > 0)
+            .map(|c| c * 1e6 / delivered as f64),
         server_cpu_s: cpu,
         server_rss_mb: rss_end.map(|b| b as f64 / 1_048_576.0),
         counts,
@@ -166,9 +194,12 @@ pub async fn saturate(env: &Env<'_>, cfg: &Saturate) -> anyhow::Result<Vec<Repor
         step.mix.moves_per_s = rate;
         let mut r = rooms(env, &step).await?;
         r.scenario = "saturate".into();
-        r.extra.insert("moves_per_editor_per_s".into(), serde_json::json!(rate));
-        let over = r.counts.p99_ms.is_none_or(|p| p > cfg.p99_limit_ms) || r.counts.errors + r.counts.drops > 0;
-        r.extra.insert("under_limit".into(), serde_json::json!(!over));
+        r.extra
+            .insert("moves_per_editor_per_s".into(), serde_json::json!(rate));
+        let over = r.counts.p99_ms.is_none_or(|p| p > cfg.p99_limit_ms)
+            || r.counts.errors + r.counts.drops > 0;
+        r.extra
+            .insert("under_limit".into(), serde_json::json!(!over));
         reports.push(r);
         if over {
             break;
@@ -190,13 +221,20 @@ pub struct Cold {
 pub async fn cold(env: &Env<'_>, cfg: &Cold) -> anyhow::Result<Report> {
     use yrs::{Array, Map};
     let rss_before = env.rss_bytes();
-    let addr = env.target.room(&format!("cold-{}", uuid::Uuid::new_v4().simple())).await?;
+    let addr = env
+        .target
+        .room(&format!("cold-{}", uuid::Uuid::new_v4().simple()))
+        .await?;
     let mut s = Session::open(&addr, Duration::from_secs(60)).await?;
     let user = addr.user.clone();
-    let build = bar((cfg.pages + cfg.moves / 100) as u64, "building", env.progress);
+    let build = bar(
+        (cfg.pages + cfg.moves / 100) as u64,
+        "building",
+        env.progress,
+    );
     for p in 0..cfg.pages {
         s.edit(|txn| crate::editor::add_page(txn, &user, &format!("page-{p}"), cfg.items))
-        .await?;
+            .await?;
         build.inc(1);
     }
     // Moves in transactions of 100, so per-connection rate limits do not cut the build short.
@@ -208,7 +246,13 @@ pub async fn cold(env: &Env<'_>, cfg: &Cold) -> anyhow::Result<Report> {
         for p in pages.iter(&txn) {
             if let Out::YMap(page) = p {
                 if let Some(Out::YMap(items)) = page.get(&txn, "items") {
-                    all.extend(items.iter(&txn).filter_map(|(_, v)| if let Out::YMap(m) = v { Some(m) } else { None }));
+                    all.extend(items.iter(&txn).filter_map(|(_, v)| {
+                        if let Out::YMap(m) = v {
+                            Some(m)
+                        } else {
+                            None
+                        }
+                    }));
                 }
             }
         }
@@ -220,7 +264,11 @@ pub async fn cold(env: &Env<'_>, cfg: &Cold) -> anyhow::Result<Report> {
         s.edit(|txn| {
             for k in 0..n {
                 let m = &items[(done + k) % items.len()];
-                m.insert(txn, "box", vec![((done + k) % 1000) as f64 / 1000.0, 0.0, 0.2, 0.2, 0.0]);
+                m.insert(
+                    txn,
+                    "box",
+                    vec![((done + k) % 1000) as f64 / 1000.0, 0.0, 0.2, 0.2, 0.0],
+                );
             }
         })
         .await?;
@@ -239,7 +287,9 @@ pub async fn cold(env: &Env<'_>, cfg: &Cold) -> anyhow::Result<Report> {
         let pages = {
             use yrs::{Array, ReadTxn, Transact};
             let txn = c.doc.transact();
-            txn.get_array("pages").map(|a| a.len(&txn) as usize).unwrap_or(0)
+            txn.get_array("pages")
+                .map(|a| a.len(&txn) as usize)
+                .unwrap_or(0)
         };
         c.close().await;
         if pages < expected_pages {
@@ -250,12 +300,21 @@ pub async fn cold(env: &Env<'_>, cfg: &Cold) -> anyhow::Result<Report> {
     s.close().await;
     times.sort_by(|a, b| a.total_cmp(b));
     let mut extra = serde_json::Map::new();
-    extra.insert("first_sync_ms_median".into(), serde_json::json!(times[times.len() / 2]));
+    extra.insert(
+        "first_sync_ms_median".into(),
+        serde_json::json!(times[times.len() / 2]),
+    );
     extra.insert("first_sync_ms_all".into(), serde_json::json!(times));
-    extra.insert("book".into(), serde_json::json!({"pages": cfg.pages, "items_per_page": cfg.items, "moves": cfg.moves}));
+    extra.insert(
+        "book".into(),
+        serde_json::json!({"pages": cfg.pages, "items_per_page": cfg.items, "moves": cfg.moves}),
+    );
     if let (Some(a), Some(b)) = (rss_before, rss_built) {
         // The server's growth while the book was built and held open: one loaded book.
-        extra.insert("rss_kb_loaded_book".into(), serde_json::json!((b.saturating_sub(a)) as f64 / 1024.0));
+        extra.insert(
+            "rss_kb_loaded_book".into(),
+            serde_json::json!((b.saturating_sub(a)) as f64 / 1024.0),
+        );
     }
     let stats = Stats::new(Clock::new());
     Ok(Report {
@@ -307,8 +366,15 @@ async fn storm(addr: &crate::target::RoomAddr, n: usize) -> (Vec<f64>, u64, Vec<
 }
 
 pub async fn churn(env: &Env<'_>, cfg: &Churn) -> anyhow::Result<Report> {
-    let addr = env.target.room(&format!("churn-{}", uuid::Uuid::new_v4().simple())).await?;
-    let keeper = if env.target.kind != crate::target::Kind::Relay { Some(seed_room(&addr, cfg.items).await?) } else { None };
+    let addr = env
+        .target
+        .room(&format!("churn-{}", uuid::Uuid::new_v4().simple()))
+        .await?;
+    let keeper = if env.target.kind != crate::target::Kind::Relay {
+        Some(seed_room(&addr, cfg.items).await?)
+    } else {
+        None
+    };
     let rss0 = env.rss_bytes();
     let cpu0 = env.cpu_seconds();
     let (first, errors1, sessions) = storm(&addr, cfg.clients).await;
@@ -324,17 +390,37 @@ pub async fn churn(env: &Env<'_>, cfg: &Churn) -> anyhow::Result<Report> {
     if let Some(k) = keeper {
         k.close().await;
     }
-    let q = |v: &[f64], p: f64| v.get(((v.len() as f64 - 1.0) * p).round() as usize).copied();
+    let q = |v: &[f64], p: f64| {
+        v.get(((v.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+    };
     let mut extra = serde_json::Map::new();
-    extra.insert("connect_sync_ms_p50".into(), serde_json::json!(q(&second, 0.5)));
-    extra.insert("connect_sync_ms_p99".into(), serde_json::json!(q(&second, 0.99)));
-    extra.insert("connect_sync_ms_max".into(), serde_json::json!(second.last()));
-    extra.insert("first_storm_ms_p99".into(), serde_json::json!(q(&first, 0.99)));
+    extra.insert(
+        "connect_sync_ms_p50".into(),
+        serde_json::json!(q(&second, 0.5)),
+    );
+    extra.insert(
+        "connect_sync_ms_p99".into(),
+        serde_json::json!(q(&second, 0.99)),
+    );
+    extra.insert(
+        "connect_sync_ms_max".into(),
+        serde_json::json!(second.last()),
+    );
+    extra.insert(
+        "first_storm_ms_p99".into(),
+        serde_json::json!(q(&first, 0.99)),
+    );
     if let (Some(a), Some(b)) = (rss0, rss_connected) {
-        extra.insert("rss_kb_per_connection".into(), serde_json::json!((b.saturating_sub(a)) as f64 / cfg.clients.max(1) as f64 / 1024.0));
+        extra.insert(
+            "rss_kb_per_connection".into(),
+            serde_json::json!((b.saturating_sub(a)) as f64 / cfg.clients.max(1) as f64 / 1024.0),
+        );
     }
     let stats = Stats::new(Clock::new());
-    stats.errors.store(errors1 + errors2, std::sync::atomic::Ordering::Relaxed);
+    stats
+        .errors
+        .store(errors1 + errors2, std::sync::atomic::Ordering::Relaxed);
     Ok(Report {
         scenario: "churn".into(),
         target: format!("{:?}", env.target.kind).to_lowercase(),
@@ -359,9 +445,16 @@ pub struct Crowd {
 }
 
 pub async fn crowd(env: &Env<'_>, cfg: &Crowd) -> anyhow::Result<Report> {
-    let addr = env.target.room(&format!("crowd-{}", uuid::Uuid::new_v4().simple())).await?;
+    let addr = env
+        .target
+        .room(&format!("crowd-{}", uuid::Uuid::new_v4().simple()))
+        .await?;
     let relay = env.target.kind == crate::target::Kind::Relay;
-    let keeper = if !relay { Some(seed_room(&addr, 1).await?) } else { None };
+    let keeper = if !relay {
+        Some(seed_room(&addr, 1).await?)
+    } else {
+        None
+    };
     let (_, errors, sessions) = storm(&addr, cfg.clients).await;
     if relay {
         for s in &sessions {
@@ -369,7 +462,9 @@ pub async fn crowd(env: &Env<'_>, cfg: &Crowd) -> anyhow::Result<Report> {
         }
     }
     let stats = Arc::new(Stats::new(Clock::new()));
-    stats.errors.store(errors, std::sync::atomic::Ordering::Relaxed);
+    stats
+        .errors
+        .store(errors, std::sync::atomic::Ordering::Relaxed);
     let (go_tx, go_rx) = watch::channel(false);
     let expect = sessions.len().saturating_sub(1);
     let mut set = tokio::task::JoinSet::new();
@@ -399,7 +494,10 @@ pub async fn crowd(env: &Env<'_>, cfg: &Crowd) -> anyhow::Result<Report> {
     let cpu = cpu0.zip(cpu1).map(|(a, b)| b - a);
     let mut extra = serde_json::Map::new();
     extra.insert("all_converged_ms".into(), serde_json::json!(times.last()));
-    extra.insert("median_client_converged_ms".into(), serde_json::json!(times.get(times.len() / 2)));
+    extra.insert(
+        "median_client_converged_ms".into(),
+        serde_json::json!(times.get(times.len() / 2)),
+    );
     extra.insert("clients_incomplete".into(), serde_json::json!(incomplete));
     Ok(Report {
         scenario: "crowd".into(),
@@ -408,7 +506,9 @@ pub async fn crowd(env: &Env<'_>, cfg: &Crowd) -> anyhow::Result<Report> {
         clients: cfg.clients,
         seconds,
         delivered_per_s: delivered as f64 / seconds,
-        cpu_us_per_delivered: cpu.filter(|_| delivered > 0).map(|c| c * 1e6 / delivered as f64),
+        cpu_us_per_delivered: cpu
+            .filter(|_| delivered > 0)
+            .map(|c| c * 1e6 / delivered as f64),
         server_cpu_s: cpu,
         server_rss_mb: env.rss_bytes().map(|b| b as f64 / 1_048_576.0),
         counts,

@@ -15,7 +15,9 @@ pub struct Clock {
 
 impl Clock {
     pub fn new() -> Clock {
-        Clock { start: Instant::now() }
+        Clock {
+            start: Instant::now(),
+        }
     }
 
     pub fn now_us(&self) -> u64 {
@@ -121,7 +123,11 @@ impl Stats {
     /// the sender is known.
     pub fn hop(&self, from: u64, to: usize) -> Option<Hop> {
         let node = *self.nodes.read().unwrap().get(&from)?;
-        Some(if node == to { Hop::SameNode } else { Hop::CrossNode })
+        Some(if node == to {
+            Hop::SameNode
+        } else {
+            Hop::CrossNode
+        })
     }
 
     pub fn update_arrived(&self, sent_us: Option<u64>) {
@@ -158,21 +164,42 @@ impl Stats {
 
     /// Starts a fresh measurement window: counters and histograms restart at zero.
     pub fn reset(&self) {
-        for c in [&self.sent_updates, &self.sent_awareness, &self.delivered_updates, &self.delivered_awareness, &self.errors, &self.denied, &self.drops] {
+        for c in [
+            &self.sent_updates,
+            &self.sent_awareness,
+            &self.delivered_updates,
+            &self.delivered_awareness,
+            &self.errors,
+            &self.denied,
+            &self.drops,
+        ] {
             c.store(0, Ordering::Relaxed);
         }
         self.update_latency.lock().unwrap().reset();
         self.awareness_latency.lock().unwrap().reset();
-        for h in self.update_by_hop.lock().unwrap().iter_mut().chain(self.awareness_by_hop.lock().unwrap().iter_mut()) {
+        for h in self
+            .update_by_hop
+            .lock()
+            .unwrap()
+            .iter_mut()
+            .chain(self.awareness_by_hop.lock().unwrap().iter_mut())
+        {
             h.reset();
         }
-        self.measure_from_us.store(self.clock.now_us(), Ordering::Relaxed);
+        self.measure_from_us
+            .store(self.clock.now_us(), Ordering::Relaxed);
     }
 
     pub fn snapshot(&self) -> Snapshot {
         let u = self.update_latency.lock().unwrap();
         let a = self.awareness_latency.lock().unwrap();
-        let ms = |h: &Histogram<u64>, q: f64| if h.is_empty() { None } else { Some(h.value_at_quantile(q) as f64 / 1000.0) };
+        let ms = |h: &Histogram<u64>, q: f64| {
+            if h.is_empty() {
+                None
+            } else {
+                Some(h.value_at_quantile(q) as f64 / 1000.0)
+            }
+        };
         let (same_node, cross_node) = if self.several_nodes.load(Ordering::Relaxed) {
             let uh = self.update_by_hop.lock().unwrap();
             let ah = self.awareness_by_hop.lock().unwrap();
@@ -186,7 +213,10 @@ impl Stats {
                 awareness_p99_ms: ms(&ah[i], 0.99),
                 awareness_p999_ms: ms(&ah[i], 0.999),
             };
-            (Some(route(Hop::SameNode as usize)), Some(route(Hop::CrossNode as usize)))
+            (
+                Some(route(Hop::SameNode as usize)),
+                Some(route(Hop::CrossNode as usize)),
+            )
         } else {
             (None, None)
         };
@@ -283,7 +313,14 @@ mod tests {
         s.awareness_arrived_via(Some(0), s.hop(1, 1));
         let snap = s.snapshot();
         let (same, cross) = (snap.same_node.unwrap(), snap.cross_node.unwrap());
-        assert_eq!((same.latency_samples, cross.latency_samples, snap.latency_samples), (1, 1, 2));
+        assert_eq!(
+            (
+                same.latency_samples,
+                cross.latency_samples,
+                snap.latency_samples
+            ),
+            (1, 1, 2)
+        );
         assert_eq!((same.awareness_samples, cross.awareness_samples), (0, 1));
     }
 }

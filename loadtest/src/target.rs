@@ -45,7 +45,15 @@ impl RoomAddr {
     /// The same room on node `node` (modulo the number of nodes).
     pub fn on(&self, node: usize) -> RoomAddr {
         let node = node % self.urls.len().max(1);
-        RoomAddr { url: self.urls.get(node).cloned().unwrap_or_else(|| self.url.clone()), node, ..self.clone() }
+        RoomAddr {
+            url: self
+                .urls
+                .get(node)
+                .cloned()
+                .unwrap_or_else(|| self.url.clone()),
+            node,
+            ..self.clone()
+        }
     }
 }
 
@@ -71,8 +79,13 @@ impl Target {
     /// Prepares a target served by several nodes that share their state (Folio in
     /// scale-out mode). The account is made on the first node; every node must accept it.
     pub async fn with_nodes(kind: Kind, bases: &[String]) -> anyhow::Result<Target> {
-        let nodes: Vec<String> = bases.iter().map(|b| b.trim_end_matches('/').to_owned()).collect();
-        let Some(base) = nodes.first().cloned() else { bail!("no server URL given") };
+        let nodes: Vec<String> = bases
+            .iter()
+            .map(|b| b.trim_end_matches('/').to_owned())
+            .collect();
+        let Some(base) = nodes.first().cloned() else {
+            bail!("no server URL given")
+        };
         if nodes.len() > 1 && kind != Kind::Folio {
             bail!("several nodes need a server that shares rooms between them (--target folio)");
         }
@@ -81,7 +94,9 @@ impl Target {
             let email = format!("load-{}@loadtest.invalid", uuid::Uuid::new_v4().simple());
             let res = http
                 .post(format!("{base}/api/auth/signup"))
-                .json(&json!({"email": email, "name": "Load Test", "password": "load-test-password"}))
+                .json(
+                    &json!({"email": email, "name": "Load Test", "password": "load-test-password"}),
+                )
                 .send()
                 .await
                 .with_context(|| format!("signing up at {base}"))?;
@@ -89,11 +104,22 @@ impl Target {
                 bail!("signup at {base} failed with {}", res.status());
             }
             let body: Value = res.json().await?;
-            let token = body["token"].as_str().context("signup returned no token")?.to_owned();
-            let user = body["user"]["id"].as_str().context("signup returned no user id")?.to_owned();
+            let token = body["token"]
+                .as_str()
+                .context("signup returned no token")?
+                .to_owned();
+            let user = body["user"]["id"]
+                .as_str()
+                .context("signup returned no user id")?
+                .to_owned();
             // The other nodes must know the login too (they share the database).
             for node in &nodes[1..] {
-                let res = http.get(format!("{node}/api/me")).bearer_auth(&token).send().await.with_context(|| format!("reaching {node}"))?;
+                let res = http
+                    .get(format!("{node}/api/me"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .with_context(|| format!("reaching {node}"))?;
                 if !res.status().is_success() {
                     bail!("{node} does not accept the login made at {base} ({}): do the nodes share one database?", res.status());
                 }
@@ -102,7 +128,14 @@ impl Target {
         } else {
             None
         };
-        Ok(Target { kind, base, nodes, peer_pids: Vec::new(), http, folio })
+        Ok(Target {
+            kind,
+            base,
+            nodes,
+            peer_pids: Vec::new(),
+            http,
+            folio,
+        })
     }
 
     fn ws_base(&self) -> String {
@@ -119,7 +152,14 @@ impl Target {
     pub async fn room_via(&self, name: &str, via: usize) -> anyhow::Result<RoomAddr> {
         let ws = self.ws_base();
         let user = "00000000-0000-4000-8000-00000000load".to_owned();
-        let single = |url: String, framing: Framing, auth: Option<String>, user: String| RoomAddr { urls: vec![url.clone()], url, node: 0, framing, auth, user };
+        let single = |url: String, framing: Framing, auth: Option<String>, user: String| RoomAddr {
+            urls: vec![url.clone()],
+            url,
+            node: 0,
+            framing,
+            auth,
+            user,
+        };
         Ok(match self.kind {
             Kind::Folio => {
                 let (token, user) = self.folio.clone().expect("folio account");
@@ -132,25 +172,63 @@ impl Target {
                     .send()
                     .await?;
                 if !res.status().is_success() {
-                    bail!("creating a project at {} failed with {}", self.nodes[via], res.status());
+                    bail!(
+                        "creating a project at {} failed with {}",
+                        self.nodes[via],
+                        res.status()
+                    );
                 }
                 let body: Value = res.json().await?;
                 let id = body["project"]["id"].as_str().context("no project id")?;
-                let urls: Vec<String> =
-                    self.nodes.iter().map(|n| format!("{}/ws/projects/{id}?token={token}", n.replacen("http", "ws", 1))).collect();
-                RoomAddr { url: urls[via].clone(), node: via, urls, framing: Framing::YWebsocket, auth: None, user }
+                let urls: Vec<String> = self
+                    .nodes
+                    .iter()
+                    .map(|n| {
+                        format!(
+                            "{}/ws/projects/{id}?token={token}",
+                            n.replacen("http", "ws", 1)
+                        )
+                    })
+                    .collect();
+                RoomAddr {
+                    url: urls[via].clone(),
+                    node: via,
+                    urls,
+                    framing: Framing::YWebsocket,
+                    auth: None,
+                    user,
+                }
             }
             Kind::YSweet => {
-                let res = self.http.post(format!("{}/doc/new", self.base)).json(&json!({"docId": name})).send().await?;
+                let res = self
+                    .http
+                    .post(format!("{}/doc/new", self.base))
+                    .json(&json!({"docId": name}))
+                    .send()
+                    .await?;
                 if !res.status().is_success() {
                     bail!("creating a y-sweet doc failed with {}", res.status());
                 }
                 let body: Value = res.json().await?;
                 let id = body["docId"].as_str().context("no docId")?;
-                single(format!("{ws}/d/{id}/ws/{id}"), Framing::YWebsocket, None, user)
+                single(
+                    format!("{ws}/d/{id}/ws/{id}"),
+                    Framing::YWebsocket,
+                    None,
+                    user,
+                )
             }
-            Kind::YWebsocket | Kind::Relay => single(format!("{ws}/{name}"), Framing::YWebsocket, None, user),
-            Kind::Hocuspocus => single(format!("{ws}/"), Framing::Hocuspocus { document: name.to_owned() }, Some("loadtest".into()), user),
+            Kind::YWebsocket | Kind::Relay => {
+                single(format!("{ws}/{name}"), Framing::YWebsocket, None, user)
+            }
+            Kind::Hocuspocus => single(
+                format!("{ws}/"),
+                Framing::Hocuspocus {
+                    document: name.to_owned(),
+                },
+                Some("loadtest".into()),
+                user,
+            ),
         })
     }
 }

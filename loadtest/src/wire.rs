@@ -143,7 +143,9 @@ pub fn decode(body: &[u8]) -> Option<Received<'_>> {
         MSG_AUTH => {
             let status: u64 = c.read_var().ok()?;
             if status == 0 {
-                let reason = take(body, &mut c).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+                let reason = take(body, &mut c)
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default();
                 Some(Received::PermissionDenied(reason))
             } else {
                 Some(Received::Other)
@@ -159,7 +161,12 @@ mod tests {
 
     #[test]
     fn frames_round_trip_in_both_framings() {
-        for framing in [Framing::YWebsocket, Framing::Hocuspocus { document: "doc-1".into() }] {
+        for framing in [
+            Framing::YWebsocket,
+            Framing::Hocuspocus {
+                document: "doc-1".into(),
+            },
+        ] {
             let f = framing.update(&[1, 2, 3]);
             match decode(framing.body(&f).unwrap()) {
                 Some(Received::Update(u)) => assert_eq!(u, &[1, 2, 3]),

@@ -129,7 +129,13 @@ mod tests {
 
     #[test]
     fn higher_roles_have_every_lower_right() {
-        let actions = [Action::Read, Action::Comment, Action::Contribute, Action::Edit, Action::Manage];
+        let actions = [
+            Action::Read,
+            Action::Comment,
+            Action::Contribute,
+            Action::Edit,
+            Action::Manage,
+        ];
         for (i, role) in Role::ALL.iter().enumerate() {
             for (j, action) in actions.iter().enumerate() {
                 assert_eq!(check(*role, *action).is_ok(), i >= j, "{role:?} {action:?}");
@@ -139,13 +145,32 @@ mod tests {
 
     #[test]
     fn owner_cannot_be_demoted_or_removed() {
-        let base = MemberChange { actor_role: Role::Manager, target_is_owner: true, new_role: None };
+        let base = MemberChange {
+            actor_role: Role::Manager,
+            target_is_owner: true,
+            new_role: None,
+        };
         assert!(check_member_change(base).is_err());
-        assert!(check_member_change(MemberChange { new_role: Some(Role::Editor), ..base }).is_err());
-        assert!(check_member_change(MemberChange { new_role: Some(Role::Manager), ..base }).is_ok());
-        let other = MemberChange { target_is_owner: false, ..base };
+        assert!(check_member_change(MemberChange {
+            new_role: Some(Role::Editor),
+            ..base
+        })
+        .is_err());
+        assert!(check_member_change(MemberChange {
+            new_role: Some(Role::Manager),
+            ..base
+        })
+        .is_ok());
+        let other = MemberChange {
+            target_is_owner: false,
+            ..base
+        };
         assert!(check_member_change(other).is_ok());
-        assert!(check_member_change(MemberChange { actor_role: Role::Editor, ..other }).is_err());
+        assert!(check_member_change(MemberChange {
+            actor_role: Role::Editor,
+            ..other
+        })
+        .is_err());
     }
 
     #[test]

@@ -26,7 +26,10 @@ theme_art!(
 
 /// The bytes of the theme asset `name` (`themes/<theme>/<file>`), if there is one.
 pub fn theme_asset(name: &str) -> Option<&'static [u8]> {
-    THEME_ASSETS.iter().find(|(n, _)| *n == name).map(|(_, bytes)| *bytes)
+    THEME_ASSETS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, bytes)| *bytes)
 }
 
 /// Whether a page background's `asset` names theme artwork rather than a photo id.
@@ -40,17 +43,25 @@ mod tests {
 
     #[test]
     fn every_background_the_themes_name_is_shipped_and_parses() {
-        let themes: serde_json::Value = serde_json::from_str(include_str!("../assets/themes.json")).unwrap();
+        let themes: serde_json::Value =
+            serde_json::from_str(include_str!("../assets/themes.json")).unwrap();
         let mut named = 0;
         for theme in themes.as_array().unwrap() {
             for background in theme["backgrounds"].as_array().unwrap() {
-                let Some(asset) = background["asset"].as_str() else { continue };
+                let Some(asset) = background["asset"].as_str() else {
+                    continue;
+                };
                 let bytes = theme_asset(asset).unwrap_or_else(|| panic!("{asset} is not shipped"));
-                usvg::Tree::from_data(bytes, &usvg::Options::default()).unwrap_or_else(|e| panic!("{asset}: {e}"));
+                usvg::Tree::from_data(bytes, &usvg::Options::default())
+                    .unwrap_or_else(|e| panic!("{asset}: {e}"));
                 named += 1;
             }
         }
-        assert_eq!(named, THEME_ASSETS.len(), "every shipped asset is used by a theme");
+        assert_eq!(
+            named,
+            THEME_ASSETS.len(),
+            "every shipped asset is used by a theme"
+        );
         assert!(theme_asset("themes/../secret").is_none());
     }
 }

@@ -60,7 +60,11 @@ fn photo_items(design: &Design) -> Vec<NewItem> {
             bbox: p.frame.to_array(),
             z: z as f64,
             created_by: system(),
-            photo: Some(PhotoRef { id: p.photo.to_string(), pan: p.view.pan(), zoom: p.view.zoom() }),
+            photo: Some(PhotoRef {
+                id: p.photo.to_string(),
+                pan: p.view.pan(),
+                zoom: p.view.zoom(),
+            }),
             text: None,
             style: Style::default(),
             slot: Some(p.slot as u32),
@@ -69,13 +73,31 @@ fn photo_items(design: &Design) -> Vec<NewItem> {
 }
 
 fn background(b: &crate::layouts::themes::Background) -> Background {
-    Background { color: b.color.clone(), asset: b.asset.clone(), flip: b.flip }
+    Background {
+        color: b.color.clone(),
+        asset: b.asset.clone(),
+        flip: b.flip,
+    }
 }
 
 /// Adds one designed page at `index`, recording the first failure in `failed`.
-fn add_designed_page(txn: &mut TransactionMut, index: u32, kind: PageKind, design: &Design, bg: Background, extra: Vec<NewItem>) -> Result<(), String> {
+fn add_designed_page(
+    txn: &mut TransactionMut,
+    index: u32,
+    kind: PageKind,
+    design: &Design,
+    bg: Background,
+    extra: Vec<NewItem>,
+) -> Result<(), String> {
     let page_id = uuid::Uuid::new_v4().to_string();
-    let page = NewPage { id: page_id.clone(), kind, layout: Some(design.layout.clone()), background: bg, created_by: system(), auto: true };
+    let page = NewPage {
+        id: page_id.clone(),
+        kind,
+        layout: Some(design.layout.clone()),
+        background: bg,
+        created_by: system(),
+        auto: true,
+    };
     model::add_page(txn, index, page).map_err(|e| e.to_string())?;
     for item in photo_items(design).into_iter().chain(extra) {
         model::add_item(txn, &page_id, item).map_err(|e| e.to_string())?;
@@ -99,7 +121,10 @@ async fn load_photos(deps: &WorkerDeps, ids: &[PhotoId]) -> Result<Vec<Photo>, S
 
 /// The photos on the pages a person touched (changed, or added an item to), as the book is
 /// durably now.
-async fn kept_photos(deps: &WorkerDeps, project: ProjectId) -> Result<std::collections::HashSet<PhotoId>, String> {
+async fn kept_photos(
+    deps: &WorkerDeps,
+    project: ProjectId,
+) -> Result<std::collections::HashSet<PhotoId>, String> {
     let book = durable_book(deps, project).await?;
     Ok(book
         .pages
@@ -113,48 +138,90 @@ async fn kept_photos(deps: &WorkerDeps, project: ProjectId) -> Result<std::colle
 async fn durable_book(deps: &WorkerDeps, project: ProjectId) -> Result<model::Book, String> {
     use yrs::updates::decoder::Decode;
     use yrs::Transact;
-    let (state, _) = versions::durable_state(&*deps.store, project).await.map_err(|e| e.to_string())?;
+    let (state, _) = versions::durable_state(&*deps.store, project)
+        .await
+        .map_err(|e| e.to_string())?;
     let doc = yrs::Doc::new();
     {
         let mut txn = doc.transact_mut();
-        txn.apply_update(yrs::Update::decode_v1(&state).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        txn.apply_update(yrs::Update::decode_v1(&state).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
     }
     let book = model::read_book(&doc.transact()).map_err(|e| e.to_string())?;
     Ok(book)
 }
 
 /// The book's aspect-ratio group, from its product.
-async fn group_of(deps: &WorkerDeps, project: ProjectId) -> Result<crdt_schema::AspectGroup, String> {
-    let p = deps.store.project(project).await.map_err(|e| e.to_string())?;
-    Ok(crdt_schema::product(&p.product).map(|p| p.group).unwrap_or(crdt_schema::AspectGroup::Square))
+async fn group_of(
+    deps: &WorkerDeps,
+    project: ProjectId,
+) -> Result<crdt_schema::AspectGroup, String> {
+    let p = deps
+        .store
+        .project(project)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(crdt_schema::product(&p.product)
+        .map(|p| p.group)
+        .unwrap_or(crdt_schema::AspectGroup::Square))
 }
 
 pub async fn run(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<JobOutcome, String> {
     let spec: AutomixJob = match serde_json::from_value(job.payload.clone()) {
         Ok(s) => s,
-        Err(e) => return Ok(JobOutcome::Failed { error: format!("bad automix job payload: {e}") }),
+        Err(e) => {
+            return Ok(JobOutcome::Failed {
+                error: format!("bad automix job payload: {e}"),
+            })
+        }
     };
     let Some(project) = job.project_id else {
-        return Ok(JobOutcome::Failed { error: "an automix job needs a project".into() });
+        return Ok(JobOutcome::Failed {
+            error: "an automix job needs a project".into(),
+        });
     };
     if deps.store.project(project).await.is_err() {
-        return Ok(JobOutcome::Failed { error: "the project no longer exists".into() });
+        return Ok(JobOutcome::Failed {
+            error: "the project no longer exists".into(),
+        });
     }
     design_project(deps, project, &spec, job.created_by, progress).await
 }
 
 /// Designs (or, with `page_id`, remixes) a book: takes an `automix` version first, so
 /// restoring it undoes the whole run, then plans and writes.
-pub async fn design_project(deps: &WorkerDeps, project: ProjectId, spec: &AutomixJob, by: Option<UserId>, progress: &Progress) -> Result<JobOutcome, String> {
+pub async fn design_project(
+    deps: &WorkerDeps,
+    project: ProjectId,
+    spec: &AutomixJob,
+    by: Option<UserId>,
+    progress: &Progress,
+) -> Result<JobOutcome, String> {
     let group = group_of(deps, project).await?;
     let lib = Library::get();
     // The photos were checked as ones the job may use, so their placements in this book count
     // and its members may place them again (`photos::visibility`).
-    deps.store.record_placements(project, &spec.photo_ids, by, chrono::Utc::now()).await.map_err(|e| e.to_string())?;
-    let version = versions::take(&*deps.store, &*deps.blobs, project, VersionReason::Automix, by).await.map_err(|e| e.to_string())?;
+    deps.store
+        .record_placements(project, &spec.photo_ids, by, chrono::Utc::now())
+        .await
+        .map_err(|e| e.to_string())?;
+    let version = versions::take(
+        &*deps.store,
+        &*deps.blobs,
+        project,
+        VersionReason::Automix,
+        by,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     progress.set(0.1).await;
     match &spec.page_id {
-        Some(page) => remix(deps, project, group, lib, page, spec.seed, version.id, progress).await,
+        Some(page) => {
+            remix(
+                deps, project, group, lib, page, spec.seed, version.id, progress,
+            )
+            .await
+        }
         None => design_book(deps, project, group, lib, spec, version.id, progress).await,
     }
 }
@@ -171,13 +238,30 @@ async fn design_book(
 ) -> Result<JobOutcome, String> {
     // Photos already on pages a person kept stay there and are not placed again.
     let kept = kept_photos(deps, project).await?;
-    let ids: Vec<PhotoId> = spec.photo_ids.iter().copied().filter(|id| !kept.contains(id)).collect();
+    let ids: Vec<PhotoId> = spec
+        .photo_ids
+        .iter()
+        .copied()
+        .filter(|id| !kept.contains(id))
+        .collect();
     let photos = load_photos(deps, &ids).await?;
     if photos.is_empty() && kept.is_empty() {
-        return Ok(JobOutcome::Failed { error: "none of the photos exist any more".into() });
+        return Ok(JobOutcome::Failed {
+            error: "none of the photos exist any more".into(),
+        });
     }
-    let title = spec.title.clone().unwrap_or_else(|| "My photo book".to_owned());
-    let input = BookInput { photos, group, title: title.clone(), tags: spec.tags.clone(), cover: spec.cover, options: Options::DEFAULT };
+    let title = spec
+        .title
+        .clone()
+        .unwrap_or_else(|| "My photo book".to_owned());
+    let input = BookInput {
+        photos,
+        group,
+        title: title.clone(),
+        tags: spec.tags.clone(),
+        cover: spec.cover,
+        options: Options::DEFAULT,
+    };
     let plan = automix::plan(&input, lib);
     progress.set(0.2).await;
 
@@ -186,8 +270,17 @@ async fn design_book(
     let failed: Arc<Mutex<Option<String>>> = Arc::default();
     let kept = Arc::new(Mutex::new(0u32));
     {
-        let (failed, kept, cover, title) = (failed.clone(), kept.clone(), plan.cover.design.clone(), plan.cover.title.clone());
-        let cover_bg = plan.pages.first().map(|p| background(&p.background)).unwrap_or_default();
+        let (failed, kept, cover, title) = (
+            failed.clone(),
+            kept.clone(),
+            plan.cover.design.clone(),
+            plan.cover.title.clone(),
+        );
+        let cover_bg = plan
+            .pages
+            .first()
+            .map(|p| background(&p.background))
+            .unwrap_or_default();
         edit_doc(
             deps,
             project,
@@ -205,7 +298,10 @@ async fn design_book(
                     *failed.lock().unwrap() = Some(e.to_string());
                     return;
                 }
-                let human_cover = book.pages.iter().any(|p| p.touched() && p.kind == PageKind::FrontCover);
+                let human_cover = book
+                    .pages
+                    .iter()
+                    .any(|p| p.touched() && p.kind == PageKind::FrontCover);
                 let remaining = book.pages.iter().filter(|p| p.touched()).count() as u32;
                 let mut count = remaining;
                 if let (Some(design), false) = (cover, human_cover) {
@@ -220,7 +316,14 @@ async fn design_book(
                         style: Style::default(),
                         slot: None,
                     };
-                    if let Err(e) = add_designed_page(txn, 0, PageKind::FrontCover, &design, cover_bg, vec![title_item]) {
+                    if let Err(e) = add_designed_page(
+                        txn,
+                        0,
+                        PageKind::FrontCover,
+                        &design,
+                        cover_bg,
+                        vec![title_item],
+                    ) {
                         *failed.lock().unwrap() = Some(e);
                         return;
                     }
@@ -235,17 +338,25 @@ async fn design_book(
         return Err(e);
     }
     let total = plan.pages.len().max(1) as f64;
-    let mut index = *kept.lock().unwrap();
+    let first = *kept.lock().unwrap();
     for (n, page) in plan.pages.iter().enumerate() {
-        let (failed2, design, bg) = (failed.clone(), page.design.clone(), background(&page.background));
-        let at = index;
+        let (failed2, design, bg) = (
+            failed.clone(),
+            page.design.clone(),
+            background(&page.background),
+        );
+        let at = first + n as u32;
         edit_doc(
             deps,
             project,
             Box::new(move |txn| {
                 // Pages appended by people meanwhile stay after ours.
-                let len = model::read_book(&*txn).map(|b| b.pages.len() as u32).unwrap_or(at);
-                if let Err(e) = add_designed_page(txn, at.min(len), PageKind::Page, &design, bg, Vec::new()) {
+                let len = model::read_book(&*txn)
+                    .map(|b| b.pages.len() as u32)
+                    .unwrap_or(at);
+                if let Err(e) =
+                    add_designed_page(txn, at.min(len), PageKind::Page, &design, bg, Vec::new())
+                {
                     *failed2.lock().unwrap() = Some(e);
                 }
             }),
@@ -254,7 +365,6 @@ async fn design_book(
         if let Some(e) = failed.lock().unwrap().take() {
             return Err(e);
         }
-        index += 1;
         progress.set(0.2 + 0.8 * (n + 1) as f64 / total).await;
     }
     let result = json!({
@@ -265,7 +375,10 @@ async fn design_book(
         "skipped": plan.skipped.len(),
         "stats": plan.stats,
     });
-    Ok(JobOutcome::Done { result, version: None })
+    Ok(JobOutcome::Done {
+        result,
+        version: None,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -282,20 +395,31 @@ async fn remix(
     // The page as it is durably now: its layout and its photos, in slot order.
     let book = durable_book(deps, project).await?;
     let Some(page) = book.pages.iter().find(|p| p.id == page_id) else {
-        return Ok(JobOutcome::Failed { error: format!("the book has no page {page_id}") });
+        return Ok(JobOutcome::Failed {
+            error: format!("the book has no page {page_id}"),
+        });
     };
     // Only the photos automix placed are laid out again; whatever a person put on the page
     // stays where they put it (SPEC §15).
-    let mut items: Vec<_> = page.items.iter().filter(|i| i.kind == ItemKind::Photo && i.photo.is_some() && !i.made_by_person()).collect();
+    let mut items: Vec<_> = page
+        .items
+        .iter()
+        .filter(|i| i.kind == ItemKind::Photo && i.photo.is_some() && !i.made_by_person())
+        .collect();
     items.sort_by_key(|i| (i.slot.unwrap_or(u32::MAX), i.id.clone()));
-    let ids: Vec<PhotoId> = items.iter().filter_map(|i| i.photo.as_ref().and_then(|p| p.id.parse().ok())).collect();
+    let ids: Vec<PhotoId> = items
+        .iter()
+        .filter_map(|i| i.photo.as_ref().and_then(|p| p.id.parse().ok()))
+        .collect();
     let photos = load_photos(deps, &ids).await?;
     if photos.is_empty() {
         return Ok(JobOutcome::Failed { error: "the page has no photos automix placed to remix; photos people placed stay where they are".into() });
     }
     let current = page.layout.clone().unwrap_or_default();
     let Some(design) = automix::remix(&photos, &current, group, lib, seed) else {
-        return Ok(JobOutcome::Failed { error: "no other layout fits these photos".into() });
+        return Ok(JobOutcome::Failed {
+            error: "no other layout fits these photos".into(),
+        });
     };
     progress.set(0.5).await;
     let failed: Arc<Mutex<Option<String>>> = Arc::default();
@@ -310,7 +434,8 @@ async fn remix(
                     for id in &old {
                         model::remove_item(txn, &page_id, id).map_err(|e| e.to_string())?;
                     }
-                    model::set_page_layout(txn, &page_id, Some(&design.layout)).map_err(|e| e.to_string())?;
+                    model::set_page_layout(txn, &page_id, Some(&design.layout))
+                        .map_err(|e| e.to_string())?;
                     for item in photo_items(&design) {
                         model::add_item(txn, &page_id, item).map_err(|e| e.to_string())?;
                     }
@@ -327,5 +452,8 @@ async fn remix(
         return Err(e);
     }
     let result = json!({ "project_id": project, "pages": 1, "page_id": page_id, "layout": design.layout, "version_id": version });
-    Ok(JobOutcome::Done { result, version: None })
+    Ok(JobOutcome::Done {
+        result,
+        version: None,
+    })
 }

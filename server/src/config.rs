@@ -8,7 +8,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Command line of the `folio` binary.
 #[derive(Debug, Parser)]
-#[command(name = "folio", version, about = "Folio: a real-time collaborative photo-book server")]
+#[command(
+    name = "folio",
+    version,
+    about = "Folio: a real-time collaborative photo-book server"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -364,7 +368,9 @@ impl Config {
     /// Password hashes computed at once: the setting, or one per CPU.
     pub fn password_hashes(&self) -> usize {
         match self.max_password_hashes {
-            0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            0 => std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
             n => n,
         }
     }

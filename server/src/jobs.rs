@@ -26,7 +26,12 @@ use crate::versions;
 /// Takes a version of a project's document (SPEC §7).
 pub const VERSION: &str = "version";
 /// Every kind this build can run.
-pub const KINDS: [&str; 4] = [VERSION, crate::automix_job::AUTOMIX, crate::proactive::PROACTIVE, crate::print::job::RENDER];
+pub const KINDS: [&str; 4] = [
+    VERSION,
+    crate::automix_job::AUTOMIX,
+    crate::proactive::PROACTIVE,
+    crate::print::job::RENDER,
+];
 
 /// Runs allowed per job, counting runs whose worker died.
 pub const DEFAULT_ATTEMPTS: i32 = 3;
@@ -51,7 +56,10 @@ pub struct Queue {
 
 impl Queue {
     pub fn new(store: Arc<dyn Store>) -> Queue {
-        Queue { store, wake: Arc::new(Notify::new()) }
+        Queue {
+            store,
+            wake: Arc::new(Notify::new()),
+        }
     }
 
     pub async fn enqueue(&self, job: NewJob) -> StoreResult<Job> {
@@ -62,7 +70,12 @@ impl Queue {
 
     /// A `version` job for `project`. Only one periodic version job per project is queued
     /// at a time, across all nodes.
-    pub fn version_job(project: ProjectId, job: VersionJob, by: Option<UserId>, delay: Duration) -> NewJob {
+    pub fn version_job(
+        project: ProjectId,
+        job: VersionJob,
+        by: Option<UserId>,
+        delay: Duration,
+    ) -> NewJob {
         let dedupe_key = job.unless_unchanged.then(|| format!("version:{project}"));
         NewJob {
             id: JobId::new(),
@@ -72,7 +85,8 @@ impl Queue {
             created_by: by,
             dedupe_key,
             max_attempts: DEFAULT_ATTEMPTS,
-            run_after: (!delay.is_zero()).then(|| Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default()),
+            run_after: (!delay.is_zero())
+                .then(|| Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default()),
         }
     }
 }
@@ -96,19 +110,36 @@ pub struct WorkerDeps {
 /// and publishes it to the other nodes. A worker without rooms applies it to the durable
 /// document, appends the difference to the log and publishes it; serving nodes apply it
 /// from the fan-out, or from the log within their heal interval if they missed it.
-pub async fn edit_doc(deps: &WorkerDeps, project: ProjectId, edit: crate::sync::SystemEdit) -> Result<(), String> {
+pub async fn edit_doc(
+    deps: &WorkerDeps,
+    project: ProjectId,
+    edit: crate::sync::SystemEdit,
+) -> Result<(), String> {
     if let Some(sync) = &deps.sync {
-        return sync.edit_as_system(project, edit).await.map_err(|e| e.to_string());
+        return sync
+            .edit_as_system(project, edit)
+            .await
+            .map_err(|e| e.to_string());
     }
     use yrs::updates::decoder::Decode;
     use yrs::{Transact, Update};
-    let stored = deps.store.load_doc(project).await.map_err(|e| e.to_string())?;
+    let stored = deps
+        .store
+        .load_doc(project)
+        .await
+        .map_err(|e| e.to_string())?;
     let doc = yrs::Doc::new();
     {
         let mut txn = doc.transact_mut();
-        for bytes in stored.snapshot.iter().chain(stored.updates.iter().map(|(_, u)| u)) {
-            let u = Update::decode_v1(bytes).map_err(|e| format!("the stored book does not decode: {e}"))?;
-            txn.apply_update(u).map_err(|e| format!("the stored book does not apply: {e}"))?;
+        for bytes in stored
+            .snapshot
+            .iter()
+            .chain(stored.updates.iter().map(|(_, u)| u))
+        {
+            let u = Update::decode_v1(bytes)
+                .map_err(|e| format!("the stored book does not decode: {e}"))?;
+            txn.apply_update(u)
+                .map_err(|e| format!("the stored book does not apply: {e}"))?;
         }
     }
     let update = {
@@ -119,8 +150,17 @@ pub async fn edit_doc(deps: &WorkerDeps, project: ProjectId, edit: crate::sync::
     if update.as_slice() == Update::EMPTY_V1 {
         return Ok(());
     }
-    let seq = deps.store.append_updates(project, &[update.as_slice()], Utc::now()).await.map_err(|e| e.to_string())?;
-    let event = crate::fanout::Event::DocUpdate { origin: uuid::Uuid::new_v4(), project, seq, update: update.into() };
+    let seq = deps
+        .store
+        .append_updates(project, &[update.as_slice()], Utc::now())
+        .await
+        .map_err(|e| e.to_string())?;
+    let event = crate::fanout::Event::DocUpdate {
+        origin: uuid::Uuid::new_v4(),
+        project,
+        seq,
+        update: update.into(),
+    };
     if let Err(e) = deps.fanout.publish(event) {
         tracing::warn!(%project, error = %e, "could not publish a worker's edit; nodes pick it up from the log");
     }
@@ -137,20 +177,43 @@ pub struct Progress {
 impl Progress {
     pub async fn set(&self, fraction: f64) {
         let lease_for = self.deps.cfg.job_lease();
-        match self.deps.store.renew_lease(&self.lease, Some(fraction.clamp(0.0, 1.0)), Utc::now(), lease_for).await {
+        match self
+            .deps
+            .store
+            .renew_lease(
+                &self.lease,
+                Some(fraction.clamp(0.0, 1.0)),
+                Utc::now(),
+                lease_for,
+            )
+            .await
+        {
             Ok(true) => announce(&self.deps, self.lease.job.id).await,
-            Ok(false) => tracing::warn!(job = %self.lease.job.id, "progress not recorded: the lease was lost"),
-            Err(e) => tracing::warn!(job = %self.lease.job.id, error = %e, "recording progress failed"),
+            Ok(false) => {
+                tracing::warn!(job = %self.lease.job.id, "progress not recorded: the lease was lost")
+            }
+            Err(e) => {
+                tracing::warn!(job = %self.lease.job.id, error = %e, "recording progress failed")
+            }
         }
     }
 }
 
 /// Tells the job's project's live streams where the job stands, best effort.
 async fn announce(deps: &WorkerDeps, id: crate::ids::JobId) {
-    let Ok(job) = deps.store.job(id).await else { return };
-    let Some(project) = job.project_id else { return };
+    let Ok(job) = deps.store.job(id).await else {
+        return;
+    };
+    let Some(project) = job.project_id else {
+        return;
+    };
     let data = serde_json::json!({ "job": job }).to_string();
-    let event = crate::fanout::Event::Activity { project: Some(project), user: None, kind: crate::fanout::ActivityKind::Job, data: data.into() };
+    let event = crate::fanout::Event::Activity {
+        project: Some(project),
+        user: None,
+        kind: crate::fanout::ActivityKind::Job,
+        data: data.into(),
+    };
     if let Err(e) = deps.fanout.publish(event) {
         tracing::debug!(error = %e, "could not announce a job");
     }
@@ -159,7 +222,11 @@ async fn announce(deps: &WorkerDeps, id: crate::ids::JobId) {
 /// Starts `n` worker loops. They stop when the returned set is dropped or aborted.
 pub fn spawn_workers(deps: WorkerDeps, queue: &Queue, n: usize) -> JoinSet<()> {
     let mut set = JoinSet::new();
-    let process = format!("{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let process = format!(
+        "{}-{}",
+        std::process::id(),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
     for i in 0..n {
         let name = format!("worker-{process}-{i}");
         set.spawn(worker_loop(deps.clone(), queue.wake.clone(), name));
@@ -173,7 +240,11 @@ async fn worker_loop(deps: WorkerDeps, wake: Arc<Notify>, name: String) {
     loop {
         // Register for a wake-up before looking, so an enqueue in between is not missed.
         let woken = wake.notified();
-        match deps.store.claim_job(&name, &KINDS, Utc::now(), deps.cfg.job_lease()).await {
+        match deps
+            .store
+            .claim_job(&name, &KINDS, Utc::now(), deps.cfg.job_lease())
+            .await
+        {
             Ok(Some(lease)) => {
                 failures = 0;
                 run_job(&deps, &name, lease).await;
@@ -210,7 +281,9 @@ async fn run_job(deps: &WorkerDeps, worker: &str, lease: Lease) {
                         tracing::warn!(job = %lease.job.id, "lost the job's lease; another worker may take it over");
                         return;
                     }
-                    Err(e) => tracing::warn!(job = %lease.job.id, error = %e, "renewing a job lease failed"),
+                    Err(e) => {
+                        tracing::warn!(job = %lease.job.id, error = %e, "renewing a job lease failed")
+                    }
                 }
             }
         })
@@ -219,13 +292,19 @@ async fn run_job(deps: &WorkerDeps, worker: &str, lease: Lease) {
     if deps.cfg.job_hold_ms > 0 {
         tokio::time::sleep(Duration::from_millis(deps.cfg.job_hold_ms)).await;
     }
-    let progress = Progress { deps: deps.clone(), lease: lease.clone() };
+    let progress = Progress {
+        deps: deps.clone(),
+        lease: lease.clone(),
+    };
     let outcome = match execute(deps, &job, &progress).await {
         Ok(outcome) => outcome,
         Err(error) if job.attempts < job.max_attempts => {
             let backoff = chrono::Duration::seconds(1 << job.attempts.clamp(0, 6));
             tracing::warn!(job = %job.id, %error, "job failed; it will run again");
-            JobOutcome::Retry { error, at: Utc::now() + backoff }
+            JobOutcome::Retry {
+                error,
+                at: Utc::now() + backoff,
+            }
         }
         Err(error) => {
             tracing::error!(job = %job.id, %error, "job failed for good");
@@ -240,15 +319,20 @@ async fn run_job(deps: &WorkerDeps, worker: &str, lease: Lease) {
     };
     match deps.store.finish_job(&lease, &outcome, Utc::now()).await {
         Ok(true) => {
-            metrics::counter!("folio_jobs_total", "kind" => job.kind.clone(), "outcome" => state).increment(1);
+            metrics::counter!("folio_jobs_total", "kind" => job.kind.clone(), "outcome" => state)
+                .increment(1);
             tracing::info!(worker, job = %job.id, outcome = state, "job finished");
             announce(deps, job.id).await;
             if job.kind == crate::proactive::PROACTIVE {
                 crate::proactive::follow_up(deps, &job).await;
             }
         }
-        Ok(false) => tracing::warn!(worker, job = %job.id, "the job was taken over by another worker; this run's result is dropped"),
-        Err(e) => tracing::error!(worker, job = %job.id, error = %e, "recording a job's outcome failed; its lease will lapse and it runs again"),
+        Ok(false) => {
+            tracing::warn!(worker, job = %job.id, "the job was taken over by another worker; this run's result is dropped")
+        }
+        Err(e) => {
+            tracing::error!(worker, job = %job.id, error = %e, "recording a job's outcome failed; its lease will lapse and it runs again")
+        }
     }
 }
 
@@ -259,31 +343,62 @@ async fn execute(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<Jo
         crate::automix_job::AUTOMIX => crate::automix_job::run(deps, job, progress).await,
         crate::proactive::PROACTIVE => crate::proactive::run(deps, job, progress).await,
         crate::print::job::RENDER => crate::print::job::run(deps, job, progress).await,
-        other => Ok(JobOutcome::Failed { error: format!("this worker does not know job kind {other:?}") }),
+        other => Ok(JobOutcome::Failed {
+            error: format!("this worker does not know job kind {other:?}"),
+        }),
     }
 }
 
 async fn version_job(deps: &WorkerDeps, job: &Job) -> Result<JobOutcome, String> {
     let spec: VersionJob = match serde_json::from_value(job.payload.clone()) {
         Ok(spec) => spec,
-        Err(e) => return Ok(JobOutcome::Failed { error: format!("bad version job payload: {e}") }),
+        Err(e) => {
+            return Ok(JobOutcome::Failed {
+                error: format!("bad version job payload: {e}"),
+            })
+        }
     };
     let Some(project) = job.project_id else {
-        return Ok(JobOutcome::Failed { error: "a version job needs a project".into() });
+        return Ok(JobOutcome::Failed {
+            error: "a version job needs a project".into(),
+        });
     };
-    let state = versions::durable_state(&*deps.store, project).await.map_err(|e| e.to_string())?;
+    let state = versions::durable_state(&*deps.store, project)
+        .await
+        .map_err(|e| e.to_string())?;
     if spec.unless_unchanged {
-        let newest = deps.store.versions(project).await.map_err(|e| e.to_string())?.into_iter().map(|v| v.seq).max();
+        let newest = deps
+            .store
+            .versions(project)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|v| v.seq)
+            .max();
         if newest == Some(state.1) {
-            return Ok(JobOutcome::Done { result: serde_json::json!({ "project_id": project, "skipped": "unchanged" }), version: None });
+            return Ok(JobOutcome::Done {
+                result: serde_json::json!({ "project_id": project, "skipped": "unchanged" }),
+                version: None,
+            });
         }
     }
     // The version's id is the job's: a second run of the same job writes the same blob key,
     // and the version row commits with the job's completion, under its lease.
     let id = VersionId(job.id.0);
-    let version = versions::write(&*deps.blobs, project, id, state, spec.reason, job.created_by, Utc::now())
-        .await
-        .map_err(|e| e.to_string())?;
+    let version = versions::write(
+        &*deps.blobs,
+        project,
+        id,
+        state,
+        spec.reason,
+        job.created_by,
+        Utc::now(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let result = serde_json::json!({ "project_id": project, "version": version });
-    Ok(JobOutcome::Done { result, version: Some(version) })
+    Ok(JobOutcome::Done {
+        result,
+        version: Some(version),
+    })
 }

@@ -49,9 +49,18 @@ pub use themes::{Background, Colors, Fonts, Theme, ThemeProblem};
 
 /// The layout files, one per aspect-ratio group, as shipped.
 const LAYOUT_FILES: &[(&str, &str)] = &[
-    ("layouts/square.json", include_str!("../assets/layouts/square.json")),
-    ("layouts/portrait.json", include_str!("../assets/layouts/portrait.json")),
-    ("layouts/landscape.json", include_str!("../assets/layouts/landscape.json")),
+    (
+        "layouts/square.json",
+        include_str!("../assets/layouts/square.json"),
+    ),
+    (
+        "layouts/portrait.json",
+        include_str!("../assets/layouts/portrait.json"),
+    ),
+    (
+        "layouts/landscape.json",
+        include_str!("../assets/layouts/landscape.json"),
+    ),
 ];
 const THEMES_FILE: (&str, &str) = ("themes.json", include_str!("../assets/themes.json"));
 
@@ -123,30 +132,60 @@ impl Library {
     /// such a build, so this is a bug in the repository rather than a runtime condition.
     pub fn get() -> &'static Library {
         static SHIPPED: OnceLock<Library> = OnceLock::new();
-        SHIPPED.get_or_init(|| Library::parse(LAYOUT_FILES, THEMES_FILE).unwrap_or_else(|e| panic!("the shipped layout library is invalid: {e}")))
+        SHIPPED.get_or_init(|| {
+            Library::parse(LAYOUT_FILES, THEMES_FILE)
+                .unwrap_or_else(|e| panic!("the shipped layout library is invalid: {e}"))
+        })
     }
 
     /// Parses and checks layout files (`(name, json)`, each a JSON array of layouts) and a
     /// themes file. Names are only for messages.
-    pub fn parse(layout_files: &[(&str, &str)], themes_file: (&str, &str)) -> Result<Library, LibraryError> {
+    pub fn parse(
+        layout_files: &[(&str, &str)],
+        themes_file: (&str, &str),
+    ) -> Result<Library, LibraryError> {
         let mut layouts = Vec::new();
         let mut ids = HashSet::new();
         for &(file, text) in layout_files {
-            let values: Vec<Value> = serde_json::from_str(text).map_err(|source| LibraryError::Json { file: file.to_owned(), source })?;
+            let values: Vec<Value> =
+                serde_json::from_str(text).map_err(|source| LibraryError::Json {
+                    file: file.to_owned(),
+                    source,
+                })?;
             for (index, value) in values.into_iter().enumerate() {
-                let id = value.get("id").and_then(Value::as_str).map_or_else(|| format!("#{index} of {file}"), str::to_owned);
-                let layout = parse_layout(value).map_err(|problem| LibraryError::Layout { layout: id.clone(), problem })?;
+                let id = value
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| format!("#{index} of {file}"), str::to_owned);
+                let layout = parse_layout(value).map_err(|problem| LibraryError::Layout {
+                    layout: id.clone(),
+                    problem,
+                })?;
                 if !ids.insert(layout.id.clone()) {
-                    return Err(LibraryError::Layout { layout: id, problem: LayoutProblem::DuplicateId });
+                    return Err(LibraryError::Layout {
+                        layout: id,
+                        problem: LayoutProblem::DuplicateId,
+                    });
                 }
                 layouts.push(layout);
             }
         }
         let (file, text) = themes_file;
-        let themes: Vec<Theme> = serde_json::from_str(text).map_err(|source| LibraryError::Json { file: file.to_owned(), source })?;
+        let themes: Vec<Theme> =
+            serde_json::from_str(text).map_err(|source| LibraryError::Json {
+                file: file.to_owned(),
+                source,
+            })?;
         themes::validate(&themes)?;
-        let default_theme = themes.iter().position(|t| t.id == themes::DEFAULT_THEME).ok_or(LibraryError::NoDefaultTheme)?;
-        Ok(Library { layouts, themes, default_theme })
+        let default_theme = themes
+            .iter()
+            .position(|t| t.id == themes::DEFAULT_THEME)
+            .ok_or(LibraryError::NoDefaultTheme)?;
+        Ok(Library {
+            layouts,
+            themes,
+            default_theme,
+        })
     }
 
     /// Every layout, in file order (by group, then by number of photos).
@@ -166,10 +205,21 @@ impl Library {
 
     /// The layouts of `group` whose slots take exactly these photo shapes, in any order, and
     /// whose captions are as asked: every slot captioned when `captions`, none otherwise.
-    pub fn matching<'a>(&'a self, group: AspectGroup, shapes: &[Shape], captions: bool) -> impl Iterator<Item = &'a Layout> + 'a {
+    pub fn matching<'a>(
+        &'a self,
+        group: AspectGroup,
+        shapes: &[Shape],
+        captions: bool,
+    ) -> impl Iterator<Item = &'a Layout> + 'a {
         let want = shape_counts(shapes.iter().copied());
-        self.layouts_for(group)
-            .filter(move |l| l.shape_counts() == want && if captions { l.captions_all() } else { !l.captions_any() })
+        self.layouts_for(group).filter(move |l| {
+            l.shape_counts() == want
+                && if captions {
+                    l.captions_all()
+                } else {
+                    !l.captions_any()
+                }
+        })
     }
 
     /// Every theme, the default (`everyday`) among them.
@@ -214,7 +264,9 @@ pub fn group_name(group: AspectGroup) -> &'static str {
 
 /// A group from its wire name.
 pub fn parse_group(name: &str) -> Option<AspectGroup> {
-    AspectGroup::ALL.into_iter().find(|&g| group_name(g) == name)
+    AspectGroup::ALL
+        .into_iter()
+        .find(|&g| group_name(g) == name)
 }
 
 /// The shape of a slot or photo of aspect ratio `aspect` (width over height): the rule of
@@ -254,11 +306,20 @@ fn shape_counts(shapes: impl Iterator<Item = Shape>) -> [usize; 3] {
 #[derive(Debug, thiserror::Error)]
 pub enum LibraryError {
     #[error("{file} is not a JSON array: {source}")]
-    Json { file: String, source: serde_json::Error },
+    Json {
+        file: String,
+        source: serde_json::Error,
+    },
     #[error("layout {layout}: {problem}")]
-    Layout { layout: String, problem: LayoutProblem },
+    Layout {
+        layout: String,
+        problem: LayoutProblem,
+    },
     #[error("theme {theme}: {problem}")]
-    Theme { theme: String, problem: ThemeProblem },
+    Theme {
+        theme: String,
+        problem: ThemeProblem,
+    },
     #[error("there is no `{}` theme, the default", themes::DEFAULT_THEME)]
     NoDefaultTheme,
 }
@@ -283,12 +344,20 @@ pub enum LayoutProblem {
     #[error("slot {slot} is smaller than {MIN_SLOT_SIDE} of the page height on a side")]
     TooSmall { slot: usize },
     #[error("slot {slot} is declared {declared:?} but its box is {actual:?} (aspect {aspect:.3} at the group's core aspect ratio {car:.4})")]
-    WrongShape { slot: usize, declared: Shape, actual: Shape, aspect: f64, car: f64 },
+    WrongShape {
+        slot: usize,
+        declared: Shape,
+        actual: Shape,
+        aspect: f64,
+        car: f64,
+    },
     #[error("slot {slot} has caption: true but no caption_box")]
     MissingCaptionBox { slot: usize },
     #[error("slot {slot} has a caption_box but caption: false")]
     StrayCaptionBox { slot: usize },
-    #[error("the caption area of slot {slot} is not directly under its photo and within its width")]
+    #[error(
+        "the caption area of slot {slot} is not directly under its photo and within its width"
+    )]
     CaptionMisplaced { slot: usize },
     #[error("{0} and {1} overlap")]
     Overlap(Region, Region),
@@ -332,27 +401,55 @@ struct RawSlot {
 }
 
 fn parse_layout(value: Value) -> Result<Layout, LayoutProblem> {
-    let raw: RawLayout = serde_json::from_value(value).map_err(|e| LayoutProblem::Malformed(e.to_string()))?;
-    if raw.id.is_empty() || !raw.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+    let raw: RawLayout =
+        serde_json::from_value(value).map_err(|e| LayoutProblem::Malformed(e.to_string()))?;
+    if raw.id.is_empty()
+        || !raw
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
         return Err(LayoutProblem::BadId);
     }
     if !(MIN_SLOTS..=MAX_SLOTS).contains(&raw.slots.len()) {
         return Err(LayoutProblem::SlotCount(raw.slots.len()));
     }
-    let checked_box = |region: Region, v: [f64; 5]| Box::try_from(v).map_err(|e| LayoutProblem::BadBox { region, reason: e.to_string() });
+    let checked_box = |region: Region, v: [f64; 5]| {
+        Box::try_from(v).map_err(|e| LayoutProblem::BadBox {
+            region,
+            reason: e.to_string(),
+        })
+    };
     let mut slots = Vec::with_capacity(raw.slots.len());
     for (slot, s) in raw.slots.into_iter().enumerate() {
         let shape = match s.shape.as_str() {
             "L" => Shape::L,
             "P" => Shape::P,
             "S" => Shape::S,
-            _ => return Err(LayoutProblem::UnknownShape { slot, found: s.shape }),
+            _ => {
+                return Err(LayoutProblem::UnknownShape {
+                    slot,
+                    found: s.shape,
+                })
+            }
         };
         let frame = checked_box(Region::Photo(slot), s.frame)?;
-        let caption_box = s.caption_box.map(|v| checked_box(Region::Caption(slot), v)).transpose()?;
-        slots.push(Slot { frame, shape, caption: s.caption, caption_box });
+        let caption_box = s
+            .caption_box
+            .map(|v| checked_box(Region::Caption(slot), v))
+            .transpose()?;
+        slots.push(Slot {
+            frame,
+            shape,
+            caption: s.caption,
+            caption_box,
+        });
     }
-    let layout = Layout { id: raw.id, group: raw.group, slots };
+    let layout = Layout {
+        id: raw.id,
+        group: raw.group,
+        slots,
+    };
     check_geometry(&layout)?;
     Ok(layout)
 }
@@ -371,7 +468,13 @@ fn check_geometry(layout: &Layout) -> Result<(), LayoutProblem> {
         let aspect = slot_aspect(&s.frame, car);
         let actual = shape_of_aspect(aspect);
         if actual != s.shape {
-            return Err(LayoutProblem::WrongShape { slot, declared: s.shape, actual, aspect, car });
+            return Err(LayoutProblem::WrongShape {
+                slot,
+                declared: s.shape,
+                actual,
+                aspect,
+                car,
+            });
         }
         regions.push((Region::Photo(slot), page.box_bounds(&s.frame)));
         match (s.caption, &s.caption_box) {
@@ -380,8 +483,10 @@ fn check_geometry(layout: &Layout) -> Result<(), LayoutProblem> {
             (false, None) => {}
             (true, Some(c)) => {
                 let text = page.box_rect(c);
-                let under = text.top() >= photo.bottom() - TOLERANCE && text.top() <= photo.bottom() + MAX_CAPTION_GAP;
-                let within = text.left() >= photo.left() - TOLERANCE && text.right() <= photo.right() + TOLERANCE;
+                let under = text.top() >= photo.bottom() - TOLERANCE
+                    && text.top() <= photo.bottom() + MAX_CAPTION_GAP;
+                let within = text.left() >= photo.left() - TOLERANCE
+                    && text.right() <= photo.right() + TOLERANCE;
                 if !(under && within && text.h > 0.0 && text.w > 0.0) {
                     return Err(LayoutProblem::CaptionMisplaced { slot });
                 }
@@ -393,7 +498,10 @@ fn check_geometry(layout: &Layout) -> Result<(), LayoutProblem> {
         if !sheet.contains(ra, TOLERANCE) {
             return Err(LayoutProblem::OutOfPage(*a));
         }
-        if let Some((b, _)) = regions[i + 1..].iter().find(|(_, rb)| ra.overlaps(rb, TOLERANCE)) {
+        if let Some((b, _)) = regions[i + 1..]
+            .iter()
+            .find(|(_, rb)| ra.overlaps(rb, TOLERANCE))
+        {
             return Err(LayoutProblem::Overlap(*a, *b));
         }
     }

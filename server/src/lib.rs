@@ -16,8 +16,8 @@ pub mod limits;
 mod observe;
 pub mod passwords;
 pub mod photos;
-pub mod print;
 pub mod presence;
+pub mod print;
 pub mod proactive;
 pub mod store;
 pub mod sync;
@@ -66,11 +66,19 @@ async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
             Ok(Arc::new(store))
         }
         Some(url) if url.starts_with("sqlite:") => {
-            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-            Ok(Arc::new(SqliteStore::open(path.as_ref(), cfg.durability).await.with_context(|| format!("opening {url}"))?))
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
+            Ok(Arc::new(
+                SqliteStore::open(path.as_ref(), cfg.durability)
+                    .await
+                    .with_context(|| format!("opening {url}"))?,
+            ))
         }
         Some(url) if url.starts_with("postgres:") || url.starts_with("postgresql:") => {
-            let store = PgStore::open(url, cfg.durability).await.with_context(|| format!("opening PostgreSQL at {}", redact(url)))?;
+            let store = PgStore::open(url, cfg.durability)
+                .await
+                .with_context(|| format!("opening PostgreSQL at {}", redact(url)))?;
             Ok(Arc::new(store))
         }
         Some(_) => anyhow::bail!("DATABASE_URL must start with sqlite: or postgres:"),
@@ -79,7 +87,9 @@ async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
 
 /// A database URL without its user and password, for messages.
 fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
     let authority = rest.split(['/', '?']).next().unwrap_or_default();
     match authority.rfind('@') {
         Some(at) => format!("{scheme}://…@{}", &rest[at + 1..]),
@@ -91,11 +101,15 @@ fn redact(url: &str) -> String {
 async fn open_blobs(cfg: &Config) -> anyhow::Result<Arc<dyn BlobStore>> {
     let Some(settings) = S3Settings::from_config(cfg)? else {
         let dir = cfg.blob_dir();
-        let local = LocalBlobStore::open(dir.clone()).await.with_context(|| format!("creating blob folder {}", dir.display()))?;
+        let local = LocalBlobStore::open(dir.clone())
+            .await
+            .with_context(|| format!("creating blob folder {}", dir.display()))?;
         return Ok(Arc::new(local));
     };
     let s3 = S3BlobStore::new(settings).await;
-    s3.check_bucket().await.context("S3 blob storage (S3_BUCKET) is not usable")?;
+    s3.check_bucket()
+        .await
+        .context("S3 blob storage (S3_BUCKET) is not usable")?;
     Ok(Arc::new(s3))
 }
 
@@ -113,27 +127,64 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<AppState> {
     };
     let presence = match cfg.redis_url.as_deref() {
         None => presence::Presence::local(),
-        Some(url) => presence::Presence::with_redis(url, node_id).await.map_err(anyhow::Error::msg)?,
+        Some(url) => presence::Presence::with_redis(url, node_id)
+            .await
+            .map_err(anyhow::Error::msg)?,
     };
     let jobs = jobs::Queue::new(store.clone());
-    let sync = SyncService::new(cfg.clone(), store.clone(), fanout.clone(), node_id, jobs.clone(), presence);
-    let photos = photos::Library::new(store.clone(), blobs.clone(), cfg.photo_max_pixels, cfg.photo_decoders);
+    let sync = SyncService::new(
+        cfg.clone(),
+        store.clone(),
+        fanout.clone(),
+        node_id,
+        jobs.clone(),
+        presence,
+    );
+    let photos = photos::Library::new(
+        store.clone(),
+        blobs.clone(),
+        cfg.photo_max_pixels,
+        cfg.photo_decoders,
+    );
     let limits = Arc::new(limits::Limits::new(&cfg));
-    let passwords = passwords::Passwords::new(cfg.password_hashes(), std::time::Duration::from_millis(cfg.password_hash_wait_ms))
-        .context("starting the password hashing threads")?;
-    Ok(AppState { cfg, store, blobs, fanout, sync, jobs, photos, metrics: observe::metrics_handle(), limits, passwords })
+    let passwords = passwords::Passwords::new(
+        cfg.password_hashes(),
+        std::time::Duration::from_millis(cfg.password_hash_wait_ms),
+    )
+    .context("starting the password hashing threads")?;
+    Ok(AppState {
+        cfg,
+        store,
+        blobs,
+        fanout,
+        sync,
+        jobs,
+        photos,
+        metrics: observe::metrics_handle(),
+        limits,
+        passwords,
+    })
 }
 
 impl AppState {
     pub fn worker_deps(&self) -> jobs::WorkerDeps {
-        jobs::WorkerDeps { cfg: self.cfg.clone(), store: self.store.clone(), blobs: self.blobs.clone(), fanout: self.fanout.clone(), sync: Some(self.sync.clone()) }
+        jobs::WorkerDeps {
+            cfg: self.cfg.clone(),
+            store: self.store.clone(),
+            blobs: self.blobs.clone(),
+            fanout: self.fanout.clone(),
+            sync: Some(self.sync.clone()),
+        }
     }
 }
 
 /// Runs job workers only (`folio worker`) until `shutdown` resolves. A job running then is
 /// left to its lease: another worker takes it over.
 pub async fn run_worker(cfg: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-    anyhow::ensure!(cfg.workers >= 1, "folio worker needs --workers (FOLIO_WORKERS) of at least 1");
+    anyhow::ensure!(
+        cfg.workers >= 1,
+        "folio worker needs --workers (FOLIO_WORKERS) of at least 1"
+    );
     let cfg = Arc::new(cfg);
     let store = open_store(&cfg).await?;
     let blobs = open_blobs(&cfg).await?;
@@ -143,7 +194,13 @@ pub async fn run_worker(cfg: Config, shutdown: impl Future<Output = ()>) -> anyh
         None => Arc::new(LocalFanout::new()),
         Some(url) => Arc::new(RedisFanout::connect(url, uuid::Uuid::new_v4()).await?),
     };
-    let deps = jobs::WorkerDeps { cfg: cfg.clone(), store, blobs, fanout, sync: None };
+    let deps = jobs::WorkerDeps {
+        cfg: cfg.clone(),
+        store,
+        blobs,
+        fanout,
+        sync: None,
+    };
     let mut workers = jobs::spawn_workers(deps, &queue, cfg.workers);
     println!("folio worker running {} job(s) at a time", cfg.workers);
     tracing::info!(workers = cfg.workers, "worker started");
@@ -156,7 +213,11 @@ pub async fn run_worker(cfg: Config, shutdown: impl Future<Output = ()>) -> anyh
 
 /// Serves a node on `listener` until `shutdown` resolves, then flushes every document and
 /// closes every socket with 1012 before returning.
-pub async fn run(listener: TcpListener, cfg: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn run(
+    listener: TcpListener,
+    cfg: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let state = build_state(cfg).await?;
     let grace = Duration::from_secs(state.cfg.shutdown_grace_s);
     let mut workers = jobs::spawn_workers(state.worker_deps(), &state.jobs, state.cfg.workers);
@@ -178,7 +239,9 @@ pub async fn run(listener: TcpListener, cfg: Config, shutdown: impl Future<Outpu
     });
     // The peer address is what the per-address login and sign-up limits count.
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let serve = axum::serve(listener, app).with_graceful_shutdown(signal).into_future();
+    let serve = axum::serve(listener, app)
+        .with_graceful_shutdown(signal)
+        .into_future();
     // Every document is flushed before the grace period starts; after it, connections that
     // are still open (a long download, an event stream) are cut so the node exits.
     let grace_over = async move {

@@ -38,9 +38,9 @@ impl Refused {
     /// How long the client should wait, as `Retry-After` says it: whole seconds, at least 1.
     pub fn retry_after_s(&self) -> u64 {
         match self {
-            Refused::LoginsForAccount { retry_after } | Refused::LoginsFromAddress { retry_after } | Refused::SignupsFromAddress { retry_after } => {
-                secs(*retry_after)
-            }
+            Refused::LoginsForAccount { retry_after }
+            | Refused::LoginsFromAddress { retry_after }
+            | Refused::SignupsFromAddress { retry_after } => secs(*retry_after),
             // A connection slot frees when someone disconnects: soon, but not predictably.
             Refused::UserConnections { .. } | Refused::NodeConnections { .. } => 5,
         }
@@ -49,8 +49,12 @@ impl Refused {
     /// The stable error code of SPEC §4 for this refusal.
     pub fn code(&self) -> &'static str {
         match self {
-            Refused::LoginsForAccount { .. } | Refused::LoginsFromAddress { .. } | Refused::SignupsFromAddress { .. } => "rate_limited",
-            Refused::UserConnections { .. } | Refused::NodeConnections { .. } => "too_many_connections",
+            Refused::LoginsForAccount { .. }
+            | Refused::LoginsFromAddress { .. }
+            | Refused::SignupsFromAddress { .. } => "rate_limited",
+            Refused::UserConnections { .. } | Refused::NodeConnections { .. } => {
+                "too_many_connections"
+            }
         }
     }
 
@@ -118,13 +122,19 @@ impl<K: std::hash::Hash + Eq + Clone> Keyed<K> {
         let n = NonZeroU32::new(n)?;
         let period = (window / n.get()).max(Duration::from_nanos(1));
         let quota = Quota::with_period(period)?.allow_burst(n);
-        Some(Keyed { limiter: RateLimiter::dashmap(quota), started: Instant::now(), purged_ms: AtomicU64::new(0) })
+        Some(Keyed {
+            limiter: RateLimiter::dashmap(quota),
+            started: Instant::now(),
+            purged_ms: AtomicU64::new(0),
+        })
     }
 
     /// `Err(wait)` when the key is over its limit.
     fn check(&self, key: &K) -> Result<(), Duration> {
         self.purge_now_and_then();
-        self.limiter.check_key(key).map_err(|not_until| not_until.wait_time_from(self.limiter.clock().now()))
+        self.limiter
+            .check_key(key)
+            .map_err(|not_until| not_until.wait_time_from(self.limiter.clock().now()))
     }
 
     /// Drops keys that are back to a full allowance, at most once a minute, so memory stays
@@ -133,7 +143,10 @@ impl<K: std::hash::Hash + Eq + Clone> Keyed<K> {
         let now = self.started.elapsed().as_millis() as u64;
         let last = self.purged_ms.load(Ordering::Relaxed);
         if now.saturating_sub(last) >= PURGE_EVERY.as_millis() as u64
-            && self.purged_ms.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+            && self
+                .purged_ms
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
         {
             self.limiter.retain_recent();
             self.limiter.shrink_to_fit();
@@ -157,7 +170,10 @@ impl Limits {
             login_account: Keyed::new(cfg.login_per_account, login),
             login_address: Keyed::new(cfg.login_per_address, login),
             signup_address: Keyed::new(cfg.signups_per_address, signup),
-            connections: Arc::new(Connections::new(cfg.max_connections_per_user as usize, cfg.max_connections as usize)),
+            connections: Arc::new(Connections::new(
+                cfg.max_connections_per_user as usize,
+                cfg.max_connections as usize,
+            )),
         }
     }
 
@@ -165,10 +181,12 @@ impl Limits {
     /// address cannot fill the account table.
     pub fn login(&self, addr: IpAddr, email: &str) -> Result<(), Refused> {
         if let Some(l) = &self.login_address {
-            l.check(&address_key(addr)).map_err(|retry_after| refused(Refused::LoginsFromAddress { retry_after }))?;
+            l.check(&address_key(addr))
+                .map_err(|retry_after| refused(Refused::LoginsFromAddress { retry_after }))?;
         }
         if let Some(l) = &self.login_account {
-            l.check(&account_key(email)).map_err(|retry_after| refused(Refused::LoginsForAccount { retry_after }))?;
+            l.check(&account_key(email))
+                .map_err(|retry_after| refused(Refused::LoginsForAccount { retry_after }))?;
         }
         Ok(())
     }
@@ -176,7 +194,9 @@ impl Limits {
     /// Counts a sign-up from `addr`.
     pub fn signup(&self, addr: IpAddr) -> Result<(), Refused> {
         match &self.signup_address {
-            Some(l) => l.check(&address_key(addr)).map_err(|retry_after| refused(Refused::SignupsFromAddress { retry_after })),
+            Some(l) => l
+                .check(&address_key(addr))
+                .map_err(|retry_after| refused(Refused::SignupsFromAddress { retry_after })),
             None => Ok(()),
         }
     }
@@ -204,7 +224,11 @@ pub struct ConnectionPermit {
 
 impl Connections {
     pub fn new(max_per_user: usize, max: usize) -> Connections {
-        Connections { max_per_user: max_per_user.max(1), max: max.max(1), counts: Mutex::default() }
+        Connections {
+            max_per_user: max_per_user.max(1),
+            max: max.max(1),
+            counts: Mutex::default(),
+        }
     }
 
     /// Takes a slot for one more connection of `user`, or says which bound it would break.
@@ -216,16 +240,27 @@ impl Connections {
         }
         let mine = counts.per_user.entry(user).or_insert(0);
         if *mine >= self.max_per_user {
-            return Err(refused(Refused::UserConnections { max: self.max_per_user }));
+            return Err(refused(Refused::UserConnections {
+                max: self.max_per_user,
+            }));
         }
         *mine += 1;
         counts.total += 1;
-        Ok(ConnectionPermit { connections: self.clone(), user })
+        Ok(ConnectionPermit {
+            connections: self.clone(),
+            user,
+        })
     }
 
     /// Live connections of `user` on this node.
     pub fn of_user(&self, user: UserId) -> usize {
-        self.counts.lock().unwrap_or_else(|p| p.into_inner()).per_user.get(&user).copied().unwrap_or(0)
+        self.counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .per_user
+            .get(&user)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Live connections on this node.
@@ -236,7 +271,11 @@ impl Connections {
 
 impl Drop for ConnectionPermit {
     fn drop(&mut self) {
-        let mut counts = self.connections.counts.lock().unwrap_or_else(|p| p.into_inner());
+        let mut counts = self
+            .connections
+            .counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         counts.total = counts.total.saturating_sub(1);
         if let Some(n) = counts.per_user.get_mut(&self.user) {
             *n -= 1;
@@ -270,7 +309,10 @@ mod tests {
         drop((a2, b1, b2));
         assert_eq!(c.total(), 0);
         assert_eq!(c.of_user(a), 0);
-        assert!(c.counts.lock().unwrap().per_user.is_empty(), "no empty entries are kept");
+        assert!(
+            c.counts.lock().unwrap().per_user.is_empty(),
+            "no empty entries are kept"
+        );
     }
 
     #[test]
@@ -279,7 +321,10 @@ mod tests {
         let u = user();
         let permits: Vec<_> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..50).map(|_| s.spawn(|| c.admit(u).ok())).collect();
-            handles.into_iter().filter_map(|h| h.join().unwrap()).collect()
+            handles
+                .into_iter()
+                .filter_map(|h| h.join().unwrap())
+                .collect()
         });
         assert_eq!(permits.len(), 5);
         drop(permits);
@@ -299,15 +344,22 @@ mod tests {
         }
         // Case and spaces do not make a new account.
         match limits.login(addr, " ann@example.com ") {
-            Err(Refused::LoginsForAccount { retry_after }) => assert!(retry_after > Duration::ZERO && retry_after <= Duration::from_secs(100)),
+            Err(Refused::LoginsForAccount { retry_after }) => {
+                assert!(retry_after > Duration::ZERO && retry_after <= Duration::from_secs(100))
+            }
             other => panic!("expected the account limit, got {other:?}"),
         }
         // Another account from the same address: the address has 2 attempts left (the
         // refused one was not counted against the account, but was against the address).
         limits.login(addr, "bob@example.com").unwrap();
-        assert!(matches!(limits.login(addr, "cy@example.com"), Err(Refused::LoginsFromAddress { .. })));
+        assert!(matches!(
+            limits.login(addr, "cy@example.com"),
+            Err(Refused::LoginsFromAddress { .. })
+        ));
         // Another address is not affected.
-        limits.login("192.0.2.2".parse().unwrap(), "dee@example.com").unwrap();
+        limits
+            .login("192.0.2.2".parse().unwrap(), "dee@example.com")
+            .unwrap();
     }
 
     #[test]
@@ -327,7 +379,10 @@ mod tests {
         let c = address_key("2001:db8:1:3::1".parse().unwrap());
         assert_eq!(a, b);
         assert_ne!(a, c);
-        assert_eq!(address_key("::ffff:192.0.2.7".parse().unwrap()), "192.0.2.7".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            address_key("::ffff:192.0.2.7".parse().unwrap()),
+            "192.0.2.7".parse::<IpAddr>().unwrap()
+        );
     }
 
     #[test]

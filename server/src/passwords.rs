@@ -64,28 +64,40 @@ impl Passwords {
         let queue = Arc::new(Mutex::new(queue));
         for i in 0..threads {
             let queue = queue.clone();
-            std::thread::Builder::new().name(format!("folio-password-{i}")).spawn(move || {
-                let mut memory = Memory(Vec::new());
-                loop {
-                    let next = queue.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                    // Every `Passwords` is gone: the node stopped.
-                    let Ok(job) = next else { return };
-                    // A panic in one hash fails that request only; its reply is dropped.
-                    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut memory)));
-                }
-            })?;
+            std::thread::Builder::new()
+                .name(format!("folio-password-{i}"))
+                .spawn(move || {
+                    let mut memory = Memory(Vec::new());
+                    loop {
+                        let next = queue.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                        // Every `Passwords` is gone: the node stopped.
+                        let Ok(job) = next else { return };
+                        // A panic in one hash fails that request only; its reply is dropped.
+                        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut memory)));
+                    }
+                })?;
         }
-        Ok(Passwords { slots: Arc::new(Semaphore::new(threads)), wait, jobs })
+        Ok(Passwords {
+            slots: Arc::new(Semaphore::new(threads)),
+            wait,
+            jobs,
+        })
     }
 
     /// Hashes a new password into a PHC string.
     pub async fn hash(&self, password: String) -> Result<String, PasswordError> {
-        self.run(move |memory| hash_with(memory, password.as_bytes())).await?.map_err(|e| PasswordError::Failed(e.to_string()))
+        self.run(move |memory| hash_with(memory, password.as_bytes()))
+            .await?
+            .map_err(|e| PasswordError::Failed(e.to_string()))
     }
 
     /// Checks a password against a stored hash. With no stored hash (an unknown email) it
     /// checks against a dummy one, so both cost the same time, memory and wait.
-    pub async fn verify(&self, password: String, phc: Option<String>) -> Result<bool, PasswordError> {
+    pub async fn verify(
+        &self,
+        password: String,
+        phc: Option<String>,
+    ) -> Result<bool, PasswordError> {
         self.run(move |memory| match phc {
             Some(phc) => verify_with(memory, password.as_bytes(), &phc),
             None => {
@@ -100,12 +112,18 @@ impl Passwords {
     /// Runs `f` on a hashing thread once one is free, waiting at most `wait` for it. The slot
     /// goes with the job, so it stays taken until the hash is done even if the request is
     /// dropped meanwhile.
-    async fn run<T: Send + 'static>(&self, f: impl FnOnce(&mut Memory) -> T + Send + 'static) -> Result<T, PasswordError> {
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Memory) -> T + Send + 'static,
+    ) -> Result<T, PasswordError> {
         let slot = match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {
             Ok(Ok(slot)) => slot,
-            Ok(Err(_closed)) => return Err(PasswordError::Failed("the hashing slots are closed".into())),
+            Ok(Err(_closed)) => {
+                return Err(PasswordError::Failed("the hashing slots are closed".into()))
+            }
             Err(_elapsed) => {
-                metrics::counter!("folio_limit_refusals_total", "limit" => "password_hashes").increment(1);
+                metrics::counter!("folio_limit_refusals_total", "limit" => "password_hashes")
+                    .increment(1);
                 return Err(PasswordError::Busy);
             }
         };
@@ -115,8 +133,12 @@ impl Passwords {
             drop(slot);
             let _ = reply.send(out);
         });
-        self.jobs.send(job).map_err(|_| PasswordError::Failed("the hashing threads stopped".into()))?;
-        answer.await.map_err(|_| PasswordError::Failed("a password hash panicked".into()))
+        self.jobs
+            .send(job)
+            .map_err(|_| PasswordError::Failed("the hashing threads stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| PasswordError::Failed("a password hash panicked".into()))
     }
 }
 
@@ -131,7 +153,12 @@ fn hash_with(memory: &mut Memory, password: &[u8]) -> Result<String, argon2::pas
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
     let mut raw = [0u8; 64];
     let raw_salt = salt.as_salt().decode_b64(&mut raw)?;
-    argon.hash_password_into_with_memory(password, raw_salt, &mut out, memory.blocks(params.block_count()))?;
+    argon.hash_password_into_with_memory(
+        password,
+        raw_salt,
+        &mut out,
+        memory.blocks(params.block_count()),
+    )?;
     let phc = PasswordHash {
         algorithm: Algorithm::default().ident(),
         version: Some(Version::default().into()),
@@ -144,7 +171,9 @@ fn hash_with(memory: &mut Memory, password: &[u8]) -> Result<String, argon2::pas
 
 /// Whether `password` matches a PHC string, computed with the parameters the string names.
 fn verify_with(memory: &mut Memory, password: &[u8], phc: &str) -> bool {
-    let Ok(parsed) = PasswordHash::new(phc) else { return false };
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
     match verify_parsed(memory, password, &parsed) {
         Ok(matches) => matches,
         Err(e) => {
@@ -154,20 +183,37 @@ fn verify_with(memory: &mut Memory, password: &[u8], phc: &str) -> bool {
     }
 }
 
-fn verify_parsed(memory: &mut Memory, password: &[u8], parsed: &PasswordHash) -> Result<bool, argon2::password_hash::Error> {
-    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else { return Ok(false) };
+fn verify_parsed(
+    memory: &mut Memory,
+    password: &[u8],
+    parsed: &PasswordHash,
+) -> Result<bool, argon2::password_hash::Error> {
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return Ok(false);
+    };
     let algorithm = Algorithm::try_from(parsed.algorithm)?;
-    let version = parsed.version.map(Version::try_from).transpose()?.unwrap_or_default();
+    let version = parsed
+        .version
+        .map(Version::try_from)
+        .transpose()?
+        .unwrap_or_default();
     let params = Params::try_from(parsed)?;
     if params.block_count() > MAX_BLOCKS {
-        return Err(argon2::password_hash::Error::ParamValueInvalid(argon2::password_hash::errors::InvalidValue::TooLong));
+        return Err(argon2::password_hash::Error::ParamValueInvalid(
+            argon2::password_hash::errors::InvalidValue::TooLong,
+        ));
     }
     let mut raw = [0u8; 64];
     let salt = salt.decode_b64(&mut raw)?;
     let mut out = [0u8; Output::MAX_LENGTH];
     let out = &mut out[..expected.len()];
     let blocks = params.block_count();
-    Argon2::new(algorithm, version, params).hash_password_into_with_memory(password, salt, out, memory.blocks(blocks))?;
+    Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+        password,
+        salt,
+        out,
+        memory.blocks(blocks),
+    )?;
     // `Output` compares in constant time.
     Ok(Output::new(out)? == expected)
 }
@@ -187,16 +233,30 @@ mod tests {
     fn hashes_agree_with_the_argon2_crate_both_ways() {
         let mut memory = Memory(Vec::new());
         let ours = hash_with(&mut memory, b"correct horse").unwrap();
-        assert!(ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{ours}");
-        assert!(Argon2::default().verify_password(b"correct horse", &PasswordHash::new(&ours).unwrap()).is_ok());
-        assert!(Argon2::default().verify_password(b"wrong horse", &PasswordHash::new(&ours).unwrap()).is_err());
+        assert!(
+            ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{ours}"
+        );
+        assert!(Argon2::default()
+            .verify_password(b"correct horse", &PasswordHash::new(&ours).unwrap())
+            .is_ok());
+        assert!(Argon2::default()
+            .verify_password(b"wrong horse", &PasswordHash::new(&ours).unwrap())
+            .is_err());
 
         // Hashes stored before this module (made by the crate itself) still verify.
         let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
-        let theirs = Argon2::default().hash_password(b"correct horse", &salt).unwrap().to_string();
+        let theirs = Argon2::default()
+            .hash_password(b"correct horse", &salt)
+            .unwrap()
+            .to_string();
         assert!(verify_with(&mut memory, b"correct horse", &theirs));
         assert!(!verify_with(&mut memory, b"wrong horse", &theirs));
-        assert!(!verify_with(&mut memory, b"correct horse", "not a phc string"));
+        assert!(!verify_with(
+            &mut memory,
+            b"correct horse",
+            "not a phc string"
+        ));
         assert!(!verify_with(&mut memory, b"correct horse", "$argon2id$v=19$m=4194304,t=2,p=1$MDEyMzQ1Njc4OWFiY2RlZg$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
         // One working memory served every hash.
         assert_eq!(memory.0.len(), Params::default().block_count());
@@ -207,7 +267,10 @@ mod tests {
         let mut memory = Memory(Vec::new());
         let real = hash_with(&mut memory, b"x").unwrap();
         let dummy = dummy_hash(&mut memory);
-        let (real, dummy) = (PasswordHash::new(&real).unwrap(), PasswordHash::new(dummy).unwrap());
+        let (real, dummy) = (
+            PasswordHash::new(&real).unwrap(),
+            PasswordHash::new(dummy).unwrap(),
+        );
         assert_eq!(real.algorithm, dummy.algorithm);
         assert_eq!(real.version, dummy.version);
         assert_eq!(real.params, dummy.params);
@@ -218,10 +281,16 @@ mod tests {
         let pw = Passwords::new(1, Duration::from_millis(50)).unwrap();
         // Hold the only slot, as a long hash would.
         let held = pw.slots.clone().acquire_owned().await.unwrap();
-        assert!(matches!(pw.verify("secret".into(), None).await, Err(PasswordError::Busy)));
+        assert!(matches!(
+            pw.verify("secret".into(), None).await,
+            Err(PasswordError::Busy)
+        ));
         drop(held);
         let phc = pw.hash("correct horse".into()).await.unwrap();
-        assert!(pw.verify("correct horse".into(), Some(phc.clone())).await.unwrap());
+        assert!(pw
+            .verify("correct horse".into(), Some(phc.clone()))
+            .await
+            .unwrap());
         assert!(!pw.verify("wrong horse".into(), Some(phc)).await.unwrap());
         assert!(!pw.verify("anything".into(), None).await.unwrap());
         assert_eq!(pw.slots.available_permits(), 1, "every slot is given back");

@@ -53,19 +53,30 @@ impl Drop for Online {
 impl Presence {
     /// This node's counts only.
     pub fn local() -> Presence {
-        Presence { local: Arc::default(), changed: Arc::new(Notify::new()), redis: None }
+        Presence {
+            local: Arc::default(),
+            changed: Arc::new(Notify::new()),
+            redis: None,
+        }
     }
 
     /// Shares this node's online users through Redis; `Err` when Redis cannot be reached at
     /// start (as for the fan-out, a misconfigured node does not start).
     pub async fn with_redis(url: &str, node: NodeId) -> Result<Presence, String> {
-        let client = redis::Client::open(url).map_err(|e| format!("REDIS_URL is not usable: {e}"))?;
+        let client =
+            redis::Client::open(url).map_err(|e| format!("REDIS_URL is not usable: {e}"))?;
         let config = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(Duration::from_secs(2)))
             .set_number_of_retries(1);
-        let conn = redis::aio::ConnectionManager::new_with_config(client, config).await.map_err(|e| format!("cannot reach Redis for presence: {e}"))?;
-        let presence = Presence { local: Arc::default(), changed: Arc::new(Notify::new()), redis: Some(conn.clone()) };
+        let conn = redis::aio::ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(|e| format!("cannot reach Redis for presence: {e}"))?;
+        let presence = Presence {
+            local: Arc::default(),
+            changed: Arc::new(Notify::new()),
+            redis: Some(conn.clone()),
+        };
         tokio::spawn(publish_loop(presence.clone(), conn, node.to_string()));
         Ok(presence)
     }
@@ -78,11 +89,19 @@ impl Presence {
         if *n == 1 {
             self.changed.notify_one();
         }
-        Online { presence: self.clone(), user }
+        Online {
+            presence: self.clone(),
+            user,
+        }
     }
 
     fn local_users(&self) -> Vec<UserId> {
-        self.local.lock().expect("presence lock").keys().copied().collect()
+        self.local
+            .lock()
+            .expect("presence lock")
+            .keys()
+            .copied()
+            .collect()
     }
 
     /// Which of `users` are online on any node. With Redis down, this node's view.
@@ -91,14 +110,22 @@ impl Presence {
         if let Some(mut conn) = self.redis.clone() {
             match everyone_online(&mut conn).await {
                 Ok(all) => online.extend(all),
-                Err(e) => tracing::warn!(error = %e, "presence from Redis unavailable; answering with this node's connections"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "presence from Redis unavailable; answering with this node's connections")
+                }
             }
         }
-        users.iter().copied().filter(|u| online.contains(u)).collect()
+        users
+            .iter()
+            .copied()
+            .filter(|u| online.contains(u))
+            .collect()
     }
 }
 
-async fn everyone_online(conn: &mut redis::aio::ConnectionManager) -> redis::RedisResult<HashSet<UserId>> {
+async fn everyone_online(
+    conn: &mut redis::aio::ConnectionManager,
+) -> redis::RedisResult<HashSet<UserId>> {
     let nodes: Vec<String> = redis::cmd("SMEMBERS").arg(NODES).query_async(conn).await?;
     if nodes.is_empty() {
         return Ok(HashSet::new());
@@ -111,7 +138,11 @@ async fn everyone_online(conn: &mut redis::aio::ConnectionManager) -> redis::Red
             Some(list) => out.extend(list.split(' ').filter_map(|s| s.parse::<UserId>().ok())),
             // Its key expired: the node is gone.
             None => {
-                let _: redis::RedisResult<i64> = redis::cmd("SREM").arg(NODES).arg(node).query_async(conn).await;
+                let _: redis::RedisResult<i64> = redis::cmd("SREM")
+                    .arg(NODES)
+                    .arg(node)
+                    .query_async(conn)
+                    .await;
             }
         }
     }
@@ -122,10 +153,24 @@ async fn everyone_online(conn: &mut redis::aio::ConnectionManager) -> redis::Red
 async fn publish_loop(presence: Presence, mut conn: redis::aio::ConnectionManager, node: String) {
     let key = node_key(&node);
     loop {
-        let users: Vec<String> = presence.local_users().iter().map(|u| u.to_string()).collect();
+        let users: Vec<String> = presence
+            .local_users()
+            .iter()
+            .map(|u| u.to_string())
+            .collect();
         let written: redis::RedisResult<()> = async {
-            redis::cmd("SET").arg(&key).arg(users.join(" ")).arg("EX").arg(TTL_S).query_async::<()>(&mut conn).await?;
-            redis::cmd("SADD").arg(NODES).arg(&node).query_async::<i64>(&mut conn).await?;
+            redis::cmd("SET")
+                .arg(&key)
+                .arg(users.join(" "))
+                .arg("EX")
+                .arg(TTL_S)
+                .query_async::<()>(&mut conn)
+                .await?;
+            redis::cmd("SADD")
+                .arg(NODES)
+                .arg(&node)
+                .query_async::<i64>(&mut conn)
+                .await?;
             Ok(())
         }
         .await;

@@ -20,7 +20,9 @@ use crate::automix_job::{design_project, AutomixJob};
 use crate::config::Config;
 use crate::ids::{GroupId, JobId, NotificationId, ProjectId};
 use crate::jobs::{Progress, Queue, WorkerDeps, DEFAULT_ATTEMPTS};
-use crate::store::{Group, GroupSource, Job, JobOutcome, NewJob, Notification, OutboxMail, PhotoFilter, Project};
+use crate::store::{
+    Group, GroupSource, Job, JobOutcome, NewJob, Notification, OutboxMail, PhotoFilter, Project,
+};
 
 pub const PROACTIVE: &str = "proactive";
 
@@ -66,24 +68,54 @@ pub async fn groups_changed(cfg: &Config, jobs: &Queue, groups: &[GroupId]) {
 }
 
 fn done(result: serde_json::Value) -> JobOutcome {
-    JobOutcome::Done { result, version: None }
+    JobOutcome::Done {
+        result,
+        version: None,
+    }
 }
 
 /// The automix input for a group: its photos in upload order, its name, its photos' tags
 /// and its cover.
 async fn spec_for(deps: &WorkerDeps, group: &Group) -> Result<AutomixJob, String> {
-    let photos = deps.store.photos(group.owner_id, &PhotoFilter { group: Some(group.id), tag: None }).await.map_err(|e| e.to_string())?;
+    let photos = deps
+        .store
+        .photos(
+            group.owner_id,
+            &PhotoFilter {
+                group: Some(group.id),
+                tag: None,
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
     let mut tags: Vec<String> = photos.iter().flat_map(|p| p.tags.iter().cloned()).collect();
     tags.sort();
     tags.dedup();
-    Ok(AutomixJob { photo_ids: photos.iter().map(|p| p.id).collect(), title: Some(group.name.clone()), tags, cover: group.cover_photo_id, page_id: None, seed: 0 })
+    Ok(AutomixJob {
+        photo_ids: photos.iter().map(|p| p.id).collect(),
+        title: Some(group.name.clone()),
+        tags,
+        cover: group.cover_photo_id,
+        page_id: None,
+        seed: 0,
+    })
 }
 
 /// Creates the group's book, or returns `None` when another run created one first.
-async fn create_book(deps: &WorkerDeps, group: &Group, spec: &AutomixJob, last_event: i64) -> Result<Option<Project>, String> {
+async fn create_book(
+    deps: &WorkerDeps,
+    group: &Group,
+    spec: &AutomixJob,
+    last_event: i64,
+) -> Result<Option<Project>, String> {
     let now = Utc::now();
-    let keywords: Vec<&str> = std::iter::once(group.name.as_str()).chain(spec.tags.iter().map(String::as_str)).collect();
-    let theme = crate::layouts::Library::get().theme_for_keywords(&keywords).id.clone();
+    let keywords: Vec<&str> = std::iter::once(group.name.as_str())
+        .chain(spec.tags.iter().map(String::as_str))
+        .collect();
+    let theme = crate::layouts::Library::get()
+        .theme_for_keywords(&keywords)
+        .id
+        .clone();
     let project = Project {
         id: ProjectId::new(),
         title: group.name.chars().take(200).collect(),
@@ -95,9 +127,18 @@ async fn create_book(deps: &WorkerDeps, group: &Group, spec: &AutomixJob, last_e
         origin: Some(json!({ "kind": "proactive", "source": group.source, "group_id": group.id })),
     };
     let client_id = rand::random::<u64>() & ((1 << 53) - 1) | 1;
-    let initial = crdt_schema::new_book(client_id, &project.title, &project.product, &project.theme);
-    deps.store.create_project(&project, &initial).await.map_err(|e| e.to_string())?;
-    if !deps.store.insert_proactive_book(group.id, project.id, last_event, now).await.map_err(|e| e.to_string())? {
+    let initial =
+        crdt_schema::new_book(client_id, &project.title, &project.product, &project.theme);
+    deps.store
+        .create_project(&project, &initial)
+        .await
+        .map_err(|e| e.to_string())?;
+    if !deps
+        .store
+        .insert_proactive_book(group.id, project.id, last_event, now)
+        .await
+        .map_err(|e| e.to_string())?
+    {
         // Another run created the group's book first; ours goes.
         let _ = deps.store.delete_project(project.id).await;
         return Ok(None);
@@ -119,7 +160,12 @@ async fn announce_book(deps: &WorkerDeps, group: &Group, project: &Project) {
     match deps.store.insert_notification(&n).await {
         Ok(()) => {
             let data = serde_json::to_string(&n).unwrap_or_default();
-            let event = crate::fanout::Event::Activity { project: None, user: Some(n.user_id), kind: crate::fanout::ActivityKind::Notification, data: data.into() };
+            let event = crate::fanout::Event::Activity {
+                project: None,
+                user: Some(n.user_id),
+                kind: crate::fanout::ActivityKind::Notification,
+                data: data.into(),
+            };
             let _ = deps.fanout.publish(event);
         }
         Err(e) => tracing::warn!(error = %e, "could not record a proactive-book notification"),
@@ -148,17 +194,33 @@ async fn announce_book(deps: &WorkerDeps, group: &Group, project: &Project) {
 pub async fn run(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<JobOutcome, String> {
     let spec: ProactiveJob = match serde_json::from_value(job.payload.clone()) {
         Ok(s) => s,
-        Err(e) => return Ok(JobOutcome::Failed { error: format!("bad proactive job payload: {e}") }),
+        Err(e) => {
+            return Ok(JobOutcome::Failed {
+                error: format!("bad proactive job payload: {e}"),
+            })
+        }
     };
     let mut designed = 0;
-    let mut book = deps.store.proactive_book(spec.group_id).await.map_err(|e| e.to_string())?;
+    let mut book = deps
+        .store
+        .proactive_book(spec.group_id)
+        .await
+        .map_err(|e| e.to_string())?;
     for _ in 0..MAX_ROUNDS {
         let group = match deps.store.group(spec.group_id).await {
             Ok(g) => g,
-            Err(crate::store::StoreError::NotFound) => return Ok(done(json!({ "group_id": spec.group_id, "skipped": "the group is gone" }))),
+            Err(crate::store::StoreError::NotFound) => {
+                return Ok(done(
+                    json!({ "group_id": spec.group_id, "skipped": "the group is gone" }),
+                ))
+            }
             Err(e) => return Err(e.to_string()),
         };
-        let latest = deps.store.latest_group_event(group.id).await.map_err(|e| e.to_string())?;
+        let latest = deps
+            .store
+            .latest_group_event(group.id)
+            .await
+            .map_err(|e| e.to_string())?;
         let project = match book {
             Some((project, seen)) => {
                 if latest <= seen {
@@ -167,12 +229,18 @@ pub async fn run(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<Jo
                 project
             }
             None => {
-                let Some((min, max)) = range(&deps.cfg, group.source) else { break };
+                let Some((min, max)) = range(&deps.cfg, group.source) else {
+                    break;
+                };
                 if group.photo_count < min || group.photo_count > max {
-                    return Ok(done(json!({ "group_id": group.id, "skipped": "outside the size range", "photos": group.photo_count })));
+                    return Ok(done(
+                        json!({ "group_id": group.id, "skipped": "outside the size range", "photos": group.photo_count }),
+                    ));
                 }
                 let automix = spec_for(deps, &group).await?;
-                let Some(project) = create_book(deps, &group, &automix, 0).await? else { break };
+                let Some(project) = create_book(deps, &group, &automix, 0).await? else {
+                    break;
+                };
                 announce_book(deps, &group, &project).await;
                 project.id
             }
@@ -180,34 +248,51 @@ pub async fn run(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<Jo
         // The owner asked for nothing: the design is theirs to keep or change.
         let automix = spec_for(deps, &group).await?;
         if automix.photo_ids.is_empty() {
-            deps.store.set_proactive_event(group.id, latest).await.map_err(|e| e.to_string())?;
+            deps.store
+                .set_proactive_event(group.id, latest)
+                .await
+                .map_err(|e| e.to_string())?;
             break;
         }
         match design_project(deps, project, &automix, None, progress).await? {
             JobOutcome::Done { .. } => {}
             other => return Ok(other),
         }
-        deps.store.set_proactive_event(group.id, latest).await.map_err(|e| e.to_string())?;
+        deps.store
+            .set_proactive_event(group.id, latest)
+            .await
+            .map_err(|e| e.to_string())?;
         designed += 1;
         book = Some((project, latest));
     }
     let project = book.map(|(p, _)| p);
-    Ok(done(json!({ "group_id": spec.group_id, "project_id": project, "designs": designed })))
+    Ok(done(
+        json!({ "group_id": spec.group_id, "project_id": project, "designs": designed }),
+    ))
 }
 
 /// After a run has finished: a change that came in after its last look (while the run, which
 /// absorbed the change's own enqueue, was still running) gets a run of its own now that this
 /// one no longer holds the group's dedupe key.
 pub async fn follow_up(deps: &WorkerDeps, job: &Job) {
-    let Ok(spec) = serde_json::from_value::<ProactiveJob>(job.payload.clone()) else { return };
-    let Ok(Some((_, seen))) = deps.store.proactive_book(spec.group_id).await else { return };
-    let Ok(latest) = deps.store.latest_group_event(spec.group_id).await else { return };
+    let Ok(spec) = serde_json::from_value::<ProactiveJob>(job.payload.clone()) else {
+        return;
+    };
+    let Ok(Some((_, seen))) = deps.store.proactive_book(spec.group_id).await else {
+        return;
+    };
+    let Ok(latest) = deps.store.latest_group_event(spec.group_id).await else {
+        return;
+    };
     if latest > seen {
         groups_changed(&deps.cfg, &Queue::new(deps.store.clone()), &[spec.group_id]).await;
     }
 }
 
 /// The groups a change to one photo's tags touches: every group holding it.
-pub async fn groups_of_photo(store: &dyn crate::store::Store, photo: crate::ids::PhotoId) -> Vec<GroupId> {
+pub async fn groups_of_photo(
+    store: &dyn crate::store::Store,
+    photo: crate::ids::PhotoId,
+) -> Vec<GroupId> {
     store.groups_of_photo(photo).await.unwrap_or_default()
 }

@@ -31,17 +31,28 @@ pub fn blob_key(id: VersionId) -> BlobKey {
 /// The whole document as the store holds it now, as one Yjs update v1, and the newest log
 /// sequence number it includes. Only what is durable is in it: a version never holds an
 /// edit that a crash could still take back.
-pub async fn durable_state(store: &dyn Store, project: ProjectId) -> Result<(Vec<u8>, i64), VersionError> {
+pub async fn durable_state(
+    store: &dyn Store,
+    project: ProjectId,
+) -> Result<(Vec<u8>, i64), VersionError> {
     let stored = store.load_doc(project).await?;
     let doc = Doc::new();
     {
         let mut txn = doc.transact_mut();
-        for bytes in stored.snapshot.iter().chain(stored.updates.iter().map(|(_, u)| u)) {
-            let update = Update::decode_v1(bytes).map_err(|e| VersionError::Corrupt(e.to_string()))?;
-            txn.apply_update(update).map_err(|e| VersionError::Corrupt(e.to_string()))?;
+        for bytes in stored
+            .snapshot
+            .iter()
+            .chain(stored.updates.iter().map(|(_, u)| u))
+        {
+            let update =
+                Update::decode_v1(bytes).map_err(|e| VersionError::Corrupt(e.to_string()))?;
+            txn.apply_update(update)
+                .map_err(|e| VersionError::Corrupt(e.to_string()))?;
         }
     }
-    let state = doc.transact().encode_state_as_update_v1(&StateVector::default());
+    let state = doc
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
     Ok((state, stored.last_seq()))
 }
 
@@ -59,7 +70,15 @@ pub async fn write(
 ) -> Result<Version, VersionError> {
     let bytes = state.len() as i64;
     blobs.put(&blob_key(id), Bytes::from(state)).await?;
-    Ok(Version { id, project_id: project, created_at: now, bytes, seq, reason, created_by })
+    Ok(Version {
+        id,
+        project_id: project,
+        created_at: now,
+        bytes,
+        seq,
+        reason,
+        created_by,
+    })
 }
 
 /// Takes a version now and records it.
@@ -71,7 +90,16 @@ pub async fn take(
     created_by: Option<UserId>,
 ) -> Result<Version, VersionError> {
     let state = durable_state(store, project).await?;
-    let version = write(blobs, project, VersionId::new(), state, reason, created_by, Utc::now()).await?;
+    let version = write(
+        blobs,
+        project,
+        VersionId::new(),
+        state,
+        reason,
+        created_by,
+        Utc::now(),
+    )
+    .await?;
     store.insert_version(&version).await?;
     metrics::counter!("folio_versions_taken_total", "reason" => reason.as_str()).increment(1);
     Ok(version)
@@ -98,15 +126,26 @@ pub async fn restore(
     let target = Doc::new();
     {
         let update = Update::decode_v1(&bytes).map_err(|e| VersionError::Corrupt(e.to_string()))?;
-        target.transact_mut().apply_update(update).map_err(|e| VersionError::Corrupt(e.to_string()))?;
+        target
+            .transact_mut()
+            .apply_update(update)
+            .map_err(|e| VersionError::Corrupt(e.to_string()))?;
     }
-    let before = take(store, blobs, version.project_id, VersionReason::Restore, Some(by)).await?;
+    let before = take(
+        store,
+        blobs,
+        version.project_id,
+        VersionReason::Restore,
+        Some(by),
+    )
+    .await?;
     let kept = std::sync::Arc::new(std::sync::Mutex::new(crdt_schema::restore::Kept::default()));
     let out = kept.clone();
     sync.edit_as_system(
         version.project_id,
         Box::new(move |txn| {
-            *out.lock().unwrap_or_else(|e| e.into_inner()) = crdt_schema::restore::restore_pages(txn, &target);
+            *out.lock().unwrap_or_else(|e| e.into_inner()) =
+                crdt_schema::restore::restore_pages(txn, &target);
         }),
     )
     .await?;

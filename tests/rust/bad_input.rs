@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use folio_tests::wire::write_var;
 use folio_tests::book::{add_page, page_ids};
+use folio_tests::wire::write_var;
 use folio_tests::{eventually, Api, RawSocket, TestServer, YClient};
 use rand::{Rng, SeedableRng};
 use tokio_tungstenite::tungstenite::Message;
@@ -23,7 +23,12 @@ async fn room(tweak: impl FnOnce(&mut folio_server::config::Config)) -> Room {
     let api = Api::new(&server.url);
     let owner = api.signup("Owner").await;
     let project = api.create_project(&owner, "Trip").await;
-    Room { server, project, token: owner.token, user: owner.id }
+    Room {
+        server,
+        project,
+        token: owner.token,
+        user: owner.id,
+    }
 }
 
 async fn close_code_for(r: &Room, frame: Message) -> (u16, String) {
@@ -35,7 +40,10 @@ async fn close_code_for(r: &Room, frame: Message) -> (u16, String) {
 /// Two healthy clients still exchange an edit.
 async fn still_healthy(r: &Room, a: &YClient, b: &YClient, page: &str) {
     a.edit(|txn| add_page(txn, &r.user, page));
-    assert!(eventually(WAIT, || page_ids(&b.doc).iter().any(|p| p == page)).await, "healthy clients stopped syncing");
+    assert!(
+        eventually(WAIT, || page_ids(&b.doc).iter().any(|p| p == page)).await,
+        "healthy clients stopped syncing"
+    );
     assert!(a.closed().is_none() && b.closed().is_none());
 }
 
@@ -52,14 +60,35 @@ async fn malformed_frames_close_with_1008_and_harm_no_one_else() {
         ("truncated varint", vec![0xff]),
         ("truncated varint inside sync", vec![0x00, 0x80]),
         ("sync without payload", vec![0x00, 0x02]),
-        ("giant length prefix", vec![0x00, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]),
-        ("update claiming a billion clients", vec![0x00, 0x02, 0x05, 0x80, 0x94, 0xeb, 0xdc, 0x03]),
-        ("awareness count bomb", vec![0x01, 0x05, 0xff, 0xff, 0xff, 0xff, 0x0f]),
-        ("awareness client id over 2^53", vec![0x01, 0x10, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x01, 0x02, b'{', b'}', 0, 0]),
-        ("awareness state not JSON", vec![0x01, 0x07, 0x01, 0x05, 0x01, 0x03, b'a', b'b', b'c']),
+        (
+            "giant length prefix",
+            vec![0x00, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01],
+        ),
+        (
+            "update claiming a billion clients",
+            vec![0x00, 0x02, 0x05, 0x80, 0x94, 0xeb, 0xdc, 0x03],
+        ),
+        (
+            "awareness count bomb",
+            vec![0x01, 0x05, 0xff, 0xff, 0xff, 0xff, 0x0f],
+        ),
+        (
+            "awareness client id over 2^53",
+            vec![
+                0x01, 0x10, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x01, 0x02,
+                b'{', b'}', 0, 0,
+            ],
+        ),
+        (
+            "awareness state not JSON",
+            vec![0x01, 0x07, 0x01, 0x05, 0x01, 0x03, b'a', b'b', b'c'],
+        ),
         ("unknown message type", vec![0x09, 0x00]),
         ("unknown sync step", vec![0x00, 0x07, 0x00]),
-        ("garbage update", vec![0x00, 0x02, 0x04, 0x01, 0x01, 0xff, 0xff]),
+        (
+            "garbage update",
+            vec![0x00, 0x02, 0x04, 0x01, 0x01, 0xff, 0xff],
+        ),
     ];
     for (what, bytes) in cases {
         let (code, reason) = close_code_for(&r, Message::Binary(bytes.into())).await;
@@ -91,12 +120,18 @@ async fn random_bytes_never_take_the_server_down() {
         }
         s.send(Message::Close(None)).await;
         let (code, _) = s.close_code().await;
-        assert!(code == 1008 || code == 1000 || code == 1005, "unexpected close {code}");
+        assert!(
+            code == 1008 || code == 1000 || code == 1005,
+            "unexpected close {code}"
+        );
         if code == 1008 {
             closed_1008 += 1;
         }
     }
-    assert!(closed_1008 > 30, "random bytes were mostly accepted ({closed_1008} of 60 refused)");
+    assert!(
+        closed_1008 > 30,
+        "random bytes were mostly accepted ({closed_1008} of 60 refused)"
+    );
     still_healthy(&r, &a, &b, "after-random").await;
 }
 
@@ -121,7 +156,10 @@ async fn oversized_frames_and_awareness_close_with_4413() {
     // Far past the limit the transport refuses it before it is read whole.
     let huge = vec![0u8; 4 * 1024 * 1024];
     let (code, _) = close_code_for(&r, Message::Binary(huge.into())).await;
-    assert!(code == 4413 || code == 1006 || code == 1009, "huge frame: {code}");
+    assert!(
+        code == 4413 || code == 1006 || code == 1009,
+        "huge frame: {code}"
+    );
 
     let state = format!("{{\"pad\":\"{}\"}}", "x".repeat(4000));
     let mut frame = vec![0x01];
@@ -178,9 +216,14 @@ async fn a_client_that_does_not_read_is_dropped_with_4500() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     // The healthy reader got everything and stayed connected.
-    assert!(eventually(Duration::from_secs(60), || page_ids(&reader.doc).len() == 200).await, "the healthy reader fell behind: {:?}", reader.closed());
+    assert!(
+        eventually(Duration::from_secs(60), || page_ids(&reader.doc).len()
+            == 200)
+        .await,
+        "the healthy reader fell behind: {:?}",
+        reader.closed()
+    );
     assert!(reader.closed().is_none());
     let (code, reason) = stalled.close_code().await;
     assert_eq!(code, 4500, "{reason}");
 }
-

@@ -13,7 +13,12 @@ const WAIT: Duration = Duration::from_secs(15);
 
 /// The update-log length, read from whichever database the server runs on.
 async fn log_len(server: &TestServer, project: &str) -> i64 {
-    server.store().await.log_len(project.parse::<ProjectId>().unwrap()).await.expect("log_len")
+    server
+        .store()
+        .await
+        .log_len(project.parse::<ProjectId>().unwrap())
+        .await
+        .expect("log_len")
 }
 
 #[tokio::test]
@@ -37,7 +42,10 @@ async fn content_survives_a_restart() {
     let server = server.restart().await;
     let c = YClient::connect(&server.ws_url(), &project, &owner.token).await;
     c.wait_synced().await;
-    assert!(eventually(WAIT, || doc_json(&c.doc) == before).await, "content changed across restart");
+    assert!(
+        eventually(WAIT, || doc_json(&c.doc) == before).await,
+        "content changed across restart"
+    );
 }
 
 #[tokio::test]
@@ -61,7 +69,20 @@ async fn compaction_keeps_the_content_identical() {
         }
     }
     let converged = eventually(WAIT, || doc_json(&b.doc) == doc_json(&a.doc)).await;
-    assert!(converged, "b did not converge:\n{}\n{}", doc_json(&a.doc).to_string().chars().take(600).collect::<String>(), doc_json(&b.doc).to_string().chars().take(600).collect::<String>());
+    assert!(
+        converged,
+        "b did not converge:\n{}\n{}",
+        doc_json(&a.doc)
+            .to_string()
+            .chars()
+            .take(600)
+            .collect::<String>(),
+        doc_json(&b.doc)
+            .to_string()
+            .chars()
+            .take(600)
+            .collect::<String>()
+    );
     let live = doc_json(&a.doc);
     // The log was folded while the doc was live: far fewer than the 240 entries written remain.
     let mut remaining = i64::MAX;
@@ -72,7 +93,10 @@ async fn compaction_keeps_the_content_identical() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(remaining < 100, "log was never compacted: {remaining} entries");
+    assert!(
+        remaining < 100,
+        "log was never compacted: {remaining} entries"
+    );
     a.close().await;
     b.close().await;
 
@@ -80,7 +104,10 @@ async fn compaction_keeps_the_content_identical() {
     let server = server.restart().await;
     let c = YClient::connect(&server.ws_url(), &project, &owner.token).await;
     c.wait_synced().await;
-    assert!(eventually(WAIT, || doc_json(&c.doc) == live).await, "compacted document differs");
+    assert!(
+        eventually(WAIT, || doc_json(&c.doc) == live).await,
+        "compacted document differs"
+    );
 }
 
 #[tokio::test]
@@ -130,8 +157,12 @@ async fn sigterm_with_an_event_stream_open_exits_once_the_grace_period_is_over()
     a.edit(|txn| add_page(txn, &owner.id, "kept"));
     let b = YClient::connect(&server.ws_url(), &project, &owner.token).await;
     assert!(eventually(WAIT, || page_ids(&b.doc).len() == 1).await);
-    let _events = folio_tests::sse::open_events(&server.url, &project, &owner.token).await.expect("event stream");
-    let status = tokio::time::timeout(WAIT, server.terminate()).await.expect("the node exited despite the open event stream");
+    let _events = folio_tests::sse::open_events(&server.url, &project, &owner.token)
+        .await
+        .expect("event stream");
+    let status = tokio::time::timeout(WAIT, server.terminate())
+        .await
+        .expect("the node exited despite the open event stream");
     assert!(status.success(), "folio exited with {status}");
     assert_eq!(a.closed().map(|c| c.0), Some(1012));
 
@@ -202,7 +233,11 @@ async fn kill_9_during_a_write_burst_loses_nothing_any_client_received() {
     seen.lock().unwrap().extend(page_ids(&observer.doc));
     server.kill9().await;
     let received = seen.lock().unwrap().clone();
-    assert!(received.len() > 50, "too few updates before the crash to mean anything: {}", received.len());
+    assert!(
+        received.len() > 50,
+        "too few updates before the crash to mean anything: {}",
+        received.len()
+    );
 
     let server = BinServer::start(dir.path()).await;
     let c = YClient::connect(&server.ws_url(), &project, &owner.token).await;
@@ -210,6 +245,11 @@ async fn kill_9_during_a_write_burst_loses_nothing_any_client_received() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let after: HashSet<String> = page_ids(&c.doc).into_iter().collect();
     let lost: Vec<&String> = received.difference(&after).collect();
-    assert!(lost.is_empty(), "{} updates a client had received were lost: {:?}", lost.len(), &lost[..lost.len().min(10)]);
+    assert!(
+        lost.is_empty(),
+        "{} updates a client had received were lost: {:?}",
+        lost.len(),
+        &lost[..lost.len().min(10)]
+    );
     server.kill9().await;
 }

@@ -17,12 +17,17 @@ fn fuzz_dir() -> PathBuf {
 }
 
 /// Crash inputs whose fix is pending elsewhere, by `target/file`: each has its own test.
-const OPEN: &[&str] = &[
-];
+const OPEN: &[&str] = &[];
 
 fn files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file() && !is_note(p)).collect();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && !is_note(p))
+        .collect();
     files.sort();
     files
 }
@@ -42,7 +47,8 @@ fn replay(kind: &str, skip_open: bool) -> (usize, Vec<String>) {
             if skip_open && OPEN.contains(&name.as_str()) {
                 continue;
             }
-            let data = std::fs::read(&file).unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
+            let data =
+                std::fs::read(&file).unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
             ran += 1;
             if catch_unwind(AssertUnwindSafe(|| folio_fuzz_harness::run(target, &data))).is_err() {
                 failed.push(format!("{kind}/{name}"));
@@ -54,31 +60,45 @@ fn replay(kind: &str, skip_open: bool) -> (usize, Vec<String>) {
 
 fn replay_one(name: &str) {
     let (target, file) = name.split_once('/').expect("target/file");
-    let data = std::fs::read(fuzz_dir().join("regressions").join(target).join(file)).expect("the regression input exists");
+    let data = std::fs::read(fuzz_dir().join("regressions").join(target).join(file))
+        .expect("the regression input exists");
     folio_fuzz_harness::run(target, &data);
 }
 
 #[test]
 fn every_regression_input_runs_clean() {
     let (_, failed) = replay("regressions", true);
-    assert!(failed.is_empty(), "these fuzz regression inputs panic again (the panic messages are above): {failed:?}");
+    assert!(
+        failed.is_empty(),
+        "these fuzz regression inputs panic again (the panic messages are above): {failed:?}"
+    );
 }
 
 #[test]
 fn every_seed_input_runs_clean() {
     let (ran, failed) = replay("corpus", false);
-    assert!(ran >= TARGETS.len(), "the seed corpus is missing: only {ran} files under fuzz/corpus");
+    assert!(
+        ran >= TARGETS.len(),
+        "the seed corpus is missing: only {ran} files under fuzz/corpus"
+    );
     for target in TARGETS {
-        assert!(!files(&fuzz_dir().join("corpus").join(target)).is_empty(), "fuzz/corpus/{target} has no seed");
+        assert!(
+            !files(&fuzz_dir().join("corpus").join(target)).is_empty(),
+            "fuzz/corpus/{target} has no seed"
+        );
     }
-    assert!(failed.is_empty(), "these seed inputs panic (the panic messages are above): {failed:?}");
+    assert!(
+        failed.is_empty(),
+        "these seed inputs panic (the panic messages are above): {failed:?}"
+    );
 }
 
 /// Rewrites `fuzz/corpus/` from `folio_fuzz_harness::seeds` (`scripts/fuzz seeds` runs it).
 #[test]
 #[ignore = "writes fuzz/corpus; run by scripts/fuzz seeds after changing the seeds"]
 fn write_seed_corpus() {
-    let n = folio_fuzz_harness::seeds::write_corpus(&fuzz_dir().join("corpus")).expect("writing fuzz/corpus");
+    let n = folio_fuzz_harness::seeds::write_corpus(&fuzz_dir().join("corpus"))
+        .expect("writing fuzz/corpus");
     println!("wrote {n} seed files under fuzz/corpus");
 }
 
@@ -86,10 +106,16 @@ fn write_seed_corpus() {
 fn open_regressions_are_still_listed_files() {
     for name in OPEN {
         let (target, file) = name.split_once('/').expect("target/file");
-        assert!(fuzz_dir().join("regressions").join(target).join(file).is_file(), "{name} is listed as open but missing");
+        assert!(
+            fuzz_dir()
+                .join("regressions")
+                .join(target)
+                .join(file)
+                .is_file(),
+            "{name} is listed as open but missing"
+        );
     }
 }
-
 
 // The validator (crdt-schema/src/validate) used to accept these updates, after which the
 // book no longer read with `crdt_schema::model::read_book`, so automix, print and every

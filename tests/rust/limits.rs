@@ -11,7 +11,8 @@ use tokio_tungstenite::tungstenite::{self, Message};
 
 const WAIT: Duration = Duration::from_secs(15);
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Opens a WebSocket to a book; `Err` carries the status of a refused upgrade.
 async fn open(server: &TestServer, project: &str, token: &str) -> Result<Ws, u16> {
@@ -25,9 +26,16 @@ async fn open(server: &TestServer, project: &str, token: &str) -> Result<Ws, u16
 
 /// A WebSocket upgrade request made with plain HTTP, to read a refusal whole: its status,
 /// its `Retry-After` in seconds and its JSON body.
-async fn upgrade_answer(server: &TestServer, project: &str, token: &str) -> (StatusCode, Option<u64>, Value) {
+async fn upgrade_answer(
+    server: &TestServer,
+    project: &str,
+    token: &str,
+) -> (StatusCode, Option<u64>, Value) {
     let res = reqwest::Client::new()
-        .get(format!("{}/ws/projects/{project}?token={token}", server.url))
+        .get(format!(
+            "{}/ws/projects/{project}?token={token}",
+            server.url
+        ))
         .header("connection", "upgrade")
         .header("upgrade", "websocket")
         .header("sec-websocket-version", "13")
@@ -36,17 +44,37 @@ async fn upgrade_answer(server: &TestServer, project: &str, token: &str) -> (Sta
         .await
         .expect("upgrade request");
     let status = res.status();
-    let retry_after = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
-    let body = if status == StatusCode::SWITCHING_PROTOCOLS { Value::Null } else { res.json().await.unwrap_or(Value::Null) };
+    let retry_after = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let body = if status == StatusCode::SWITCHING_PROTOCOLS {
+        Value::Null
+    } else {
+        res.json().await.unwrap_or(Value::Null)
+    };
     (status, retry_after, body)
 }
 
 /// Asserts a 429 in the SPEC §4 error format, with a `Retry-After` of at least a second.
-fn assert_429(what: &str, (status, retry_after, body): &(StatusCode, Option<u64>, Value), code: &str) {
+fn assert_429(
+    what: &str,
+    (status, retry_after, body): &(StatusCode, Option<u64>, Value),
+    code: &str,
+) {
     assert_eq!(*status, StatusCode::TOO_MANY_REQUESTS, "{what}: {body}");
     assert_eq!(body["error"]["code"], code, "{what}: {body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}: {body}");
-    assert!(retry_after.is_some_and(|s| s >= 1), "{what}: Retry-After is {retry_after:?}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{what}: {body}"
+    );
+    assert!(
+        retry_after.is_some_and(|s| s >= 1),
+        "{what}: Retry-After is {retry_after:?}"
+    );
 }
 
 /// Keeps trying to open a socket until one opens (slots free up asynchronously, once the
@@ -56,7 +84,9 @@ async fn open_eventually(server: &TestServer, project: &str, token: &str) -> Ws 
     loop {
         match open(server, project, token).await {
             Ok(ws) => return ws,
-            Err(429) if start.elapsed() < WAIT => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(429) if start.elapsed() < WAIT => {
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
             Err(status) => panic!("the socket never opened: last answer {status}"),
         }
     }
@@ -81,7 +111,11 @@ async fn six_sockets_of_one_user_past_a_limit_of_four_open_four_and_others_still
     }
     assert_eq!(opened.len(), 4, "refused: {refused:?}");
     assert_eq!(refused, vec![429, 429]);
-    assert_429("a fifth socket", &upgrade_answer(&server, &project, &viewer.token).await, "too_many_connections");
+    assert_429(
+        "a fifth socket",
+        &upgrade_answer(&server, &project, &viewer.token).await,
+        "too_many_connections",
+    );
 
     // Another user still connects, and syncs.
     let other = YClient::connect(&server.ws_url(), &project, &owner.token).await;
@@ -90,16 +124,24 @@ async fn six_sockets_of_one_user_past_a_limit_of_four_open_four_and_others_still
     // Every way a connection ends frees its slot, once: a normal close, a dropped TCP
     // connection, and a close by the server (text frames are malformed: 1008).
     let mut closing = opened.pop().unwrap();
-    futures_util::SinkExt::send(&mut closing, Message::Close(None)).await.unwrap();
+    futures_util::SinkExt::send(&mut closing, Message::Close(None))
+        .await
+        .unwrap();
     drop(opened.pop().unwrap());
     let mut malformed = opened.pop().unwrap();
-    futures_util::SinkExt::send(&mut malformed, Message::Text("hello".into())).await.unwrap();
+    futures_util::SinkExt::send(&mut malformed, Message::Text("hello".into()))
+        .await
+        .unwrap();
     let mut reopened = Vec::new();
     for _ in 0..3 {
         reopened.push(open_eventually(&server, &project, &viewer.token).await);
     }
     // One left over plus three again: the limit holds exactly, no slot was freed twice.
-    assert_429("past the limit again", &upgrade_answer(&server, &project, &viewer.token).await, "too_many_connections");
+    assert_429(
+        "past the limit again",
+        &upgrade_answer(&server, &project, &viewer.token).await,
+        "too_many_connections",
+    );
     drop(closing);
     drop(malformed);
 }
@@ -115,7 +157,11 @@ async fn the_node_connection_limit_refuses_every_user_past_it() {
     let _a = open(&server, &project, &owner.token).await.expect("first");
     let _b = open(&server, &project, &owner.token).await.expect("second");
     let c = open(&server, &project, &guest.token).await.expect("third");
-    assert_429("a fourth socket on the node", &upgrade_answer(&server, &project, &guest.token).await, "too_many_connections");
+    assert_429(
+        "a fourth socket on the node",
+        &upgrade_answer(&server, &project, &guest.token).await,
+        "too_many_connections",
+    );
     drop(c);
     let _d = open_eventually(&server, &project, &guest.token).await;
 }
@@ -147,16 +193,32 @@ async fn books_past_the_room_limit_are_refused_and_loaded_books_keep_working() {
     // A third book does not open while two are loaded; the refusal says why.
     let refusal = upgrade_answer(&server, &books[2], &owner.token).await;
     assert_429("a third book", &refusal, "too_many_books_open");
-    assert!(refusal.2["error"]["message"].as_str().unwrap().contains("books open"), "{}", refusal.2);
+    assert!(
+        refusal.2["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("books open"),
+        "{}",
+        refusal.2
+    );
 
     // The loaded books keep working: a new socket to one of them opens, and an edit syncs.
     let a2 = YClient::connect(&server.ws_url(), &books[0], &editor.token).await;
     a2.wait_synced().await;
     a.edit(|txn| add_page(txn, &owner.id, "after-the-refusal"));
-    assert!(eventually(WAIT, || page_ids(&a2.doc).contains(&"after-the-refusal".to_string())).await, "the edit did not reach the other client");
+    assert!(
+        eventually(WAIT, || page_ids(&a2.doc)
+            .contains(&"after-the-refusal".to_string()))
+        .await,
+        "the edit did not reach the other client"
+    );
     b.edit(|txn| add_page(txn, &owner.id, "still-editing"));
     let b2 = YClient::connect(&server.ws_url(), &books[1], &editor.token).await;
-    assert!(eventually(WAIT, || page_ids(&b2.doc).contains(&"still-editing".to_string())).await);
+    assert!(
+        eventually(WAIT, || page_ids(&b2.doc)
+            .contains(&"still-editing".to_string()))
+        .await
+    );
     assert!(a.closed().is_none() && b.closed().is_none() && a2.closed().is_none());
 
     // Once a book is closed and unloads, the third one opens.
@@ -223,7 +285,11 @@ async fn login(api: &Api, email: &str, password: &str) -> (StatusCode, Option<u6
         .await
         .expect("login request");
     let status = res.status();
-    let retry_after = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let retry_after = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
     (status, retry_after, res.json().await.unwrap_or(Value::Null))
 }
 
@@ -238,7 +304,12 @@ async fn forty_wrong_passwords_get_429s_and_the_right_one_works_after_the_wait()
     let api = Api::new(&server.url);
     let email = folio_tests::unique_email("ann");
     let (status, body) = api
-        .call(Method::POST, "/api/auth/signup", None, Some(json!({"email": email, "name": "Ann", "password": "correct horse battery"})))
+        .call(
+            Method::POST,
+            "/api/auth/signup",
+            None,
+            Some(json!({"email": email, "name": "Ann", "password": "correct horse battery"})),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
@@ -247,10 +318,22 @@ async fn forty_wrong_passwords_get_429s_and_the_right_one_works_after_the_wait()
         answers.push(login(&api, &email, "wrong password").await);
     }
     let statuses: Vec<u16> = answers.iter().map(|a| a.0.as_u16()).collect();
-    assert!(statuses[..10].iter().all(|&s| s == 401), "the first ten are plain failures: {statuses:?}");
-    assert!(statuses.iter().all(|&s| s == 401 || s == 429), "{statuses:?}");
-    let limited: Vec<_> = answers.iter().filter(|a| a.0 == StatusCode::TOO_MANY_REQUESTS).collect();
-    assert!(limited.len() >= 20, "most attempts past the tenth are refused: {statuses:?}");
+    assert!(
+        statuses[..10].iter().all(|&s| s == 401),
+        "the first ten are plain failures: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|&s| s == 401 || s == 429),
+        "{statuses:?}"
+    );
+    let limited: Vec<_> = answers
+        .iter()
+        .filter(|a| a.0 == StatusCode::TOO_MANY_REQUESTS)
+        .collect();
+    assert!(
+        limited.len() >= 20,
+        "most attempts past the tenth are refused: {statuses:?}"
+    );
     for a in &limited {
         assert_429("a limited login", a, "rate_limited");
     }
@@ -265,7 +348,10 @@ async fn forty_wrong_passwords_get_429s_and_the_right_one_works_after_the_wait()
     for _ in 0..15 {
         unknown_statuses.push(login(&api, &unknown, "wrong password").await.0.as_u16());
     }
-    assert!(unknown_statuses[..10].iter().all(|&s| s == 401) && unknown_statuses[10..].contains(&429), "{unknown_statuses:?}");
+    assert!(
+        unknown_statuses[..10].iter().all(|&s| s == 401) && unknown_statuses[10..].contains(&429),
+        "{unknown_statuses:?}"
+    );
 
     // After the wait it says, the right password works.
     let mut last = right;
@@ -285,12 +371,24 @@ async fn logins_from_one_address_are_limited_across_accounts() {
     let server = TestServer::start_with(|c| c.login_per_address = 5).await;
     let api = Api::new(&server.url);
     for i in 0..5 {
-        let (status, _, body) = login(&api, &folio_tests::unique_email(&format!("n{i}")), "wrong password").await;
+        let (status, _, body) = login(
+            &api,
+            &folio_tests::unique_email(&format!("n{i}")),
+            "wrong password",
+        )
+        .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     }
     let sixth = login(&api, &folio_tests::unique_email("n6"), "wrong password").await;
     assert_429("a sixth account from one address", &sixth, "rate_limited");
-    assert!(sixth.2["error"]["message"].as_str().unwrap().contains("address"), "{}", sixth.2);
+    assert!(
+        sixth.2["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("address"),
+        "{}",
+        sixth.2
+    );
 }
 
 #[tokio::test]
@@ -309,12 +407,22 @@ async fn signups_from_one_address_past_the_limit_get_429() {
         .await
         .unwrap();
     let status = res.status();
-    let retry_after = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let retry_after = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
     let answer = (status, retry_after, res.json().await.unwrap_or(Value::Null));
     assert_429("a fourth sign-up", &answer, "rate_limited");
-    assert!(answer.1.is_some_and(|s| s > 60), "sign-ups refill over the hour: Retry-After {:?}", answer.1);
+    assert!(
+        answer.1.is_some_and(|s| s > 60),
+        "sign-ups refill over the hour: Retry-After {:?}",
+        answer.1
+    );
     // Those who signed up are not affected.
-    let (status, body) = api.call(Method::GET, "/api/me", Some(&first.unwrap().token), None).await;
+    let (status, body) = api
+        .call(Method::GET, "/api/me", Some(&first.unwrap().token), None)
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
@@ -339,7 +447,11 @@ async fn four_hundred_concurrent_logins_with_unknown_emails_keep_memory_bounded(
     let dir = tempfile::tempdir().unwrap();
     // The address limit is off so that every login reaches the hashing stage: this test is
     // about the bound on concurrent hashes, not the rate limits.
-    let env = [("FOLIO_MAX_PASSWORD_HASHES", "2"), ("FOLIO_LOGIN_PER_ADDRESS", "0"), ("FOLIO_PASSWORD_HASH_WAIT_MS", "2000")];
+    let env = [
+        ("FOLIO_MAX_PASSWORD_HASHES", "2"),
+        ("FOLIO_LOGIN_PER_ADDRESS", "0"),
+        ("FOLIO_PASSWORD_HASH_WAIT_MS", "2000"),
+    ];
     let server = BinServer::start_env(dir.path(), &env).await;
     let before = peak_rss_kib(server.pid());
     let client = reqwest::Client::new();
@@ -361,10 +473,27 @@ async fn four_hundred_concurrent_logins_with_unknown_emails_keep_memory_bounded(
     let answers = futures_util::future::join_all(logins).await;
     let peak = peak_rss_kib(server.pid());
     let count = |s: StatusCode| answers.iter().filter(|a| a.0 == s).count();
-    let (unauthorized, limited) = (count(StatusCode::UNAUTHORIZED), count(StatusCode::TOO_MANY_REQUESTS));
+    let (unauthorized, limited) = (
+        count(StatusCode::UNAUTHORIZED),
+        count(StatusCode::TOO_MANY_REQUESTS),
+    );
     eprintln!("400 logins: {unauthorized} x 401, {limited} x 429; peak RSS {} MiB (before the burst {} MiB)", peak / 1024, before / 1024);
-    assert_eq!(unauthorized + limited, 400, "every answer is 401 or 429: {answers:?}");
+    assert_eq!(
+        unauthorized + limited,
+        400,
+        "every answer is 401 or 429: {answers:?}"
+    );
     assert!(unauthorized > 0, "some logins were checked");
-    assert!(answers.iter().filter(|a| a.0 == StatusCode::TOO_MANY_REQUESTS).all(|a| a.1), "every 429 has Retry-After");
-    assert!(peak / 1024 < PEAK_BOUND_MIB, "peak RSS {} MiB is over {PEAK_BOUND_MIB} MiB (measured at about 93 MiB)", peak / 1024);
+    assert!(
+        answers
+            .iter()
+            .filter(|a| a.0 == StatusCode::TOO_MANY_REQUESTS)
+            .all(|a| a.1),
+        "every 429 has Retry-After"
+    );
+    assert!(
+        peak / 1024 < PEAK_BOUND_MIB,
+        "peak RSS {} MiB is over {PEAK_BOUND_MIB} MiB (measured at about 93 MiB)",
+        peak / 1024
+    );
 }

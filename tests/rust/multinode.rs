@@ -41,7 +41,9 @@ async fn three_nodes_converge_and_share_awareness() {
     if missing_service("Redis", "127.0.0.1:6379").await {
         return;
     }
-    let Some(cluster) = Cluster::start(3, &redis_url()).await else { return };
+    let Some(cluster) = Cluster::start(3, &redis_url()).await else {
+        return;
+    };
     let api_a = Api::new(&cluster.nodes[0].url);
     let owner = api_a.signup("Owner").await;
     let project = api_a.create_project(&owner, "Three nodes").await;
@@ -64,7 +66,10 @@ async fn three_nodes_converge_and_share_awareness() {
         }
     }
     let refs: Vec<&YClient> = clients.iter().collect();
-    assert!(all_converge(&refs, 60).await, "clients on three nodes did not converge");
+    assert!(
+        all_converge(&refs, 60).await,
+        "clients on three nodes did not converge"
+    );
 
     // A newcomer on any node loads the same document from the shared store.
     let late = YClient::connect(&cluster.nodes[1].ws_url(), &project, &owner.token).await;
@@ -75,7 +80,13 @@ async fn three_nodes_converge_and_share_awareness() {
     let a_id = clients[0].client_id();
     clients[0].set_awareness(&json!({"cursor": {"x": 0.5, "y": 0.25}}));
     assert!(
-        eventually(WAIT, || clients[2].seen.lock().unwrap().awareness.contains_key(&a_id)).await,
+        eventually(WAIT, || clients[2]
+            .seen
+            .lock()
+            .unwrap()
+            .awareness
+            .contains_key(&a_id))
+        .await,
         "awareness from node A never reached node C"
     );
     let state = clients[2].seen.lock().unwrap().awareness[&a_id].clone();
@@ -85,7 +96,13 @@ async fn three_nodes_converge_and_share_awareness() {
     let first = clients.remove(0);
     first.close().await;
     assert!(
-        eventually(WAIT, || !clients[1].seen.lock().unwrap().awareness.contains_key(&a_id)).await,
+        eventually(WAIT, || !clients[1]
+            .seen
+            .lock()
+            .unwrap()
+            .awareness
+            .contains_key(&a_id))
+        .await,
         "a departed client's awareness stayed on node C"
     );
 }
@@ -94,8 +111,12 @@ async fn three_nodes_converge_and_share_awareness() {
 /// heal from the durable log.
 #[tokio::test]
 async fn dropped_redis_connections_heal_from_the_log() {
-    let Some(redis) = PrivateRedis::start().await else { return };
-    let Some(cluster) = Cluster::start(2, &redis.url()).await else { return };
+    let Some(redis) = PrivateRedis::start().await else {
+        return;
+    };
+    let Some(cluster) = Cluster::start(2, &redis.url()).await else {
+        return;
+    };
     let api = Api::new(&cluster.nodes[0].url);
     let owner = api.signup("Owner").await;
     let project = api.create_project(&owner, "Faults").await;
@@ -108,19 +129,29 @@ async fn dropped_redis_connections_heal_from_the_log() {
         b.edit(|txn| add_page(txn, &owner.id, &format!("b-{round}")));
         if round == 10 || round == 20 {
             // Drops the pub/sub connections of both nodes mid-burst.
-            redis.command(&["CLIENT", "KILL", "TYPE", "pubsub"]).await.expect("CLIENT KILL");
+            redis
+                .command(&["CLIENT", "KILL", "TYPE", "pubsub"])
+                .await
+                .expect("CLIENT KILL");
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let started = Instant::now();
-    assert!(all_converge(&[&a, &b], 60).await, "nodes did not converge after Redis dropped their subscriptions");
+    assert!(
+        all_converge(&[&a, &b], 60).await,
+        "nodes did not converge after Redis dropped their subscriptions"
+    );
     eprintln!("converged {:?} after the last write", started.elapsed());
 }
 
 #[tokio::test]
 async fn a_redis_outage_degrades_to_one_node_and_heals() {
-    let Some(mut redis) = PrivateRedis::start().await else { return };
-    let Some(cluster) = Cluster::start(2, &redis.url()).await else { return };
+    let Some(mut redis) = PrivateRedis::start().await else {
+        return;
+    };
+    let Some(cluster) = Cluster::start(2, &redis.url()).await else {
+        return;
+    };
     let api = Api::new(&cluster.nodes[0].url);
     let owner = api.signup("Owner").await;
     let project = api.create_project(&owner, "Outage").await;
@@ -139,17 +170,28 @@ async fn a_redis_outage_degrades_to_one_node_and_heals() {
     }
     // (Node B's pages may reach A too: rooms also look at the shared log once a second.)
     assert!(
-        eventually(WAIT, || page_ids(&a2.doc).iter().filter(|p| p.starts_with("a-")).count() == 10).await,
+        eventually(WAIT, || page_ids(&a2.doc)
+            .iter()
+            .filter(|p| p.starts_with("a-"))
+            .count()
+            == 10)
+        .await,
         "node A stopped serving its own clients without Redis"
     );
 
     redis.restart().await;
     let back = Instant::now();
-    assert!(all_converge(&[&a1, &a2, &b], 20).await, "nodes did not converge after Redis came back");
+    assert!(
+        all_converge(&[&a1, &a2, &b], 20).await,
+        "nodes did not converge after Redis came back"
+    );
     eprintln!("converged {:?} after Redis came back", back.elapsed());
     // And live fan-out works again.
     b.edit(|txn| add_page(txn, &owner.id, "after"));
-    assert!(eventually(WAIT, || page_ids(&a1.doc).len() == 21).await, "fan-out did not resume after the outage");
+    assert!(
+        eventually(WAIT, || page_ids(&a1.doc).len() == 21).await,
+        "fan-out did not resume after the outage"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -160,8 +202,14 @@ async fn a_redis_outage_degrades_to_one_node_and_heals() {
 fn redis_host_port(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let authority = rest.split(['/', '?']).next().unwrap_or_default();
-    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
-    if host.contains(':') { host.to_owned() } else { format!("{host}:6379") }
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    if host.contains(':') {
+        host.to_owned()
+    } else {
+        format!("{host}:6379")
+    }
 }
 
 /// Index of the page with `id` in book order (pages of other clients may land before it).
@@ -197,13 +245,13 @@ impl Writer {
         let n = self.steps;
         self.steps += 1;
         let user = self.user.id.clone();
-        if self.page.is_none() || n % 15 == 0 {
+        if self.page.is_none() || n.is_multiple_of(15) {
             let page = format!("{}-p{}", self.name, self.pages);
             self.pages += 1;
             self.client.edit(|txn| add_page(txn, &user, &page));
             self.page = Some(page);
             self.item = None;
-        } else if self.item.is_none() || n % 5 == 0 {
+        } else if self.item.is_none() || n.is_multiple_of(5) {
             let page = self.page.clone().expect("a page");
             let item = format!("{}-i{}", self.name, self.items);
             self.items += 1;
@@ -213,7 +261,10 @@ impl Writer {
             });
             self.item = Some(item);
         } else {
-            let (page, item) = (self.page.clone().expect("a page"), self.item.clone().expect("an item"));
+            let (page, item) = (
+                self.page.clone().expect("a page"),
+                self.item.clone().expect("an item"),
+            );
             let ch = (b'a' + (n % 26) as u8) as char;
             self.client.edit(|txn: &mut TransactionMut| {
                 let at = page_index(&*txn, &page);
@@ -247,10 +298,19 @@ fn content(doc: &Doc) -> Content {
         let mut items = BTreeMap::new();
         for (id, item) in page["items"].as_object().into_iter().flatten() {
             let by = item["createdBy"].as_str().unwrap_or_default().to_owned();
-            items.insert(id.clone(), (by, item["text"].as_str().unwrap_or_default().to_owned()));
+            items.insert(
+                id.clone(),
+                (by, item["text"].as_str().unwrap_or_default().to_owned()),
+            );
         }
         let id = page["id"].as_str().unwrap_or_default().to_owned();
-        out.insert(id, (page["createdBy"].as_str().unwrap_or_default().to_owned(), items));
+        out.insert(
+            id,
+            (
+                page["createdBy"].as_str().unwrap_or_default().to_owned(),
+                items,
+            ),
+        );
     }
     out
 }
@@ -268,7 +328,11 @@ struct Received {
 fn received(who: &str, c: &YClient, author: Option<&Account>) -> Received {
     let own_client = author.map(|_| c.client_id());
     let sv = c.doc.transact().state_vector();
-    let sv = sv.iter().map(|(id, clock)| (id.get(), *clock)).filter(|(id, _)| Some(*id) != own_client).collect();
+    let sv = sv
+        .iter()
+        .map(|(id, clock)| (id.get(), *clock))
+        .filter(|(id, _)| Some(*id) != own_client)
+        .collect();
     let mut content = content(&c.doc);
     if let Some(a) = author {
         content.retain(|_, (by, _)| *by != a.id);
@@ -276,7 +340,11 @@ fn received(who: &str, c: &YClient, author: Option<&Account>) -> Received {
             items.retain(|_, (by, _)| *by != a.id);
         }
     }
-    Received { who: who.to_owned(), sv, content }
+    Received {
+        who: who.to_owned(),
+        sv,
+        content,
+    }
 }
 
 /// Everything in `seen` that `doc` lacks: state-vector entries it does not reach, and pages,
@@ -287,7 +355,10 @@ fn lacking(doc: &Doc, seen: &Received) -> Vec<String> {
     for (client, clock) in &seen.sv {
         let has = sv.get(&yrs::ClientID::new(*client));
         if has < *clock {
-            out.push(format!("{}: client {client} up to clock {clock}, but only {has}", seen.who));
+            out.push(format!(
+                "{}: client {client} up to clock {clock}, but only {has}",
+                seen.who
+            ));
         }
     }
     let have = content(doc);
@@ -299,7 +370,10 @@ fn lacking(doc: &Doc, seen: &Received) -> Vec<String> {
         for (item, (_, text)) in items {
             match have_items.get(item) {
                 None => out.push(format!("{}: item {item} on page {page}", seen.who)),
-                Some((_, t)) if !t.starts_with(text.as_str()) => out.push(format!("{}: caption of {item} {text:?}, but {t:?}", seen.who)),
+                Some((_, t)) if !t.starts_with(text.as_str()) => out.push(format!(
+                    "{}: caption of {item} {text:?}, but {t:?}",
+                    seen.who
+                )),
                 Some(_) => {}
             }
         }
@@ -310,12 +384,20 @@ fn lacking(doc: &Doc, seen: &Received) -> Vec<String> {
 /// The document exactly as the durable store holds it (snapshot, then the log after it),
 /// with the snapshot's sequence number and the log's length, to show what the test covered.
 async fn durable_doc(store: &dyn Store, project: &str) -> (Doc, i64, usize) {
-    let stored = store.load_doc(project.parse::<ProjectId>().expect("project id")).await.expect("load_doc");
+    let stored = store
+        .load_doc(project.parse::<ProjectId>().expect("project id"))
+        .await
+        .expect("load_doc");
     let doc = Doc::new();
     {
         let mut txn = doc.transact_mut();
-        for bytes in stored.snapshot.iter().chain(stored.updates.iter().map(|(_, u)| u)) {
-            txn.apply_update(Update::decode_v1(bytes).expect("a stored update decodes")).expect("a stored update applies");
+        for bytes in stored
+            .snapshot
+            .iter()
+            .chain(stored.updates.iter().map(|(_, u)| u))
+        {
+            txn.apply_update(Update::decode_v1(bytes).expect("a stored update decodes"))
+                .expect("a stored update applies");
         }
     }
     (doc, stored.snapshot_seq, stored.updates.len())
@@ -331,12 +413,20 @@ async fn kill_9_of_a_node_mid_burst_loses_nothing_any_client_saw() {
         return;
     }
     // Declared first so it is dropped last, after the nodes and the store handle.
-    let Some(db) = PgDatabase::create().await else { return };
-    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().expect("temp dir")).collect();
+    let Some(db) = PgDatabase::create().await else {
+        return;
+    };
+    let dirs: Vec<tempfile::TempDir> = (0..3)
+        .map(|_| tempfile::tempdir().expect("temp dir"))
+        .collect();
     let mut nodes = Vec::new();
     for dir in &dirs {
         // A low compaction bound makes the nodes fold the shared log during the burst too.
-        let env = [("DATABASE_URL", db.url.as_str()), ("REDIS_URL", redis.as_str()), ("FOLIO_COMPACT_AFTER", "150")];
+        let env = [
+            ("DATABASE_URL", db.url.as_str()),
+            ("REDIS_URL", redis.as_str()),
+            ("FOLIO_COMPACT_AFTER", "150"),
+        ];
         nodes.push(BinServer::start_env(dir.path(), &env).await);
     }
     let ws: Vec<String> = nodes.iter().map(|n| n.ws_url()).collect();
@@ -355,7 +445,17 @@ async fn kill_9_of_a_node_mid_burst_loses_nothing_any_client_saw() {
             assert!(status.is_success(), "set_role {role}: {status} {body}");
             let client = YClient::connect(ws, &project, &user.token).await;
             client.wait_synced().await;
-            writers.push(Writer { node, name: format!("n{node}{}", &role[..3]), user, client, steps: 0, pages: 0, items: 0, page: None, item: None });
+            writers.push(Writer {
+                node,
+                name: format!("n{node}{}", &role[..3]),
+                user,
+                client,
+                steps: 0,
+                pages: 0,
+                items: 0,
+                page: None,
+                item: None,
+            });
         }
         let user = api.signup(&format!("V{node}")).await;
         let (status, body) = api.set_role(&owner, &project, &user, "viewer").await;
@@ -377,10 +477,17 @@ async fn kill_9_of_a_node_mid_burst_loses_nothing_any_client_saw() {
 
     // The victim's clients lost their connection.
     for w in writers.iter().filter(|w| w.node == VICTIM) {
-        assert!(eventually(WAIT, || w.client.closed().is_some()).await, "{} was not disconnected by the kill", w.name);
+        assert!(
+            eventually(WAIT, || w.client.closed().is_some()).await,
+            "{} was not disconnected by the kill",
+            w.name
+        );
     }
     let (_, _, victim_viewer) = &viewers[VICTIM];
-    assert!(eventually(WAIT, || victim_viewer.closed().is_some()).await, "the victim's viewer was not disconnected");
+    assert!(
+        eventually(WAIT, || victim_viewer.closed().is_some()).await,
+        "the victim's viewer was not disconnected"
+    );
     let victim_updates = victim_viewer.seen.lock().unwrap().updates;
     let victim_pages = page_ids(&victim_viewer.doc).len();
     assert!(victim_pages >= 10 && victim_updates >= 100, "too little reached the victim's viewer before the kill to mean anything: {victim_pages} pages, {victim_updates} updates");
@@ -389,7 +496,11 @@ async fn kill_9_of_a_node_mid_burst_loses_nothing_any_client_saw() {
     // reconnects (a reconnecting client sends its whole state, which would hide a loss).
     let mut seen = Vec::new();
     for w in &writers {
-        seen.push(received(&format!("writer {}", w.name), &w.client, Some(&w.user)));
+        seen.push(received(
+            &format!("writer {}", w.name),
+            &w.client,
+            Some(&w.user),
+        ));
     }
     for (node, _, c) in &viewers {
         seen.push(received(&format!("viewer of node {node}"), c, None));
@@ -397,10 +508,17 @@ async fn kill_9_of_a_node_mid_burst_loses_nothing_any_client_saw() {
 
     // SPEC §7: whatever anyone saw is in the durable store, right now (nothing can still be
     // in flight: a relay waits for the commit that covers it).
-    let store = PgStore::open(&db.url, Durability::Process).await.expect("open PostgreSQL");
+    let store = PgStore::open(&db.url, Durability::Process)
+        .await
+        .expect("open PostgreSQL");
     let (durable, snapshot_seq, log_len) = durable_doc(&store, &project).await;
     let lost: Vec<String> = seen.iter().flat_map(|r| lacking(&durable, r)).collect();
-    assert!(lost.is_empty(), "{} things clients had received are not in PostgreSQL after the kill, e.g. {:?}", lost.len(), &lost[..lost.len().min(20)]);
+    assert!(
+        lost.is_empty(),
+        "{} things clients had received are not in PostgreSQL after the kill, e.g. {:?}",
+        lost.len(),
+        &lost[..lost.len().min(20)]
+    );
     eprintln!(
         "durable after the kill: {} pages (snapshot at seq {snapshot_seq}, {log_len} log entries after it); the victim's viewer had seen {victim_pages} pages in {victim_updates} updates",
         page_ids(&durable).len()
@@ -410,16 +528,28 @@ async fn kill_9_of_a_node_mid_burst_loses_nothing_any_client_saw() {
     // (within the heal bound: the victim may have died between its commit and its publish).
     let fresh = YClient::connect(&survivor_ws(0), &project, &owner.token).await;
     fresh.wait_synced().await;
-    let healed = eventually(WAIT, || seen.iter().all(|r| lacking(&fresh.doc, r).is_empty())).await;
+    let healed = eventually(WAIT, || {
+        seen.iter().all(|r| lacking(&fresh.doc, r).is_empty())
+    })
+    .await;
     let missing: Vec<String> = seen.iter().flat_map(|r| lacking(&fresh.doc, r)).collect();
-    assert!(healed, "a fresh client on a surviving node lacks {} things clients had received, e.g. {:?}", missing.len(), &missing[..missing.len().min(20)]);
+    assert!(
+        healed,
+        "a fresh client on a surviving node lacks {} things clients had received, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(20)]
+    );
 
     // The victim's clients reconnect to a surviving node with their docs (offline edits
     // included), as y-websocket does, and everyone keeps editing briefly.
     let mut spread = 0;
     for w in writers.iter_mut().filter(|w| w.node == VICTIM) {
         let denied = w.client.seen.lock().unwrap().denied.clone();
-        assert!(denied.is_empty(), "{} was refused before the kill: {denied:?}", w.name);
+        assert!(
+            denied.is_empty(),
+            "{} was refused before the kill: {denied:?}",
+            w.name
+        );
         let doc = w.client.doc.clone();
         w.client = YClient::connect_doc(&survivor_ws(spread), &project, &w.user.token, doc).await;
         w.client.wait_synced().await;
@@ -434,8 +564,15 @@ async fn kill_9_of_a_node_mid_burst_loses_nothing_any_client_saw() {
     burst(&mut writers, Duration::from_millis(500)).await;
 
     // Everyone converges: same state vector and same book, and so does the durable store.
-    let mut clients: Vec<(String, &YClient)> = writers.iter().map(|w| (w.name.clone(), &w.client)).collect();
-    clients.extend(viewers.iter().map(|(node, _, c)| (format!("viewer of node {node}"), c)));
+    let mut clients: Vec<(String, &YClient)> = writers
+        .iter()
+        .map(|w| (w.name.clone(), &w.client))
+        .collect();
+    clients.extend(
+        viewers
+            .iter()
+            .map(|(node, _, c)| (format!("viewer of node {node}"), c)),
+    );
     clients.push(("fresh".into(), &fresh));
     // (The read transaction must end before `doc_json`, which opens a write transaction.)
     let target = |c: &YClient| {
@@ -449,17 +586,29 @@ async fn kill_9_of_a_node_mid_burst_loses_nothing_any_client_saw() {
     .await;
     if !converged {
         let first = target(clients[0].1).0;
-        let differ: Vec<&String> = clients.iter().filter(|(_, c)| target(c).0 != first).map(|(n, _)| n).collect();
+        let differ: Vec<&String> = clients
+            .iter()
+            .filter(|(_, c)| target(c).0 != first)
+            .map(|(n, _)| n)
+            .collect();
         panic!("clients did not converge after the victim's clients reconnected; state vectors differing from {}: {differ:?}", clients[0].0);
     }
     let (sv, json): (StateVector, serde_json::Value) = target(clients[0].1);
     let (durable, _, _) = durable_doc(&store, &project).await;
     let durable_sv = durable.transact().state_vector();
     assert_eq!(durable_sv, sv, "the store lacks updates every client holds");
-    assert_eq!(doc_json(&durable), json, "the stored book differs from the clients' book");
+    assert_eq!(
+        doc_json(&durable),
+        json,
+        "the stored book differs from the clients' book"
+    );
     // Every writer's pages are there, the victim's included, and nothing was refused.
     for w in &writers {
-        assert!(page_ids(&durable).contains(&format!("{}-p{}", w.name, w.pages - 1)), "{}'s last page is missing", w.name);
+        assert!(
+            page_ids(&durable).contains(&format!("{}-p{}", w.name, w.pages - 1)),
+            "{}'s last page is missing",
+            w.name
+        );
     }
     for (name, c) in &clients {
         let denied = c.seen.lock().unwrap().denied.clone();

@@ -19,14 +19,19 @@ use serde_json::{json, Value};
 /// A hang guard for the live document, generous for unoptimised builds.
 const WAIT: Duration = Duration::from_secs(30);
 
-
 /// Uploads one JPEG of `w`×`h` for `who`; its photo id.
 async fn upload(api: &Api, who: &Account, w: u32, h: u32) -> String {
     let bytes = folio_tests::pictures::gradient_jpeg(w, h);
-    let (status, body) = api.upload(&who.token, &[(&format!("{w}x{h}.jpg"), &bytes)], None).await;
+    let (status, body) = api
+        .upload(&who.token, &[(&format!("{w}x{h}.jpg"), &bytes)], None)
+        .await;
     assert_eq!(status, StatusCode::OK, "upload: {body}");
     let photo = &body["photos"][0];
-    assert_eq!((photo["width"].as_u64(), photo["height"].as_u64()), (Some(w as u64), Some(h as u64)), "{body}");
+    assert_eq!(
+        (photo["width"].as_u64(), photo["height"].as_u64()),
+        (Some(w as u64), Some(h as u64)),
+        "{body}"
+    );
     photo["id"].as_str().expect("photo id").to_owned()
 }
 
@@ -35,25 +40,55 @@ fn new_id() -> String {
 }
 
 fn item(user: &str, id: &str, kind: ItemKind, bbox: [f64; 5], z: f64) -> NewItem {
-    NewItem { id: id.to_owned(), kind, bbox, z, created_by: user.to_owned(), photo: None, text: None, style: Style::default(), slot: None }
+    NewItem {
+        id: id.to_owned(),
+        kind,
+        bbox,
+        z,
+        created_by: user.to_owned(),
+        photo: None,
+        text: None,
+        style: Style::default(),
+        slot: None,
+    }
 }
 
 fn photo_item(user: &str, id: &str, photo: &str, bbox: [f64; 5], z: f64) -> NewItem {
-    NewItem { photo: Some(PhotoRef { id: photo.to_owned(), pan: [0.0, 0.0], zoom: 1.0 }), ..item(user, id, ItemKind::Photo, bbox, z) }
+    NewItem {
+        photo: Some(PhotoRef {
+            id: photo.to_owned(),
+            pan: [0.0, 0.0],
+            zoom: 1.0,
+        }),
+        ..item(user, id, ItemKind::Photo, bbox, z)
+    }
 }
 
 fn text_item(user: &str, id: &str, bbox: [f64; 5], z: f64, font: Option<&str>) -> NewItem {
     NewItem {
         text: Some("Our summer".to_owned()),
-        style: Style { font: font.map(str::to_owned), ..Style::default() },
+        style: Style {
+            font: font.map(str::to_owned),
+            ..Style::default()
+        },
         ..item(user, id, ItemKind::Text, bbox, z)
     }
 }
 
-
-async fn preflight(api: &Api, who: &Account, project: &str, product: Option<&str>) -> (StatusCode, Value) {
+async fn preflight(
+    api: &Api,
+    who: &Account,
+    project: &str,
+    product: Option<&str>,
+) -> (StatusCode, Value) {
     let query = product.map(|p| format!("?product={p}")).unwrap_or_default();
-    api.call(Method::GET, &format!("/api/projects/{project}/preflight{query}"), Some(&who.token), None).await
+    api.call(
+        Method::GET,
+        &format!("/api/projects/{project}/preflight{query}"),
+        Some(&who.token),
+        None,
+    )
+    .await
 }
 
 /// `(item_id, rule)` of each finding of a list, in order.
@@ -61,12 +96,19 @@ fn rules(list: &Value) -> Vec<(String, String)> {
     list.as_array()
         .expect("a list of findings")
         .iter()
-        .map(|f| (f["item_id"].as_str().unwrap_or("-").to_owned(), f["rule"].as_str().unwrap_or("-").to_owned()))
+        .map(|f| {
+            (
+                f["item_id"].as_str().unwrap_or("-").to_owned(),
+                f["rule"].as_str().unwrap_or("-").to_owned(),
+            )
+        })
         .collect()
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 fn finding<'a>(list: &'a Value, item: &str, rule: &str) -> &'a Value {
@@ -108,15 +150,43 @@ async fn findings_name_the_page_the_item_and_the_rule() {
         WAIT,
     )
     .await;
-    server.store().await.delete_photo(ghost.parse().expect("a photo id")).await.expect("delete the photo");
+    server
+        .store()
+        .await
+        .delete_photo(ghost.parse().expect("a photo id"))
+        .await
+        .expect("delete the photo");
 
     let (status, report) = preflight(&api, &owner, &project, None).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     let (errors, warnings) = (&report["errors"], &report["warnings"]);
-    assert_eq!(rules(errors), pairs(&[(&small_item, "very_low_resolution"), (&ghost_item, "missing_photo")]), "{report}");
-    assert_eq!(rules(warnings), pairs(&[(&note_item, "crosses_gutter"), (&note_item, "crosses_safe_area")]), "{report}");
-    for f in errors.as_array().unwrap().iter().chain(warnings.as_array().unwrap()) {
-        assert_eq!((f["page_id"].as_str(), f["page_index"].as_u64()), (Some(page.as_str()), Some(0)), "{f}");
+    assert_eq!(
+        rules(errors),
+        pairs(&[
+            (&small_item, "very_low_resolution"),
+            (&ghost_item, "missing_photo")
+        ]),
+        "{report}"
+    );
+    assert_eq!(
+        rules(warnings),
+        pairs(&[
+            (&note_item, "crosses_gutter"),
+            (&note_item, "crosses_safe_area")
+        ]),
+        "{report}"
+    );
+    for f in errors
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(warnings.as_array().unwrap())
+    {
+        assert_eq!(
+            (f["page_id"].as_str(), f["page_index"].as_u64()),
+            (Some(page.as_str()), Some(0)),
+            "{f}"
+        );
         assert!(f["message"].as_str().is_some_and(|m| !m.is_empty()), "{f}");
     }
     // The big photo in its small slot has no finding at all.
@@ -126,7 +196,10 @@ async fn findings_name_the_page_the_item_and_the_rule() {
     assert_eq!(low["severity"], "error");
     assert_eq!(low["photo_id"], small.as_str());
     assert!(close(&low["ppi"], 50.0), "{low}");
-    assert_eq!(low["better_size_available"], false, "an upload prints from its original, the largest size");
+    assert_eq!(
+        low["better_size_available"], false,
+        "an upload prints from its original, the largest size"
+    );
     assert!(low["message"].as_str().unwrap().contains("50 PPI"), "{low}");
 
     let missing = finding(errors, &ghost_item, "missing_photo");
@@ -136,20 +209,43 @@ async fn findings_name_the_page_the_item_and_the_rule() {
     let gutter = finding(warnings, &note_item, "crosses_gutter");
     assert_eq!(gutter["severity"], "warning");
     assert!(close(&gutter["depth_in"], 0.8), "{gutter}");
-    assert!(close(&finding(warnings, &note_item, "crosses_safe_area")["depth_in"], 1.05), "{report}");
+    assert!(
+        close(
+            &finding(warnings, &note_item, "crosses_safe_area")["depth_in"],
+            1.05
+        ),
+        "{report}"
+    );
 
     // The same book on the 12×12: the page is 12 in, so the same pixels print coarser
     // (400 px / 12 in), the big photo still passes (800 px / 2.4 in), and the gutter is wider.
     let (status, large) = preflight(&api, &owner, &project, Some("square-12x12")).await;
     assert_eq!(status, StatusCode::OK, "{large}");
     assert_eq!(rules(&large["errors"]), rules(errors), "{large}");
-    let ppi_12 = finding(&large["errors"], &small_item, "very_low_resolution")["ppi"].as_f64().unwrap();
-    assert!((ppi_12 - 400.0 / 12.0).abs() < 0.01 && ppi_12 < low["ppi"].as_f64().unwrap(), "{large}");
-    assert!(close(&finding(&large["warnings"], &note_item, "crosses_gutter")["depth_in"], 1.2), "{large}");
+    let ppi_12 = finding(&large["errors"], &small_item, "very_low_resolution")["ppi"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (ppi_12 - 400.0 / 12.0).abs() < 0.01 && ppi_12 < low["ppi"].as_f64().unwrap(),
+        "{large}"
+    );
+    assert!(
+        close(
+            &finding(&large["warnings"], &note_item, "crosses_gutter")["depth_in"],
+            1.2
+        ),
+        "{large}"
+    );
 
     // Without a product the project's own counts: after a change to the 12×12, the same answer.
-    let (status, body) =
-        api.call(Method::PATCH, &format!("/api/projects/{project}"), Some(&owner.token), Some(json!({ "product": "square-12x12" }))).await;
+    let (status, body) = api
+        .call(
+            Method::PATCH,
+            &format!("/api/projects/{project}"),
+            Some(&owner.token),
+            Some(json!({ "product": "square-12x12" })),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, by_default) = preflight(&api, &owner, &project, None).await;
     assert_eq!(status, StatusCode::OK);
@@ -182,16 +278,42 @@ async fn photos_and_fonts_the_book_cannot_use_are_findings() {
         WAIT,
     )
     .await;
-    api.join_by_invite(&owner, &project, &stranger, "contributor").await;
+    api.join_by_invite(&owner, &project, &stranger, "contributor")
+        .await;
     let s = stranger.id.as_str();
-    folio_tests::book::add_durable_page(&server, &project, &stranger, vec![photo_item(s, &b, &theirs, [0.2, -0.2, 0.2, 0.2, 0.0], 2.0)], WAIT).await;
-    let (status, body) = api.call(Method::DELETE, &format!("/api/projects/{project}/members/{s}"), Some(&stranger.token), None).await;
+    folio_tests::book::add_durable_page(
+        &server,
+        &project,
+        &stranger,
+        vec![photo_item(s, &b, &theirs, [0.2, -0.2, 0.2, 0.2, 0.0], 2.0)],
+        WAIT,
+    )
+    .await;
+    let (status, body) = api
+        .call(
+            Method::DELETE,
+            &format!("/api/projects/{project}/members/{s}"),
+            Some(&stranger.token),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "the guest leaves: {body}");
     let (status, report) = preflight(&api, &owner, &project, Some("square-8x8")).await;
     assert_eq!(status, StatusCode::OK, "{report}");
-    assert_eq!(rules(&report["errors"]), pairs(&[(&b, "missing_photo"), (&c, "missing_font"), (&d, "off_page")]), "{report}");
+    assert_eq!(
+        rules(&report["errors"]),
+        pairs(&[
+            (&b, "missing_photo"),
+            (&c, "missing_font"),
+            (&d, "off_page")
+        ]),
+        "{report}"
+    );
     assert_eq!(report["warnings"], json!([]), "{report}");
-    assert_eq!(finding(&report["errors"], &c, "missing_font")["font"], "Comic Sans MS");
+    assert_eq!(
+        finding(&report["errors"], &c, "missing_font")["font"],
+        "Comic Sans MS"
+    );
 }
 
 #[tokio::test]
@@ -207,17 +329,30 @@ async fn members_only_and_known_products_only() {
 
     // An empty book has nothing to report, to any member.
     let (status, report) = preflight(&api, &viewer, &project, None).await;
-    assert_eq!((status, &report), (StatusCode::OK, &json!({ "errors": [], "warnings": [] })));
+    assert_eq!(
+        (status, &report),
+        (StatusCode::OK, &json!({ "errors": [], "warnings": [] }))
+    );
 
     let (status, body) = preflight(&api, &outsider, &project, None).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error"]["code"], "forbidden", "{body}");
-    let (status, _) = api.call(Method::GET, &format!("/api/projects/{project}/preflight"), None, None).await;
+    let (status, _) = api
+        .call(
+            Method::GET,
+            &format!("/api/projects/{project}/preflight"),
+            None,
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     let (status, body) = preflight(&api, &owner, &project, Some("square-9x9")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["code"], "unknown_product", "{body}");
     let message = body["error"]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("square-9x9") && message.contains("square-8x8"), "{body}");
+    assert!(
+        message.contains("square-9x9") && message.contains("square-8x8"),
+        "{body}"
+    );
 }

@@ -40,20 +40,43 @@ fn picture(i: usize) -> Vec<u8> {
 /// One upload of the pictures numbered `from..to`: the upload's group id and the photo ids
 /// in upload order.
 async fn upload(api: &Api, who: &Account, from: usize, to: usize) -> (String, Vec<String>) {
-    let files: Vec<(String, Vec<u8>)> = (from..to).map(|i| (format!("pic-{i:03}.jpg"), picture(i))).collect();
-    let parts: Vec<(&str, &[u8])> = files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())).collect();
+    let files: Vec<(String, Vec<u8>)> = (from..to)
+        .map(|i| (format!("pic-{i:03}.jpg"), picture(i)))
+        .collect();
+    let parts: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+        .collect();
     let (status, body) = api.upload(&who.token, &parts, None).await;
     assert_eq!(status, StatusCode::OK, "upload: {body}");
-    assert_eq!(body["errors"].as_array().map(Vec::len), Some(0), "upload errors: {body}");
-    let ids: Vec<String> = body["photos"].as_array().expect("photos").iter().map(|p| p["id"].as_str().expect("photo id").to_owned()).collect();
+    assert_eq!(
+        body["errors"].as_array().map(Vec::len),
+        Some(0),
+        "upload errors: {body}"
+    );
+    let ids: Vec<String> = body["photos"]
+        .as_array()
+        .expect("photos")
+        .iter()
+        .map(|p| p["id"].as_str().expect("photo id").to_owned())
+        .collect();
     assert_eq!(ids.len(), to - from, "{body}");
-    let group = body["group_id"].as_str().unwrap_or_else(|| panic!("an upload names its group: {body}")).to_owned();
+    let group = body["group_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("an upload names its group: {body}"))
+        .to_owned();
     (group, ids)
 }
 
 /// Uploads the pictures `from..to` in batches of `batch` (each batch its own upload group,
 /// kept below the threshold by the caller): the upload groups and all photo ids in order.
-async fn upload_in_batches(api: &Api, who: &Account, from: usize, to: usize, batch: usize) -> (Vec<String>, Vec<String>) {
+async fn upload_in_batches(
+    api: &Api,
+    who: &Account,
+    from: usize,
+    to: usize,
+    batch: usize,
+) -> (Vec<String>, Vec<String>) {
     let (mut groups, mut photos) = (Vec::new(), Vec::new());
     let mut at = from;
     while at < to {
@@ -67,69 +90,132 @@ async fn upload_in_batches(api: &Api, who: &Account, from: usize, to: usize, bat
 }
 
 async fn create_album(api: &Api, who: &Account, name: &str) -> String {
-    let (status, body) = api.call(Method::POST, "/api/albums", Some(&who.token), Some(json!({ "name": name }))).await;
+    let (status, body) = api
+        .call(
+            Method::POST,
+            "/api/albums",
+            Some(&who.token),
+            Some(json!({ "name": name })),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "create album: {body}");
     body["album"]["id"].as_str().expect("album id").to_owned()
 }
 
 async fn add_to_album(api: &Api, who: &Account, album: &str, photos: &[String]) -> Value {
-    let (status, body) = api.call(Method::POST, &format!("/api/albums/{album}/photos"), Some(&who.token), Some(json!({ "photo_ids": photos }))).await;
+    let (status, body) = api
+        .call(
+            Method::POST,
+            &format!("/api/albums/{album}/photos"),
+            Some(&who.token),
+            Some(json!({ "photo_ids": photos })),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "add to album: {body}");
     body["album"].clone()
 }
 
 /// A print selection of `photos`: its group.
 async fn print_selection(api: &Api, who: &Account, name: &str, photos: &[String]) -> Value {
-    let (status, body) = api.call(Method::POST, "/api/print-selections", Some(&who.token), Some(json!({ "photo_ids": photos, "name": name }))).await;
+    let (status, body) = api
+        .call(
+            Method::POST,
+            "/api/print-selections",
+            Some(&who.token),
+            Some(json!({ "photo_ids": photos, "name": name })),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "print selection: {body}");
     body["group"].clone()
 }
 
 async fn group(api: &Api, who: &Account, id: &str) -> Value {
-    let (status, body) = api.call(Method::GET, &format!("/api/groups/{id}"), Some(&who.token), None).await;
+    let (status, body) = api
+        .call(
+            Method::GET,
+            &format!("/api/groups/{id}"),
+            Some(&who.token),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "group {id}: {body}");
     body["group"].clone()
 }
 
 /// `GET /api/projects` as `who`: every `{project, role}`.
 async fn projects(api: &Api, who: &Account) -> Vec<Value> {
-    let (status, body) = api.call(Method::GET, "/api/projects", Some(&who.token), None).await;
+    let (status, body) = api
+        .call(Method::GET, "/api/projects", Some(&who.token), None)
+        .await;
     assert_eq!(status, StatusCode::OK, "projects: {body}");
-    body.as_array().unwrap_or_else(|| panic!("projects are a list: {body}")).clone()
+    body.as_array()
+        .unwrap_or_else(|| panic!("projects are a list: {body}"))
+        .clone()
 }
 
 /// The `{project, role}` entries whose project is the proactive book of `group`.
 async fn books_of(api: &Api, who: &Account, group: &str) -> Vec<Value> {
-    projects(api, who).await.into_iter().filter(|p| p["project"]["origin"]["group_id"] == group).collect()
+    projects(api, who)
+        .await
+        .into_iter()
+        .filter(|p| p["project"]["origin"]["group_id"] == group)
+        .collect()
 }
 
 /// The one proactive book of `group`, checked: owned by `who` (manager), and its origin is
 /// exactly `{kind: "proactive", source, group_id}`.
 async fn the_book_of(api: &Api, who: &Account, group: &str, source: &str) -> Value {
     let books = books_of(api, who, group).await;
-    assert_eq!(books.len(), 1, "group {group} has {} proactive books: {books:?}", books.len());
+    assert_eq!(
+        books.len(),
+        1,
+        "group {group} has {} proactive books: {books:?}",
+        books.len()
+    );
     let entry = &books[0];
     let project = entry["project"].clone();
-    assert_eq!(project["owner_id"], json!(who.id), "the book is the group owner's: {entry}");
-    assert_eq!(entry["role"], "manager", "the owner manages the book: {entry}");
-    assert_eq!(project["origin"], json!({ "kind": "proactive", "source": source, "group_id": group }), "{entry}");
+    assert_eq!(
+        project["owner_id"],
+        json!(who.id),
+        "the book is the group owner's: {entry}"
+    );
+    assert_eq!(
+        entry["role"], "manager",
+        "the owner manages the book: {entry}"
+    );
+    assert_eq!(
+        project["origin"],
+        json!({ "kind": "proactive", "source": source, "group_id": group }),
+        "{entry}"
+    );
     project
 }
 
 async fn notifications(api: &Api, who: &Account) -> Vec<Value> {
-    let (status, list) = api.call(Method::GET, "/api/notifications", Some(&who.token), None).await;
+    let (status, list) = api
+        .call(Method::GET, "/api/notifications", Some(&who.token), None)
+        .await;
     assert_eq!(status, StatusCode::OK, "notifications: {list}");
     list.as_array().expect("a list").clone()
 }
 
 async fn book_notifications(api: &Api, who: &Account) -> Vec<Value> {
-    notifications(api, who).await.into_iter().filter(|n| n["kind"] == "proactive_book").collect()
+    notifications(api, who)
+        .await
+        .into_iter()
+        .filter(|n| n["kind"] == "proactive_book")
+        .collect()
 }
 
 async fn email_of(api: &Api, who: &Account) -> String {
-    let (status, body) = api.call(Method::GET, "/api/me", Some(&who.token), None).await;
+    let (status, body) = api
+        .call(Method::GET, "/api/me", Some(&who.token), None)
+        .await;
     assert_eq!(status, StatusCode::OK, "me: {body}");
-    body["user"]["email"].as_str().unwrap_or_else(|| panic!("no email: {body}")).to_owned()
+    body["user"]["email"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no email: {body}"))
+        .to_owned()
 }
 
 // ---- the job queue ------------------------------------------------------------------------
@@ -150,15 +236,36 @@ struct JobRow {
 impl Jobs {
     async fn open(server: &TestServer) -> Jobs {
         match server.database_url.as_deref() {
-            Some(url) if url.starts_with("postgres") => Jobs::Pg(sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await.expect("open PostgreSQL")),
-            Some(url) => Jobs::sqlite(Path::new(url.trim_start_matches("sqlite://").trim_start_matches("sqlite:"))).await,
+            Some(url) if url.starts_with("postgres") => Jobs::Pg(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(url)
+                    .await
+                    .expect("open PostgreSQL"),
+            ),
+            Some(url) => {
+                Jobs::sqlite(Path::new(
+                    url.trim_start_matches("sqlite://")
+                        .trim_start_matches("sqlite:"),
+                ))
+                .await
+            }
             None => Jobs::sqlite(&server.data_dir.join("folio.db")).await,
         }
     }
 
     async fn sqlite(path: &Path) -> Jobs {
-        let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true).busy_timeout(Duration::from_secs(10));
-        Jobs::Sqlite(sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect_with(opts).await.expect("open SQLite"))
+        let opts = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .read_only(true)
+            .busy_timeout(Duration::from_secs(10));
+        Jobs::Sqlite(
+            sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(opts)
+                .await
+                .expect("open SQLite"),
+        )
     }
 
     /// The proactive jobs of `group`, oldest first (`groups_changed` keys them by group).
@@ -176,14 +283,31 @@ impl Jobs {
                 .await
                 .expect("read jobs"),
         };
-        rows.into_iter().map(|(state, result)| JobRow { state, result: result.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or(Value::Null) }).collect()
+        rows.into_iter()
+            .map(|(state, result)| JobRow {
+                state,
+                result: result
+                    .and_then(|r| serde_json::from_str(&r).ok())
+                    .unwrap_or(Value::Null),
+            })
+            .collect()
     }
 
     /// How many proactive jobs there are at all.
     async fn count_all(&self) -> i64 {
         match self {
-            Jobs::Sqlite(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'proactive'").fetch_one(pool).await.expect("count jobs"),
-            Jobs::Pg(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'proactive'").fetch_one(pool).await.expect("count jobs"),
+            Jobs::Sqlite(pool) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'proactive'")
+                    .fetch_one(pool)
+                    .await
+                    .expect("count jobs")
+            }
+            Jobs::Pg(pool) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'proactive'")
+                    .fetch_one(pool)
+                    .await
+                    .expect("count jobs")
+            }
         }
     }
 
@@ -194,11 +318,21 @@ impl Jobs {
         let start = Instant::now();
         loop {
             let jobs = self.of_group(group).await;
-            if !jobs.is_empty() && jobs.iter().all(|j| j.state == "done" || j.state == "failed") {
-                assert!(jobs.iter().all(|j| j.state == "done"), "a proactive job of group {group} failed: {jobs:?}");
+            if !jobs.is_empty()
+                && jobs
+                    .iter()
+                    .all(|j| j.state == "done" || j.state == "failed")
+            {
+                assert!(
+                    jobs.iter().all(|j| j.state == "done"),
+                    "a proactive job of group {group} failed: {jobs:?}"
+                );
                 return jobs;
             }
-            assert!(start.elapsed() < WAIT, "the proactive jobs of group {group} did not finish within {WAIT:?}: {jobs:?}");
+            assert!(
+                start.elapsed() < WAIT,
+                "the proactive jobs of group {group} did not finish within {WAIT:?}: {jobs:?}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -207,7 +341,10 @@ impl Jobs {
 /// The last job of a group that stayed out of range said so.
 fn assert_skipped(jobs: &[JobRow], group: &str) {
     let last = jobs.last().expect("a job");
-    assert_eq!(last.result["skipped"], "outside the size range", "group {group}: {jobs:?}");
+    assert_eq!(
+        last.result["skipped"], "outside the size range",
+        "group {group}: {jobs:?}"
+    );
 }
 
 // ---- the book -------------------------------------------------------------------------------
@@ -222,7 +359,11 @@ async fn book_now(server: &TestServer, who: &Account, project: &str) -> Book {
 }
 
 fn page_photos(p: &Page) -> Vec<String> {
-    p.items.iter().filter(|i| i.kind == ItemKind::Photo).filter_map(|i| i.photo.as_ref().map(|r| r.id.clone())).collect()
+    p.items
+        .iter()
+        .filter(|i| i.kind == ItemKind::Photo)
+        .filter_map(|i| i.photo.as_ref().map(|r| r.id.clone()))
+        .collect()
 }
 
 /// How many times each photo is on an inside page (every page but the front cover).
@@ -240,22 +381,57 @@ fn inside_counts(book: &Book) -> BTreeMap<String, usize> {
 /// holding one of the photos and the title, then inside pages, all auto and by the system
 /// user, holding every photo exactly once and nothing else.
 fn assert_designed_from(book: &Book, photos: &[String], title: &str) {
-    assert!(book.pages.len() >= 2, "a cover and inside pages: {:#?}", book.pages);
+    assert!(
+        book.pages.len() >= 2,
+        "a cover and inside pages: {:#?}",
+        book.pages
+    );
     for page in &book.pages {
         assert!(page.auto, "page {} is not auto", page.id);
-        assert_eq!(page.created_by, SYSTEM, "page {} is not the system user's", page.id);
+        assert_eq!(
+            page.created_by, SYSTEM,
+            "page {} is not the system user's",
+            page.id
+        );
         assert!(page.layout.is_some(), "page {} has no layout", page.id);
     }
     let cover = &book.pages[0];
-    assert_eq!(cover.kind, PageKind::FrontCover, "the first page is the front cover: {cover:?}");
-    assert_eq!(book.pages.iter().filter(|p| p.kind == PageKind::FrontCover).count(), 1, "one front cover");
+    assert_eq!(
+        cover.kind,
+        PageKind::FrontCover,
+        "the first page is the front cover: {cover:?}"
+    );
+    assert_eq!(
+        book.pages
+            .iter()
+            .filter(|p| p.kind == PageKind::FrontCover)
+            .count(),
+        1,
+        "one front cover"
+    );
     let cover_photos = page_photos(cover);
-    assert_eq!(cover_photos.len(), 1, "the cover holds one photo: {cover:?}");
-    assert!(photos.contains(&cover_photos[0]), "the cover photo is one of the group's: {cover:?}");
-    assert!(cover.items.iter().any(|i| i.kind == ItemKind::Text && i.text.as_deref() == Some(title)), "the cover is titled {title:?}: {cover:?}");
+    assert_eq!(
+        cover_photos.len(),
+        1,
+        "the cover holds one photo: {cover:?}"
+    );
+    assert!(
+        photos.contains(&cover_photos[0]),
+        "the cover photo is one of the group's: {cover:?}"
+    );
+    assert!(
+        cover
+            .items
+            .iter()
+            .any(|i| i.kind == ItemKind::Text && i.text.as_deref() == Some(title)),
+        "the cover is titled {title:?}: {cover:?}"
+    );
     let counts = inside_counts(book);
     let want: BTreeMap<String, usize> = photos.iter().map(|p| (p.clone(), 1)).collect();
-    assert_eq!(counts, want, "the inside pages hold every photo of the group exactly once, and no other");
+    assert_eq!(
+        counts, want,
+        "the inside pages hold every photo of the group exactly once, and no other"
+    );
 }
 
 // ---- 1. an upload gets a book -------------------------------------------------------------
@@ -271,7 +447,9 @@ async fn an_upload_at_the_threshold_gets_a_book_and_its_owner_is_told() {
 
     // An open event stream of a project of the owner's, to hear the notification live.
     let elsewhere = api.create_project(&owner, "Something else").await;
-    let mut events = open_events(&server.url, &elsewhere, &owner.token).await.unwrap_or_else(|e| panic!("events stream refused: {e:?}"));
+    let mut events = open_events(&server.url, &elsewhere, &owner.token)
+        .await
+        .unwrap_or_else(|e| panic!("events stream refused: {e:?}"));
 
     let (group_id, photos) = upload(&api, &owner, 0, 20).await;
     let group = group(&api, &owner, &group_id).await;
@@ -283,19 +461,40 @@ async fn an_upload_at_the_threshold_gets_a_book_and_its_owner_is_told() {
     let live = events.expect_event("notification", WAIT).await.json();
     assert_eq!(live["kind"], "proactive_book", "{live}");
     assert_eq!(live["user_id"], json!(owner.id), "{live}");
-    let project_id = live["data"]["project_id"].as_str().unwrap_or_else(|| panic!("the notification names the project: {live}")).to_owned();
+    let project_id = live["data"]["project_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the notification names the project: {live}"))
+        .to_owned();
     assert_eq!(live["data"]["group_id"], json!(group_id), "{live}");
 
     jobs.settled(&group_id).await;
     let project = the_book_of(&api, &owner, &group_id, "upload").await;
-    assert_eq!(project["id"], json!(project_id), "the notified project is the book: {project}");
-    assert_eq!(project["title"], json!(name), "the book is titled with the group's name: {project}");
+    assert_eq!(
+        project["id"],
+        json!(project_id),
+        "the notified project is the book: {project}"
+    );
+    assert_eq!(
+        project["title"],
+        json!(name),
+        "the book is titled with the group's name: {project}"
+    );
     // Exactly one new project: the book (beside the one the owner made).
     assert_eq!(projects(&api, &owner).await.len(), 2);
     // Nobody else has it.
     assert!(books_of(&api, &other, &group_id).await.is_empty());
-    let (status, body) = api.call(Method::GET, &format!("/api/projects/{project_id}"), Some(&other.token), None).await;
-    assert!(status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN, "a stranger reads the book: {status} {body}");
+    let (status, body) = api
+        .call(
+            Method::GET,
+            &format!("/api/projects/{project_id}"),
+            Some(&other.token),
+            None,
+        )
+        .await;
+    assert!(
+        status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
+        "a stranger reads the book: {status} {body}"
+    );
 
     // The book is designed from every photo of the upload.
     let book = book_now(&server, &owner, &project_id).await;
@@ -320,7 +519,11 @@ async fn an_upload_at_the_threshold_gets_a_book_and_its_owner_is_told() {
     let outbox = store.outbox(100).await.expect("outbox");
     let mails: Vec<_> = outbox.iter().filter(|m| m.to_email == email).collect();
     assert_eq!(mails.len(), 1, "one mail to the owner: {outbox:?}");
-    assert!(mails[0].body.contains(&project_id), "the mail does not point at the book: {:?}", mails[0]);
+    assert!(
+        mails[0].body.contains(&project_id),
+        "the mail does not point at the book: {:?}",
+        mails[0]
+    );
     assert!(!mails[0].subject.is_empty(), "{:?}", mails[0]);
 }
 
@@ -344,7 +547,11 @@ async fn an_album_growing_into_range_gets_one_book_that_is_redesigned_keeping_to
     for g in &uploads {
         assert_skipped(&jobs.settled(g).await, g);
     }
-    assert!(projects(&api, &owner).await.is_empty(), "no group reached the threshold: {:?}", projects(&api, &owner).await);
+    assert!(
+        projects(&api, &owner).await.is_empty(),
+        "no group reached the threshold: {:?}",
+        projects(&api, &owner).await
+    );
     assert!(book_notifications(&api, &owner).await.is_empty());
 
     // Two more: the album enters its range and gets exactly one book.
@@ -354,8 +561,15 @@ async fn an_album_growing_into_range_gets_one_book_that_is_redesigned_keeping_to
     let project = the_book_of(&api, &owner, &album, "album").await;
     let project_id = project["id"].as_str().expect("project id").to_owned();
     assert_eq!(project["title"], "Summer vacation", "{project}");
-    assert_eq!(project["theme"], "vacation", "the theme comes from the album's name: {project}");
-    assert_eq!(projects(&api, &owner).await.len(), 1, "only the album got a book");
+    assert_eq!(
+        project["theme"], "vacation",
+        "the theme comes from the album's name: {project}"
+    );
+    assert_eq!(
+        projects(&api, &owner).await.len(),
+        1,
+        "only the album got a book"
+    );
     let book = book_now(&server, &owner, &project_id).await;
     assert_designed_from(&book, &photos[..6], "Summer vacation");
     assert_eq!(book.meta.theme, "vacation");
@@ -367,7 +581,14 @@ async fn an_album_growing_into_range_gets_one_book_that_is_redesigned_keeping_to
     // A live editor makes an inside page theirs: no longer auto, with a caption of theirs.
     let editor = YClient::connect(&server.ws_url(), &project_id, &owner.token).await;
     editor.wait_synced().await;
-    let touched = model::read_book(&editor.doc.transact()).expect("book").pages.iter().find(|p| p.kind == PageKind::Page).expect("an inside page").id.clone();
+    let touched = model::read_book(&editor.doc.transact())
+        .expect("book")
+        .pages
+        .iter()
+        .find(|p| p.kind == PageKind::Page)
+        .expect("an inside page")
+        .id
+        .clone();
     let owner_id = owner.id.clone();
     let page_id = touched.clone();
     editor.edit(move |txn| {
@@ -385,7 +606,12 @@ async fn an_album_growing_into_range_gets_one_book_that_is_redesigned_keeping_to
         };
         model::add_item(txn, &page_id, caption).expect("add caption");
     });
-    let kept: Page = model::read_book(&editor.doc.transact()).expect("book").pages.into_iter().find(|p| p.id == touched).expect("the touched page");
+    let kept: Page = model::read_book(&editor.doc.transact())
+        .expect("book")
+        .pages
+        .into_iter()
+        .find(|p| p.id == touched)
+        .expect("the touched page");
     assert!(!kept.auto);
     // The server has the edit (a fresh client sees it) before the album changes again.
     let start = Instant::now();
@@ -394,50 +620,100 @@ async fn an_album_growing_into_range_gets_one_book_that_is_redesigned_keeping_to
         if now.pages.iter().any(|p| p == &kept) {
             break;
         }
-        assert!(start.elapsed() < WAIT, "the editor's change never reached the server");
+        assert!(
+            start.elapsed() < WAIT,
+            "the editor's change never reached the server"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(editor.seen.lock().unwrap().denied.is_empty(), "the owner's edit was refused: {:?}", editor.seen.lock().unwrap().denied);
+    assert!(
+        editor.seen.lock().unwrap().denied.is_empty(),
+        "the owner's edit was refused: {:?}",
+        editor.seen.lock().unwrap().denied
+    );
 
     // More photos: the same book is redesigned.
     let grown = add_to_album(&api, &owner, &album, &photos[6..10]).await;
     assert_eq!(grown["photo_count"], 10, "{grown}");
     jobs.settled(&album).await;
     let project = the_book_of(&api, &owner, &album, "album").await;
-    assert_eq!(project["id"], json!(project_id), "the redesign is of the same book");
+    assert_eq!(
+        project["id"],
+        json!(project_id),
+        "the redesign is of the same book"
+    );
     assert_eq!(projects(&api, &owner).await.len(), 1, "still one project");
-    assert_eq!(book_notifications(&api, &owner).await.len(), 1, "a redesign announces no new book");
+    assert_eq!(
+        book_notifications(&api, &owner).await.len(),
+        1,
+        "a redesign announces no new book"
+    );
 
     let book = book_now(&server, &owner, &project_id).await;
     // The touched page is there once, exactly as the editor left it.
     let same: Vec<&Page> = book.pages.iter().filter(|p| p.id == touched).collect();
-    assert_eq!(same.len(), 1, "the touched page is kept once: {:#?}", book.pages);
+    assert_eq!(
+        same.len(),
+        1,
+        "the touched page is kept once: {:#?}",
+        book.pages
+    );
     assert_eq!(same[0], &kept, "the redesign changed the touched page");
     // Every other page is the redesign's: auto, by the system user.
     for page in book.pages.iter().filter(|p| p.id != touched) {
-        assert!(page.auto && page.created_by == SYSTEM, "page {} is neither kept nor designed: {page:?}", page.id);
+        assert!(
+            page.auto && page.created_by == SYSTEM,
+            "page {} is neither kept nor designed: {page:?}",
+            page.id
+        );
     }
-    assert_eq!(book.pages.iter().filter(|p| p.kind == PageKind::FrontCover).count(), 1, "one front cover");
+    assert_eq!(
+        book.pages
+            .iter()
+            .filter(|p| p.kind == PageKind::FrontCover)
+            .count(),
+        1,
+        "one front cover"
+    );
     // The new photos are in the book; the redesigned pages hold every photo of the album
     // not on the kept page, once, and the kept page's photos are not placed again.
     let on_kept: HashSet<String> = page_photos(&kept).into_iter().collect();
     let counts = inside_counts(&book);
     for new in &photos[6..10] {
-        assert!(counts.contains_key(new), "new photo {new} is not in the redesigned book: {counts:?}");
+        assert!(
+            counts.contains_key(new),
+            "new photo {new} is not in the redesigned book: {counts:?}"
+        );
     }
     let mut designed: BTreeMap<String, usize> = BTreeMap::new();
-    for page in book.pages.iter().filter(|p| p.id != touched && p.kind != PageKind::FrontCover) {
+    for page in book
+        .pages
+        .iter()
+        .filter(|p| p.id != touched && p.kind != PageKind::FrontCover)
+    {
         for id in page_photos(page) {
             *designed.entry(id).or_insert(0) += 1;
         }
     }
-    let want: BTreeMap<String, usize> = photos.iter().filter(|p| !on_kept.contains(*p)).map(|p| (p.clone(), 1)).collect();
-    assert_eq!(designed, want, "the redesigned pages hold every photo of the album not on the kept page exactly once");
+    let want: BTreeMap<String, usize> = photos
+        .iter()
+        .filter(|p| !on_kept.contains(*p))
+        .map(|p| (p.clone(), 1))
+        .collect();
+    assert_eq!(
+        designed, want,
+        "the redesigned pages hold every photo of the album not on the kept page exactly once"
+    );
     let all: BTreeMap<String, usize> = photos.iter().map(|p| (p.clone(), 1)).collect();
-    assert_eq!(counts, all, "the book's inside pages hold every photo of the album exactly once");
+    assert_eq!(
+        counts, all,
+        "the book's inside pages hold every photo of the album exactly once"
+    );
     // The live editor sees the same book.
     assert!(
-        eventually(WAIT, || model::read_book(&editor.doc.transact()).is_ok_and(|b| b == book)).await,
+        eventually(WAIT, || model::read_book(&editor.doc.transact())
+            .is_ok_and(|b| b == book))
+        .await,
         "the live editor's book differs from the server's"
     );
     editor.close().await;
@@ -468,7 +744,11 @@ async fn a_print_selection_uses_its_own_threshold() {
     let small_id = small["id"].as_str().expect("group id").to_owned();
     assert_eq!(small["source"], "print", "{small}");
     assert_skipped(&jobs.settled(&small_id).await, &small_id);
-    assert!(projects(&api, &owner).await.is_empty(), "{:?}", projects(&api, &owner).await);
+    assert!(
+        projects(&api, &owner).await.is_empty(),
+        "{:?}",
+        projects(&api, &owner).await
+    );
 
     let picked = &photos[2..6];
     let prints = print_selection(&api, &owner, "Prints for grandma", picked).await;
@@ -477,7 +757,11 @@ async fn a_print_selection_uses_its_own_threshold() {
     jobs.settled(&prints_id).await;
     let project = the_book_of(&api, &owner, &prints_id, "print").await;
     assert_eq!(project["title"], "Prints for grandma", "{project}");
-    assert_eq!(projects(&api, &owner).await.len(), 1, "only the print selection got a book");
+    assert_eq!(
+        projects(&api, &owner).await.len(),
+        1,
+        "only the print selection got a book"
+    );
     let book = book_now(&server, &owner, project["id"].as_str().expect("id")).await;
     assert_designed_from(&book, picked, "Prints for grandma");
     let notes = book_notifications(&api, &owner).await;
@@ -505,10 +789,22 @@ async fn a_zero_threshold_turns_proactive_books_off() {
     print_selection(&api, &owner, "All of them", &photos).await;
 
     // Nothing is queued for them; and (a short complement) no book appears within ten delays.
-    assert_eq!(jobs.count_all().await, 0, "proactive jobs were queued with proactive books off");
+    assert_eq!(
+        jobs.count_all().await,
+        0,
+        "proactive jobs were queued with proactive books off"
+    );
     tokio::time::sleep(Duration::from_millis(2000)).await;
-    assert_eq!(jobs.count_all().await, 0, "proactive jobs were queued with proactive books off");
-    assert!(projects(&api, &owner).await.is_empty(), "{:?}", projects(&api, &owner).await);
+    assert_eq!(
+        jobs.count_all().await,
+        0,
+        "proactive jobs were queued with proactive books off"
+    );
+    assert!(
+        projects(&api, &owner).await.is_empty(),
+        "{:?}",
+        projects(&api, &owner).await
+    );
     assert!(book_notifications(&api, &owner).await.is_empty());
 }
 
@@ -541,7 +837,12 @@ async fn a_burst_of_changes_never_makes_a_second_book() {
     }
 
     let project = the_book_of(&api, &owner, &album, "album").await;
-    assert_eq!(projects(&api, &owner).await.len(), 1, "one project in all: {:?}", projects(&api, &owner).await);
+    assert_eq!(
+        projects(&api, &owner).await.len(),
+        1,
+        "one project in all: {:?}",
+        projects(&api, &owner).await
+    );
     let notes = book_notifications(&api, &owner).await;
     assert_eq!(notes.len(), 1, "one book, announced once: {notes:?}");
     assert_eq!(notes[0]["data"]["project_id"], project["id"]);
@@ -560,21 +861,44 @@ async fn a_burst_of_changes_never_makes_a_second_book() {
     }
     let book = book_now(&server, &owner, &id).await;
     let album_photos: HashSet<&String> = photos.iter().collect();
-    assert!(counts.values().all(|&n| n == 1), "a photo is on two pages: {counts:?}");
-    assert!(counts.keys().all(|p| album_photos.contains(p)), "a photo from outside the album: {counts:?}");
+    assert!(
+        counts.values().all(|&n| n == 1),
+        "a photo is on two pages: {counts:?}"
+    );
+    assert!(
+        counts.keys().all(|p| album_photos.contains(p)),
+        "a photo from outside the album: {counts:?}"
+    );
     for p in &photos {
-        assert!(counts.contains_key(p), "album photo {p} is not in the book: {counts:?}");
+        assert!(
+            counts.contains_key(p),
+            "album photo {p} is not in the book: {counts:?}"
+        );
     }
-    assert!(book.pages.iter().all(|p| p.auto && p.created_by == SYSTEM), "{:#?}", book.pages);
+    assert!(
+        book.pages.iter().all(|p| p.auto && p.created_by == SYSTEM),
+        "{:#?}",
+        book.pages
+    );
 }
 
 /// Uploads pictures `from..to` straight into an album: the photo ids.
 async fn upload_into(api: &Api, who: &Account, album: &str, from: usize, to: usize) -> Vec<String> {
-    let pictures: Vec<(String, Vec<u8>)> = (from..to).map(|i| (format!("IMG_{i:04}.jpg"), picture(i))).collect();
-    let files: Vec<(&str, &[u8])> = pictures.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    let pictures: Vec<(String, Vec<u8>)> = (from..to)
+        .map(|i| (format!("IMG_{i:04}.jpg"), picture(i)))
+        .collect();
+    let files: Vec<(&str, &[u8])> = pictures
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
     let (status, body) = api.upload(&who.token, &files, Some(album)).await;
     assert_eq!(status, StatusCode::OK, "upload: {body}");
-    body["photos"].as_array().expect("photos").iter().map(|p| p["id"].as_str().expect("id").to_owned()).collect()
+    body["photos"]
+        .as_array()
+        .expect("photos")
+        .iter()
+        .map(|p| p["id"].as_str().expect("id").to_owned())
+        .collect()
 }
 
 /// The issue's own scenario, with the default thresholds: 20 photos uploaded into an album
@@ -594,16 +918,32 @@ async fn twenty_photos_into_hawaii_vacation_make_a_book_and_five_more_update_it(
     let project = the_book_of(&api, &owner, &album, "album").await;
     let project_id = project["id"].as_str().expect("project id").to_owned();
     assert_eq!(project["theme"], "vacation", "{project}");
-    assert_eq!(projects(&api, &owner).await.len(), 1, "one book, for the album: {:?}", projects(&api, &owner).await);
+    assert_eq!(
+        projects(&api, &owner).await.len(),
+        1,
+        "one book, for the album: {:?}",
+        projects(&api, &owner).await
+    );
     let notes = book_notifications(&api, &owner).await;
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert_eq!(notes[0]["data"]["project_id"], json!(project_id));
-    assert_designed_from(&book_now(&server, &owner, &project_id).await, &photos, "Hawaii Vacation");
+    assert_designed_from(
+        &book_now(&server, &owner, &project_id).await,
+        &photos,
+        "Hawaii Vacation",
+    );
 
     // The user edits an inside page.
     let editor = YClient::connect(&server.ws_url(), &project_id, &owner.token).await;
     editor.wait_synced().await;
-    let touched = model::read_book(&editor.doc.transact()).expect("book").pages.iter().find(|p| p.kind == PageKind::Page).expect("an inside page").id.clone();
+    let touched = model::read_book(&editor.doc.transact())
+        .expect("book")
+        .pages
+        .iter()
+        .find(|p| p.kind == PageKind::Page)
+        .expect("an inside page")
+        .id
+        .clone();
     let (page_id, owner_id) = (touched.clone(), owner.id.clone());
     editor.edit(move |txn| {
         model::set_page_auto(txn, &page_id, false).expect("set auto");
@@ -620,13 +960,29 @@ async fn twenty_photos_into_hawaii_vacation_make_a_book_and_five_more_update_it(
         };
         model::add_item(txn, &page_id, note).expect("add note");
     });
-    let kept: Page = model::read_book(&editor.doc.transact()).expect("book").pages.into_iter().find(|p| p.id == touched).expect("the page");
+    let kept: Page = model::read_book(&editor.doc.transact())
+        .expect("book")
+        .pages
+        .into_iter()
+        .find(|p| p.id == touched)
+        .expect("the page");
     let start = Instant::now();
-    while !book_now(&server, &owner, &project_id).await.pages.iter().any(|p| p == &kept) {
+    while !book_now(&server, &owner, &project_id)
+        .await
+        .pages
+        .iter()
+        .any(|p| p == &kept)
+    {
         assert!(start.elapsed() < WAIT, "the edit never reached the server");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let before: HashSet<String> = book_now(&server, &owner, &project_id).await.pages.iter().filter(|p| p.id != touched).map(|p| p.id.clone()).collect();
+    let before: HashSet<String> = book_now(&server, &owner, &project_id)
+        .await
+        .pages
+        .iter()
+        .filter(|p| p.id != touched)
+        .map(|p| p.id.clone())
+        .collect();
 
     // Five more: the auto pages are redone with them; the edited page stays as it was.
     photos.extend(upload_into(&api, &owner, &album, 20, 25).await);
@@ -638,7 +994,10 @@ async fn twenty_photos_into_hawaii_vacation_make_a_book_and_five_more_update_it(
         if photos[20..].iter().all(|p| counts.contains_key(p)) {
             break book;
         }
-        assert!(start.elapsed() < WAIT, "the five new photos never reached the book: {counts:?}");
+        assert!(
+            start.elapsed() < WAIT,
+            "the five new photos never reached the book: {counts:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_eq!(projects(&api, &owner).await.len(), 1, "still one book");
@@ -646,9 +1005,19 @@ async fn twenty_photos_into_hawaii_vacation_make_a_book_and_five_more_update_it(
     assert_eq!(same.len(), 1, "the edited page is kept once");
     assert_eq!(same[0], &kept, "the edited page is unchanged");
     for page in book.pages.iter().filter(|p| p.id != touched) {
-        assert!(page.auto && page.created_by == SYSTEM && !before.contains(&page.id), "page {} was not redone: {page:?}", page.id);
+        assert!(
+            page.auto && page.created_by == SYSTEM && !before.contains(&page.id),
+            "page {} was not redone: {page:?}",
+            page.id
+        );
     }
     let counts = inside_counts(&book);
-    assert!(counts.values().all(|&n| n == 1), "a photo is on two pages: {counts:?}");
-    assert!(photos.iter().all(|p| counts.contains_key(p)), "every album photo is in the book: {counts:?}");
+    assert!(
+        counts.values().all(|&n| n == 1),
+        "a photo is on two pages: {counts:?}"
+    );
+    assert!(
+        photos.iter().all(|p| counts.contains_key(p)),
+        "every album photo is in the book: {counts:?}"
+    );
 }

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
+use folio_tests::book::{add_page, add_text_item, caption};
 use folio_tests::{eventually, Api, TestServer, YClient};
 use serde_json::json;
-use folio_tests::book::{add_page, add_text_item, caption};
 use yrs::{Array, GetString, Map, ReadTxn, Text, Transact, WriteTxn};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -52,7 +52,15 @@ async fn five_concurrent_editors_converge() {
     }
     let expected = 51;
     for c in &clients {
-        let ok = eventually(WAIT, || c.doc.transact().get_array("pages").map(|a| a.len(&c.doc.transact())).unwrap_or(0) == expected).await;
+        let ok = eventually(WAIT, || {
+            c.doc
+                .transact()
+                .get_array("pages")
+                .map(|a| a.len(&c.doc.transact()))
+                .unwrap_or(0)
+                == expected
+        })
+        .await;
         assert!(ok, "a client did not receive all 50 pages");
     }
     let first = pages_json(&clients[0]);
@@ -82,19 +90,31 @@ async fn viewer_updates_are_refused_and_never_relayed() {
     watcher.edit(|txn| {
         txn.get_or_insert_map("meta").insert(txn, "title", "hacked");
     });
-    assert!(eventually(WAIT, || !watcher.seen.lock().unwrap().denied.is_empty()).await, "viewer got no PermissionDenied");
-    assert!(watcher.seen.lock().unwrap().denied[0].contains("viewer"), "reason names the role");
+    assert!(
+        eventually(WAIT, || !watcher.seen.lock().unwrap().denied.is_empty()).await,
+        "viewer got no PermissionDenied"
+    );
+    assert!(
+        watcher.seen.lock().unwrap().denied[0].contains("viewer"),
+        "reason names the role"
+    );
 
     // The connection stays open and keeps receiving the editor's changes.
     editor.edit(|txn| add_page(txn, &owner.id, "by-the-sea"));
-    let has_page = |c: &YClient| folio_tests::book::page_ids(&c.doc).contains(&"by-the-sea".to_string());
-    assert!(eventually(WAIT, || has_page(&watcher)).await, "viewer stopped receiving");
+    let has_page =
+        |c: &YClient| folio_tests::book::page_ids(&c.doc).contains(&"by-the-sea".to_string());
+    assert!(
+        eventually(WAIT, || has_page(&watcher)).await,
+        "viewer stopped receiving"
+    );
     assert!(watcher.closed().is_none());
 
     // Nobody, now or later, sees the viewer's write.
     let title = |c: &YClient| {
         let txn = c.doc.transact();
-        txn.get_map("meta").and_then(|m| m.get(&txn, "title")).map(|v| v.to_string(&txn))
+        txn.get_map("meta")
+            .and_then(|m| m.get(&txn, "title"))
+            .map(|v| v.to_string(&txn))
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(title(&editor).as_deref(), Some("Trip"));
@@ -137,7 +157,10 @@ async fn viewer_resync_with_nothing_new_is_not_denied() {
     let again = YClient::connect_doc(&server.ws_url(), &project, &viewer.token, doc).await;
     again.wait_synced().await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(again.seen.lock().unwrap().denied.is_empty(), "a no-op SyncStep2 was treated as a write");
+    assert!(
+        again.seen.lock().unwrap().denied.is_empty(),
+        "a no-op SyncStep2 was treated as a write"
+    );
 }
 
 #[tokio::test]
@@ -155,37 +178,97 @@ async fn awareness_appears_is_stamped_and_disappears() {
     b.wait_synced().await;
     let a_id = a.client_id();
     a.set_awareness(&json!({"user": {"id": bob.id, "name": "Bob (not really)"}, "cursor": {"x": 0.25, "y": -0.1}}));
-    assert!(eventually(WAIT, || b.seen.lock().unwrap().awareness.contains_key(&a_id)).await, "awareness never arrived");
+    assert!(
+        eventually(WAIT, || b
+            .seen
+            .lock()
+            .unwrap()
+            .awareness
+            .contains_key(&a_id))
+        .await,
+        "awareness never arrived"
+    );
     let state = b.seen.lock().unwrap().awareness[&a_id].clone();
-    assert_eq!(state["user"]["id"], json!(alice.id), "spoofed user id was not overwritten");
+    assert_eq!(
+        state["user"]["id"],
+        json!(alice.id),
+        "spoofed user id was not overwritten"
+    );
     assert_eq!(state["user"]["name"], json!("Alice"));
-    assert!(state["user"]["color"].as_str().is_some_and(|c| c.starts_with('#')));
+    assert!(state["user"]["color"]
+        .as_str()
+        .is_some_and(|c| c.starts_with('#')));
     assert_eq!(state["cursor"]["x"], json!(0.25));
 
     // A viewer may broadcast its own cursor too.
     let mut b = b;
     b.set_awareness(&json!({"cursor": {"x": 0.1}}));
     let b_id = b.client_id();
-    assert!(eventually(WAIT, || a.seen.lock().unwrap().awareness.get(&b_id).is_some_and(|s| s["user"]["name"] == "Bob")).await);
+    assert!(
+        eventually(WAIT, || a
+            .seen
+            .lock()
+            .unwrap()
+            .awareness
+            .get(&b_id)
+            .is_some_and(|s| s["user"]["name"] == "Bob"))
+        .await
+    );
 
     // Another connection cannot set Alice's client id.
     let forged = {
         let mut clients = std::collections::HashMap::new();
-        clients.insert(yrs::ClientID::new(a_id), yrs::sync::awareness::AwarenessUpdateEntry { clock: 99, json: r#"{"cursor":{"x":9}}"#.into() });
+        clients.insert(
+            yrs::ClientID::new(a_id),
+            yrs::sync::awareness::AwarenessUpdateEntry {
+                clock: 99,
+                json: r#"{"cursor":{"x":9}}"#.into(),
+            },
+        );
         use yrs::updates::encoder::Encode;
         yrs::sync::Message::Awareness(yrs::sync::awareness::AwarenessUpdate { clients }).encode_v1()
     };
     b.send_raw(forged);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(b.seen.lock().unwrap().awareness[&a_id]["cursor"]["x"], json!(0.25), "forged state for another client was applied");
+    assert_eq!(
+        b.seen.lock().unwrap().awareness[&a_id]["cursor"]["x"],
+        json!(0.25),
+        "forged state for another client was applied"
+    );
 
     // A new arrival gets the current states on connect.
     let c = YClient::connect(&server.ws_url(), &project, &bob.token).await;
-    assert!(eventually(WAIT, || c.seen.lock().unwrap().awareness.contains_key(&a_id)).await, "no awareness on connect");
+    assert!(
+        eventually(WAIT, || c
+            .seen
+            .lock()
+            .unwrap()
+            .awareness
+            .contains_key(&a_id))
+        .await,
+        "no awareness on connect"
+    );
 
     a.close().await;
-    assert!(eventually(WAIT, || !b.seen.lock().unwrap().awareness.contains_key(&a_id)).await, "state stayed after disconnect");
-    assert!(eventually(WAIT, || !c.seen.lock().unwrap().awareness.contains_key(&a_id)).await);
+    assert!(
+        eventually(WAIT, || !b
+            .seen
+            .lock()
+            .unwrap()
+            .awareness
+            .contains_key(&a_id))
+        .await,
+        "state stayed after disconnect"
+    );
+    assert!(
+        eventually(WAIT, || !c
+            .seen
+            .lock()
+            .unwrap()
+            .awareness
+            .contains_key(&a_id))
+        .await
+    );
 }
 
 #[tokio::test]
@@ -196,12 +279,36 @@ async fn bad_token_gets_401_and_non_member_403_before_upgrade() {
     let stranger = api.signup("Stranger").await;
     let project = api.create_project(&owner, "Trip").await;
     let ws = server.ws_url();
-    assert_eq!(folio_tests::yclient::connect_ws(&ws, &project, "not-a-token").await.err(), Some(401));
-    assert_eq!(folio_tests::yclient::connect_ws(&ws, &project, "").await.err(), Some(401));
-    assert_eq!(folio_tests::yclient::connect_ws(&ws, &project, &stranger.token).await.err(), Some(403));
+    assert_eq!(
+        folio_tests::yclient::connect_ws(&ws, &project, "not-a-token")
+            .await
+            .err(),
+        Some(401)
+    );
+    assert_eq!(
+        folio_tests::yclient::connect_ws(&ws, &project, "")
+            .await
+            .err(),
+        Some(401)
+    );
+    assert_eq!(
+        folio_tests::yclient::connect_ws(&ws, &project, &stranger.token)
+            .await
+            .err(),
+        Some(403)
+    );
     let missing = uuid::Uuid::new_v4().to_string();
-    assert_eq!(folio_tests::yclient::connect_ws(&ws, &missing, &owner.token).await.err(), Some(404));
-    assert!(folio_tests::yclient::connect_ws(&ws, &project, &owner.token).await.is_ok());
+    assert_eq!(
+        folio_tests::yclient::connect_ws(&ws, &missing, &owner.token)
+            .await
+            .err(),
+        Some(404)
+    );
+    assert!(
+        folio_tests::yclient::connect_ws(&ws, &project, &owner.token)
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -216,19 +323,36 @@ async fn role_changes_apply_to_live_connections() {
     c.wait_synced().await;
     c.edit(|txn| add_page(txn, &ed.id, "p1"));
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(c.seen.lock().unwrap().denied.is_empty(), "{:?}", c.seen.lock().unwrap().denied);
+    assert!(
+        c.seen.lock().unwrap().denied.is_empty(),
+        "{:?}",
+        c.seen.lock().unwrap().denied
+    );
 
     // Demoted: the next write is refused on the same socket.
     let (status, _) = api.set_role(&owner, &project, &ed, "viewer").await;
     assert!(status.is_success());
     tokio::time::sleep(Duration::from_millis(200)).await;
     c.edit(|txn| add_page(txn, &ed.id, "p2"));
-    assert!(eventually(WAIT, || !c.seen.lock().unwrap().denied.is_empty()).await, "demoted user's write was accepted");
+    assert!(
+        eventually(WAIT, || !c.seen.lock().unwrap().denied.is_empty()).await,
+        "demoted user's write was accepted"
+    );
 
     // Removed: disconnected with 4403.
-    let (status, _) = api.call(reqwest::Method::DELETE, &format!("/api/projects/{project}/members/{}", ed.id), Some(&owner.token), None).await;
+    let (status, _) = api
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/projects/{project}/members/{}", ed.id),
+            Some(&owner.token),
+            None,
+        )
+        .await;
     assert_eq!(status.as_u16(), 204);
-    assert!(eventually(WAIT, || c.closed().is_some()).await, "removed user stayed connected");
+    assert!(
+        eventually(WAIT, || c.closed().is_some()).await,
+        "removed user stayed connected"
+    );
     assert_eq!(c.closed().unwrap().0, 4403);
 }
 
@@ -240,11 +364,20 @@ async fn logout_closes_that_tokens_sockets_with_4401() {
     let project = api.create_project(&owner, "Trip").await;
     let c = YClient::connect(&server.ws_url(), &project, &owner.token).await;
     c.wait_synced().await;
-    let (status, _) = api.call(reqwest::Method::POST, "/api/auth/logout", Some(&owner.token), None).await;
+    let (status, _) = api
+        .call(
+            reqwest::Method::POST,
+            "/api/auth/logout",
+            Some(&owner.token),
+            None,
+        )
+        .await;
     assert_eq!(status.as_u16(), 204);
     assert!(eventually(WAIT, || c.closed().is_some()).await);
     assert_eq!(c.closed().unwrap().0, 4401);
-    let (status, _) = api.call(reqwest::Method::GET, "/api/me", Some(&owner.token), None).await;
+    let (status, _) = api
+        .call(reqwest::Method::GET, "/api/me", Some(&owner.token), None)
+        .await;
     assert_eq!(status.as_u16(), 401);
 }
 
@@ -256,12 +389,21 @@ async fn renaming_the_project_updates_the_live_document() {
     let project = api.create_project(&owner, "Trip").await;
     let c = YClient::connect(&server.ws_url(), &project, &owner.token).await;
     c.wait_synced().await;
-    let (status, body) = api.call(reqwest::Method::PATCH, &format!("/api/projects/{project}"), Some(&owner.token), Some(json!({"title": "Road trip"}))).await;
+    let (status, body) = api
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/projects/{project}"),
+            Some(&owner.token),
+            Some(json!({"title": "Road trip"})),
+        )
+        .await;
     assert_eq!(status.as_u16(), 200, "{body}");
     assert_eq!(body["project"]["title"], "Road trip");
     let title = || {
         let txn = c.doc.transact();
-        txn.get_map("meta").and_then(|m| m.get(&txn, "title")).map(|v| v.to_string(&txn))
+        txn.get_map("meta")
+            .and_then(|m| m.get(&txn, "title"))
+            .map(|v| v.to_string(&txn))
     };
     assert!(eventually(WAIT, || title().as_deref() == Some("Road trip")).await);
 }
@@ -296,14 +438,31 @@ async fn an_update_that_builds_on_content_not_yet_sent_waits_for_it() {
     // The second arrives first: held, not refused, and not visible to anyone yet.
     writer.send_raw(second);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(writer.seen.lock().unwrap().denied.is_empty(), "{:?}", writer.seen.lock().unwrap().denied);
+    assert!(
+        writer.seen.lock().unwrap().denied.is_empty(),
+        "{:?}",
+        writer.seen.lock().unwrap().denied
+    );
     assert!(folio_tests::book::page_ids(&observer.doc).is_empty());
 
     // What it builds on arrives: both apply, in order, and reach the observer.
     writer.send_raw(first);
-    let ok = eventually(WAIT, || caption(&observer.doc.transact(), 0, "cap").map(|t| t.get_string(&observer.doc.transact())).as_deref() == Some("written offline")).await;
-    assert!(ok, "the held update was not applied once its dependency arrived");
-    assert!(writer.seen.lock().unwrap().denied.is_empty(), "{:?}", writer.seen.lock().unwrap().denied);
+    let ok = eventually(WAIT, || {
+        caption(&observer.doc.transact(), 0, "cap")
+            .map(|t| t.get_string(&observer.doc.transact()))
+            .as_deref()
+            == Some("written offline")
+    })
+    .await;
+    assert!(
+        ok,
+        "the held update was not applied once its dependency arrived"
+    );
+    assert!(
+        writer.seen.lock().unwrap().denied.is_empty(),
+        "{:?}",
+        writer.seen.lock().unwrap().denied
+    );
 
     // A client joining later gets both from the store.
     let late = YClient::connect(&server.ws_url(), &project, &owner.token).await;

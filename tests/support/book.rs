@@ -17,7 +17,9 @@ pub fn add_page(txn: &mut TransactionMut, user: &str, page_id: &str) {
 /// The ids of all pages, in book order.
 pub fn page_ids(doc: &yrs::Doc) -> Vec<String> {
     let txn = doc.transact();
-    let Some(pages) = txn.get_array("pages") else { return Vec::new() };
+    let Some(pages) = txn.get_array("pages") else {
+        return Vec::new();
+    };
     pages
         .iter(&txn)
         .filter_map(|v| match v {
@@ -42,7 +44,13 @@ pub fn doc_json(doc: &yrs::Doc) -> serde_json::Value {
 }
 
 /// Adds a text item with a caption to the page at `page_index`.
-pub fn add_text_item(txn: &mut TransactionMut, page_index: u32, user: &str, item_id: &str, text: &str) {
+pub fn add_text_item(
+    txn: &mut TransactionMut,
+    page_index: u32,
+    user: &str,
+    item_id: &str,
+    text: &str,
+) {
     let page = page_at(txn, page_index);
     let items = match page.get(txn, "items") {
         Some(yrs::Out::YMap(m)) => m,
@@ -67,9 +75,16 @@ pub fn page_at<T: ReadTxn>(txn: &T, index: u32) -> yrs::MapRef {
 
 /// The caption text of an item on the page at `page_index`.
 pub fn caption<T: ReadTxn>(txn: &T, page_index: u32, item_id: &str) -> Option<yrs::TextRef> {
-    let Some(yrs::Out::YMap(page)) = txn.get_array("pages").and_then(|a| a.get(txn, page_index)) else { return None };
-    let Some(yrs::Out::YMap(items)) = page.get(txn, "items") else { return None };
-    let Some(yrs::Out::YMap(item)) = items.get(txn, item_id) else { return None };
+    let Some(yrs::Out::YMap(page)) = txn.get_array("pages").and_then(|a| a.get(txn, page_index))
+    else {
+        return None;
+    };
+    let Some(yrs::Out::YMap(items)) = page.get(txn, "items") else {
+        return None;
+    };
+    let Some(yrs::Out::YMap(item)) = items.get(txn, item_id) else {
+        return None;
+    };
     match item.get(txn, "text") {
         Some(yrs::Out::YText(t)) => Some(t),
         _ => None,
@@ -94,7 +109,14 @@ pub async fn add_durable_page(
     editor.wait_synced().await;
     let page_id = uuid::Uuid::new_v4().to_string();
     let count = items.len();
-    let page = NewPage { id: page_id.clone(), kind: PageKind::Page, layout: None, background: Background::default(), created_by: who.id.clone(), auto: false };
+    let page = NewPage {
+        id: page_id.clone(),
+        kind: PageKind::Page,
+        layout: None,
+        background: Background::default(),
+        created_by: who.id.clone(),
+        auto: false,
+    };
     editor.edit(|txn| {
         let id = model::add_page(txn, 0, page).expect("add page");
         for it in items {
@@ -102,11 +124,21 @@ pub async fn add_durable_page(
         }
     });
     let arrived = crate::eventually(wait, || {
-        model::read_book(&witness.doc.transact()).is_ok_and(|b| b.pages.iter().any(|p| p.id == page_id && p.items.len() == count))
+        model::read_book(&witness.doc.transact()).is_ok_and(|b| {
+            b.pages
+                .iter()
+                .any(|p| p.id == page_id && p.items.len() == count)
+        })
     })
     .await;
     let seen = editor.seen.lock().unwrap();
-    assert!(arrived, "the page never became durable; the editor saw {seen:?}");
-    assert!(seen.denied.is_empty() && seen.closed.is_none(), "the edit was refused: {seen:?}");
+    assert!(
+        arrived,
+        "the page never became durable; the editor saw {seen:?}"
+    );
+    assert!(
+        seen.denied.is_empty() && seen.closed.is_none(),
+        "the edit was refused: {seen:?}"
+    );
     page_id
 }

@@ -17,7 +17,14 @@ pub fn redis_url() -> String {
 
 /// Whether a TCP port answers (to tell a missing service from a broken one).
 pub async fn reachable(host_port: &str) -> bool {
-    matches!(tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(host_port)).await, Ok(Ok(_)))
+    matches!(
+        tokio::time::timeout(
+            Duration::from_secs(2),
+            tokio::net::TcpStream::connect(host_port)
+        )
+        .await,
+        Ok(Ok(_))
+    )
 }
 
 /// Skips (returns `true`) when a service the test needs is not running, except under
@@ -54,7 +61,13 @@ impl Cluster {
             let node_dir = dir.path().join(format!("node{i}"));
             nodes.push(Self::node(&node_dir, &db.url, redis_url).await);
         }
-        Some(Cluster { nodes, database_url: db.url.clone(), redis_url: redis_url.into(), _dir: dir, _db: db })
+        Some(Cluster {
+            nodes,
+            database_url: db.url.clone(),
+            redis_url: redis_url.into(),
+            _dir: dir,
+            _db: db,
+        })
     }
 
     async fn node(dir: &std::path::Path, database_url: &str, redis_url: &str) -> TestServer {
@@ -74,7 +87,9 @@ pub struct PrivateRedis {
 }
 
 fn redis_server_bin() -> PathBuf {
-    std::env::var("FOLIO_REDIS_SERVER").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from("redis-server"))
+    std::env::var("FOLIO_REDIS_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from("redis-server"))
 }
 
 impl PrivateRedis {
@@ -86,7 +101,11 @@ impl PrivateRedis {
             l.local_addr().expect("addr").port()
         };
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut r = PrivateRedis { port, child: None, dir };
+        let mut r = PrivateRedis {
+            port,
+            child: None,
+            dir,
+        };
         if !r.spawn().await {
             if std::env::var("CI").as_deref() == Ok("true") {
                 panic!("redis-server could not be started (CI=true makes this fatal)");
@@ -99,7 +118,16 @@ impl PrivateRedis {
 
     async fn spawn(&mut self) -> bool {
         let child = Command::new(redis_server_bin())
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .current_dir(self.dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -42,8 +42,14 @@ fn with_database(url: &str, name: &str) -> String {
 fn host_port(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let authority = rest.split(['/', '?']).next().unwrap_or_default();
-    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
-    if host.contains(':') { host.to_owned() } else { format!("{host}:5432") }
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    if host.contains(':') {
+        host.to_owned()
+    } else {
+        format!("{host}:5432")
+    }
 }
 
 /// A PostgreSQL database of its own, dropped (`WITH (FORCE)`, so open pools do not hold it)
@@ -76,9 +82,15 @@ impl PgDatabase {
             }
         };
         let name = format!("folio_t_{}", uuid::Uuid::new_v4().simple());
-        conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("CREATE DATABASE");
+        conn.execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .expect("CREATE DATABASE");
         let _ = conn.close().await;
-        Some(PgDatabase { url: with_database(&admin_url, &name), name, admin_url })
+        Some(PgDatabase {
+            url: with_database(&admin_url, &name),
+            name,
+            admin_url,
+        })
     }
 }
 
@@ -88,10 +100,14 @@ impl Drop for PgDatabase {
         // nothing can be awaited: drop the database from a thread with its own runtime.
         let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
         let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(async {
                 let mut conn = PgConnection::connect(&admin_url).await?;
-                conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await?;
+                conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await?;
                 conn.close().await
             })
         })
@@ -113,18 +129,31 @@ pub struct TestDb {
 impl TestDb {
     pub async fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = SqliteStore::open(&dir.path().join("folio.db"), Durability::Process).await.expect("open SQLite");
-        TestDb { store: Arc::new(store), _pg: None, _dir: Some(dir) }
+        let store = SqliteStore::open(&dir.path().join("folio.db"), Durability::Process)
+            .await
+            .expect("open SQLite");
+        TestDb {
+            store: Arc::new(store),
+            _pg: None,
+            _dir: Some(dir),
+        }
     }
 
     /// `None` when PostgreSQL is not running and this is not CI (see `PgDatabase::create`).
     pub async fn postgres() -> Option<TestDb> {
         let db = PgDatabase::create().await?;
-        let store = tokio::time::timeout(Duration::from_secs(30), PgStore::open(&db.url, Durability::Process))
-            .await
-            .expect("PgStore::open within 30 s")
-            .expect("open PostgreSQL");
-        Some(TestDb { store: Arc::new(store), _pg: Some(db), _dir: None })
+        let store = tokio::time::timeout(
+            Duration::from_secs(30),
+            PgStore::open(&db.url, Durability::Process),
+        )
+        .await
+        .expect("PgStore::open within 30 s")
+        .expect("open PostgreSQL");
+        Some(TestDb {
+            store: Arc::new(store),
+            _pg: Some(db),
+            _dir: None,
+        })
     }
 }
 

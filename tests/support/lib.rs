@@ -9,9 +9,9 @@ pub mod pdf;
 pub mod pictures;
 pub mod s3;
 pub mod samples;
-pub mod wire;
 pub mod server;
 pub mod sse;
+pub mod wire;
 pub mod worker;
 pub mod yclient;
 

@@ -8,7 +8,8 @@ use std::process::Command;
 
 /// Whether `tool` runs; without it the check is skipped, unless under CI=true.
 pub fn have(tool: &str) -> bool {
-    let runs = Command::new(tool).arg("-v").output().is_ok() || Command::new(tool).arg("--version").output().is_ok();
+    let runs = Command::new(tool).arg("-v").output().is_ok()
+        || Command::new(tool).arg("--version").output().is_ok();
     if !runs {
         if std::env::var("CI").as_deref() == Ok("true") {
             panic!("{tool} is not installed; scripts/test installs qpdf and poppler-utils (CI=true makes this fatal)");
@@ -20,19 +21,40 @@ pub fn have(tool: &str) -> bool {
 
 /// `tool args… pdf`: its standard output, after checking it succeeded.
 pub fn run(tool: &str, args: &[&str], pdf: &Path) -> String {
-    let out = Command::new(tool).args(args).arg(pdf).output().unwrap_or_else(|e| panic!("running {tool}: {e}"));
+    let out = Command::new(tool)
+        .args(args)
+        .arg(pdf)
+        .output()
+        .unwrap_or_else(|e| panic!("running {tool}: {e}"));
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{tool} {args:?} failed ({}): {text}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{tool} {args:?} failed ({}): {text}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     text
 }
 
 /// `qpdf --check` finds nothing wrong (when qpdf is there).
 pub fn qpdf_clean(path: &Path) {
     if have("qpdf") {
-        let out = Command::new("qpdf").arg("--check").arg(path).output().unwrap();
+        let out = Command::new("qpdf")
+            .arg("--check")
+            .arg(path)
+            .output()
+            .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "qpdf --check {}: {text}{}", path.display(), String::from_utf8_lossy(&out.stderr));
-        assert!(text.contains("No syntax or stream encoding errors found"), "{text}");
+        assert!(
+            out.status.success(),
+            "qpdf --check {}: {text}{}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains("No syntax or stream encoding errors found"),
+            "{text}"
+        );
     }
 }
 
@@ -43,7 +65,10 @@ pub fn boxes(info: &str, n: usize) -> HashMap<String, [f64; 4]> {
         .filter_map(|l| l.strip_prefix(&prefix))
         .filter_map(|l| {
             let (name, nums) = l.split_once(':')?;
-            let nums: Vec<f64> = nums.split_whitespace().filter_map(|v| v.parse().ok()).collect();
+            let nums: Vec<f64> = nums
+                .split_whitespace()
+                .filter_map(|v| v.parse().ok())
+                .collect();
             Some((name.trim().to_owned(), nums.try_into().ok()?))
         })
         .collect()
@@ -56,10 +81,15 @@ pub fn close(a: &[f64], b: &[f64]) -> bool {
 
 /// The `Pages:` count of `pdfinfo` output.
 pub fn page_count(info: &str) -> Option<usize> {
-    info.lines().find(|l| l.starts_with("Pages:")).and_then(|l| l.split_whitespace().last()?.parse().ok())
+    info.lines()
+        .find(|l| l.starts_with("Pages:"))
+        .and_then(|l| l.split_whitespace().last()?.parse().ok())
 }
 
 /// The rows of `pdfimages -list` / `pdffonts`, split on whitespace, past the two header lines.
 pub fn table(text: &str) -> Vec<Vec<String>> {
-    text.lines().skip(2).map(|l| l.split_whitespace().map(str::to_owned).collect()).collect()
+    text.lines()
+        .skip(2)
+        .map(|l| l.split_whitespace().map(str::to_owned).collect())
+        .collect()
 }

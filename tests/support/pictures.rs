@@ -4,9 +4,13 @@ use image::{DynamicImage, Rgb, RgbImage};
 
 /// A JPEG of `w`×`h` pixels: a smooth gradient.
 pub fn gradient_jpeg(w: u32, h: u32) -> Vec<u8> {
-    let img = DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 128])));
+    let img = DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
+        Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 128])
+    }));
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80).encode_image(&img).expect("encode JPEG");
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+        .encode_image(&img)
+        .expect("encode JPEG");
     out
 }
 
@@ -18,7 +22,11 @@ pub fn png_declaring(width: u32, height: u32) -> Vec<u8> {
         for &b in bytes {
             crc ^= b as u32;
             for _ in 0..8 {
-                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -38,7 +46,13 @@ pub fn png_declaring(width: u32, height: u32) -> Vec<u8> {
     ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
     chunk(&mut png, b"IHDR", &ihdr);
     // zlib: one empty stored block, Adler-32 of nothing.
-    chunk(&mut png, b"IDAT", &[0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x01]);
+    chunk(
+        &mut png,
+        b"IDAT",
+        &[
+            0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x01,
+        ],
+    );
     chunk(&mut png, b"IEND", &[]);
     png
 }
@@ -48,11 +62,21 @@ pub fn png_declaring(width: u32, height: u32) -> Vec<u8> {
 /// upload many.
 pub fn numbered_jpeg(i: usize, shapes: [(u32, u32); 3]) -> Vec<u8> {
     let (w, h) = shapes[i % 3];
-    let base = [(i * 53 % 256) as u32, (i * 97 % 256) as u32, (i * 151 % 256) as u32];
+    let base = [
+        (i * 53 % 256) as u32,
+        (i * 97 % 256) as u32,
+        (i * 151 % 256) as u32,
+    ];
     let img = DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
-        Rgb([((base[0] + x * 64 / w) % 256) as u8, ((base[1] + y * 64 / h) % 256) as u8, ((base[2] + (x + y) * 32 / (w + h)) % 256) as u8])
+        Rgb([
+            ((base[0] + x * 64 / w) % 256) as u8,
+            ((base[1] + y * 64 / h) % 256) as u8,
+            ((base[2] + (x + y) * 32 / (w + h)) % 256) as u8,
+        ])
     }));
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80).encode_image(&img).expect("encode JPEG");
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+        .encode_image(&img)
+        .expect("encode JPEG");
     out
 }

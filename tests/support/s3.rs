@@ -27,7 +27,9 @@ pub fn s3s_bin() -> PathBuf {
     }
     let cache = std::env::var("FOLIO_CACHE")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/folio"));
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/folio")
+        });
     cache.join("s3s-fs/bin/s3s-fs")
 }
 
@@ -48,7 +50,16 @@ impl S3Server {
         // s3s-fs serves each folder of its root as a bucket.
         std::fs::create_dir(root.path().join(BUCKET)).expect("create bucket folder");
         let mut child = Command::new(&bin)
-            .args(["--host", "127.0.0.1", "--port", "0", "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--access-key",
+                ACCESS_KEY,
+                "--secret-key",
+                SECRET_KEY,
+            ])
             .arg(root.path())
             .env("RUST_LOG", "s3s_fs=info")
             .stdout(Stdio::piped())
@@ -70,7 +81,11 @@ impl S3Server {
         .expect("s3s-fs did not start within 30 s");
         // Keep reading its log so a full pipe never stalls it.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Some(S3Server { endpoint, child, _root: root })
+        Some(S3Server {
+            endpoint,
+            child,
+            _root: root,
+        })
     }
 
     /// Whether the bucket holds an object at `key`, looked up in s3s-fs's folder directly.
@@ -84,13 +99,20 @@ impl S3Server {
         let mut keys = Vec::new();
         let mut stack = vec![bucket.join(prefix)];
         while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
             for entry in entries {
                 let path = entry.expect("read s3s-fs folder").path();
                 if path.is_dir() {
                     stack.push(path);
                 } else {
-                    keys.push(path.strip_prefix(&bucket).expect("under the bucket").to_string_lossy().into_owned());
+                    keys.push(
+                        path.strip_prefix(&bucket)
+                            .expect("under the bucket")
+                            .to_string_lossy()
+                            .into_owned(),
+                    );
                 }
             }
         }

@@ -35,7 +35,9 @@ impl TestServer {
 
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
         if db::postgres_requested() {
-            return Self::start_pg_with(tweak).await.expect("FOLIO_TEST_DB=postgres, but PostgreSQL is not reachable");
+            return Self::start_pg_with(tweak)
+                .await
+                .expect("FOLIO_TEST_DB=postgres, but PostgreSQL is not reachable");
         }
         let dir = tempfile::tempdir().expect("temp dir");
         let mut cfg = Config::test(dir.path());
@@ -64,7 +66,9 @@ impl TestServer {
     }
 
     pub async fn start_config(cfg: Config) -> TestServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let data_dir = cfg.data_dir.clone();
         let database_url = cfg.database_url.clone();
@@ -74,7 +78,15 @@ impl TestServer {
         }));
         let url = format!("http://{addr}");
         wait_ready(&url).await;
-        TestServer { url, data_dir, database_url, stop: Some(stop), task: Some(task), _dir: None, _pg: None }
+        TestServer {
+            url,
+            data_dir,
+            database_url,
+            stop: Some(stop),
+            task: Some(task),
+            _dir: None,
+            _pg: None,
+        }
     }
 
     pub fn ws_url(&self) -> String {
@@ -84,12 +96,26 @@ impl TestServer {
     /// A second handle on the database this server runs on, to look at what it stored.
     pub async fn store(&self) -> Arc<dyn Store> {
         match self.database_url.as_deref() {
-            Some(url) if url.starts_with("postgres") => Arc::new(PgStore::open(url, Durability::Process).await.expect("open PostgreSQL")),
+            Some(url) if url.starts_with("postgres") => Arc::new(
+                PgStore::open(url, Durability::Process)
+                    .await
+                    .expect("open PostgreSQL"),
+            ),
             Some(url) => {
-                let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-                Arc::new(SqliteStore::open(Path::new(path), Durability::Process).await.expect("open SQLite"))
+                let path = url
+                    .trim_start_matches("sqlite://")
+                    .trim_start_matches("sqlite:");
+                Arc::new(
+                    SqliteStore::open(Path::new(path), Durability::Process)
+                        .await
+                        .expect("open SQLite"),
+                )
             }
-            None => Arc::new(SqliteStore::open(&self.data_dir.join("folio.db"), Durability::Process).await.expect("open SQLite")),
+            None => Arc::new(
+                SqliteStore::open(&self.data_dir.join("folio.db"), Durability::Process)
+                    .await
+                    .expect("open SQLite"),
+            ),
         }
     }
 
@@ -157,7 +183,11 @@ pub fn folio_bin() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
     let bin = target.join("debug/folio");
-    assert!(bin.is_file(), "{} is missing: run `cargo build -p folio-server --bin folio` first (scripts/test does)", bin.display());
+    assert!(
+        bin.is_file(),
+        "{} is missing: run `cargo build -p folio-server --bin folio` first (scripts/test does)",
+        bin.display()
+    );
     bin
 }
 
@@ -171,7 +201,9 @@ impl BinServer {
     /// run several real nodes on one PostgreSQL database behind one Redis.
     pub async fn start_env(data_dir: &Path, env: &[(&str, &str)]) -> BinServer {
         let mut cmd = Command::new(folio_bin());
-        cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"]).arg(data_dir).env("RUST_LOG", "warn");
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .env("RUST_LOG", "warn");
         for (key, value) in env {
             cmd.env(key, value);
         }
@@ -216,7 +248,13 @@ impl BinServer {
     pub async fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().expect("pid") as i32;
         // SAFETY-free: plain kill(2) through the shell-less libc-free route.
-        let _ = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
-        tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await.expect("exit within 30 s").expect("wait")
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status();
+        tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("exit within 30 s")
+            .expect("wait")
     }
 }

@@ -19,7 +19,12 @@ pub struct SseEvent {
 impl SseEvent {
     /// The data parsed as JSON (panics when it is not).
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.data).unwrap_or_else(|e| panic!("{} event with non-JSON data {:?}: {e}", self.event, self.data))
+        serde_json::from_str(&self.data).unwrap_or_else(|e| {
+            panic!(
+                "{} event with non-JSON data {:?}: {e}",
+                self.event, self.data
+            )
+        })
     }
 }
 
@@ -38,8 +43,15 @@ pub struct SseStream {
 
 /// Opens `GET {base}/api/projects/{project}/events?token={token}`. `Err` carries the status
 /// and JSON body when the server refused the stream.
-pub async fn open_events(base: &str, project: &str, token: &str) -> Result<SseStream, (StatusCode, Value)> {
-    open(&format!("{base}/api/projects/{project}/events?token={token}")).await
+pub async fn open_events(
+    base: &str,
+    project: &str,
+    token: &str,
+) -> Result<SseStream, (StatusCode, Value)> {
+    open(&format!(
+        "{base}/api/projects/{project}/events?token={token}"
+    ))
+    .await
 }
 
 /// Opens any event stream by URL.
@@ -55,8 +67,20 @@ pub async fn open(url: &str) -> Result<SseStream, (StatusCode, Value)> {
         let text = res.text().await.unwrap_or_default();
         return Err((status, serde_json::from_str(&text).unwrap_or(Value::Null)));
     }
-    let content_type = res.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    Ok(SseStream { content_type, body: Box::pin(res.bytes_stream()), pending: Vec::new(), event: None, data: Vec::new(), ended: false })
+    let content_type = res
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    Ok(SseStream {
+        content_type,
+        body: Box::pin(res.bytes_stream()),
+        pending: Vec::new(),
+        event: None,
+        data: Vec::new(),
+        ended: false,
+    })
 }
 
 impl SseStream {
@@ -115,7 +139,9 @@ impl SseStream {
     /// The next event within `timeout`: `Err(())` when none came in time, `Ok(None)` when the
     /// stream ended.
     pub async fn next_within(&mut self, timeout: Duration) -> Result<Option<SseEvent>, ()> {
-        tokio::time::timeout(timeout, self.next_event()).await.map_err(|_| ())
+        tokio::time::timeout(timeout, self.next_event())
+            .await
+            .map_err(|_| ())
     }
 
     /// The next event of type `kind`, skipping others; panics when the stream ends or none
@@ -130,13 +156,21 @@ impl SseStream {
                 }
             }
         };
-        tokio::time::timeout(timeout, wait).await.unwrap_or_else(|_| panic!("no {kind} event within {timeout:?}"))
+        tokio::time::timeout(timeout, wait)
+            .await
+            .unwrap_or_else(|_| panic!("no {kind} event within {timeout:?}"))
     }
 
     /// The `job` events of job `id` (of `kind`, in `project`) until it is done, each event's
     /// job in order. Panics when it fails or a `timeout` passes without an event, and checks
     /// what every job event must hold: progress a number in [0, 1] that never goes back.
-    pub async fn job_until_done(&mut self, id: &str, kind: &str, project: &str, timeout: Duration) -> Vec<Value> {
+    pub async fn job_until_done(
+        &mut self,
+        id: &str,
+        kind: &str,
+        project: &str,
+        timeout: Duration,
+    ) -> Vec<Value> {
         let mut seen: Vec<Value> = Vec::new();
         loop {
             let data = self.expect_event("job", timeout).await.json();
@@ -154,9 +188,18 @@ impl SseStream {
                 break;
             }
         }
-        let progress: Vec<f64> = seen.iter().map(|j| j["progress"].as_f64().expect("progress is a number")).collect();
-        assert!(progress.iter().all(|p| (0.0..=1.0).contains(p)), "{progress:?}");
-        assert!(progress.windows(2).all(|w| w[0] <= w[1]), "progress never goes back: {progress:?}");
+        let progress: Vec<f64> = seen
+            .iter()
+            .map(|j| j["progress"].as_f64().expect("progress is a number"))
+            .collect();
+        assert!(
+            progress.iter().all(|p| (0.0..=1.0).contains(p)),
+            "{progress:?}"
+        );
+        assert!(
+            progress.windows(2).all(|w| w[0] <= w[1]),
+            "progress never goes back: {progress:?}"
+        );
         seen
     }
 

@@ -43,7 +43,14 @@ fn encode(msg: YMessage) -> Message {
 }
 
 /// Connects; `Err` carries the HTTP status when the upgrade was refused.
-pub async fn connect_ws(ws_base: &str, project: &str, token: &str) -> Result<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>, u16> {
+pub async fn connect_ws(
+    ws_base: &str,
+    project: &str,
+    token: &str,
+) -> Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    u16,
+> {
     let url = format!("{ws_base}/ws/projects/{project}?token={token}");
     match tokio_tungstenite::connect_async(url).await {
         Ok((ws, _)) => Ok(ws),
@@ -59,13 +66,16 @@ impl YClient {
 
     /// Connects with an existing doc (e.g. one edited while offline).
     pub async fn connect_doc(ws_base: &str, project: &str, token: &str, doc: Doc) -> YClient {
-        let ws = connect_ws(ws_base, project, token).await.unwrap_or_else(|s| panic!("upgrade refused with {s}"));
+        let ws = connect_ws(ws_base, project, token)
+            .await
+            .unwrap_or_else(|s| panic!("upgrade refused with {s}"));
         let (mut sink, mut stream) = ws.split();
         let (out, mut out_rx) = mpsc::unbounded_channel::<Message>();
         let seen = Arc::new(Mutex::new(Seen::default()));
         // Like y-websocket: SyncStep1 first.
         let sv = doc.transact().state_vector();
-        out.send(encode(YMessage::Sync(SyncMessage::SyncStep1(sv)))).expect("queue");
+        out.send(encode(YMessage::Sync(SyncMessage::SyncStep1(sv))))
+            .expect("queue");
         let task = {
             let doc = doc.clone();
             let seen = seen.clone();
@@ -101,7 +111,13 @@ impl YClient {
                 }
             })
         };
-        YClient { doc, seen, out, task, awareness_clock: 0 }
+        YClient {
+            doc,
+            seen,
+            out,
+            task,
+            awareness_clock: 0,
+        }
     }
 
     /// Runs a local edit and sends it as an Update message.
@@ -111,7 +127,9 @@ impl YClient {
             f(&mut txn);
             txn.encode_update_v1()
         };
-        let _ = self.out.send(encode(YMessage::Sync(SyncMessage::Update(update))));
+        let _ = self
+            .out
+            .send(encode(YMessage::Sync(SyncMessage::Update(update))));
     }
 
     /// Sends this client's awareness state (JSON), with the next clock.
@@ -120,7 +138,10 @@ impl YClient {
         let mut clients = HashMap::new();
         clients.insert(
             self.doc.client_id(),
-            yrs::sync::awareness::AwarenessUpdateEntry { clock: self.awareness_clock, json: state.to_string().into() },
+            yrs::sync::awareness::AwarenessUpdateEntry {
+                clock: self.awareness_clock,
+                json: state.to_string().into(),
+            },
         );
         let msg = YMessage::Awareness(yrs::sync::awareness::AwarenessUpdate { clients });
         let _ = self.out.send(encode(msg));
@@ -135,7 +156,10 @@ impl YClient {
     }
 
     pub async fn wait_synced(&self) {
-        assert!(crate::eventually(Duration::from_secs(10), || self.seen.lock().unwrap().synced).await, "client never synced");
+        assert!(
+            crate::eventually(Duration::from_secs(10), || self.seen.lock().unwrap().synced).await,
+            "client never synced"
+        );
     }
 
     pub fn closed(&self) -> Option<(u16, String)> {
@@ -145,14 +169,19 @@ impl YClient {
     /// Closes the socket normally and waits for the client task to end.
     pub async fn close(mut self) {
         let _ = self.out.send(Message::Close(None));
-        if tokio::time::timeout(Duration::from_secs(5), &mut self.task).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(5), &mut self.task)
+            .await
+            .is_err()
+        {
             self.task.abort();
         }
     }
 
     /// The full document state, for comparing documents.
     pub fn state(&self) -> Vec<u8> {
-        self.doc.transact().encode_state_as_update_v1(&StateVector::default())
+        self.doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default())
     }
 }
 
@@ -168,13 +197,17 @@ fn handle(doc: &Doc, seen: &Mutex<Seen>, out: &mpsc::UnboundedSender<Message>, d
             let _ = out.send(encode(YMessage::Sync(SyncMessage::SyncStep2(diff))));
         }
         YMessage::Sync(SyncMessage::SyncStep2(u)) => {
-            doc.transact_mut().apply_update(Update::decode_v1(&u).expect("update")).expect("apply");
+            doc.transact_mut()
+                .apply_update(Update::decode_v1(&u).expect("update"))
+                .expect("apply");
             let mut s = seen.lock().unwrap();
             s.synced = true;
             s.updates += 1;
         }
         YMessage::Sync(SyncMessage::Update(u)) => {
-            doc.transact_mut().apply_update(Update::decode_v1(&u).expect("update")).expect("apply");
+            doc.transact_mut()
+                .apply_update(Update::decode_v1(&u).expect("update"))
+                .expect("apply");
             seen.lock().unwrap().updates += 1;
         }
         YMessage::Awareness(update) => {
@@ -183,7 +216,10 @@ fn handle(doc: &Doc, seen: &Mutex<Seen>, out: &mpsc::UnboundedSender<Message>, d
                 if entry.json.as_ref() == "null" {
                     s.awareness.remove(&client.get());
                 } else {
-                    s.awareness.insert(client.get(), serde_json::from_str(&entry.json).expect("awareness json"));
+                    s.awareness.insert(
+                        client.get(),
+                        serde_json::from_str(&entry.json).expect("awareness json"),
+                    );
                 }
             }
         }
@@ -194,12 +230,18 @@ fn handle(doc: &Doc, seen: &Mutex<Seen>, out: &mpsc::UnboundedSender<Message>, d
 
 /// A bare socket for sending hostile bytes and reading the close code.
 pub struct RawSocket {
-    ws: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    ws: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
 }
 
 impl RawSocket {
     pub async fn connect(ws_base: &str, project: &str, token: &str) -> RawSocket {
-        RawSocket { ws: connect_ws(ws_base, project, token).await.unwrap_or_else(|s| panic!("upgrade refused with {s}")) }
+        RawSocket {
+            ws: connect_ws(ws_base, project, token)
+                .await
+                .unwrap_or_else(|s| panic!("upgrade refused with {s}")),
+        }
     }
 
     pub async fn send(&mut self, msg: Message) {
@@ -211,7 +253,9 @@ impl RawSocket {
         let read = async {
             while let Some(frame) = self.ws.next().await {
                 match frame {
-                    Ok(Message::Close(Some(f))) => return (u16::from(f.code), f.reason.to_string()),
+                    Ok(Message::Close(Some(f))) => {
+                        return (u16::from(f.code), f.reason.to_string())
+                    }
                     Ok(Message::Close(None)) => return (1005, String::new()),
                     Ok(_) => {}
                     Err(_) => return (1006, String::new()),
@@ -219,7 +263,9 @@ impl RawSocket {
             }
             (1006, String::new())
         };
-        tokio::time::timeout(Duration::from_secs(10), read).await.expect("server did not close within 10 s")
+        tokio::time::timeout(Duration::from_secs(10), read)
+            .await
+            .expect("server did not close within 10 s")
     }
 }
 

@@ -26,25 +26,106 @@ pub struct Scenario {
 #[derive(Debug, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase", deny_unknown_fields)]
 enum Op {
-    CreateBook { client: String, meta: Meta },
-    AddPage { client: String, index: u32, page: NewPage },
-    RemovePage { client: String, page: String },
-    MovePage { client: String, page: String, index: u32 },
-    AddItem { client: String, page: String, item: NewItem },
-    RemoveItem { client: String, page: String, item: String },
-    MoveItem { client: String, page: String, item: String, x: f64, y: f64 },
-    ResizeItem { client: String, page: String, item: String, w: f64, h: f64 },
-    RotateItem { client: String, page: String, item: String, rot: f64 },
-    SetZ { client: String, page: String, item: String, z: f64 },
-    RestyleItem { client: String, page: String, item: String, style: Style },
-    SetPhoto { client: String, page: String, item: String, photo: PhotoRef },
-    SetCaption { client: String, page: String, item: String, text: String },
+    CreateBook {
+        client: String,
+        meta: Meta,
+    },
+    AddPage {
+        client: String,
+        index: u32,
+        page: NewPage,
+    },
+    RemovePage {
+        client: String,
+        page: String,
+    },
+    MovePage {
+        client: String,
+        page: String,
+        index: u32,
+    },
+    AddItem {
+        client: String,
+        page: String,
+        item: NewItem,
+    },
+    RemoveItem {
+        client: String,
+        page: String,
+        item: String,
+    },
+    MoveItem {
+        client: String,
+        page: String,
+        item: String,
+        x: f64,
+        y: f64,
+    },
+    ResizeItem {
+        client: String,
+        page: String,
+        item: String,
+        w: f64,
+        h: f64,
+    },
+    RotateItem {
+        client: String,
+        page: String,
+        item: String,
+        rot: f64,
+    },
+    SetZ {
+        client: String,
+        page: String,
+        item: String,
+        z: f64,
+    },
+    RestyleItem {
+        client: String,
+        page: String,
+        item: String,
+        style: Style,
+    },
+    SetPhoto {
+        client: String,
+        page: String,
+        item: String,
+        photo: PhotoRef,
+    },
+    SetCaption {
+        client: String,
+        page: String,
+        item: String,
+        text: String,
+    },
     #[serde(rename_all = "camelCase")]
-    EditCaption { client: String, page: String, item: String, index: u32, delete_len: u32, insert: String },
-    SetPageLayout { client: String, page: String, layout: Option<String> },
-    SetPageBackground { client: String, page: String, background: Background },
-    SetPageAuto { client: String, page: String, auto: bool },
-    Sync { from: String, to: String },
+    EditCaption {
+        client: String,
+        page: String,
+        item: String,
+        index: u32,
+        delete_len: u32,
+        insert: String,
+    },
+    SetPageLayout {
+        client: String,
+        page: String,
+        layout: Option<String>,
+    },
+    SetPageBackground {
+        client: String,
+        page: String,
+        background: Background,
+    },
+    SetPageAuto {
+        client: String,
+        page: String,
+        auto: bool,
+    },
+    Sync {
+        from: String,
+        to: String,
+    },
 }
 
 /// The scenarios of `scenarios.json`, by name.
@@ -58,11 +139,16 @@ pub fn run(scenario: &Scenario) -> Result<Vec<u8>, String> {
     for (name, id) in &scenario.clients {
         docs.insert(name, Doc::with_client_id(*id));
     }
-    let doc = |name: &str| docs.get(name).ok_or_else(|| format!("unknown client {name}"));
+    let doc = |name: &str| {
+        docs.get(name)
+            .ok_or_else(|| format!("unknown client {name}"))
+    };
     for (n, step) in scenario.steps.iter().enumerate() {
         let op: Op = serde_json::from_value(step.clone()).map_err(|e| format!("step {n}: {e}"))?;
         let fail = |e: model::ModelError| format!("step {n}: {e}");
-        let apply = |client: &str, f: &dyn Fn(&mut TransactionMut) -> Result<(), model::ModelError>| -> Result<(), String> {
+        let apply = |client: &str,
+                     f: &dyn Fn(&mut TransactionMut) -> Result<(), model::ModelError>|
+         -> Result<(), String> {
             f(&mut doc(client)?.transact_mut()).map_err(fail)
         };
         match op {
@@ -70,39 +156,115 @@ pub fn run(scenario: &Scenario) -> Result<Vec<u8>, String> {
                 model::create_book(t, &meta);
                 Ok(())
             })?,
-            Op::AddPage { client, index, page } => apply(&client, &|t| model::add_page(t, index, page.clone()).map(drop))?,
+            Op::AddPage {
+                client,
+                index,
+                page,
+            } => apply(&client, &|t| {
+                model::add_page(t, index, page.clone()).map(drop)
+            })?,
             Op::RemovePage { client, page } => apply(&client, &|t| model::remove_page(t, &page))?,
-            Op::MovePage { client, page, index } => apply(&client, &|t| model::move_page(t, &page, index))?,
-            Op::AddItem { client, page, item } => apply(&client, &|t| model::add_item(t, &page, item.clone()).map(drop))?,
-            Op::RemoveItem { client, page, item } => apply(&client, &|t| model::remove_item(t, &page, &item))?,
-            Op::MoveItem { client, page, item, x, y } => apply(&client, &|t| model::move_item(t, &page, &item, x, y))?,
-            Op::ResizeItem { client, page, item, w, h } => apply(&client, &|t| model::resize_item(t, &page, &item, w, h))?,
-            Op::RotateItem { client, page, item, rot } => apply(&client, &|t| model::rotate_item(t, &page, &item, rot))?,
-            Op::SetZ { client, page, item, z } => apply(&client, &|t| model::set_z(t, &page, &item, z))?,
-            Op::RestyleItem { client, page, item, style } => {
-                apply(&client, &|t| model::restyle_item(t, &page, &item, style.clone()))?
+            Op::MovePage {
+                client,
+                page,
+                index,
+            } => apply(&client, &|t| model::move_page(t, &page, index))?,
+            Op::AddItem { client, page, item } => apply(&client, &|t| {
+                model::add_item(t, &page, item.clone()).map(drop)
+            })?,
+            Op::RemoveItem { client, page, item } => {
+                apply(&client, &|t| model::remove_item(t, &page, &item))?
             }
-            Op::SetPhoto { client, page, item, photo } => apply(&client, &|t| model::set_photo(t, &page, &item, photo.clone()))?,
-            Op::SetCaption { client, page, item, text } => apply(&client, &|t| model::set_caption(t, &page, &item, &text))?,
-            Op::EditCaption { client, page, item, index, delete_len, insert } => {
-                apply(&client, &|t| model::edit_caption(t, &page, &item, index, delete_len, &insert))?
+            Op::MoveItem {
+                client,
+                page,
+                item,
+                x,
+                y,
+            } => apply(&client, &|t| model::move_item(t, &page, &item, x, y))?,
+            Op::ResizeItem {
+                client,
+                page,
+                item,
+                w,
+                h,
+            } => apply(&client, &|t| model::resize_item(t, &page, &item, w, h))?,
+            Op::RotateItem {
+                client,
+                page,
+                item,
+                rot,
+            } => apply(&client, &|t| model::rotate_item(t, &page, &item, rot))?,
+            Op::SetZ {
+                client,
+                page,
+                item,
+                z,
+            } => apply(&client, &|t| model::set_z(t, &page, &item, z))?,
+            Op::RestyleItem {
+                client,
+                page,
+                item,
+                style,
+            } => apply(&client, &|t| {
+                model::restyle_item(t, &page, &item, style.clone())
+            })?,
+            Op::SetPhoto {
+                client,
+                page,
+                item,
+                photo,
+            } => apply(&client, &|t| {
+                model::set_photo(t, &page, &item, photo.clone())
+            })?,
+            Op::SetCaption {
+                client,
+                page,
+                item,
+                text,
+            } => apply(&client, &|t| model::set_caption(t, &page, &item, &text))?,
+            Op::EditCaption {
+                client,
+                page,
+                item,
+                index,
+                delete_len,
+                insert,
+            } => apply(&client, &|t| {
+                model::edit_caption(t, &page, &item, index, delete_len, &insert)
+            })?,
+            Op::SetPageLayout {
+                client,
+                page,
+                layout,
+            } => apply(&client, &|t| {
+                model::set_page_layout(t, &page, layout.as_deref())
+            })?,
+            Op::SetPageBackground {
+                client,
+                page,
+                background,
+            } => apply(&client, &|t| {
+                model::set_page_background(t, &page, background.clone())
+            })?,
+            Op::SetPageAuto { client, page, auto } => {
+                apply(&client, &|t| model::set_page_auto(t, &page, auto))?
             }
-            Op::SetPageLayout { client, page, layout } => {
-                apply(&client, &|t| model::set_page_layout(t, &page, layout.as_deref()))?
-            }
-            Op::SetPageBackground { client, page, background } => {
-                apply(&client, &|t| model::set_page_background(t, &page, background.clone()))?
-            }
-            Op::SetPageAuto { client, page, auto } => apply(&client, &|t| model::set_page_auto(t, &page, auto))?,
             Op::Sync { from, to } => {
                 let (from, to) = (doc(&from)?, doc(&to)?);
-                let diff = from.transact().encode_diff_v1(&to.transact().state_vector());
+                let diff = from
+                    .transact()
+                    .encode_diff_v1(&to.transact().state_vector());
                 let update = Update::decode_v1(&diff).map_err(|e| format!("step {n}: {e}"))?;
-                to.transact_mut().apply_update(update).map_err(|e| format!("step {n}: {e}"))?;
+                to.transact_mut()
+                    .apply_update(update)
+                    .map_err(|e| format!("step {n}: {e}"))?;
             }
         }
     }
-    let output = doc(&scenario.output)?.transact().encode_state_as_update_v1(&StateVector::default());
+    let output = doc(&scenario.output)?
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
     Ok(output)
 }
 
@@ -110,7 +272,9 @@ pub fn run(scenario: &Scenario) -> Result<Vec<u8>, String> {
 pub fn read_update(bytes: &[u8]) -> Result<(Book, StateVector), String> {
     let doc = Doc::with_client_id(1);
     let update = Update::decode_v1(bytes).map_err(|e| e.to_string())?;
-    doc.transact_mut().apply_update(update).map_err(|e| e.to_string())?;
+    doc.transact_mut()
+        .apply_update(update)
+        .map_err(|e| e.to_string())?;
     let txn = doc.transact();
     let book = model::read_book(&txn).map_err(|e| e.to_string())?;
     Ok((book, txn.state_vector()))
@@ -128,11 +292,15 @@ pub fn canonical_json(book: &Book) -> String {
 pub fn normalise(value: Value) -> Value {
     match value {
         Value::Number(n) => match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_991.0 => Value::from(f as i64),
+            Some(f) if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_991.0 => {
+                Value::from(f as i64)
+            }
             _ => Value::Number(n),
         },
         Value::Array(values) => Value::Array(values.into_iter().map(normalise).collect()),
-        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, normalise(v))).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, normalise(v))).collect())
+        }
         other => other,
     }
 }

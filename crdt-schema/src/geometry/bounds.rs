@@ -83,7 +83,12 @@ impl PageFrame {
         boxes
             .iter()
             .enumerate()
-            .flat_map(|(index, b)| self.check_box(b).rules().into_iter().map(move |rule| Violation { index, rule }))
+            .flat_map(|(index, b)| {
+                self.check_box(b)
+                    .rules()
+                    .into_iter()
+                    .map(move |rule| Violation { index, rule })
+            })
             .collect()
     }
 }
@@ -104,7 +109,9 @@ mod tests {
 
     #[test]
     fn a_centred_item_is_clear() {
-        assert!(frame(PageSide::Right).check_box(&b(0.0, 0.0, 0.5, 0.5, 0.0)).is_clear());
+        assert!(frame(PageSide::Right)
+            .check_box(&b(0.0, 0.0, 0.5, 0.5, 0.0))
+            .is_clear());
     }
 
     #[test]
@@ -116,7 +123,11 @@ mod tests {
         let left = frame(PageSide::Left).check_box(&left_edge);
         assert!(!left.intersects_gutter && left.crosses_safe_area);
         // Mirrored onto the facing page it is in that page's gutter.
-        assert!(frame(PageSide::Left).check_box(&left_edge.mirrored()).intersects_gutter);
+        assert!(
+            frame(PageSide::Left)
+                .check_box(&left_edge.mirrored())
+                .intersects_gutter
+        );
     }
 
     #[test]
@@ -133,13 +144,26 @@ mod tests {
         let check = f.check_box(&off);
         assert!(check.off_page && check.crosses_safe_area);
         assert_eq!(check.rules(), vec![BoundaryRule::OffPage]);
-        let v = f.violations(&[b(0.0, 0.0, 0.1, 0.1, 0.0), off, b(-0.55, 0.0, 0.2, 0.2, 0.0)]);
+        let v = f.violations(&[
+            b(0.0, 0.0, 0.1, 0.1, 0.0),
+            off,
+            b(-0.55, 0.0, 0.2, 0.2, 0.0),
+        ]);
         assert_eq!(
             v,
             vec![
-                Violation { index: 1, rule: BoundaryRule::OffPage },
-                Violation { index: 2, rule: BoundaryRule::IntersectsGutter },
-                Violation { index: 2, rule: BoundaryRule::CrossesSafeArea },
+                Violation {
+                    index: 1,
+                    rule: BoundaryRule::OffPage
+                },
+                Violation {
+                    index: 2,
+                    rule: BoundaryRule::IntersectsGutter
+                },
+                Violation {
+                    index: 2,
+                    rule: BoundaryRule::CrossesSafeArea
+                },
             ]
         );
     }
@@ -152,14 +176,28 @@ mod tests {
         let side = 0.2;
         let tucked = b(safe.x + side / 2.0, safe.y + side / 2.0, side, side, 0.0);
         assert!(f.check_box(&tucked).is_clear());
-        assert!(f.check_box(&b(tucked.x(), tucked.y(), side, side, 10.0)).crosses_safe_area);
-        assert!(f.check_box(&b(tucked.x(), tucked.y(), side, side, -10.0)).crosses_safe_area);
+        assert!(
+            f.check_box(&b(tucked.x(), tucked.y(), side, side, 10.0))
+                .crosses_safe_area
+        );
+        assert!(
+            f.check_box(&b(tucked.x(), tucked.y(), side, side, -10.0))
+                .crosses_safe_area
+        );
     }
 
     #[test]
     fn a_zero_size_item_on_the_page_is_not_off_it() {
-        assert!(!frame(PageSide::Right).check_box(&b(0.1, 0.1, 0.0, 0.0, 0.0)).off_page);
-        assert!(frame(PageSide::Right).check_box(&b(3.0, 0.1, 0.0, 0.0, 0.0)).off_page);
+        assert!(
+            !frame(PageSide::Right)
+                .check_box(&b(0.1, 0.1, 0.0, 0.0, 0.0))
+                .off_page
+        );
+        assert!(
+            frame(PageSide::Right)
+                .check_box(&b(3.0, 0.1, 0.0, 0.0, 0.0))
+                .off_page
+        );
     }
 
     #[test]

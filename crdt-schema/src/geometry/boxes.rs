@@ -44,18 +44,34 @@ impl Box {
                 return Err(GeometryError::NotFinite { index });
             }
             if value.abs() > box_limit(index) {
-                return Err(GeometryError::OutOfRange { index, value, limit: box_limit(index) });
+                return Err(GeometryError::OutOfRange {
+                    index,
+                    value,
+                    limit: box_limit(index),
+                });
             }
             if (index == 2 || index == 3) && value < 0.0 {
                 return Err(GeometryError::NegativeSize { index, value });
             }
         }
         let z = no_negative_zero;
-        Ok(Box { x: z(x), y: z(y), w: z(w), h: z(h), rot: z(rot) })
+        Ok(Box {
+            x: z(x),
+            y: z(y),
+            w: z(w),
+            h: z(h),
+            rot: z(rot),
+        })
     }
 
     /// A box of the whole visible page, `[0, 0, 1, 1, 0]`.
-    pub const FULL_PAGE: Box = Box { x: 0.0, y: 0.0, w: 1.0, h: 1.0, rot: 0.0 };
+    pub const FULL_PAGE: Box = Box {
+        x: 0.0,
+        y: 0.0,
+        w: 1.0,
+        h: 1.0,
+        rot: 0.0,
+    };
 
     /// Centre x, a fraction of the page width from the page centre.
     pub fn x(&self) -> f64 {
@@ -85,7 +101,11 @@ impl Box {
     /// The same box on the facing page: mirrored about the page's vertical centre line, with
     /// the rotation mirrored too. Automix uses this for mirrored facing layouts.
     pub fn mirrored(&self) -> Box {
-        Box { x: no_negative_zero(-self.x), rot: no_negative_zero(-self.rot), ..*self }
+        Box {
+            x: no_negative_zero(-self.x),
+            rot: no_negative_zero(-self.rot),
+            ..*self
+        }
     }
 
     /// Multiplies positions and sizes by `fx` (horizontal) and `fy` (vertical), keeping the
@@ -139,7 +159,12 @@ impl Rect {
     }
     /// A rectangle from its four edges.
     pub fn from_edges(left: f64, top: f64, right: f64, bottom: f64) -> Rect {
-        Rect { x: left, y: top, w: right - left, h: bottom - top }
+        Rect {
+            x: left,
+            y: top,
+            w: right - left,
+            h: bottom - top,
+        }
     }
     /// Left edge.
     pub fn left(&self) -> f64 {
@@ -199,7 +224,12 @@ impl Rect {
 
     /// This rectangle with every coordinate multiplied by `k` (a change of unit).
     pub fn scaled(&self, k: f64) -> Rect {
-        Rect { x: self.x * k, y: self.y * k, w: self.w * k, h: self.h * k }
+        Rect {
+            x: self.x * k,
+            y: self.y * k,
+            w: self.w * k,
+            h: self.h * k,
+        }
     }
 
     /// The axis-aligned bounding box of this rectangle rotated by `rot_deg` degrees about
@@ -213,7 +243,12 @@ impl Rect {
         let w = self.w * cos + self.h * sin;
         let h = self.w * sin + self.h * cos;
         let [cx, cy] = self.centre();
-        Rect { x: cx - w / 2.0, y: cy - h / 2.0, w, h }
+        Rect {
+            x: cx - w / 2.0,
+            y: cy - h / 2.0,
+            w,
+            h,
+        }
     }
 }
 
@@ -233,12 +268,30 @@ mod tests {
 
     #[test]
     fn box_refuses_what_the_schema_refuses() {
-        assert_eq!(Box::new(f64::NAN, 0.0, 1.0, 1.0, 0.0), Err(GeometryError::NotFinite { index: 0 }));
-        assert_eq!(Box::new(0.0, 0.0, 1.0, 1.0, f64::INFINITY), Err(GeometryError::NotFinite { index: 4 }));
-        assert!(matches!(Box::new(0.0, 10.5, 1.0, 1.0, 0.0), Err(GeometryError::OutOfRange { index: 1, .. })));
-        assert!(matches!(Box::new(0.0, 0.0, -0.1, 1.0, 0.0), Err(GeometryError::NegativeSize { index: 2, .. })));
-        assert!(matches!(Box::new(0.0, 0.0, 1.0, -0.1, 0.0), Err(GeometryError::NegativeSize { index: 3, .. })));
-        assert!(Box::new(-10.0, 10.0, 10.0, 0.0, -10.0).is_ok(), "limits are inclusive");
+        assert_eq!(
+            Box::new(f64::NAN, 0.0, 1.0, 1.0, 0.0),
+            Err(GeometryError::NotFinite { index: 0 })
+        );
+        assert_eq!(
+            Box::new(0.0, 0.0, 1.0, 1.0, f64::INFINITY),
+            Err(GeometryError::NotFinite { index: 4 })
+        );
+        assert!(matches!(
+            Box::new(0.0, 10.5, 1.0, 1.0, 0.0),
+            Err(GeometryError::OutOfRange { index: 1, .. })
+        ));
+        assert!(matches!(
+            Box::new(0.0, 0.0, -0.1, 1.0, 0.0),
+            Err(GeometryError::NegativeSize { index: 2, .. })
+        ));
+        assert!(matches!(
+            Box::new(0.0, 0.0, 1.0, -0.1, 0.0),
+            Err(GeometryError::NegativeSize { index: 3, .. })
+        ));
+        assert!(
+            Box::new(-10.0, 10.0, 10.0, 0.0, -10.0).is_ok(),
+            "limits are inclusive"
+        );
         assert!(serde_json::from_str::<Box>("[0,0,1,1]").is_err());
         assert!(serde_json::from_str::<Box>("[0,0,1,1,400]").is_err());
     }
@@ -255,7 +308,11 @@ mod tests {
         let a = Rect::new(0.0, 0.0, 10.0, 10.0);
         let b = Rect::new(5.0, 5.0, 10.0, 10.0);
         assert_eq!(a.intersection(&b), Some(Rect::new(5.0, 5.0, 5.0, 5.0)));
-        assert_eq!(a.intersection(&Rect::new(10.0, 0.0, 5.0, 5.0)), None, "touching is not overlapping");
+        assert_eq!(
+            a.intersection(&Rect::new(10.0, 0.0, 5.0, 5.0)),
+            None,
+            "touching is not overlapping"
+        );
         assert!(a.contains(&Rect::new(1.0, 1.0, 9.0, 9.0), 0.0));
         assert!(!a.contains(&b, 0.0));
         assert!(a.overlaps(&b, 1e-9));

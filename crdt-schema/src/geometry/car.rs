@@ -29,7 +29,11 @@ pub fn mean_squared_overlap_error(candidate: f64, ratios: &[f64]) -> f64 {
     if ratios.is_empty() {
         return 0.0;
     }
-    ratios.iter().map(|&r| overlap_loss(candidate, r).powi(2)).sum::<f64>() / ratios.len() as f64
+    ratios
+        .iter()
+        .map(|&r| overlap_loss(candidate, r).powi(2))
+        .sum::<f64>()
+        / ratios.len() as f64
 }
 
 /// Samples taken across `[min, max]` before refining; enough that the refinement always
@@ -68,8 +72,16 @@ pub fn core_aspect_ratio(group: AspectGroup) -> f64 {
 /// Ratios that are not finite and positive are ignored. With none left the answer is 1 (a
 /// square page, the neutral choice); with one ratio it is that ratio.
 pub fn core_aspect_ratio_of(ratios: &[f64]) -> f64 {
-    let ratios: Vec<f64> = ratios.iter().copied().filter(|r| r.is_finite() && *r > 0.0).collect();
-    let (lo, hi) = ratios.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &r| (lo.min(r), hi.max(r)));
+    let ratios: Vec<f64> = ratios
+        .iter()
+        .copied()
+        .filter(|r| r.is_finite() && *r > 0.0)
+        .collect();
+    let (lo, hi) = ratios
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &r| {
+            (lo.min(r), hi.max(r))
+        });
     if ratios.is_empty() {
         return 1.0;
     }
@@ -79,8 +91,13 @@ pub fn core_aspect_ratio_of(ratios: &[f64]) -> f64 {
     let error = |r: f64| mean_squared_overlap_error(r, &ratios);
     let at = |i: usize| lo + (hi - lo) * i as f64 / SAMPLES as f64;
 
-    let best_sample = (0..=SAMPLES).min_by(|&a, &b| error(at(a)).total_cmp(&error(at(b)))).unwrap_or(0);
-    let (a, b) = (at(best_sample.saturating_sub(1)), at((best_sample + 1).min(SAMPLES)));
+    let best_sample = (0..=SAMPLES)
+        .min_by(|&a, &b| error(at(a)).total_cmp(&error(at(b))))
+        .unwrap_or(0);
+    let (a, b) = (
+        at(best_sample.saturating_sub(1)),
+        at((best_sample + 1).min(SAMPLES)),
+    );
     let refined = golden_section_min(error, a, b);
     // Golden section assumes one minimum in the bracket; never return worse than the sample.
     if error(refined) <= error(at(best_sample)) {
@@ -138,8 +155,14 @@ mod tests {
         assert!((1.38..=1.65).contains(&car), "{car}");
         let e = mean_squared_overlap_error(car, &ratios);
         for delta in [1e-2, 1e-3, 1e-4, 1e-5] {
-            assert!(mean_squared_overlap_error(car + delta, &ratios) > e, "+{delta}");
-            assert!(mean_squared_overlap_error(car - delta, &ratios) > e, "-{delta}");
+            assert!(
+                mean_squared_overlap_error(car + delta, &ratios) > e,
+                "+{delta}"
+            );
+            assert!(
+                mean_squared_overlap_error(car - delta, &ratios) > e,
+                "-{delta}"
+            );
         }
         // Brute force over a fine grid never beats it.
         for i in 0..=27_000 {
@@ -169,8 +192,14 @@ mod tests {
         assert!((core_aspect_ratio(AspectGroup::Portrait) - 8.125 / 11.0).abs() < 1e-9);
         let landscape = core_aspect_ratio(AspectGroup::Landscape);
         assert!((landscape - 1.29636).abs() < 1e-4, "{landscape}");
-        let ratios: Vec<f64> = AspectGroup::Landscape.products().map(|p| p.viewable_ratio()).collect();
-        let (lo, hi) = (ratios.iter().cloned().fold(f64::MAX, f64::min), ratios.iter().cloned().fold(0.0, f64::max));
+        let ratios: Vec<f64> = AspectGroup::Landscape
+            .products()
+            .map(|p| p.viewable_ratio())
+            .collect();
+        let (lo, hi) = (
+            ratios.iter().cloned().fold(f64::MAX, f64::min),
+            ratios.iter().cloned().fold(0.0, f64::max),
+        );
         assert!(lo <= landscape && landscape <= hi);
     }
 }

@@ -13,7 +13,11 @@ pub enum GeometryError {
     NotFinite { index: usize },
     /// A number of a box lies outside ±[`crate::schema::BOX_LIMIT`].
     #[error("box value {index} is {value}, outside ±{limit}")]
-    OutOfRange { index: usize, value: f64, limit: f64 },
+    OutOfRange {
+        index: usize,
+        value: f64,
+        limit: f64,
+    },
     /// A box width (`index` 2) or height (`index` 3) is negative.
     #[error("box value {index} is a size and may not be negative (got {value})")]
     NegativeSize { index: usize, value: f64 },

@@ -31,7 +31,10 @@ pub fn migration_factors(from_car: f64, to_car: f64) -> MigrationFactors {
     if !ok(from_car) || !ok(to_car) {
         return MigrationFactors { x: 1.0, y: 1.0 };
     }
-    MigrationFactors { x: (from_car / to_car).min(1.0), y: (to_car / from_car).min(1.0) }
+    MigrationFactors {
+        x: (from_car / to_car).min(1.0),
+        y: (to_car / from_car).min(1.0),
+    }
 }
 
 /// Moves one page's boxes from group `from` to the product `to` (at its group's CAR) and
@@ -40,10 +43,18 @@ pub fn migration_factors(from_car: f64, to_car: f64) -> MigrationFactors {
 /// The boxes come back in the same order, so [`Violation::index`] names both the old and the
 /// new box. Because the factors are at most 1 a moved box is always valid; should one not be
 /// (it cannot happen), it is kept unchanged rather than dropped, so indices stay aligned.
-pub fn migrate_boxes(boxes: &[Box], from: AspectGroup, to: &Product, side: PageSide) -> (Vec<Box>, Vec<Violation>) {
+pub fn migrate_boxes(
+    boxes: &[Box],
+    from: AspectGroup,
+    to: &Product,
+    side: PageSide,
+) -> (Vec<Box>, Vec<Violation>) {
     let car = core_aspect_ratio(to.group);
     let f = migration_factors(core_aspect_ratio(from), car);
-    let moved: Vec<Box> = boxes.iter().map(|b| b.scaled(f.x, f.y).unwrap_or(*b)).collect();
+    let moved: Vec<Box> = boxes
+        .iter()
+        .map(|b| b.scaled(f.x, f.y).unwrap_or(*b))
+        .collect();
     let violations = PageFrame::at_car(to, car, side).violations(&moved);
     (moved, violations)
 }
@@ -60,14 +71,23 @@ mod tests {
 
     #[test]
     fn factors() {
-        assert_eq!(migration_factors(1.3, 1.3), MigrationFactors { x: 1.0, y: 1.0 });
+        assert_eq!(
+            migration_factors(1.3, 1.3),
+            MigrationFactors { x: 1.0, y: 1.0 }
+        );
         // Landscape 1.5 into square: widths keep, heights shrink to 1/1.5.
         let f = migration_factors(1.5, 1.0);
         assert_eq!(f.x, 1.0);
         assert!((f.y - 1.0 / 1.5).abs() < 1e-12);
         // Portrait 0.75 into square: heights keep, widths shrink.
-        assert_eq!(migration_factors(0.75, 1.0), MigrationFactors { x: 0.75, y: 1.0 });
-        assert_eq!(migration_factors(f64::NAN, 1.0), MigrationFactors { x: 1.0, y: 1.0 });
+        assert_eq!(
+            migration_factors(0.75, 1.0),
+            MigrationFactors { x: 0.75, y: 1.0 }
+        );
+        assert_eq!(
+            migration_factors(f64::NAN, 1.0),
+            MigrationFactors { x: 1.0, y: 1.0 }
+        );
     }
 
     #[test]
@@ -94,7 +114,19 @@ mod tests {
         let (moved, v) = migrate_boxes(&boxes, AspectGroup::Landscape, to, PageSide::Right);
         assert_eq!(moved.len(), 3);
         assert!(v.iter().all(|v| v.index != 0), "{v:?}");
-        assert!(v.contains(&Violation { index: 1, rule: BoundaryRule::CrossesSafeArea }), "{v:?}");
-        assert!(v.contains(&Violation { index: 2, rule: BoundaryRule::OffPage }), "{v:?}");
+        assert!(
+            v.contains(&Violation {
+                index: 1,
+                rule: BoundaryRule::CrossesSafeArea
+            }),
+            "{v:?}"
+        );
+        assert!(
+            v.contains(&Violation {
+                index: 2,
+                rule: BoundaryRule::OffPage
+            }),
+            "{v:?}"
+        );
     }
 }

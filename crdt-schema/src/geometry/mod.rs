@@ -34,7 +34,7 @@ pub use error::GeometryError;
 pub use migrate::{migrate_boxes, migration_factors, MigrationFactors};
 pub use page::{Guides, PageFrame, PageSide, PageTransform, POINTS_PER_INCH};
 pub use photo::{
-    crop_loss, fit_photo, limiting_dimension, slot_aspect, LimitingDimension, PhotoFit, PhotoView, PixelSize, PlacedPhoto, PpiGrade,
-    PPI_ERROR_BELOW, PPI_WARN_BELOW,
+    crop_loss, fit_photo, limiting_dimension, slot_aspect, LimitingDimension, PhotoFit, PhotoView,
+    PixelSize, PlacedPhoto, PpiGrade, PPI_ERROR_BELOW, PPI_WARN_BELOW,
 };
 pub use remote::{choose_size, coverage, needed_pixels};

@@ -56,7 +56,10 @@ impl PageTransform {
     /// with the page's top-left corner at the origin. What the web client uses to draw a page.
     pub fn display(width: f64, car: f64) -> PageTransform {
         let height = width / car;
-        PageTransform { scale: [width, height], offset: [width / 2.0, height / 2.0] }
+        PageTransform {
+            scale: [width, height],
+            offset: [width / 2.0, height / 2.0],
+        }
     }
 
     /// The page's aspect ratio in this transform (width over height of the relative page).
@@ -66,18 +69,27 @@ impl PageTransform {
 
     /// A relative point to physical units.
     pub fn to_physical(&self, [x, y]: [f64; 2]) -> [f64; 2] {
-        [self.offset[0] + self.scale[0] * x, self.offset[1] + self.scale[1] * y]
+        [
+            self.offset[0] + self.scale[0] * x,
+            self.offset[1] + self.scale[1] * y,
+        ]
     }
 
     /// A physical point to relative coordinates; the inverse of [`to_physical`](Self::to_physical).
     pub fn to_relative(&self, [x, y]: [f64; 2]) -> [f64; 2] {
-        [(x - self.offset[0]) / self.scale[0], (y - self.offset[1]) / self.scale[1]]
+        [
+            (x - self.offset[0]) / self.scale[0],
+            (y - self.offset[1]) / self.scale[1],
+        ]
     }
 
     /// The same map with its output multiplied by `k`: a change of unit (points to pixels at
     /// `dpi` is `k = dpi / 72`).
     pub fn scaled(&self, k: f64) -> PageTransform {
-        PageTransform { scale: [self.scale[0] * k, self.scale[1] * k], offset: [self.offset[0] * k, self.offset[1] * k] }
+        PageTransform {
+            scale: [self.scale[0] * k, self.scale[1] * k],
+            offset: [self.offset[0] * k, self.offset[1] * k],
+        }
     }
 
     /// The box's own rectangle in physical units, before rotation (rotate it about its centre
@@ -150,34 +162,75 @@ impl PageFrame {
     /// is not finite and positive is taken as 1, so a bad input shows a square page rather
     /// than a broken one.
     pub fn at_car(product: &Product, car: f64, side: PageSide) -> PageFrame {
-        let car = if car.is_finite() && car > 0.0 { car } else { 1.0 };
+        let car = if car.is_finite() && car > 0.0 {
+            car
+        } else {
+            1.0
+        };
         let k = POINTS_PER_INCH;
         let [tw, th] = product.trim_in;
-        let (b, g, s) = (product.bleed_in * k, product.gutter_in * k, product.safe_in * k);
+        let (b, g, s) = (
+            product.bleed_in * k,
+            product.gutter_in * k,
+            product.safe_in * k,
+        );
         let (tw, th) = (tw * k, th * k);
 
         let canvas = Rect::new(0.0, 0.0, tw + 2.0 * b, th + 2.0 * b);
         let trim = Rect::new(b, b, tw, th);
         let (viewable, gutter) = if side.gutter_on_left() {
-            (Rect::new(b + g, b, tw - g, th), Rect::from_edges(0.0, 0.0, b + g, canvas.h))
+            (
+                Rect::new(b + g, b, tw - g, th),
+                Rect::from_edges(0.0, 0.0, b + g, canvas.h),
+            )
         } else {
-            (Rect::new(b, b, tw - g, th), Rect::from_edges(b + tw - g, 0.0, canvas.w, canvas.h))
+            (
+                Rect::new(b, b, tw - g, th),
+                Rect::from_edges(b + tw - g, 0.0, canvas.w, canvas.h),
+            )
         };
-        let safe = Rect::new(viewable.x + s, viewable.y + s, viewable.w - 2.0 * s, viewable.h - 2.0 * s);
+        let safe = Rect::new(
+            viewable.x + s,
+            viewable.y + s,
+            viewable.w - 2.0 * s,
+            viewable.h - 2.0 * s,
+        );
 
         let r = viewable.w / viewable.h;
         let content = if car <= r {
             // Taller: widths match, centred vertically, top and bottom cut.
             let h = viewable.w / car;
-            Rect::new(viewable.x, viewable.y + (viewable.h - h) / 2.0, viewable.w, h)
+            Rect::new(
+                viewable.x,
+                viewable.y + (viewable.h - h) / 2.0,
+                viewable.w,
+                h,
+            )
         } else {
             // Wider: heights match, the gutter-side edge on the gutter edge, the outer edge cut.
             let w = viewable.h * car;
-            let x = if side.gutter_on_left() { viewable.x } else { viewable.right() - w };
+            let x = if side.gutter_on_left() {
+                viewable.x
+            } else {
+                viewable.right() - w
+            };
             Rect::new(x, viewable.y, w, viewable.h)
         };
-        let transform = PageTransform { scale: [content.w, content.h], offset: content.centre() };
-        PageFrame { side, units_per_inch: k, transform, canvas, trim, viewable, safe, gutter, content_loss: overlap_loss(car, r) }
+        let transform = PageTransform {
+            scale: [content.w, content.h],
+            offset: content.centre(),
+        };
+        PageFrame {
+            side,
+            units_per_inch: k,
+            transform,
+            canvas,
+            trim,
+            viewable,
+            safe,
+            gutter,
+            content_loss: overlap_loss(car, r),
+        }
     }
 
     /// The same frame in pixels at `dpi` (rectangles and transform scaled by `dpi / 72`).
@@ -288,7 +341,13 @@ mod tests {
         let c = f.content();
         assert!(close(c.left(), f.viewable().left()) && close(c.right(), f.viewable().right()));
         assert!(c.h > f.viewable().h);
-        assert!(close(f.viewable().top() - c.top(), c.bottom() - f.viewable().bottom()), "cut equally");
+        assert!(
+            close(
+                f.viewable().top() - c.top(),
+                c.bottom() - f.viewable().bottom()
+            ),
+            "cut equally"
+        );
         assert!(close(f.content_loss(), 1.0 - 1.2 / (7.75 / 6.0)));
     }
 
@@ -299,13 +358,24 @@ mod tests {
         assert!(car > p.viewable_ratio());
         let right = PageFrame::new(p, PageSide::Right);
         let c = right.content();
-        assert!(close(c.top(), right.viewable().top()) && close(c.bottom(), right.viewable().bottom()));
-        assert!(close(c.left(), right.gutter().right()), "content starts at the gutter edge (left)");
-        assert!(c.right() > right.trim().right(), "and is cut at the outer (right) edge");
+        assert!(
+            close(c.top(), right.viewable().top()) && close(c.bottom(), right.viewable().bottom())
+        );
+        assert!(
+            close(c.left(), right.gutter().right()),
+            "content starts at the gutter edge (left)"
+        );
+        assert!(
+            c.right() > right.trim().right(),
+            "and is cut at the outer (right) edge"
+        );
 
         let left = PageFrame::new(p, PageSide::Left);
         let c = left.content();
-        assert!(close(c.right(), left.gutter().left()), "content ends at the gutter edge (right)");
+        assert!(
+            close(c.right(), left.gutter().left()),
+            "content ends at the gutter edge (right)"
+        );
         assert!(c.left() < left.trim().left());
         assert!(close(left.gutter().right(), left.canvas().right()));
     }

@@ -46,12 +46,21 @@ pub struct PhotoView {
 
 impl PhotoView {
     /// Centred, just covering the slot: pan `[0, 0]`, zoom 1.
-    pub const DEFAULT: PhotoView = PhotoView { pan: [0.0, 0.0], zoom: 1.0 };
+    pub const DEFAULT: PhotoView = PhotoView {
+        pan: [0.0, 0.0],
+        zoom: 1.0,
+    };
 
     /// A checked view: `pan` finite and within `[-1, 1]`, `zoom` finite and at least 1.
     pub fn new(pan: [f64; 2], zoom: f64) -> Result<PhotoView, GeometryError> {
-        if !pan.iter().all(|p| p.is_finite() && (-1.0..=1.0).contains(p)) {
-            return Err(GeometryError::BadPan { x: pan[0], y: pan[1] });
+        if !pan
+            .iter()
+            .all(|p| p.is_finite() && (-1.0..=1.0).contains(p))
+        {
+            return Err(GeometryError::BadPan {
+                x: pan[0],
+                y: pan[1],
+            });
         }
         if !(zoom.is_finite() && zoom >= 1.0) {
             return Err(GeometryError::BadZoom(zoom));
@@ -63,9 +72,18 @@ impl PhotoView {
     /// non-finite values replaced by the defaults. For reading what a client stored, where
     /// refusing to render would help nobody.
     pub fn clamped(pan: [f64; 2], zoom: f64) -> PhotoView {
-        let p = |v: f64| if v.is_finite() { v.clamp(-1.0, 1.0) } else { 0.0 };
+        let p = |v: f64| {
+            if v.is_finite() {
+                v.clamp(-1.0, 1.0)
+            } else {
+                0.0
+            }
+        };
         let zoom = if zoom.is_finite() { zoom.max(1.0) } else { 1.0 };
-        PhotoView { pan: [p(pan[0]), p(pan[1])], zoom }
+        PhotoView {
+            pan: [p(pan[0]), p(pan[1])],
+            zoom,
+        }
     }
 
     /// The pan `[px, py]`.
@@ -128,9 +146,16 @@ pub struct PhotoFit {
 /// the other overflows (cover, no stretching, no empty bands); `view.zoom` then shrinks the
 /// visible window about its centre and `view.pan` moves it within the overflow. Fails for a
 /// photo without pixels or a slot without area.
-pub fn fit_photo(photo: PixelSize, slot_size: [f64; 2], view: PhotoView) -> Result<PhotoFit, GeometryError> {
+pub fn fit_photo(
+    photo: PixelSize,
+    slot_size: [f64; 2],
+    view: PhotoView,
+) -> Result<PhotoFit, GeometryError> {
     if photo.w == 0 || photo.h == 0 {
-        return Err(GeometryError::EmptyPhoto { w: photo.w, h: photo.h });
+        return Err(GeometryError::EmptyPhoto {
+            w: photo.w,
+            h: photo.h,
+        });
     }
     let [sw, sh] = slot_size;
     if !(sw.is_finite() && sh.is_finite() && sw > 0.0 && sh > 0.0) {
@@ -150,7 +175,13 @@ pub fn fit_photo(photo: PixelSize, slot_size: [f64; 2], view: PhotoView) -> Resu
     let x = ((pw - cw) / 2.0 * (1.0 + px)).clamp(0.0, pw - cw);
     let y = ((ph - ch) / 2.0 * (1.0 + py)).clamp(0.0, ph - ch);
     let crop = Rect::new(x, y, cw, ch);
-    Ok(PhotoFit { crop, limiting, scale: zoom / per_unit, view, crop_loss: 1.0 - crop.area() / (pw * ph) })
+    Ok(PhotoFit {
+        crop,
+        limiting,
+        scale: zoom / per_unit,
+        view,
+        crop_loss: 1.0 - crop.area() / (pw * ph),
+    })
 }
 
 /// The physical aspect ratio of a slot box on a page shown at `car`: relative `w` is a fraction
@@ -218,10 +249,19 @@ impl PageFrame {
     /// into the `slot` box on this page under `view`, and gives its effective resolution:
     /// the crop's pixels over the slot's printed inches. The slot's physical shape comes from
     /// the frame, so the crop is right for the page as printed.
-    pub fn place_photo(&self, photo: PixelSize, slot: &Box, view: PhotoView) -> Result<PlacedPhoto, GeometryError> {
+    pub fn place_photo(
+        &self,
+        photo: PixelSize,
+        slot: &Box,
+        view: PhotoView,
+    ) -> Result<PlacedPhoto, GeometryError> {
         let rect = self.transform().box_rect(slot);
         let fit = fit_photo(photo, [rect.w, rect.h], view)?;
-        Ok(PlacedPhoto { fit, slot: rect, effective_ppi: fit.crop.w / self.to_inches(rect.w) })
+        Ok(PlacedPhoto {
+            fit,
+            slot: rect,
+            effective_ppi: fit.crop.w / self.to_inches(rect.w),
+        })
     }
 }
 
@@ -237,17 +277,30 @@ mod tests {
 
     #[test]
     fn a_wide_photo_in_a_square_slot_is_limited_by_its_height() {
-        let fit = fit_photo(PixelSize::new(4000, 2000), [100.0, 100.0], PhotoView::DEFAULT).unwrap();
+        let fit = fit_photo(
+            PixelSize::new(4000, 2000),
+            [100.0, 100.0],
+            PhotoView::DEFAULT,
+        )
+        .unwrap();
         assert_eq!(fit.limiting, LimitingDimension::Height);
         assert_eq!(fit.crop, Rect::new(1000.0, 0.0, 2000.0, 2000.0));
         assert!(close(fit.scale, 0.05));
         assert!(close(fit.crop_loss, 0.5));
-        assert!(close(fit.crop_loss, crop_loss(PixelSize::new(4000, 2000), 1.0)));
+        assert!(close(
+            fit.crop_loss,
+            crop_loss(PixelSize::new(4000, 2000), 1.0)
+        ));
     }
 
     #[test]
     fn a_tall_photo_in_a_wide_slot_is_limited_by_its_width() {
-        let fit = fit_photo(PixelSize::new(3000, 4000), [300.0, 100.0], PhotoView::DEFAULT).unwrap();
+        let fit = fit_photo(
+            PixelSize::new(3000, 4000),
+            [300.0, 100.0],
+            PhotoView::DEFAULT,
+        )
+        .unwrap();
         assert_eq!(fit.limiting, LimitingDimension::Width);
         assert_eq!(fit.crop, Rect::new(0.0, 1500.0, 3000.0, 1000.0));
     }
@@ -279,8 +332,14 @@ mod tests {
 
     #[test]
     fn empty_inputs_are_refused() {
-        assert!(matches!(fit_photo(PixelSize::new(0, 10), [1.0, 1.0], PhotoView::DEFAULT), Err(GeometryError::EmptyPhoto { .. })));
-        assert!(matches!(fit_photo(PixelSize::new(10, 10), [0.0, 1.0], PhotoView::DEFAULT), Err(GeometryError::EmptySlot { .. })));
+        assert!(matches!(
+            fit_photo(PixelSize::new(0, 10), [1.0, 1.0], PhotoView::DEFAULT),
+            Err(GeometryError::EmptyPhoto { .. })
+        ));
+        assert!(matches!(
+            fit_photo(PixelSize::new(10, 10), [0.0, 1.0], PhotoView::DEFAULT),
+            Err(GeometryError::EmptySlot { .. })
+        ));
     }
 
     #[test]
@@ -288,17 +347,28 @@ mod tests {
         // A 4×4 in slot on the 8×8 (CAR 1, 576 pt content): relative 0.5 × 0.5.
         let f = PageFrame::new(product("square-8x8").unwrap(), PageSide::Right);
         let slot = Box::new(0.0, 0.0, 0.5, 0.5, 0.0).unwrap();
-        let placed = f.place_photo(PixelSize::new(1200, 1600), &slot, PhotoView::DEFAULT).unwrap();
+        let placed = f
+            .place_photo(PixelSize::new(1200, 1600), &slot, PhotoView::DEFAULT)
+            .unwrap();
         assert!(close(placed.slot.w, 288.0));
         assert!(close(placed.effective_ppi, 300.0));
         assert_eq!(placed.ppi_grade(), PpiGrade::Good);
-        let zoomed = f.place_photo(PixelSize::new(1200, 1600), &slot, PhotoView::new([0.0, 0.0], 2.0).unwrap()).unwrap();
+        let zoomed = f
+            .place_photo(
+                PixelSize::new(1200, 1600),
+                &slot,
+                PhotoView::new([0.0, 0.0], 2.0).unwrap(),
+            )
+            .unwrap();
         assert!(close(zoomed.effective_ppi, 150.0));
         assert_eq!(zoomed.ppi_grade(), PpiGrade::Warning);
         assert_eq!(PpiGrade::of(149.9), PpiGrade::Error);
         assert_eq!(PpiGrade::of(f64::NAN), PpiGrade::Error);
         // In pixels the answer is the same.
-        let px = f.in_pixels(300.0).place_photo(PixelSize::new(1200, 1600), &slot, PhotoView::DEFAULT).unwrap();
+        let px = f
+            .in_pixels(300.0)
+            .place_photo(PixelSize::new(1200, 1600), &slot, PhotoView::DEFAULT)
+            .unwrap();
         assert!(close(px.effective_ppi, 300.0));
     }
 

@@ -18,12 +18,19 @@ fn any_group() -> impl Strategy<Value = AspectGroup> {
 }
 
 fn any_box() -> impl Strategy<Value = Box> {
-    (-10.0..=10.0, -10.0..=10.0, 0.0..=10.0, 0.0..=10.0, -10.0..=10.0f64)
+    (
+        -10.0..=10.0,
+        -10.0..=10.0,
+        0.0..=10.0,
+        0.0..=10.0,
+        -10.0..=10.0f64,
+    )
         .prop_map(|(x, y, w, h, rot)| Box::new(x, y, w, h, rot).expect("in range"))
 }
 
 fn any_view() -> impl Strategy<Value = PhotoView> {
-    (-1.0..=1.0, -1.0..=1.0, 1.0..=8.0f64).prop_map(|(px, py, z)| PhotoView::new([px, py], z).expect("in range"))
+    (-1.0..=1.0, -1.0..=1.0, 1.0..=8.0f64)
+        .prop_map(|(px, py, z)| PhotoView::new([px, py], z).expect("in range"))
 }
 
 fn any_photo() -> impl Strategy<Value = PixelSize> {

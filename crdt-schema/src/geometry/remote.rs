@@ -37,19 +37,32 @@ pub fn coverage(size: PixelSize, need: [f64; 2]) -> f64 {
 /// A need that is not finite is covered by nothing, which gives the largest size; a negative
 /// need counts as 0.
 pub fn choose_size(sizes: &[PixelSize], need: [f64; 2]) -> Option<usize> {
-    let largest = || sizes.iter().enumerate().max_by(|(i, a), (j, b)| a.area().cmp(&b.area()).then(j.cmp(i))).map(|(i, _)| i);
+    let largest = || {
+        sizes
+            .iter()
+            .enumerate()
+            .max_by(|(i, a), (j, b)| a.area().cmp(&b.area()).then(j.cmp(i)))
+            .map(|(i, _)| i)
+    };
     if !need.iter().all(|v| v.is_finite()) {
         return largest();
     }
     let need = need.map(|v| v.max(0.0));
-    let covering = sizes.iter().enumerate().filter(|(_, s)| coverage(**s, need) >= 1.0).min_by_key(|(i, s)| (s.area(), *i));
+    let covering = sizes
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| coverage(**s, need) >= 1.0)
+        .min_by_key(|(i, s)| (s.area(), *i));
     match covering {
         Some((i, _)) => Some(i),
         None => sizes
             .iter()
             .enumerate()
             .max_by(|(i, a), (j, b)| {
-                coverage(**a, need).total_cmp(&coverage(**b, need)).then(a.area().cmp(&b.area())).then(j.cmp(i))
+                coverage(**a, need)
+                    .total_cmp(&coverage(**b, need))
+                    .then(a.area().cmp(&b.area()))
+                    .then(j.cmp(i))
             })
             .map(|(i, _)| i),
     }
@@ -62,7 +75,12 @@ mod tests {
     use crate::products::product;
 
     fn sizes() -> Vec<PixelSize> {
-        vec![PixelSize::new(256, 171), PixelSize::new(1024, 683), PixelSize::new(2048, 1365), PixelSize::new(6000, 4000)]
+        vec![
+            PixelSize::new(256, 171),
+            PixelSize::new(1024, 683),
+            PixelSize::new(2048, 1365),
+            PixelSize::new(6000, 4000),
+        ]
     }
 
     #[test]
@@ -72,7 +90,11 @@ mod tests {
         // A tall slot: the height limits. 683 ≥ 600 so the 1024 size will do.
         assert_eq!(choose_size(&sizes(), [300.0, 600.0]), Some(1));
         assert_eq!(choose_size(&sizes(), [300.0, 700.0]), Some(2));
-        assert_eq!(choose_size(&sizes(), [1024.0, 683.0]), Some(1), "exactly enough is enough");
+        assert_eq!(
+            choose_size(&sizes(), [1024.0, 683.0]),
+            Some(1),
+            "exactly enough is enough"
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use yrs::{
-    Any, Array, ArrayPrelim, ArrayRef, GetString, Map, MapPrelim, MapRef, OffsetKind, Out, ReadTxn, Text,
-    TextPrelim, TextRef, TransactionMut, WriteTxn,
+    Any, Array, ArrayPrelim, ArrayRef, GetString, Map, MapPrelim, MapRef, OffsetKind, Out, ReadTxn,
+    Text, TextPrelim, TextRef, TransactionMut, WriteTxn,
 };
 
 use super::read::{as_numbers, cmp_utf16, Fields};
@@ -39,7 +39,10 @@ pub fn create_book(txn: &mut TransactionMut, book: &Meta) {
 pub fn add_page(txn: &mut TransactionMut, index: u32, new: NewPage) -> Result<String, ModelError> {
     let pages = txn.get_or_insert_array(schema::ROOT_PAGES);
     let entries = page_entries(txn, &pages);
-    if entries.iter().any(|e| e.visible && e.id.as_deref() == Some(new.id.as_str())) {
+    if entries
+        .iter()
+        .any(|e| e.visible && e.id.as_deref() == Some(new.id.as_str()))
+    {
         return Err(ModelError::PageExists(new.id));
     }
     let raw = raw_index(&entries, pages.len(txn), index)?;
@@ -85,7 +88,11 @@ pub fn remove_untouched_pages(txn: &mut TransactionMut) -> Result<Vec<String>, M
 /// page id. Two users moving one page at once leave two copies; readers show the first, and
 /// the next move or removal of that page deletes all of them. An edit made inside the page
 /// concurrently with its move lands in the deleted copy and is lost.
-pub fn move_page(txn: &mut TransactionMut, page_id: &str, new_index: u32) -> Result<(), ModelError> {
+pub fn move_page(
+    txn: &mut TransactionMut,
+    page_id: &str,
+    new_index: u32,
+) -> Result<(), ModelError> {
     let pages = txn.get_or_insert_array(schema::ROOT_PAGES);
     let entries = page_entries(txn, &pages);
     let visible: Vec<&PageEntry> = entries.iter().filter(|e| e.visible).collect();
@@ -94,7 +101,10 @@ pub fn move_page(txn: &mut TransactionMut, page_id: &str, new_index: u32) -> Res
         .position(|e| e.id.as_deref() == Some(page_id))
         .ok_or_else(|| ModelError::UnknownPage(page_id.to_owned()))?;
     if new_index as usize >= visible.len() {
-        return Err(ModelError::PageIndex { index: new_index, len: visible.len() as u32 });
+        return Err(ModelError::PageIndex {
+            index: new_index,
+            len: visible.len() as u32,
+        });
     }
     let copies = copies_of(&entries, page_id);
     if from == new_index as usize && copies.len() == 1 {
@@ -111,27 +121,43 @@ pub fn move_page(txn: &mut TransactionMut, page_id: &str, new_index: u32) -> Res
 }
 
 /// Sets (or, with `None`, clears) the page's layout id.
-pub fn set_page_layout(txn: &mut TransactionMut, page_id: &str, layout: Option<&str>) -> Result<(), ModelError> {
+pub fn set_page_layout(
+    txn: &mut TransactionMut,
+    page_id: &str,
+    layout: Option<&str>,
+) -> Result<(), ModelError> {
     let map = find_page(txn, page_id)?;
     map.insert(txn, page::LAYOUT, optional_string(layout));
     Ok(())
 }
 
-pub fn set_page_background(txn: &mut TransactionMut, page_id: &str, background: Background) -> Result<(), ModelError> {
+pub fn set_page_background(
+    txn: &mut TransactionMut,
+    page_id: &str,
+    background: Background,
+) -> Result<(), ModelError> {
     let map = find_page(txn, page_id)?;
     map.insert(txn, page::BACKGROUND, background_value(&background));
     Ok(())
 }
 
 /// Marks the page as still (true) or no longer (false) as automix made it.
-pub fn set_page_auto(txn: &mut TransactionMut, page_id: &str, auto: bool) -> Result<(), ModelError> {
+pub fn set_page_auto(
+    txn: &mut TransactionMut,
+    page_id: &str,
+    auto: bool,
+) -> Result<(), ModelError> {
     let map = find_page(txn, page_id)?;
     map.insert(txn, page::AUTO, auto);
     Ok(())
 }
 
 /// Adds an item to a page. Returns its id.
-pub fn add_item(txn: &mut TransactionMut, page_id: &str, new: NewItem) -> Result<String, ModelError> {
+pub fn add_item(
+    txn: &mut TransactionMut,
+    page_id: &str,
+    new: NewItem,
+) -> Result<String, ModelError> {
     let page_map = find_page(txn, page_id)?;
     check_box(&new.bbox)?;
     if let Some(text) = &new.text {
@@ -142,7 +168,10 @@ pub fn add_item(txn: &mut TransactionMut, page_id: &str, new: NewItem) -> Result
         _ => page_map.insert(txn, page::ITEMS, MapPrelim::default()),
     };
     if items.get(txn, &new.id).is_some() {
-        return Err(ModelError::ItemExists { page: page_id.to_owned(), item: new.id });
+        return Err(ModelError::ItemExists {
+            page: page_id.to_owned(),
+            item: new.id,
+        });
     }
     let map = items.insert(txn, new.id.as_str(), MapPrelim::default());
     map.insert(txn, item::ID, new.id.as_str());
@@ -161,7 +190,11 @@ pub fn add_item(txn: &mut TransactionMut, page_id: &str, new: NewItem) -> Result
     Ok(new.id)
 }
 
-pub fn remove_item(txn: &mut TransactionMut, page_id: &str, item_id: &str) -> Result<(), ModelError> {
+pub fn remove_item(
+    txn: &mut TransactionMut,
+    page_id: &str,
+    item_id: &str,
+) -> Result<(), ModelError> {
     find_item(txn, page_id, item_id)?;
     if let Some(Out::YMap(items)) = find_page(txn, page_id)?.get(txn, page::ITEMS) {
         items.remove(txn, item_id);
@@ -170,7 +203,13 @@ pub fn remove_item(txn: &mut TransactionMut, page_id: &str, item_id: &str) -> Re
 }
 
 /// Moves an item's centre: one overwrite of its whole `box`.
-pub fn move_item(txn: &mut TransactionMut, page_id: &str, item_id: &str, x: f64, y: f64) -> Result<(), ModelError> {
+pub fn move_item(
+    txn: &mut TransactionMut,
+    page_id: &str,
+    item_id: &str,
+    x: f64,
+    y: f64,
+) -> Result<(), ModelError> {
     update_box(txn, page_id, item_id, |b| {
         b[0] = x;
         b[1] = y;
@@ -178,7 +217,13 @@ pub fn move_item(txn: &mut TransactionMut, page_id: &str, item_id: &str, x: f64,
 }
 
 /// Resizes an item about its centre: one overwrite of its whole `box`.
-pub fn resize_item(txn: &mut TransactionMut, page_id: &str, item_id: &str, w: f64, h: f64) -> Result<(), ModelError> {
+pub fn resize_item(
+    txn: &mut TransactionMut,
+    page_id: &str,
+    item_id: &str,
+    w: f64,
+    h: f64,
+) -> Result<(), ModelError> {
     update_box(txn, page_id, item_id, |b| {
         b[2] = w;
         b[3] = h;
@@ -186,25 +231,45 @@ pub fn resize_item(txn: &mut TransactionMut, page_id: &str, item_id: &str, w: f6
 }
 
 /// Sets an item's rotation in degrees, clockwise: one overwrite of its whole `box`.
-pub fn rotate_item(txn: &mut TransactionMut, page_id: &str, item_id: &str, rot: f64) -> Result<(), ModelError> {
+pub fn rotate_item(
+    txn: &mut TransactionMut,
+    page_id: &str,
+    item_id: &str,
+    rot: f64,
+) -> Result<(), ModelError> {
     update_box(txn, page_id, item_id, |b| b[4] = rot)
 }
 
-pub fn set_z(txn: &mut TransactionMut, page_id: &str, item_id: &str, z: f64) -> Result<(), ModelError> {
+pub fn set_z(
+    txn: &mut TransactionMut,
+    page_id: &str,
+    item_id: &str,
+    z: f64,
+) -> Result<(), ModelError> {
     let map = find_item(txn, page_id, item_id)?;
     map.insert(txn, item::Z, z);
     Ok(())
 }
 
 /// Replaces the item's whole style.
-pub fn restyle_item(txn: &mut TransactionMut, page_id: &str, item_id: &str, style: Style) -> Result<(), ModelError> {
+pub fn restyle_item(
+    txn: &mut TransactionMut,
+    page_id: &str,
+    item_id: &str,
+    style: Style,
+) -> Result<(), ModelError> {
     let map = find_item(txn, page_id, item_id)?;
     map.insert(txn, item::STYLE, style_value(&style));
     Ok(())
 }
 
 /// Sets the photo of an item, with its pan and zoom.
-pub fn set_photo(txn: &mut TransactionMut, page_id: &str, item_id: &str, photo: PhotoRef) -> Result<(), ModelError> {
+pub fn set_photo(
+    txn: &mut TransactionMut,
+    page_id: &str,
+    item_id: &str,
+    photo: PhotoRef,
+) -> Result<(), ModelError> {
     let map = find_item(txn, page_id, item_id)?;
     map.insert(txn, item::PHOTO, photo_value(&photo));
     Ok(())
@@ -212,7 +277,12 @@ pub fn set_photo(txn: &mut TransactionMut, page_id: &str, item_id: &str, photo: 
 
 /// Replaces the whole content of the item's Y.Text (creating it if the item has none).
 /// Setting the text it already holds writes nothing.
-pub fn set_caption(txn: &mut TransactionMut, page_id: &str, item_id: &str, text: &str) -> Result<(), ModelError> {
+pub fn set_caption(
+    txn: &mut TransactionMut,
+    page_id: &str,
+    item_id: &str,
+    text: &str,
+) -> Result<(), ModelError> {
     let map = find_item(txn, page_id, item_id)?;
     check_text_len(text.encode_utf16().count())?;
     match map.get(txn, item::TEXT) {
@@ -251,10 +321,19 @@ pub fn edit_caption(
         Some(Out::YText(text)) => Some(text),
         _ => None,
     };
-    let current = existing.as_ref().map(|t| t.get_string(txn)).unwrap_or_default();
+    let current = existing
+        .as_ref()
+        .map(|t| t.get_string(txn))
+        .unwrap_or_default();
     let len = current.encode_utf16().count();
-    let range_error = ModelError::TextRange { index, delete_len, len: len as u32 };
-    let end = index.checked_add(delete_len).ok_or_else(|| range_error.clone())?;
+    let range_error = ModelError::TextRange {
+        index,
+        delete_len,
+        len: len as u32,
+    };
+    let end = index
+        .checked_add(delete_len)
+        .ok_or_else(|| range_error.clone())?;
     let start_byte = utf16_to_byte(&current, index).ok_or_else(|| range_error.clone())?;
     let end_byte = utf16_to_byte(&current, end).ok_or(range_error)?;
     check_text_len(len - delete_len as usize + insert.encode_utf16().count())?;
@@ -294,27 +373,45 @@ fn page_entries<T: ReadTxn>(txn: &T, pages: &ArrayRef) -> Vec<PageEntry> {
             _ => None,
         };
         let visible = id.as_ref().is_none_or(|id| seen.insert(id.clone()));
-        entries.push(PageEntry { raw: raw as u32, id, map, visible });
+        entries.push(PageEntry {
+            raw: raw as u32,
+            id,
+            map,
+            visible,
+        });
     }
     entries
 }
 
 fn copies_of(entries: &[PageEntry], page_id: &str) -> Vec<u32> {
-    entries.iter().filter(|e| e.id.as_deref() == Some(page_id)).map(|e| e.raw).collect()
+    entries
+        .iter()
+        .filter(|e| e.id.as_deref() == Some(page_id))
+        .map(|e| e.raw)
+        .collect()
 }
 
 /// Where in the raw `pages` array a page must go to end up at `index` of the visible pages.
 fn raw_index(entries: &[PageEntry], raw_len: u32, index: u32) -> Result<u32, ModelError> {
-    let visible: Vec<u32> = entries.iter().filter(|e| e.visible).map(|e| e.raw).collect();
+    let visible: Vec<u32> = entries
+        .iter()
+        .filter(|e| e.visible)
+        .map(|e| e.raw)
+        .collect();
     match (index as usize).cmp(&visible.len()) {
         std::cmp::Ordering::Less => Ok(visible[index as usize]),
         std::cmp::Ordering::Equal => Ok(raw_len),
-        std::cmp::Ordering::Greater => Err(ModelError::PageIndex { index, len: visible.len() as u32 }),
+        std::cmp::Ordering::Greater => Err(ModelError::PageIndex {
+            index,
+            len: visible.len() as u32,
+        }),
     }
 }
 
 fn find_page<T: ReadTxn>(txn: &T, page_id: &str) -> Result<MapRef, ModelError> {
-    let pages = txn.get_array(schema::ROOT_PAGES).ok_or_else(|| ModelError::UnknownPage(page_id.to_owned()))?;
+    let pages = txn
+        .get_array(schema::ROOT_PAGES)
+        .ok_or_else(|| ModelError::UnknownPage(page_id.to_owned()))?;
     page_entries(txn, &pages)
         .into_iter()
         .find(|e| e.visible && e.id.as_deref() == Some(page_id))
@@ -323,7 +420,10 @@ fn find_page<T: ReadTxn>(txn: &T, page_id: &str) -> Result<MapRef, ModelError> {
 }
 
 fn find_item<T: ReadTxn>(txn: &T, page_id: &str, item_id: &str) -> Result<MapRef, ModelError> {
-    let unknown = || ModelError::UnknownItem { page: page_id.to_owned(), item: item_id.to_owned() };
+    let unknown = || ModelError::UnknownItem {
+        page: page_id.to_owned(),
+        item: item_id.to_owned(),
+    };
     match find_page(txn, page_id)?.get(txn, page::ITEMS) {
         Some(Out::YMap(items)) => match items.get(txn, item_id) {
             Some(Out::YMap(map)) => Ok(map),
@@ -333,10 +433,19 @@ fn find_item<T: ReadTxn>(txn: &T, page_id: &str, item_id: &str) -> Result<MapRef
     }
 }
 
-fn update_box(txn: &mut TransactionMut, page_id: &str, item_id: &str, change: impl FnOnce(&mut [f64; 5])) -> Result<(), ModelError> {
+fn update_box(
+    txn: &mut TransactionMut,
+    page_id: &str,
+    item_id: &str,
+    change: impl FnOnce(&mut [f64; 5]),
+) -> Result<(), ModelError> {
     let map = find_item(txn, page_id, item_id)?;
     let at = format!("item {item_id} on page {page_id}");
-    let mut bbox = Fields::new(txn, &map, &at).required(item::BOX, "an array of 5 numbers", as_numbers::<5>)?;
+    let mut bbox = Fields::new(txn, &map, &at).required(
+        item::BOX,
+        "an array of 5 numbers",
+        as_numbers::<5>,
+    )?;
     change(&mut bbox);
     check_box(&bbox)?;
     map.insert(txn, item::BOX, numbers(&bbox));
@@ -348,7 +457,11 @@ fn check_box(bbox: &[f64; 5]) -> Result<(), ModelError> {
     for (index, &value) in bbox.iter().enumerate() {
         let negative_size = (index == 2 || index == 3) && value < 0.0;
         if !value.is_finite() || value.abs() > box_limit(index) || negative_size {
-            return Err(ModelError::BadBox { index, value, limit: box_limit(index) });
+            return Err(ModelError::BadBox {
+                index,
+                value,
+                limit: box_limit(index),
+            });
         }
     }
     Ok(())
@@ -356,7 +469,10 @@ fn check_box(bbox: &[f64; 5]) -> Result<(), ModelError> {
 
 fn check_text_len(len: usize) -> Result<(), ModelError> {
     if len > MAX_TEXT_LEN as usize {
-        return Err(ModelError::TextTooLong { len, limit: MAX_TEXT_LEN });
+        return Err(ModelError::TextTooLong {
+            len,
+            limit: MAX_TEXT_LEN,
+        });
     }
     Ok(())
 }
@@ -429,7 +545,10 @@ fn numbers(values: &[f64]) -> Any {
 }
 
 fn object(entries: impl IntoIterator<Item = (&'static str, Option<Any>)>) -> Any {
-    let map: HashMap<String, Any> = entries.into_iter().filter_map(|(k, v)| Some((k.to_owned(), v?))).collect();
+    let map: HashMap<String, Any> = entries
+        .into_iter()
+        .filter_map(|(k, v)| Some((k.to_owned(), v?)))
+        .collect();
     Any::Map(Arc::new(map))
 }
 
@@ -451,7 +570,10 @@ fn photo_value(photo: &PhotoRef) -> Any {
 
 fn style_value(style: &Style) -> Any {
     let border = style.border.as_ref().map(|b| {
-        object([("width", Some(Any::from(b.width))), ("color", Some(Any::from(b.color.as_str())))])
+        object([
+            ("width", Some(Any::from(b.width))),
+            ("color", Some(Any::from(b.color.as_str()))),
+        ])
     });
     object([
         ("font", style.font.as_deref().map(Any::from)),

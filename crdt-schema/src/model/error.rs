@@ -7,7 +7,11 @@ pub enum ModelError {
     #[error("{at}: required field `{field}` is missing")]
     MissingField { at: String, field: String },
     #[error("{at}: field `{field}` should be {expected}")]
-    WrongType { at: String, field: String, expected: &'static str },
+    WrongType {
+        at: String,
+        field: String,
+        expected: &'static str,
+    },
     #[error("the book has schema version {found}; this build reads up to {supported}")]
     NewerSchema { found: i64, supported: i64 },
     #[error("no page with id {0}")]
@@ -20,10 +24,20 @@ pub enum ModelError {
     ItemExists { page: String, item: String },
     #[error("page index {index} is out of range: the book has {len} pages")]
     PageIndex { index: u32, len: u32 },
-    #[error("box value {index} ({value}) must be finite, within ±{limit}, and not a negative size")]
-    BadBox { index: usize, value: f64, limit: f64 },
+    #[error(
+        "box value {index} ({value}) must be finite, within ±{limit}, and not a negative size"
+    )]
+    BadBox {
+        index: usize,
+        value: f64,
+        limit: f64,
+    },
     #[error("text range {index}+{delete_len} does not fit a text of {len} UTF-16 units or splits a character")]
-    TextRange { index: u32, delete_len: u32, len: u32 },
+    TextRange {
+        index: u32,
+        delete_len: u32,
+        len: u32,
+    },
     #[error("text of {len} UTF-16 units is over the limit of {limit}")]
     TextTooLong { len: usize, limit: u32 },
 }

@@ -13,12 +13,16 @@ mod read;
 mod types;
 
 pub use edit::{
-    add_item, add_page, create_book, edit_caption, move_item, move_page, remove_item, remove_page, remove_untouched_pages, resize_item,
-    restyle_item, rotate_item, set_caption, set_page_auto, set_page_background, set_page_layout, set_photo, set_z,
+    add_item, add_page, create_book, edit_caption, move_item, move_page, remove_item, remove_page,
+    remove_untouched_pages, resize_item, restyle_item, rotate_item, set_caption, set_page_auto,
+    set_page_background, set_page_layout, set_photo, set_z,
 };
 pub use error::ModelError;
 pub use read::read_book;
-pub use types::{Align, Background, Book, Border, Item, ItemKind, Meta, NewItem, NewPage, Page, PageKind, PhotoRef, Style};
+pub use types::{
+    Align, Background, Book, Border, Item, ItemKind, Meta, NewItem, NewPage, Page, PageKind,
+    PhotoRef, Style,
+};
 
 #[cfg(test)]
 mod persons_work;

@@ -24,22 +24,60 @@ use super::*;
 use crate::schema::SYSTEM_USER;
 use crate::validate::{parse_update, Actor, Level, Validator};
 
-const PEOPLE: [&str; 2] = ["11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"];
+const PEOPLE: [&str; 2] = [
+    "11111111-1111-1111-1111-111111111111",
+    "22222222-2222-2222-2222-222222222222",
+];
 
 #[derive(Debug, Clone)]
 enum Step {
-    AddSticker { who: usize, page: usize },
-    AddText { who: usize, page: usize },
-    Move { who: usize, item: usize, x: f64, y: f64 },
-    Caption { who: usize, item: usize, text: String },
-    DeleteItem { who: usize, item: usize },
-    AddPage { who: usize },
-    DeletePage { who: usize, page: usize },
-    MovePage { who: usize, page: usize, to: usize },
-    Automix { pages: usize },
-    ProactiveRedesign { pages: usize },
-    Restore { version: usize },
-    ProductChange { product: usize },
+    AddSticker {
+        who: usize,
+        page: usize,
+    },
+    AddText {
+        who: usize,
+        page: usize,
+    },
+    Move {
+        who: usize,
+        item: usize,
+        x: f64,
+        y: f64,
+    },
+    Caption {
+        who: usize,
+        item: usize,
+        text: String,
+    },
+    DeleteItem {
+        who: usize,
+        item: usize,
+    },
+    AddPage {
+        who: usize,
+    },
+    DeletePage {
+        who: usize,
+        page: usize,
+    },
+    MovePage {
+        who: usize,
+        page: usize,
+        to: usize,
+    },
+    Automix {
+        pages: usize,
+    },
+    ProactiveRedesign {
+        pages: usize,
+    },
+    Restore {
+        version: usize,
+    },
+    ProductChange {
+        product: usize,
+    },
 }
 
 fn any_step() -> impl Strategy<Value = Step> {
@@ -76,11 +114,27 @@ struct World {
 impl World {
     fn new() -> World {
         let server = Doc::with_client_id(1);
-        server.transact_mut().apply_update(Update::decode_v1(&crate::new_book(1, "Trip", "square-8x8", "everyday")).unwrap()).unwrap();
-        let state = server.transact().encode_state_as_update_v1(&StateVector::default());
+        server
+            .transact_mut()
+            .apply_update(
+                Update::decode_v1(&crate::new_book(1, "Trip", "square-8x8", "everyday")).unwrap(),
+            )
+            .unwrap();
+        let state = server
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
         let validator = Validator::from_state(&state).unwrap();
-        let replicas = (0..PEOPLE.len()).map(|i| Doc::with_client_id(100 + i as u64)).collect();
-        World { server, validator, replicas, versions: Vec::new(), expected: Expected::new(), next_id: 0 }
+        let replicas = (0..PEOPLE.len())
+            .map(|i| Doc::with_client_id(100 + i as u64))
+            .collect();
+        World {
+            server,
+            validator,
+            replicas,
+            versions: Vec::new(),
+            expected: Expected::new(),
+            next_id: 0,
+        }
     }
 
     fn id(&mut self, what: &str) -> String {
@@ -96,18 +150,31 @@ impl World {
     /// as a contributor's, then applied to the server. Honest edits must be accepted.
     fn person(&mut self, who: usize, f: impl FnOnce(&mut TransactionMut)) {
         let replica = &self.replicas[who];
-        let diff = self.server.transact().encode_diff_v1(&replica.transact().state_vector());
-        replica.transact_mut().apply_update(Update::decode_v1(&diff).unwrap()).unwrap();
+        let diff = self
+            .server
+            .transact()
+            .encode_diff_v1(&replica.transact().state_vector());
+        replica
+            .transact_mut()
+            .apply_update(Update::decode_v1(&diff).unwrap())
+            .unwrap();
         let update = {
             let mut txn = replica.transact_mut();
             f(&mut txn);
             txn.encode_update_v1()
         };
         let parsed = parse_update(&update).unwrap();
-        let actor = Actor { user: Arc::from(PEOPLE[who]), level: Level::Contributor };
-        let accepted = self.validator.check(&parsed, &actor).unwrap_or_else(|e| panic!("an honest edit was refused: {e}"));
+        let actor = Actor {
+            user: Arc::from(PEOPLE[who]),
+            level: Level::Contributor,
+        };
+        let accepted = self
+            .validator
+            .check(&parsed, &actor)
+            .unwrap_or_else(|e| panic!("an honest edit was refused: {e}"));
         let mut txn = self.server.transact_mut();
-        txn.apply_update(Update::decode_v1(&update).unwrap()).unwrap();
+        txn.apply_update(Update::decode_v1(&update).unwrap())
+            .unwrap();
         let deleted = txn.delete_set().clone();
         drop(txn);
         self.validator.commit_applied(accepted, &deleted);
@@ -120,18 +187,24 @@ impl World {
         let update = txn.encode_update_v1();
         let deleted = txn.delete_set().clone();
         drop(txn);
-        self.validator.observe_applied(&parse_update(&update).unwrap(), &deleted);
+        self.validator
+            .observe_applied(&parse_update(&update).unwrap(), &deleted);
     }
 
     fn own_items(&self, who: usize) -> Vec<(String, String)> {
-        self.expected.iter().filter(|(_, (_, it))| it.created_by == PEOPLE[who]).map(|(id, (page, _))| (id.clone(), page.clone())).collect()
+        self.expected
+            .iter()
+            .filter(|(_, (_, it))| it.created_by == PEOPLE[who])
+            .map(|(id, (page, _))| (id.clone(), page.clone()))
+            .collect()
     }
 
     fn refresh(&mut self, item_id: &str) {
         let book = self.book();
         for page in &book.pages {
             if let Some(it) = page.items.iter().find(|i| i.id == item_id) {
-                self.expected.insert(item_id.to_owned(), (page.id.clone(), it.clone()));
+                self.expected
+                    .insert(item_id.to_owned(), (page.id.clone(), it.clone()));
                 return;
             }
         }
@@ -148,11 +221,21 @@ impl World {
         let new = NewItem {
             id: item_id.clone(),
             kind,
-            bbox: [0.1, -0.1, 0.2, 0.2, if kind == ItemKind::Sticker { 45.0 } else { 0.0 }],
+            bbox: [
+                0.1,
+                -0.1,
+                0.2,
+                0.2,
+                if kind == ItemKind::Sticker { 45.0 } else { 0.0 },
+            ],
             z: 10.0,
             created_by: PEOPLE[who].into(),
             photo: None,
-            text: Some(if kind == ItemKind::Sticker { "★".into() } else { "note".into() }),
+            text: Some(if kind == ItemKind::Sticker {
+                "★".into()
+            } else {
+                "note".into()
+            }),
             style: Style::default(),
             slot: None,
         };
@@ -166,12 +249,26 @@ impl World {
     /// go and new auto pages of system photos follow.
     fn design(&mut self, pages: usize) {
         self.versions.push(self.snapshot());
-        let new_pages: Vec<(String, Vec<String>)> = (0..pages).map(|_| (self.id("auto-page"), vec![self.id("photo"), self.id("photo")])).collect();
+        let new_pages: Vec<(String, Vec<String>)> = (0..pages)
+            .map(|_| {
+                (
+                    self.id("auto-page"),
+                    vec![self.id("photo"), self.id("photo")],
+                )
+            })
+            .collect();
         self.machine(|txn| {
             remove_untouched_pages(txn).unwrap();
             for (page_id, photos) in &new_pages {
                 let len = read_book(&*txn).unwrap().pages.len() as u32;
-                let page = NewPage { id: page_id.clone(), kind: PageKind::Page, layout: Some("square-2a".into()), background: Background::default(), created_by: SYSTEM_USER.into(), auto: true };
+                let page = NewPage {
+                    id: page_id.clone(),
+                    kind: PageKind::Page,
+                    layout: Some("square-2a".into()),
+                    background: Background::default(),
+                    created_by: SYSTEM_USER.into(),
+                    auto: true,
+                };
                 add_page(txn, len, page).unwrap();
                 for (slot, item_id) in photos.iter().enumerate() {
                     let item = NewItem {
@@ -180,7 +277,11 @@ impl World {
                         bbox: [-0.25 + 0.5 * slot as f64, 0.0, 0.45, 0.9, 0.0],
                         z: slot as f64,
                         created_by: SYSTEM_USER.into(),
-                        photo: Some(PhotoRef { id: format!("p-{item_id}"), pan: [0.0, 0.0], zoom: 1.0 }),
+                        photo: Some(PhotoRef {
+                            id: format!("p-{item_id}"),
+                            pan: [0.0, 0.0],
+                            zoom: 1.0,
+                        }),
                         text: None,
                         style: Style::default(),
                         slot: Some(slot as u32),
@@ -193,8 +294,13 @@ impl World {
 
     fn snapshot(&self) -> Doc {
         let copy = Doc::with_client_id(2);
-        let state = self.server.transact().encode_state_as_update_v1(&StateVector::default());
-        copy.transact_mut().apply_update(Update::decode_v1(&state).unwrap()).unwrap();
+        let state = self
+            .server
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        copy.transact_mut()
+            .apply_update(Update::decode_v1(&state).unwrap())
+            .unwrap();
         copy
     }
 
@@ -212,7 +318,9 @@ impl World {
             Step::Caption { who, item, text } => {
                 let own = self.own_items(who);
                 if let Some((item_id, page_id)) = own.get(item % own.len().max(1)).cloned() {
-                    self.person(who, |txn| set_caption(txn, &page_id, &item_id, &text).unwrap());
+                    self.person(who, |txn| {
+                        set_caption(txn, &page_id, &item_id, &text).unwrap()
+                    });
                     self.refresh(&item_id);
                 }
             }
@@ -226,7 +334,14 @@ impl World {
             Step::AddPage { who } => {
                 let page_id = self.id("page");
                 let len = self.book().pages.len() as u32;
-                let page = NewPage { id: page_id, kind: PageKind::Page, layout: None, background: Background::default(), created_by: PEOPLE[who].into(), auto: false };
+                let page = NewPage {
+                    id: page_id,
+                    kind: PageKind::Page,
+                    layout: None,
+                    background: Background::default(),
+                    created_by: PEOPLE[who].into(),
+                    auto: false,
+                };
                 self.person(who, |txn| {
                     add_page(txn, len, page).unwrap();
                 });
@@ -237,7 +352,10 @@ impl World {
                     .book()
                     .pages
                     .into_iter()
-                    .filter(|p| p.created_by == PEOPLE[who] && p.items.iter().all(|i| i.created_by == PEOPLE[who]))
+                    .filter(|p| {
+                        p.created_by == PEOPLE[who]
+                            && p.items.iter().all(|i| i.created_by == PEOPLE[who])
+                    })
                     .collect();
                 if let Some(p) = mine.get(page % mine.len().max(1)) {
                     let page_id = p.id.clone();
@@ -251,8 +369,14 @@ impl World {
                 // A move is a copy and a delete (until SPEC §6.7's position keys): a
                 // contributor may move a page of theirs that holds only their own items.
                 let book = self.book();
-                let mine: Vec<&Page> =
-                    book.pages.iter().filter(|p| p.created_by == PEOPLE[who] && p.items.iter().all(|i| i.created_by == PEOPLE[who])).collect();
+                let mine: Vec<&Page> = book
+                    .pages
+                    .iter()
+                    .filter(|p| {
+                        p.created_by == PEOPLE[who]
+                            && p.items.iter().all(|i| i.created_by == PEOPLE[who])
+                    })
+                    .collect();
                 if let Some(p) = mine.get(page % mine.len().max(1)) {
                     let (page_id, to) = (p.id.clone(), (to % book.pages.len()) as u32);
                     self.person(who, |txn| move_page(txn, &page_id, to).unwrap());
@@ -274,7 +398,8 @@ impl World {
                 // What the version holds of people's work comes back as the version has it.
                 for page in &had.pages {
                     for it in page.items.iter().filter(|i| i.made_by_person()) {
-                        self.expected.insert(it.id.clone(), (page.id.clone(), it.clone()));
+                        self.expected
+                            .insert(it.id.clone(), (page.id.clone(), it.clone()));
                     }
                 }
             }
@@ -294,7 +419,9 @@ impl World {
             }
         }
         for (id, (page, item)) in &self.expected {
-            let (at, now) = found.get(id.as_str()).unwrap_or_else(|| panic!("after {after:?}: {id} of {} is gone", item.created_by));
+            let (at, now) = found
+                .get(id.as_str())
+                .unwrap_or_else(|| panic!("after {after:?}: {id} of {} is gone", item.created_by));
             assert_eq!(at, page, "after {after:?}: {id} moved to another page");
             assert_eq!(*now, item, "after {after:?}: {id} changed");
         }
@@ -308,8 +435,12 @@ trait CloneDoc {
 impl CloneDoc for Doc {
     fn clone_doc(&self) -> Doc {
         let copy = Doc::with_client_id(3);
-        let state = self.transact().encode_state_as_update_v1(&StateVector::default());
-        copy.transact_mut().apply_update(Update::decode_v1(&state).unwrap()).unwrap();
+        let state = self
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        copy.transact_mut()
+            .apply_update(Update::decode_v1(&state).unwrap())
+            .unwrap();
         copy
     }
 }
@@ -334,7 +465,12 @@ fn a_sticker_on_an_automix_page_survives_automix_again() {
     // The issue's own scenario, step by step.
     let mut world = World::new();
     world.design(3);
-    let steps = [Step::AddSticker { who: 1, page: 1 }, Step::Automix { pages: 2 }, Step::ProactiveRedesign { pages: 4 }, Step::Restore { version: 0 }];
+    let steps = [
+        Step::AddSticker { who: 1, page: 1 },
+        Step::Automix { pages: 2 },
+        Step::ProactiveRedesign { pages: 4 },
+        Step::Restore { version: 0 },
+    ];
     for step in &steps {
         world.run(step);
         world.check(step);

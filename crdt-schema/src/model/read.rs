@@ -10,7 +10,9 @@ use std::collections::{HashMap, HashSet};
 
 use yrs::{Any, Array, GetString, Map, MapRef, Out, ReadTxn};
 
-use super::types::{Align, Background, Book, Border, Item, ItemKind, Meta, Page, PageKind, PhotoRef, Style};
+use super::types::{
+    Align, Background, Book, Border, Item, ItemKind, Meta, Page, PageKind, PhotoRef, Style,
+};
 use super::ModelError;
 use crate::schema::{self, item, meta, page, SCHEMA_VERSION};
 
@@ -43,7 +45,10 @@ fn read_meta(txn: &impl ReadTxn) -> Result<Meta, ModelError> {
     let fields = Fields::new(txn, &map, at);
     let version = fields.required(meta::SCHEMA, "an integer", as_integer)?;
     if version > SCHEMA_VERSION {
-        return Err(ModelError::NewerSchema { found: version, supported: SCHEMA_VERSION });
+        return Err(ModelError::NewerSchema {
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
     }
     Ok(Meta {
         schema: version,
@@ -56,7 +61,9 @@ fn read_meta(txn: &impl ReadTxn) -> Result<Meta, ModelError> {
 fn read_page(txn: &impl ReadTxn, map: &MapRef, id: String) -> Result<Page, ModelError> {
     let at = format!("page {id}");
     let fields = Fields::new(txn, map, &at);
-    let kind = fields.required(page::KIND, "a page kind", |v| as_str(v).and_then(PageKind::parse))?;
+    let kind = fields.required(page::KIND, "a page kind", |v| {
+        as_str(v).and_then(PageKind::parse)
+    })?;
     let layout = fields.optional(page::LAYOUT, "a string", as_string)?;
     let background = match fields.any(page::BACKGROUND)? {
         None => Background::default(),
@@ -75,14 +82,20 @@ fn read_page(txn: &impl ReadTxn, map: &MapRef, id: String) -> Result<Page, Model
         }
         Some(_) => return Err(wrong(&at, page::ITEMS, "a Y.Map")),
     }
-    items.sort_by(|a, b| a.z.partial_cmp(&b.z).unwrap_or(Ordering::Equal).then_with(|| cmp_utf16(&a.id, &b.id)));
+    items.sort_by(|a, b| {
+        a.z.partial_cmp(&b.z)
+            .unwrap_or(Ordering::Equal)
+            .then_with(|| cmp_utf16(&a.id, &b.id))
+    });
     Ok(Page {
         kind,
         layout,
         background,
         items,
         created_by: fields.string(page::CREATED_BY)?,
-        auto: fields.optional(page::AUTO, "a boolean", as_bool)?.unwrap_or(false),
+        auto: fields
+            .optional(page::AUTO, "a boolean", as_bool)?
+            .unwrap_or(false),
         id,
     })
 }
@@ -114,9 +127,13 @@ fn read_item(txn: &impl ReadTxn, map: &MapRef, page_id: &str) -> Result<Item, Mo
         Some(v) => read_style(&Obj::new(&v, &at, item::STYLE)?)?,
     };
     Ok(Item {
-        kind: fields.required(item::KIND, "an item kind", |v| as_str(v).and_then(ItemKind::parse))?,
+        kind: fields.required(item::KIND, "an item kind", |v| {
+            as_str(v).and_then(ItemKind::parse)
+        })?,
         bbox: fields.required(item::BOX, "an array of 5 numbers", as_numbers::<5>)?,
-        z: fields.optional(item::Z, "a number", as_number)?.unwrap_or(0.0),
+        z: fields
+            .optional(item::Z, "a number", as_number)?
+            .unwrap_or(0.0),
         created_by: fields.string(item::CREATED_BY)?,
         photo,
         text,
@@ -129,7 +146,9 @@ fn read_item(txn: &impl ReadTxn, map: &MapRef, page_id: &str) -> Result<Item, Mo
 fn read_photo(obj: &Obj) -> Result<PhotoRef, ModelError> {
     Ok(PhotoRef {
         id: obj.required("id", "a string", as_string)?,
-        pan: obj.optional("pan", "an array of 2 numbers", as_numbers::<2>)?.unwrap_or([0.0, 0.0]),
+        pan: obj
+            .optional("pan", "an array of 2 numbers", as_numbers::<2>)?
+            .unwrap_or([0.0, 0.0]),
         zoom: obj.optional("zoom", "a number", as_number)?.unwrap_or(1.0),
     })
 }
@@ -149,7 +168,9 @@ fn read_style(obj: &Obj) -> Result<Style, ModelError> {
         font: obj.optional("font", "a string", as_string)?,
         size: obj.optional("size", "a number", as_number)?,
         color: obj.optional("color", "a string", as_string)?,
-        align: obj.optional("align", "left, center, right or justify", |v| as_str(v).and_then(Align::parse))?,
+        align: obj.optional("align", "left, center, right or justify", |v| {
+            as_str(v).and_then(Align::parse)
+        })?,
         opacity: obj.optional("opacity", "a number", as_number)?,
         shadow: obj.optional("shadow", "a boolean", as_bool)?,
         border,
@@ -163,11 +184,18 @@ pub(crate) fn cmp_utf16(a: &str, b: &str) -> Ordering {
 }
 
 fn missing(at: &str, field: &str) -> ModelError {
-    ModelError::MissingField { at: at.to_owned(), field: field.to_owned() }
+    ModelError::MissingField {
+        at: at.to_owned(),
+        field: field.to_owned(),
+    }
 }
 
 fn wrong(at: &str, field: &str, expected: &'static str) -> ModelError {
-    ModelError::WrongType { at: at.to_owned(), field: field.to_owned(), expected }
+    ModelError::WrongType {
+        at: at.to_owned(),
+        field: field.to_owned(),
+        expected,
+    }
 }
 
 /// The keys of one Y.Map, read with the place they belong to for errors.
@@ -199,7 +227,12 @@ impl<'a, T: ReadTxn> Fields<'a, T> {
         }
     }
 
-    pub(crate) fn optional<V>(&self, key: &str, expected: &'static str, f: impl Fn(&Any) -> Option<V>) -> Result<Option<V>, ModelError> {
+    pub(crate) fn optional<V>(
+        &self,
+        key: &str,
+        expected: &'static str,
+        f: impl Fn(&Any) -> Option<V>,
+    ) -> Result<Option<V>, ModelError> {
         match self.get(key) {
             None => Ok(None),
             Some(Out::Any(v)) => f(&v).map(Some).ok_or_else(|| wrong(self.at, key, expected)),
@@ -207,8 +240,14 @@ impl<'a, T: ReadTxn> Fields<'a, T> {
         }
     }
 
-    pub(crate) fn required<V>(&self, key: &str, expected: &'static str, f: impl Fn(&Any) -> Option<V>) -> Result<V, ModelError> {
-        self.optional(key, expected, f)?.ok_or_else(|| missing(self.at, key))
+    pub(crate) fn required<V>(
+        &self,
+        key: &str,
+        expected: &'static str,
+        f: impl Fn(&Any) -> Option<V>,
+    ) -> Result<V, ModelError> {
+        self.optional(key, expected, f)?
+            .ok_or_else(|| missing(self.at, key))
     }
 
     pub(crate) fn string(&self, key: &str) -> Result<String, ModelError> {
@@ -226,7 +265,11 @@ struct Obj<'a> {
 impl<'a> Obj<'a> {
     fn new(value: &Any, at: &'a str, prefix: &str) -> Result<Obj<'a>, ModelError> {
         match value {
-            Any::Map(map) => Ok(Obj { map: map.as_ref().clone(), at, prefix: prefix.to_owned() }),
+            Any::Map(map) => Ok(Obj {
+                map: map.as_ref().clone(),
+                at,
+                prefix: prefix.to_owned(),
+            }),
             _ => Err(wrong(at, prefix, "an object")),
         }
     }
@@ -235,15 +278,28 @@ impl<'a> Obj<'a> {
         format!("{}.{key}", self.prefix)
     }
 
-    fn optional<V>(&self, key: &str, expected: &'static str, f: impl Fn(&Any) -> Option<V>) -> Result<Option<V>, ModelError> {
+    fn optional<V>(
+        &self,
+        key: &str,
+        expected: &'static str,
+        f: impl Fn(&Any) -> Option<V>,
+    ) -> Result<Option<V>, ModelError> {
         match self.map.get(key) {
             None | Some(Any::Null | Any::Undefined) => Ok(None),
-            Some(v) => f(v).map(Some).ok_or_else(|| wrong(self.at, &self.field(key), expected)),
+            Some(v) => f(v)
+                .map(Some)
+                .ok_or_else(|| wrong(self.at, &self.field(key), expected)),
         }
     }
 
-    fn required<V>(&self, key: &str, expected: &'static str, f: impl Fn(&Any) -> Option<V>) -> Result<V, ModelError> {
-        self.optional(key, expected, f)?.ok_or_else(|| missing(self.at, &self.field(key)))
+    fn required<V>(
+        &self,
+        key: &str,
+        expected: &'static str,
+        f: impl Fn(&Any) -> Option<V>,
+    ) -> Result<V, ModelError> {
+        self.optional(key, expected, f)?
+            .ok_or_else(|| missing(self.at, &self.field(key)))
     }
 }
 

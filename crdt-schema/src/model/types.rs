@@ -91,7 +91,10 @@ impl PageKind {
     }
 
     pub fn parse(s: &str) -> Option<PageKind> {
-        page::KINDS.iter().position(|k| *k == s).map(|i| PageKind::ALL[i])
+        page::KINDS
+            .iter()
+            .position(|k| *k == s)
+            .map(|i| PageKind::ALL[i])
     }
 }
 
@@ -107,14 +110,22 @@ pub enum ItemKind {
 
 impl ItemKind {
     /// In the order of [`crate::schema::item::KINDS`].
-    pub const ALL: [ItemKind; 4] = [ItemKind::Photo, ItemKind::Text, ItemKind::Sticker, ItemKind::Shape];
+    pub const ALL: [ItemKind; 4] = [
+        ItemKind::Photo,
+        ItemKind::Text,
+        ItemKind::Sticker,
+        ItemKind::Shape,
+    ];
 
     pub fn as_str(self) -> &'static str {
         item::KINDS[self as usize]
     }
 
     pub fn parse(s: &str) -> Option<ItemKind> {
-        item::KINDS.iter().position(|k| *k == s).map(|i| ItemKind::ALL[i])
+        item::KINDS
+            .iter()
+            .position(|k| *k == s)
+            .map(|i| ItemKind::ALL[i])
     }
 }
 

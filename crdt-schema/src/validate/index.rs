@@ -32,7 +32,10 @@ pub struct Loc {
 }
 
 impl Loc {
-    pub const GONE: Loc = Loc { parent: Parent::Gone, key: None };
+    pub const GONE: Loc = Loc {
+        parent: Parent::Gone,
+        key: None,
+    };
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -80,7 +83,11 @@ pub struct DocIndex {
 impl DocIndex {
     /// The next clock the index expects from `client` (its state vector entry).
     pub fn known_clock(&self, client: u64) -> u32 {
-        self.runs.get(&client).and_then(|m| m.last_key_value()).map(|(_, r)| r.end).unwrap_or(0)
+        self.runs
+            .get(&client)
+            .and_then(|m| m.last_key_value())
+            .map(|(_, r)| r.end)
+            .unwrap_or(0)
     }
 
     /// The run holding `id`, with the run's start clock.
@@ -97,12 +104,15 @@ impl DocIndex {
     /// Nodes whose holder item lies in `[start, start+len)` of one client.
     pub fn nodes_in(&self, start: Id, len: u32) -> impl Iterator<Item = (&Id, &Node)> {
         let end = Id::new(start.client, start.clock.saturating_add(len));
-        self.nodes.range((Bound::Included(start), Bound::Excluded(end)))
+        self.nodes
+            .range((Bound::Included(start), Bound::Excluded(end)))
     }
 
     /// The parts of `range` of `client` that are indexed and not yet deleted.
     pub fn live_parts(&self, client: u64, range: Range<u32>) -> Vec<(Id, u32, Loc)> {
-        let Some(runs) = self.runs.get(&client) else { return Vec::new() };
+        let Some(runs) = self.runs.get(&client) else {
+            return Vec::new();
+        };
         let mut parts: Vec<(Id, u32, Loc)> = runs
             .range(..range.end)
             .rev()
@@ -124,7 +134,12 @@ impl DocIndex {
 
     pub fn insert_node(&mut self, id: Id, node: Node) {
         if let (Some(parent), Some(key)) = (node.parent, node.key.clone()) {
-            let at = self.children.entry(parent).or_default().entry(key).or_default();
+            let at = self
+                .children
+                .entry(parent)
+                .or_default()
+                .entry(key)
+                .or_default();
             // Values overwritten at this key are of no further use once they are deleted.
             at.retain(|c| self.nodes.get(c).is_some_and(|n| !n.deleted));
             at.push(id);
@@ -134,12 +149,24 @@ impl DocIndex {
 
     /// The live nested types at `key` of node `parent` (normally at most one).
     pub fn live_at<'a>(&'a self, parent: Id, key: &str) -> impl Iterator<Item = Id> + 'a {
-        self.children.get(&parent).and_then(|keys| keys.get(key)).into_iter().flatten().copied().filter(|id| self.is_live(*id))
+        self.children
+            .get(&parent)
+            .and_then(|keys| keys.get(key))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|id| self.is_live(*id))
     }
 
     /// The live nested types directly inside node `parent`.
     pub fn live_children(&self, parent: Id) -> impl Iterator<Item = Id> + '_ {
-        self.children.get(&parent).into_iter().flat_map(|keys| keys.values()).flatten().copied().filter(|id| self.is_live(*id))
+        self.children
+            .get(&parent)
+            .into_iter()
+            .flat_map(|keys| keys.values())
+            .flatten()
+            .copied()
+            .filter(|id| self.is_live(*id))
     }
 
     fn is_live(&self, id: Id) -> bool {
@@ -165,7 +192,9 @@ impl DocIndex {
 
     /// Marks `range` of `client` deleted; returns the parts that were not deleted before.
     pub fn mark_deleted(&mut self, client: u64, range: Range<u32>) -> Vec<(Id, u32, Loc)> {
-        let Some(runs) = self.runs.get_mut(&client) else { return Vec::new() };
+        let Some(runs) = self.runs.get_mut(&client) else {
+            return Vec::new();
+        };
         let starts: Vec<u32> = runs
             .range(..range.end)
             .rev()
@@ -179,11 +208,30 @@ impl DocIndex {
             let lo = start.max(range.start);
             let hi = run.end.min(range.end);
             if start < lo {
-                runs.insert(start, Run { end: lo, ..run.clone() });
+                runs.insert(
+                    start,
+                    Run {
+                        end: lo,
+                        ..run.clone()
+                    },
+                );
             }
-            runs.insert(lo, Run { end: hi, deleted: true, ..run.clone() });
+            runs.insert(
+                lo,
+                Run {
+                    end: hi,
+                    deleted: true,
+                    ..run.clone()
+                },
+            );
             if hi < run.end {
-                runs.insert(hi, Run { end: run.end, ..run.clone() });
+                runs.insert(
+                    hi,
+                    Run {
+                        end: run.end,
+                        ..run.clone()
+                    },
+                );
             }
             newly.push((Id::new(client, lo), hi - lo, run.loc.clone()));
         }
@@ -210,7 +258,10 @@ mod tests {
     use super::*;
 
     fn loc(key: &str) -> Loc {
-        Loc { parent: Parent::Root("meta".into()), key: Some(key.into()) }
+        Loc {
+            parent: Parent::Root("meta".into()),
+            key: Some(key.into()),
+        }
     }
 
     #[test]
@@ -228,7 +279,10 @@ mod tests {
         assert!(!ix.lookup(Id::new(1, 0)).unwrap().1.deleted);
         assert!(!ix.lookup(Id::new(1, 4)).unwrap().1.deleted);
         // Deleting again reports nothing new.
-        assert!(ix.mark_deleted(1, 0..6).iter().all(|(id, _, _)| id.clock != 1));
+        assert!(ix
+            .mark_deleted(1, 0..6)
+            .iter()
+            .all(|(id, _, _)| id.clock != 1));
         assert!(ix.lookup(Id::new(1, 9)).is_none());
     }
 }

@@ -12,7 +12,9 @@ mod rules;
 use std::sync::Arc;
 
 pub use index::{DocIndex, Loc, Node, NodeKind, Parent};
-pub use parse::{parse_update, Block, BlockBody, Content, Id, ItemBlock, ParentRef, ParsedUpdate, TypeKind};
+pub use parse::{
+    parse_update, Block, BlockBody, Content, Id, ItemBlock, ParentRef, ParsedUpdate, TypeKind,
+};
 pub use rules::{Accepted, ClientClaim};
 
 #[cfg(test)]
@@ -32,7 +34,10 @@ pub const CAUSALITY: &str = "rule 0 (causality)";
 
 impl Rejection {
     pub fn new(rule: &'static str, message: impl Into<String>) -> Rejection {
-        Rejection { rule, message: message.into() }
+        Rejection {
+            rule,
+            message: message.into(),
+        }
     }
 }
 
@@ -79,7 +84,11 @@ impl Validator {
     /// under a client id that `claim` says is someone else's; and garbage-collected or
     /// skipped ranges, which claim clocks without showing content, are accepted only for
     /// the sender's own client ids (or a client id the document has never seen).
-    pub fn check_clients(&self, update: &ParsedUpdate, claim: impl Fn(u64) -> ClientClaim) -> Result<(), Rejection> {
+    pub fn check_clients(
+        &self,
+        update: &ParsedUpdate,
+        claim: impl Fn(u64) -> ClientClaim,
+    ) -> Result<(), Rejection> {
         rules::check_clients(&self.index, update, claim)
     }
 
@@ -114,4 +123,3 @@ impl Validator {
         &self.index
     }
 }
-

@@ -5,10 +5,10 @@
 
 use std::sync::Arc;
 
+use yrs::block::ItemContent;
 use yrs::encoding::read::{Cursor, Read};
 use yrs::types::TypeRef;
 use yrs::updates::decoder::{Decoder, DecoderV1};
-use yrs::block::ItemContent;
 
 use super::Rejection;
 
@@ -33,7 +33,10 @@ impl Id {
 
 impl From<yrs::ID> for Id {
     fn from(id: yrs::ID) -> Id {
-        Id { client: id.client.get(), clock: id.clock }
+        Id {
+            client: id.client.get(),
+            clock: id.clock,
+        }
     }
 }
 
@@ -128,7 +131,9 @@ pub fn parse_update(bytes: &[u8]) -> Result<ParsedUpdate, Rejection> {
                     if len == 0 {
                         return Err(malformed("empty skip"));
                     }
-                    let end = clock.checked_add(len).ok_or_else(|| malformed("clock overflow"))?;
+                    let end = clock
+                        .checked_add(len)
+                        .ok_or_else(|| malformed("clock overflow"))?;
                     out.skips.push((client, clock..end));
                     clock = end;
                     continue;
@@ -143,7 +148,9 @@ pub fn parse_update(bytes: &[u8]) -> Result<ParsedUpdate, Rejection> {
                 // yrs drops empty items too; they occupy no clock.
                 continue;
             }
-            clock = clock.checked_add(len).ok_or_else(|| malformed("clock overflow"))?;
+            clock = clock
+                .checked_add(len)
+                .ok_or_else(|| malformed("clock overflow"))?;
             out.blocks.push(Block { id, len, body });
         }
     }
@@ -162,7 +169,9 @@ pub fn parse_update(bytes: &[u8]) -> Result<ParsedUpdate, Rejection> {
         for _ in 0..ranges {
             let clock = dec.read_ds_clock().map_err(malformed)?;
             let len = dec.read_ds_len().map_err(malformed)?;
-            let end = clock.checked_add(len).ok_or_else(|| malformed("delete range overflow"))?;
+            let end = clock
+                .checked_add(len)
+                .ok_or_else(|| malformed("delete range overflow"))?;
             if len > 0 {
                 out.deletes.push((client, clock..end));
             }
@@ -174,8 +183,16 @@ pub fn parse_update(bytes: &[u8]) -> Result<ParsedUpdate, Rejection> {
 /// The item header and its content reduced, with its length in clocks.
 fn read_item(dec: &mut DecoderV1, info: u8) -> Result<(ItemBlock, u32), Rejection> {
     let has_neighbour = info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN) != 0;
-    let origin = if info & HAS_ORIGIN != 0 { Some(dec.read_left_id().map_err(malformed)?.into()) } else { None };
-    let right_origin = if info & HAS_RIGHT_ORIGIN != 0 { Some(dec.read_right_id().map_err(malformed)?.into()) } else { None };
+    let origin = if info & HAS_ORIGIN != 0 {
+        Some(dec.read_left_id().map_err(malformed)?.into())
+    } else {
+        None
+    };
+    let right_origin = if info & HAS_RIGHT_ORIGIN != 0 {
+        Some(dec.read_right_id().map_err(malformed)?.into())
+    } else {
+        None
+    };
     let (parent, key) = if has_neighbour {
         (None, None)
     } else {
@@ -184,14 +201,21 @@ fn read_item(dec: &mut DecoderV1, info: u8) -> Result<(ItemBlock, u32), Rejectio
         } else {
             ParentRef::Type(dec.read_left_id().map_err(malformed)?.into())
         };
-        let key = if info & HAS_PARENT_SUB != 0 { Some(Arc::from(dec.read_string().map_err(malformed)?)) } else { None };
+        let key = if info & HAS_PARENT_SUB != 0 {
+            Some(Arc::from(dec.read_string().map_err(malformed)?))
+        } else {
+            None
+        };
         (Some(parent), key)
     };
     let raw = ItemContent::decode(dec, info).map_err(malformed)?;
     let len = raw.len_utf16();
     let content = match raw {
         ItemContent::Any(values) => Content::Any(values),
-        ItemContent::String(s) => Content::String { utf16: len, bytes: s.as_str().len() },
+        ItemContent::String(s) => Content::String {
+            utf16: len,
+            bytes: s.as_str().len(),
+        },
         ItemContent::Deleted(_) => Content::Deleted,
         ItemContent::Type(branch) => Content::Type(match branch.type_ref() {
             TypeRef::Map => TypeKind::Map,
@@ -207,5 +231,14 @@ fn read_item(dec: &mut DecoderV1, info: u8) -> Result<(ItemBlock, u32), Rejectio
         #[allow(unreachable_patterns)]
         _ => Content::Other("an unsupported content type"),
     };
-    Ok((ItemBlock { origin, right_origin, parent, key, content }, len))
+    Ok((
+        ItemBlock {
+            origin,
+            right_origin,
+            parent,
+            key,
+            content,
+        },
+        len,
+    ))
 }

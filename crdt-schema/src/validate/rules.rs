@@ -47,7 +47,11 @@ fn client_err(message: impl Into<String>) -> Rejection {
     Rejection::new("client ids", message)
 }
 
-pub(super) fn check_clients(index: &DocIndex, update: &ParsedUpdate, claim: impl Fn(u64) -> ClientClaim) -> Result<(), Rejection> {
+pub(super) fn check_clients(
+    index: &DocIndex,
+    update: &ParsedUpdate,
+    claim: impl Fn(u64) -> ClientClaim,
+) -> Result<(), Rejection> {
     let too_far = || size_err(format!("a Yjs clock may not reach {}", schema::MAX_CLOCK));
     let mut seen: Vec<(u64, ClientClaim, u32)> = Vec::new();
     let mut lookup = |client: u64| -> (ClientClaim, u32) {
@@ -70,7 +74,8 @@ pub(super) fn check_clients(index: &DocIndex, update: &ParsedUpdate, claim: impl
         // Content sent already deleted (or collected) that starts inside what the server
         // has: yrs 0.28 deletes the whole range it names, known content included. Stock
         // clients start at the server's clock; found by the validator fuzz targets.
-        let dead = matches!(&b.body, BlockBody::Gc) || matches!(&b.body, BlockBody::Item(it) if it.content == Content::Deleted);
+        let dead = matches!(&b.body, BlockBody::Gc)
+            || matches!(&b.body, BlockBody::Item(it) if it.content == Content::Deleted);
         if dead && b.id.clock < known {
             return Err(client_err(format!("the update re-sends deleted clocks of Yjs client id {} that the server already has", b.id.client)));
         }
@@ -96,10 +101,16 @@ pub(super) fn check_clients(index: &DocIndex, update: &ParsedUpdate, claim: impl
         }
         let (claim, known) = lookup(*client);
         if range.end > known && claim != ClientClaim::Mine {
-            return Err(client_err(format!("the update skips clocks of Yjs client id {client}, which is not this connection's")));
+            return Err(client_err(format!(
+                "the update skips clocks of Yjs client id {client}, which is not this connection's"
+            )));
         }
     }
-    if update.deletes.iter().any(|(_, r)| r.end > schema::MAX_CLOCK) {
+    if update
+        .deletes
+        .iter()
+        .any(|(_, r)| r.end > schema::MAX_CLOCK)
+    {
         return Err(too_far());
     }
     Ok(())
@@ -116,7 +127,9 @@ struct Placed<'a> {
 fn missing(what: &str) -> Rejection {
     Rejection::new(
         super::CAUSALITY,
-        format!("the update {what} content the server does not have; reload the book and try again"),
+        format!(
+            "the update {what} content the server does not have; reload the book and try again"
+        ),
     )
 }
 
@@ -134,7 +147,11 @@ fn size_err(message: impl Into<String>) -> Rejection {
 
 /// Finds where every new item of `update` lives and which nested types it creates.
 /// `lenient` (trusted input) places what it can instead of refusing.
-fn place<'a>(index: &DocIndex, update: &'a ParsedUpdate, lenient: bool) -> Result<(Vec<Placed<'a>>, HashMap<Id, Node>), Rejection> {
+fn place<'a>(
+    index: &DocIndex,
+    update: &'a ParsedUpdate,
+    lenient: bool,
+) -> Result<(Vec<Placed<'a>>, HashMap<Id, Node>), Rejection> {
     // 1. The parts of each block the document does not have yet.
     // Updates carry few clients: a vector beats a map here.
     let mut expected: Vec<(u64, u32)> = Vec::new();
@@ -173,7 +190,9 @@ fn place<'a>(index: &DocIndex, update: &'a ParsedUpdate, lenient: bool) -> Resul
     }
     let staged = |id: Id| -> Option<usize> {
         if fresh.len() <= SMALL {
-            return fresh.iter().position(|(s, len, _)| s.client == id.client && s.clock <= id.clock && id.clock < s.clock + len);
+            return fresh.iter().position(|(s, len, _)| {
+                s.client == id.client && s.clock <= id.clock && id.clock < s.clock + len
+            });
         }
         let list = by_client.get(&id.client)?;
         let pos = list.partition_point(|&i| fresh[i].0.clock <= id.clock);
@@ -230,14 +249,20 @@ fn place<'a>(index: &DocIndex, update: &'a ParsedUpdate, lenient: bool) -> Resul
                     continue;
                 }
                 match staged(n) {
-                    Some(j) if j == i => return Err(schema_err("an item cannot be its own neighbour")),
+                    Some(j) if j == i => {
+                        return Err(schema_err("an item cannot be its own neighbour"))
+                    }
                     Some(j) => match state[j] {
                         State::Done if locs[j].parent != Parent::Gone => {
                             resolved = Some(locs[j].clone());
                             break;
                         }
                         State::Done => continue,
-                        State::Busy => return Err(schema_err("the update's items refer to each other in a cycle")),
+                        State::Busy => {
+                            return Err(schema_err(
+                                "the update's items refer to each other in a cycle",
+                            ))
+                        }
                         State::Todo => {
                             waiting = Some(j);
                             break;
@@ -266,33 +291,59 @@ fn place<'a>(index: &DocIndex, update: &'a ParsedUpdate, lenient: bool) -> Resul
         let before = pending.len();
         let mut next = Vec::new();
         for i in pending {
-            let BlockBody::Item(it) = &fresh[i].2.body else { unreachable!() };
-            let Content::Type(ty) = it.content else { unreachable!() };
+            let BlockBody::Item(it) = &fresh[i].2.body else {
+                unreachable!()
+            };
+            let Content::Type(ty) = it.content else {
+                unreachable!()
+            };
             let loc = &locs[i];
             let (parent, parent_kind) = match &loc.parent {
                 Parent::Gone => (None, None),
                 Parent::Root(_) => (None, None),
                 Parent::Node(p) => match nodes.get(p).or_else(|| index.node(*p)) {
                     Some(n) => (Some(*p), Some(n.kind)),
-                    None if staged(*p).is_some_and(|j| pending_has(&fresh, j)) && !nodes.contains_key(p) => {
+                    None if staged(*p).is_some_and(|j| pending_has(&fresh, j))
+                        && !nodes.contains_key(p) =>
+                    {
                         next.push(i);
                         continue;
                     }
                     None if lenient => (Some(*p), None),
-                    None => return Err(schema_err("an item names a parent that is not a shared type")),
+                    None => {
+                        return Err(schema_err(
+                            "an item names a parent that is not a shared type",
+                        ))
+                    }
                 },
             };
             let kind = node_kind(&loc.parent, parent_kind, loc.key.as_deref(), ty);
             if kind == NodeKind::Other && !lenient && loc.parent != Parent::Gone {
-                return Err(schema_err(format!("a {} is not allowed {}", type_name(ty), place_name(loc, parent_kind))));
+                return Err(schema_err(format!(
+                    "a {} is not allowed {}",
+                    type_name(ty),
+                    place_name(loc, parent_kind)
+                )));
             }
-            nodes.insert(fresh[i].0, Node { kind, parent, key: loc.key.clone(), created_by: None, text_len: 0, deleted: false });
+            nodes.insert(
+                fresh[i].0,
+                Node {
+                    kind,
+                    parent,
+                    key: loc.key.clone(),
+                    created_by: None,
+                    text_len: 0,
+                    deleted: false,
+                },
+            );
         }
         if next.len() == before {
             if lenient {
                 break;
             }
-            return Err(schema_err("nested types refer to parents that never appear"));
+            return Err(schema_err(
+                "nested types refer to parents that never appear",
+            ));
         }
         pending = next;
     }
@@ -300,7 +351,12 @@ fn place<'a>(index: &DocIndex, update: &'a ParsedUpdate, lenient: bool) -> Resul
     let placed = fresh
         .into_iter()
         .zip(locs)
-        .map(|((start, len, block), loc)| Placed { start, len, loc, block })
+        .map(|((start, len, block), loc)| Placed {
+            start,
+            len,
+            loc,
+            block,
+        })
         .collect();
     Ok((placed, nodes))
 }
@@ -309,10 +365,17 @@ fn pending_has(fresh: &[(Id, u32, &Block)], j: usize) -> bool {
     matches!(&fresh[j].2.body, BlockBody::Item(it) if matches!(it.content, Content::Type(_)))
 }
 
-fn node_kind(parent: &Parent, parent_kind: Option<NodeKind>, key: Option<&str>, ty: TypeKind) -> NodeKind {
+fn node_kind(
+    parent: &Parent,
+    parent_kind: Option<NodeKind>,
+    key: Option<&str>,
+    ty: TypeKind,
+) -> NodeKind {
     match (parent, parent_kind, key, ty) {
         (Parent::Root(r), _, None, TypeKind::Map) if &**r == schema::ROOT_PAGES => NodeKind::Page,
-        (Parent::Node(_), Some(NodeKind::Page), Some(page::ITEMS), TypeKind::Map) => NodeKind::ItemsMap,
+        (Parent::Node(_), Some(NodeKind::Page), Some(page::ITEMS), TypeKind::Map) => {
+            NodeKind::ItemsMap
+        }
         (Parent::Node(_), Some(NodeKind::ItemsMap), Some(_), TypeKind::Map) => NodeKind::Item,
         (Parent::Node(_), Some(NodeKind::Item), Some(item::TEXT), TypeKind::Text) => NodeKind::Text,
         _ => NodeKind::Other,
@@ -339,7 +402,11 @@ fn kind_name(kind: Option<NodeKind>) -> &'static str {
 }
 
 fn place_name(loc: &Loc, parent_kind: Option<NodeKind>) -> String {
-    let key = loc.key.as_deref().map(|k| format!(" at key '{k}'")).unwrap_or_default();
+    let key = loc
+        .key
+        .as_deref()
+        .map(|k| format!(" at key '{k}'"))
+        .unwrap_or_default();
     match &loc.parent {
         Parent::Root(r) => format!("in the root '{r}'{key}"),
         Parent::Node(_) => format!("in a {}{key}", kind_name(parent_kind)),
@@ -359,18 +426,25 @@ fn accepted(placed: Vec<Placed>, nodes: HashMap<Id, Node>, update: &ParsedUpdate
     let mut text_added: HashMap<Id, u32> = HashMap::new();
     let mut nodes = nodes;
     for p in &placed {
-        let BlockBody::Item(it) = &p.block.body else { continue };
+        let BlockBody::Item(it) = &p.block.body else {
+            continue;
+        };
         if let (Parent::Node(n), Content::String { .. }) = (&p.loc.parent, &it.content) {
             *text_added.entry(*n).or_default() += p.len;
         }
-        if let (Parent::Node(n), Some(item::CREATED_BY), Content::Any(v)) = (&p.loc.parent, p.loc.key.as_deref(), &it.content) {
+        if let (Parent::Node(n), Some(item::CREATED_BY), Content::Any(v)) =
+            (&p.loc.parent, p.loc.key.as_deref(), &it.content)
+        {
             if let (Some(node), [Any::String(s)]) = (nodes.get_mut(n), v.as_slice()) {
                 node.created_by.get_or_insert_with(|| s.clone());
             }
         }
     }
     Accepted {
-        runs: placed.into_iter().map(|p| (p.start, p.len, p.loc)).collect(),
+        runs: placed
+            .into_iter()
+            .map(|p| (p.start, p.len, p.loc))
+            .collect(),
         nodes: nodes.into_iter().collect(),
         text_added: text_added.into_iter().collect(),
         deletes: update.deletes.clone(),
@@ -407,18 +481,34 @@ pub(super) fn commit(index: &mut DocIndex, a: Accepted) {
 }
 
 /// Checks `update` from `actor` against the schema and the role rules.
-pub(super) fn check(index: &DocIndex, update: &ParsedUpdate, actor: &Actor) -> Result<Accepted, Rejection> {
+pub(super) fn check(
+    index: &DocIndex,
+    update: &ParsedUpdate,
+    actor: &Actor,
+) -> Result<Accepted, Rejection> {
     let (placed, new_nodes) = place(index, update, false)?;
-    let ctx = Ctx { index, new_nodes: &new_nodes, actor };
+    let ctx = Ctx {
+        index,
+        new_nodes: &new_nodes,
+        actor,
+    };
     let mut set_keys: Vec<(Id, &str)> = Vec::new();
     let mut text_added: HashMap<Id, u32> = HashMap::new();
     for p in &placed {
-        let BlockBody::Item(it) = &p.block.body else { continue };
+        let BlockBody::Item(it) = &p.block.body else {
+            continue;
+        };
         // A value the update also deletes sets nothing.
-        let gone = it.content == Content::Deleted || update.deletes.iter().any(|(c, r)| *c == p.start.client && r.contains(&p.start.clock));
+        let gone = it.content == Content::Deleted
+            || update
+                .deletes
+                .iter()
+                .any(|(c, r)| *c == p.start.client && r.contains(&p.start.clock));
         match (&p.loc.parent, p.loc.key.as_deref(), gone) {
             (Parent::Node(n), Some(k), false) => set_keys.push((*n, k)),
-            (Parent::Root(r), Some(k), false) if &**r == schema::ROOT_META => set_keys.push((META_KEYS, k)),
+            (Parent::Root(r), Some(k), false) if &**r == schema::ROOT_META => {
+                set_keys.push((META_KEYS, k))
+            }
             _ => {}
         }
         if let Some(k) = p.loc.key.as_deref() {
@@ -430,7 +520,9 @@ pub(super) fn check(index: &DocIndex, update: &ParsedUpdate, actor: &Actor) -> R
     set_keys.sort_unstable();
     let set_keys = KeySet(set_keys);
     for p in &placed {
-        let BlockBody::Item(it) = &p.block.body else { continue };
+        let BlockBody::Item(it) = &p.block.body else {
+            continue;
+        };
         if it.content == Content::Deleted {
             // Content sent already deleted still takes its key: yrs lets it replace the
             // live value there, which is a removal of that value.
@@ -442,7 +534,10 @@ pub(super) fn check(index: &DocIndex, update: &ParsedUpdate, actor: &Actor) -> R
     for (node, added) in &text_added {
         let before = index.node(*node).map(|n| n.text_len).unwrap_or(0);
         if before.saturating_add(*added) > schema::MAX_TEXT_LEN {
-            return Err(size_err(format!("a text may hold at most {} characters", schema::MAX_TEXT_LEN)));
+            return Err(size_err(format!(
+                "a text may hold at most {} characters",
+                schema::MAX_TEXT_LEN
+            )));
         }
     }
     // New pages and items carry their creator and their required fields.
@@ -457,7 +552,10 @@ pub(super) fn check(index: &DocIndex, update: &ParsedUpdate, actor: &Actor) -> R
         }
         for key in required {
             if !set_keys.contains(*id, key) {
-                return Err(type_err(format!("a new {} must set '{key}'", kind_name(Some(node.kind)))));
+                return Err(type_err(format!(
+                    "a new {} must set '{key}'",
+                    kind_name(Some(node.kind))
+                )));
             }
         }
     }
@@ -466,14 +564,19 @@ pub(super) fn check(index: &DocIndex, update: &ParsedUpdate, actor: &Actor) -> R
 }
 
 /// Where `KeySet` keeps the keys an update writes in the root `meta` (no item has this id).
-const META_KEYS: Id = Id { client: u64::MAX, clock: u32::MAX };
+const META_KEYS: Id = Id {
+    client: u64::MAX,
+    clock: u32::MAX,
+};
 
 /// The (node, key) pairs an update writes, sorted for lookups.
 struct KeySet<'a>(Vec<(Id, &'a str)>);
 
 impl KeySet<'_> {
     fn contains(&self, id: Id, key: &str) -> bool {
-        self.0.binary_search_by(|(i, k)| (*i, *k).cmp(&(id, key))).is_ok()
+        self.0
+            .binary_search_by(|(i, k)| (*i, *k).cmp(&(id, key)))
+            .is_ok()
     }
 }
 
@@ -514,7 +617,10 @@ impl Ctx<'_> {
         }
         let mut stack = vec![id];
         while let Some(n) = stack.pop() {
-            if matches!(self.node(n).map(|x| x.kind), Some(NodeKind::Page | NodeKind::Item)) {
+            if matches!(
+                self.node(n).map(|x| x.kind),
+                Some(NodeKind::Page | NodeKind::Item)
+            ) {
                 self.may_change(n)?;
             }
             stack.extend(self.index.live_children(n));
@@ -524,19 +630,30 @@ impl Ctx<'_> {
 
     /// A value sent already deleted, at a map key: it removes what lives at the key.
     fn check_deleted_value(&self, p: &Placed, set_keys: &KeySet) -> Result<(), Rejection> {
-        let Some(key) = p.loc.key.as_deref() else { return Ok(()) };
+        let Some(key) = p.loc.key.as_deref() else {
+            return Ok(());
+        };
         match &p.loc.parent {
             Parent::Root(r) if &**r == schema::ROOT_META => {
                 if self.actor.level < Level::Editor {
-                    return Err(Rejection::new("rule 4 (ownership)", "a contributor may not change the book's meta"));
+                    return Err(Rejection::new(
+                        "rule 4 (ownership)",
+                        "a contributor may not change the book's meta",
+                    ));
                 }
                 if meta::ALL.contains(&key) && !set_keys.contains(META_KEYS, key) {
-                    return Err(type_err(format!("the required field meta.{key} cannot be removed")));
+                    return Err(type_err(format!(
+                        "the required field meta.{key} cannot be removed"
+                    )));
                 }
                 Ok(())
             }
             Parent::Node(n) => {
-                let Some(node) = self.node(*n) else { return Err(schema_err("an item names a parent that is not a shared type")) };
+                let Some(node) = self.node(*n) else {
+                    return Err(schema_err(
+                        "an item names a parent that is not a shared type",
+                    ));
+                };
                 for old in self.index.live_at(*n, key) {
                     self.may_remove(old)?;
                 }
@@ -549,10 +666,14 @@ impl Ctx<'_> {
                     self.may_change(self.owner_of(*n))?;
                 }
                 if required.contains(&key) && !set_keys.contains(*n, key) {
-                    return Err(type_err(format!("the required field '{key}' cannot be removed")));
+                    return Err(type_err(format!(
+                        "the required field '{key}' cannot be removed"
+                    )));
                 }
                 if node.kind == NodeKind::Other && self.actor.level < Level::System {
-                    return Err(schema_err("this part of the document is not in the book schema"));
+                    return Err(schema_err(
+                        "this part of the document is not in the book schema",
+                    ));
                 }
                 Ok(())
             }
@@ -568,15 +689,24 @@ impl Ctx<'_> {
         }
     }
 
-    fn check_insert(&self, p: &Placed, content: &Content, text_added: &mut HashMap<Id, u32>) -> Result<(), Rejection> {
+    fn check_insert(
+        &self,
+        p: &Placed,
+        content: &Content,
+        text_added: &mut HashMap<Id, u32>,
+    ) -> Result<(), Rejection> {
         let key = p.loc.key.as_deref();
         match &p.loc.parent {
             Parent::Gone => Ok(()),
             Parent::Root(r) if &**r == schema::ROOT_META => {
                 if self.actor.level < Level::Editor {
-                    return Err(Rejection::new("rule 4 (ownership)", "a contributor may not change the book's meta"));
+                    return Err(Rejection::new(
+                        "rule 4 (ownership)",
+                        "a contributor may not change the book's meta",
+                    ));
                 }
-                let key = key.ok_or_else(|| schema_err("meta is a map; it has no sequence elements"))?;
+                let key =
+                    key.ok_or_else(|| schema_err("meta is a map; it has no sequence elements"))?;
                 check_meta_value(key, content)
             }
             Parent::Root(r) if &**r == schema::ROOT_PAGES => {
@@ -585,9 +715,13 @@ impl Ctx<'_> {
                 }
                 Ok(())
             }
-            Parent::Root(r) => Err(schema_err(format!("only the roots 'meta' and 'pages' may be written; this update writes '{r}'"))),
+            Parent::Root(r) => Err(schema_err(format!(
+                "only the roots 'meta' and 'pages' may be written; this update writes '{r}'"
+            ))),
             Parent::Node(n) => {
-                let node = self.node(*n).ok_or_else(|| schema_err("an item names a parent that is not a shared type"))?;
+                let node = self.node(*n).ok_or_else(|| {
+                    schema_err("an item names a parent that is not a shared type")
+                })?;
                 // Writing a key replaces what lives there: Yjs deletes the old value when it
                 // integrates the new one, whether or not the update's delete set says so.
                 if let Some(k) = key {
@@ -597,19 +731,25 @@ impl Ctx<'_> {
                 }
                 match node.kind {
                     NodeKind::Page => {
-                        let key = key.ok_or_else(|| schema_err("a page is a map; it has no sequence elements"))?;
+                        let key = key.ok_or_else(|| {
+                            schema_err("a page is a map; it has no sequence elements")
+                        })?;
                         self.check_created_by(*n, key, content)?;
                         check_page_value(key, content)?;
                         self.may_change(*n)
                     }
                     NodeKind::ItemsMap => {
                         if key.is_none() || !matches!(content, Content::Type(TypeKind::Map)) {
-                            return Err(schema_err("a page's items map holds only item maps (Y.Map) by id"));
+                            return Err(schema_err(
+                                "a page's items map holds only item maps (Y.Map) by id",
+                            ));
                         }
                         Ok(())
                     }
                     NodeKind::Item => {
-                        let key = key.ok_or_else(|| schema_err("an item is a map; it has no sequence elements"))?;
+                        let key = key.ok_or_else(|| {
+                            schema_err("an item is a map; it has no sequence elements")
+                        })?;
                         self.check_created_by(*n, key, content)?;
                         check_item_value(key, content)?;
                         self.may_change(*n)
@@ -628,7 +768,9 @@ impl Ctx<'_> {
                         if self.actor.level == Level::System {
                             Ok(())
                         } else {
-                            Err(schema_err("this part of the document is not in the book schema"))
+                            Err(schema_err(
+                                "this part of the document is not in the book schema",
+                            ))
                         }
                     }
                 }
@@ -642,22 +784,45 @@ impl Ctx<'_> {
             return Ok(());
         }
         if !self.new_nodes.contains_key(&node) {
-            return Err(Rejection::new("rule 5 (createdBy)", "createdBy of an existing page or item cannot change"));
+            return Err(Rejection::new(
+                "rule 5 (createdBy)",
+                "createdBy of an existing page or item cannot change",
+            ));
         }
         match content {
-            Content::Any(v) if matches!(v.as_slice(), [Any::String(s)] if **s == *self.actor.user) => Ok(()),
-            _ => Err(Rejection::new("rule 5 (createdBy)", "createdBy of a new page or item must be your own user id")),
+            Content::Any(v) if matches!(v.as_slice(), [Any::String(s)] if **s == *self.actor.user) => {
+                Ok(())
+            }
+            _ => Err(Rejection::new(
+                "rule 5 (createdBy)",
+                "createdBy of a new page or item must be your own user id",
+            )),
         }
     }
 
     fn node_is_deleted_here(&self, id: Id, update: &ParsedUpdate) -> bool {
-        update.deletes.iter().any(|(c, r)| *c == id.client && r.contains(&id.clock))
+        update
+            .deletes
+            .iter()
+            .any(|(c, r)| *c == id.client && r.contains(&id.clock))
     }
 
     /// Deletions: only of known content, by the owner (or an editor), never of a required
     /// field without a new value, and not through a node that is itself deleted here.
-    fn check_deletes(&self, update: &ParsedUpdate, set_keys: &KeySet, placed: &[Placed]) -> Result<(), Rejection> {
-        let staged_end = |client: u64| placed.iter().filter(|p| p.start.client == client).map(|p| p.start.clock + p.len).max().unwrap_or(0);
+    fn check_deletes(
+        &self,
+        update: &ParsedUpdate,
+        set_keys: &KeySet,
+        placed: &[Placed],
+    ) -> Result<(), Rejection> {
+        let staged_end = |client: u64| {
+            placed
+                .iter()
+                .filter(|p| p.start.client == client)
+                .map(|p| p.start.clock + p.len)
+                .max()
+                .unwrap_or(0)
+        };
         let mut parts = Vec::new();
         for (client, range) in &update.deletes {
             let known = self.index.known_clock(*client).max(staged_end(*client));
@@ -750,9 +915,13 @@ fn one_value<'a>(content: &'a Content, key: &str) -> Result<Option<&'a Any>, Rej
         Content::Any(v) if v.len() == 1 => Ok(Some(&v[0])),
         Content::Any(_) => Err(type_err(format!("'{key}' must hold exactly one value"))),
         Content::Type(_) => Ok(None),
-        Content::String { .. } => Err(type_err(format!("'{key}' holds a text fragment where a value was expected"))),
+        Content::String { .. } => Err(type_err(format!(
+            "'{key}' holds a text fragment where a value was expected"
+        ))),
         Content::Deleted => Ok(None),
-        Content::Other(what) => Err(type_err(format!("'{key}' holds {what}, which a book does not use"))),
+        Content::Other(what) => Err(type_err(format!(
+            "'{key}' holds {what}, which a book does not use"
+        ))),
     }
 }
 
@@ -774,7 +943,10 @@ fn want_string_or_null(v: Option<&Any>, key: &str) -> Result<(), Rejection> {
 fn want_one_of(v: Option<&Any>, key: &str, allowed: &[&str]) -> Result<(), Rejection> {
     match v {
         Some(Any::String(s)) if allowed.contains(&&**s) => Ok(()),
-        _ => Err(type_err(format!("'{key}' must be one of {}", allowed.join(", ")))),
+        _ => Err(type_err(format!(
+            "'{key}' must be one of {}",
+            allowed.join(", ")
+        ))),
     }
 }
 
@@ -814,7 +986,10 @@ fn check_meta_value(key: &str, content: &Content) -> Result<(), Rejection> {
     match key {
         meta::SCHEMA => match v.and_then(number) {
             Some(x) if x == schema::SCHEMA_VERSION as f64 => Ok(()),
-            _ => Err(type_err(format!("meta.schema must be {}", schema::SCHEMA_VERSION))),
+            _ => Err(type_err(format!(
+                "meta.schema must be {}",
+                schema::SCHEMA_VERSION
+            ))),
         },
         _ => want_string(v, key, schema::MAX_STRING_BYTES),
     }
@@ -840,12 +1015,18 @@ fn check_page_value(key: &str, content: &Content) -> Result<(), Rejection> {
                     match k.as_str() {
                         "color" | "asset" => want_string_or_null(Some(x), k)?,
                         "flip" => want_bool(Some(x), k)?,
-                        other => return Err(schema_err(format!("a page background has no field '{other}'"))),
+                        other => {
+                            return Err(schema_err(format!(
+                                "a page background has no field '{other}'"
+                            )))
+                        }
                     }
                 }
                 Ok(())
             }
-            _ => Err(type_err("'background' must be an object {color?, asset?, flip}")),
+            _ => Err(type_err(
+                "'background' must be an object {color?, asset?, flip}",
+            )),
         },
         _ => Ok(()),
     }
@@ -880,11 +1061,17 @@ fn check_item_value(key: &str, content: &Content) -> Result<(), Rejection> {
                         "zoom" => {
                             let z = want_finite(Some(x), "photo.zoom")?;
                             if !(z > 0.0 && z <= 100.0) {
-                                return Err(type_err("'photo.zoom' must be above 0 and at most 100"));
+                                return Err(type_err(
+                                    "'photo.zoom' must be above 0 and at most 100",
+                                ));
                             }
                         }
                         "pan" => check_numbers(Some(x), "photo.pan", 2, |_| 10.0)?,
-                        other => return Err(schema_err(format!("a photo reference has no field '{other}'"))),
+                        other => {
+                            return Err(schema_err(format!(
+                                "a photo reference has no field '{other}'"
+                            )))
+                        }
                     }
                 }
                 if !m.contains_key("id") {
@@ -892,7 +1079,9 @@ fn check_item_value(key: &str, content: &Content) -> Result<(), Rejection> {
                 }
                 Ok(())
             }
-            _ => Err(type_err("'photo' must be an object {id, pan, zoom} or null")),
+            _ => Err(type_err(
+                "'photo' must be an object {id, pan, zoom} or null",
+            )),
         },
         item::STYLE => match v {
             Some(Any::Null) => Ok(()),
@@ -915,7 +1104,12 @@ fn check_box(v: Option<&Any>) -> Result<(), Rejection> {
 }
 
 /// `n` finite numbers, the `i`th within ±`limit(i)`.
-fn check_numbers(v: Option<&Any>, key: &str, n: usize, limit: impl Fn(usize) -> f64) -> Result<(), Rejection> {
+fn check_numbers(
+    v: Option<&Any>,
+    key: &str,
+    n: usize,
+    limit: impl Fn(usize) -> f64,
+) -> Result<(), Rejection> {
     let Some(Any::Array(xs)) = v else {
         return Err(type_err(format!("'{key}' must be an array of {n} numbers")));
     };
@@ -926,8 +1120,14 @@ fn check_numbers(v: Option<&Any>, key: &str, n: usize, limit: impl Fn(usize) -> 
         let limit = limit(i);
         match number(x) {
             Some(f) if f.is_finite() && f.abs() <= limit => {}
-            Some(f) if f.is_finite() && n == 5 && i == 4 => return Err(type_err(format!("'{key}' rotation must lie within ±{limit} degrees"))),
-            Some(f) if f.is_finite() => return Err(type_err(format!("'{key}' values must lie within ±{limit}"))),
+            Some(f) if f.is_finite() && n == 5 && i == 4 => {
+                return Err(type_err(format!(
+                    "'{key}' rotation must lie within ±{limit} degrees"
+                )))
+            }
+            Some(f) if f.is_finite() => {
+                return Err(type_err(format!("'{key}' values must lie within ±{limit}")))
+            }
             _ => return Err(type_err(format!("'{key}' values must be finite numbers"))),
         }
     }
@@ -938,7 +1138,11 @@ fn check_numbers(v: Option<&Any>, key: &str, n: usize, limit: impl Fn(usize) -> 
 /// accepted update leaves a book that does not read. Null means "the theme's default".
 fn check_style_value(key: &str, v: &Any) -> Result<(), Rejection> {
     if matches!(v, Any::Null) {
-        return if item::STYLE_KEYS.contains(&key) { Ok(()) } else { Err(schema_err(format!("a style has no field '{key}'"))) };
+        return if item::STYLE_KEYS.contains(&key) {
+            Ok(())
+        } else {
+            Err(schema_err(format!("a style has no field '{key}'")))
+        };
     }
     let field = format!("style.{key}");
     match key {
@@ -953,8 +1157,14 @@ fn check_style_value(key: &str, v: &Any) -> Result<(), Rejection> {
                         "width" => {
                             want_finite(Some(x), "style.border.width")?;
                         }
-                        "color" => want_string(Some(x), "style.border.color", schema::MAX_STRING_BYTES)?,
-                        other => return Err(schema_err(format!("a style's border has no field '{other}'"))),
+                        "color" => {
+                            want_string(Some(x), "style.border.color", schema::MAX_STRING_BYTES)?
+                        }
+                        other => {
+                            return Err(schema_err(format!(
+                                "a style's border has no field '{other}'"
+                            )))
+                        }
                     }
                 }
                 for required in ["width", "color"] {

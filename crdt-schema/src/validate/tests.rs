@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use yrs::updates::decoder::Decode;
-use yrs::{Any, Array, ArrayRef, Doc, Map, MapPrelim, MapRef, ReadTxn, StateVector, Text, TextPrelim, Transact, TransactionMut, Update, WriteTxn};
+use yrs::{
+    Any, Array, ArrayRef, Doc, Map, MapPrelim, MapRef, ReadTxn, StateVector, Text, TextPrelim,
+    Transact, TransactionMut, Update, WriteTxn,
+};
 
 use super::*;
 
@@ -17,15 +20,22 @@ struct Server {
 }
 
 fn actor(user: &str, level: Level) -> Actor {
-    Actor { user: Arc::from(user), level }
+    Actor {
+        user: Arc::from(user),
+        level,
+    }
 }
 
 impl Server {
     fn new() -> Server {
         let doc = Doc::with_client_id(1);
         let book = crate::new_book(2, "Trip", "square-8x8", "everyday");
-        doc.transact_mut().apply_update(Update::decode_v1(&book).unwrap()).unwrap();
-        let state = doc.transact().encode_state_as_update_v1(&StateVector::default());
+        doc.transact_mut()
+            .apply_update(Update::decode_v1(&book).unwrap())
+            .unwrap();
+        let state = doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
         let v = Validator::from_state(&state).unwrap();
         Server { doc, v }
     }
@@ -33,8 +43,13 @@ impl Server {
     /// A client doc in sync with the server.
     fn client(&self, id: u64) -> Doc {
         let c = Doc::with_client_id(id);
-        let state = self.doc.transact().encode_state_as_update_v1(&StateVector::default());
-        c.transact_mut().apply_update(Update::decode_v1(&state).unwrap()).unwrap();
+        let state = self
+            .doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        c.transact_mut()
+            .apply_update(Update::decode_v1(&state).unwrap())
+            .unwrap();
         c
     }
 
@@ -42,7 +57,8 @@ impl Server {
         let parsed = parse_update(update)?;
         let accepted = self.v.check(&parsed, who)?;
         let mut txn = self.doc.transact_mut();
-        txn.apply_update(Update::decode_v1(update).unwrap()).unwrap();
+        txn.apply_update(Update::decode_v1(update).unwrap())
+            .unwrap();
         let deleted = txn.delete_set().clone();
         drop(txn);
         self.v.commit_applied(accepted, &deleted);
@@ -50,23 +66,38 @@ impl Server {
     }
 
     /// Submits `update` as the room does: client ids first (with `claim`), then the rules.
-    fn submit_claimed(&mut self, update: &[u8], who: &Actor, claim: impl Fn(u64) -> ClientClaim) -> Result<(), Rejection> {
+    fn submit_claimed(
+        &mut self,
+        update: &[u8],
+        who: &Actor,
+        claim: impl Fn(u64) -> ClientClaim,
+    ) -> Result<(), Rejection> {
         let parsed = parse_update(update)?;
         self.v.check_clients(&parsed, claim)?;
         self.submit(update, who)
     }
 
     fn state_clock(&self, client: u64) -> u32 {
-        self.doc.transact().state_vector().get(&yrs::ClientID::new(client))
+        self.doc
+            .transact()
+            .state_vector()
+            .get(&yrs::ClientID::new(client))
     }
 
     /// The document's state, to show that a refused update changed nothing.
     fn state(&self) -> Vec<u8> {
-        self.doc.transact().encode_state_as_update_v1(&StateVector::default())
+        self.doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default())
     }
 
     /// Client `c` makes an edit and submits it; on success the client is already in sync.
-    fn edit(&mut self, c: &Doc, who: &Actor, f: impl FnOnce(&mut TransactionMut)) -> Result<(), Rejection> {
+    fn edit(
+        &mut self,
+        c: &Doc,
+        who: &Actor,
+        f: impl FnOnce(&mut TransactionMut),
+    ) -> Result<(), Rejection> {
         let update = {
             let mut txn = c.transact_mut();
             f(&mut txn);
@@ -77,8 +108,13 @@ impl Server {
 
     /// Brings a client up to date with the server.
     fn sync(&self, c: &Doc) {
-        let diff = self.doc.transact().encode_diff_v1(&c.transact().state_vector());
-        c.transact_mut().apply_update(Update::decode_v1(&diff).unwrap()).unwrap();
+        let diff = self
+            .doc
+            .transact()
+            .encode_diff_v1(&c.transact().state_vector());
+        c.transact_mut()
+            .apply_update(Update::decode_v1(&diff).unwrap())
+            .unwrap();
     }
 }
 
@@ -224,7 +260,10 @@ fn contributor_cannot_delete_own_page_while_it_holds_others_items() {
     let (mut s, a, b) = two_authors();
     let alice = actor(ALICE, Level::Contributor);
     let before = s.state();
-    assert_eq!(rule_of(s.edit(&a, &alice, |txn| pages(txn).remove(txn, 0))), "rule 4 (ownership)");
+    assert_eq!(
+        rule_of(s.edit(&a, &alice, |txn| pages(txn).remove(txn, 0))),
+        "rule 4 (ownership)"
+    );
     assert_eq!(s.state(), before, "a refused update changes nothing");
     // Nor by replacing the page's items map with an empty one.
     let a = s.client(13);
@@ -244,12 +283,18 @@ fn contributor_cannot_delete_own_page_while_it_holds_others_items() {
     // An editor may delete a page with anyone's items in it.
     let (mut s, _, _) = two_authors();
     let e = s.client(32);
-    s.edit(&e, &actor("ed", Level::Editor), |txn| pages(txn).remove(txn, 0)).unwrap();
+    s.edit(&e, &actor("ed", Level::Editor), |txn| {
+        pages(txn).remove(txn, 0)
+    })
+    .unwrap();
 }
 
 /// The bytes of `update` with its delete set removed, as a crafted client would send it.
 fn strip_deletes(update: &[u8], delete_set: &[u8]) -> Vec<u8> {
-    assert!(update.ends_with(delete_set), "the delete set is the update's tail");
+    assert!(
+        update.ends_with(delete_set),
+        "the delete set is the update's tail"
+    );
     let mut out = update[..update.len() - delete_set.len()].to_vec();
     out.push(0); // no delete-set clients
     out
@@ -277,7 +322,10 @@ fn contributor_cannot_replace_someone_elses_item_by_overwriting_its_key() {
         it.insert(txn, "box", vec![0.0, 0.0, 0.1, 0.1, 0.0]);
         it.insert(txn, "createdBy", ALICE);
     });
-    assert!(parse_update(&update).unwrap().deletes.is_empty(), "the crafted update deletes nothing explicitly");
+    assert!(
+        parse_update(&update).unwrap().deletes.is_empty(),
+        "the crafted update deletes nothing explicitly"
+    );
     let before = s.state();
     assert_eq!(rule_of(s.submit(&update, &alice)), "rule 4 (ownership)");
     assert_eq!(s.state(), before);
@@ -322,12 +370,25 @@ fn assert_index_matches_document(s: &Server) {
     let rebuilt = Validator::from_state(&state).unwrap();
     let sv = s.doc.transact().state_vector();
     for (client, clock) in sv.iter() {
-        assert_eq!(s.v.index().known_clock(client.get()), *clock, "client {client}");
-        assert_eq!(rebuilt.index().known_clock(client.get()), *clock, "client {client}");
+        assert_eq!(
+            s.v.index().known_clock(client.get()),
+            *clock,
+            "client {client}"
+        );
+        assert_eq!(
+            rebuilt.index().known_clock(client.get()),
+            *clock,
+            "client {client}"
+        );
     }
     let nodes = |v: &Validator| {
-        let mut k: Vec<(Id, NodeKind, Option<Arc<str>>)> =
-            v.index().nodes.iter().filter(|(id, _)| !v.index().is_node_gone(**id)).map(|(id, n)| (*id, n.kind, n.created_by.clone())).collect();
+        let mut k: Vec<(Id, NodeKind, Option<Arc<str>>)> = v
+            .index()
+            .nodes
+            .iter()
+            .filter(|(id, _)| !v.index().is_node_gone(**id))
+            .map(|(id, n)| (*id, n.kind, n.created_by.clone()))
+            .collect();
         k.sort_by_key(|x| x.0);
         k
     };
@@ -368,14 +429,33 @@ fn gc_blocks_cannot_claim_another_clients_clocks() {
     let attack = gc_block(20, bob_clock, 1_000_000);
     let before = s.state();
     // Bob is connected (his id is another connection's) …
-    assert_eq!(s.submit_claimed(&attack, &alice, |c| if c == 20 { ClientClaim::Others } else { ClientClaim::Free }).unwrap_err().rule, "client ids");
+    assert_eq!(
+        s.submit_claimed(&attack, &alice, |c| if c == 20 {
+            ClientClaim::Others
+        } else {
+            ClientClaim::Free
+        })
+        .unwrap_err()
+        .rule,
+        "client ids"
+    );
     // … or gone: an id the document knows is not free for garbage.
-    assert_eq!(s.submit_claimed(&attack, &alice, |_| ClientClaim::Free).unwrap_err().rule, "client ids");
+    assert_eq!(
+        s.submit_claimed(&attack, &alice, |_| ClientClaim::Free)
+            .unwrap_err()
+            .rule,
+        "client ids"
+    );
     assert_eq!(s.state(), before);
     assert_eq!(s.v.index().known_clock(20), bob_clock);
     // Near 2³², whatever the claim: the clock bound.
     let overflow = gc_block(77, 0, u32::MAX - 10);
-    assert_eq!(s.submit_claimed(&overflow, &alice, |_| ClientClaim::Mine).unwrap_err().rule, "rule 3 (sizes)");
+    assert_eq!(
+        s.submit_claimed(&overflow, &alice, |_| ClientClaim::Mine)
+            .unwrap_err()
+            .rule,
+        "rule 3 (sizes)"
+    );
     assert_eq!(s.state(), before);
     // Bob's own edit still goes through.
     let b = s.client(20);
@@ -386,7 +466,14 @@ fn gc_blocks_cannot_claim_another_clients_clocks() {
     .unwrap();
     // A client's own collected range (offline content it deleted again) is fine.
     let mine = gc_block(10, s.v.index().known_clock(10), 3);
-    s.submit_claimed(&mine, &alice, |c| if c == 10 { ClientClaim::Mine } else { ClientClaim::Free }).unwrap();
+    s.submit_claimed(&mine, &alice, |c| {
+        if c == 10 {
+            ClientClaim::Mine
+        } else {
+            ClientClaim::Free
+        }
+    })
+    .unwrap();
     assert_eq!(s.v.index().known_clock(10), s.state_clock(10));
 }
 
@@ -402,7 +489,13 @@ fn new_content_under_another_connections_client_id_is_refused() {
         txn.encode_update_v1()
     };
     let alice = actor(ALICE, Level::Contributor);
-    let r = s.submit_claimed(&update, &alice, |c| if c == 20 { ClientClaim::Others } else { ClientClaim::Free });
+    let r = s.submit_claimed(&update, &alice, |c| {
+        if c == 20 {
+            ClientClaim::Others
+        } else {
+            ClientClaim::Free
+        }
+    });
     assert_eq!(r.unwrap_err().rule, "client ids");
 }
 
@@ -417,7 +510,11 @@ fn rotation_goes_round_the_full_circle_but_positions_stay_bounded() {
         })
         .unwrap_or_else(|e| panic!("rot {rot}: {e}"));
     }
-    for bad in [vec![0.0, 0.0, 0.5, 0.5, 361.0], vec![10.5, 0.0, 0.5, 0.5, 0.0], vec![0.0, 0.0, 0.5, 0.5, f64::NAN]] {
+    for bad in [
+        vec![0.0, 0.0, 0.5, 0.5, 361.0],
+        vec![10.5, 0.0, 0.5, 0.5, 0.0],
+        vec![0.0, 0.0, 0.5, 0.5, f64::NAN],
+    ] {
         let a = s.client(16);
         let r = s.edit(&a, &alice, |txn| {
             let pa = page_at(txn, 0);
@@ -431,7 +528,10 @@ fn rotation_goes_round_the_full_circle_but_positions_stay_bounded() {
 fn contributor_cannot_delete_someone_elses_page_or_touch_meta() {
     let (mut s, a, _) = two_authors();
     let alice = actor(ALICE, Level::Contributor);
-    assert_eq!(rule_of(s.edit(&a, &alice, |txn| pages(txn).remove(txn, 1))), "rule 4 (ownership)");
+    assert_eq!(
+        rule_of(s.edit(&a, &alice, |txn| pages(txn).remove(txn, 1))),
+        "rule 4 (ownership)"
+    );
     let a = s.client(12);
     let r = s.edit(&a, &alice, |txn| {
         txn.get_or_insert_map("meta").insert(txn, "title", "Mine");
@@ -472,27 +572,100 @@ fn captions_are_edited_by_their_owner() {
 fn unknown_roots_wrong_types_nan_and_oversized_values_are_refused() {
     let (mut s, _, _) = two_authors();
     let ed = actor("ed", Level::Editor);
-    let cases: Vec<(&str, Box<dyn Fn(&mut TransactionMut)>)> = vec![
-        ("rule 1 (schema)", Box::new(|txn| txn.get_or_insert_map("secret").insert(txn, "x", 1).ignore())),
-        ("rule 1 (schema)", Box::new(|txn| pages(txn).push_back(txn, "not a page").ignore())),
-        ("rule 1 (schema)", Box::new(|txn| page_at(txn, 0).insert(txn, "colour", "red").ignore())),
-        ("rule 2 (types)", Box::new(|txn| page_at(txn, 0).insert(txn, "kind", 5).ignore())),
-        ("rule 2 (types)", Box::new(|txn| page_at(txn, 0).insert(txn, "kind", "poster").ignore())),
-        ("rule 2 (types)", Box::new(|txn| item(txn, &page_at(txn, 0), "ia").insert(txn, "box", "left").ignore())),
-        ("rule 2 (types)", Box::new(|txn| item(txn, &page_at(txn, 0), "ia").insert(txn, "box", vec![0.0, f64::NAN, 0.5, 0.5, 0.0]).ignore())),
-        ("rule 2 (types)", Box::new(|txn| item(txn, &page_at(txn, 0), "ia").insert(txn, "box", vec![0.0, 0.0, 0.5, 0.5, 1e9]).ignore())),
-        ("rule 2 (types)", Box::new(|txn| item(txn, &page_at(txn, 0), "ia").insert(txn, "box", vec![0.0, 0.0, 0.5]).ignore())),
-        ("rule 2 (types)", Box::new(|txn| item(txn, &page_at(txn, 0), "ia").insert(txn, "text", "plain string").ignore())),
-        ("rule 2 (types)", Box::new(|txn| item(txn, &page_at(txn, 0), "ia").remove(txn, "box").ignore())),
-        ("rule 3 (sizes)", Box::new(|txn| page_at(txn, 0).insert(txn, "layout", "x".repeat(100_000)).ignore())),
-        ("rule 3 (sizes)", Box::new(|txn| {
-            let t = text_of(txn, &item(txn, &page_at(txn, 0), "ia"));
-            t.insert(txn, 0, &"y".repeat(30_000));
-        })),
-        ("rule 1 (schema)", Box::new(|txn| {
-            let pa = page_at(txn, 0);
-            items(txn, &pa).insert(txn, "nested", ArrayRef::default_prelim()).ignore();
-        })),
+    type Edit = Box<dyn Fn(&mut TransactionMut)>;
+    let cases: Vec<(&str, Edit)> = vec![
+        (
+            "rule 1 (schema)",
+            Box::new(|txn| txn.get_or_insert_map("secret").insert(txn, "x", 1).ignore()),
+        ),
+        (
+            "rule 1 (schema)",
+            Box::new(|txn| pages(txn).push_back(txn, "not a page").ignore()),
+        ),
+        (
+            "rule 1 (schema)",
+            Box::new(|txn| page_at(txn, 0).insert(txn, "colour", "red").ignore()),
+        ),
+        (
+            "rule 2 (types)",
+            Box::new(|txn| page_at(txn, 0).insert(txn, "kind", 5).ignore()),
+        ),
+        (
+            "rule 2 (types)",
+            Box::new(|txn| page_at(txn, 0).insert(txn, "kind", "poster").ignore()),
+        ),
+        (
+            "rule 2 (types)",
+            Box::new(|txn| {
+                item(txn, &page_at(txn, 0), "ia")
+                    .insert(txn, "box", "left")
+                    .ignore()
+            }),
+        ),
+        (
+            "rule 2 (types)",
+            Box::new(|txn| {
+                item(txn, &page_at(txn, 0), "ia")
+                    .insert(txn, "box", vec![0.0, f64::NAN, 0.5, 0.5, 0.0])
+                    .ignore()
+            }),
+        ),
+        (
+            "rule 2 (types)",
+            Box::new(|txn| {
+                item(txn, &page_at(txn, 0), "ia")
+                    .insert(txn, "box", vec![0.0, 0.0, 0.5, 0.5, 1e9])
+                    .ignore()
+            }),
+        ),
+        (
+            "rule 2 (types)",
+            Box::new(|txn| {
+                item(txn, &page_at(txn, 0), "ia")
+                    .insert(txn, "box", vec![0.0, 0.0, 0.5])
+                    .ignore()
+            }),
+        ),
+        (
+            "rule 2 (types)",
+            Box::new(|txn| {
+                item(txn, &page_at(txn, 0), "ia")
+                    .insert(txn, "text", "plain string")
+                    .ignore()
+            }),
+        ),
+        (
+            "rule 2 (types)",
+            Box::new(|txn| {
+                item(txn, &page_at(txn, 0), "ia")
+                    .remove(txn, "box")
+                    .ignore()
+            }),
+        ),
+        (
+            "rule 3 (sizes)",
+            Box::new(|txn| {
+                page_at(txn, 0)
+                    .insert(txn, "layout", "x".repeat(100_000))
+                    .ignore()
+            }),
+        ),
+        (
+            "rule 3 (sizes)",
+            Box::new(|txn| {
+                let t = text_of(txn, &item(txn, &page_at(txn, 0), "ia"));
+                t.insert(txn, 0, &"y".repeat(30_000));
+            }),
+        ),
+        (
+            "rule 1 (schema)",
+            Box::new(|txn| {
+                let pa = page_at(txn, 0);
+                items(txn, &pa)
+                    .insert(txn, "nested", ArrayRef::default_prelim())
+                    .ignore();
+            }),
+        ),
     ];
     for (i, (rule, f)) in cases.into_iter().enumerate() {
         let c = s.client(100 + i as u64);
@@ -556,7 +729,9 @@ fn a_resync_repeating_known_deletes_is_accepted() {
     .unwrap();
     s.sync(&b);
     let a = s.client(51);
-    let full = a.transact().encode_state_as_update_v1(&StateVector::default());
+    let full = a
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
     s.submit(&full, &actor(ALICE, Level::Contributor)).unwrap();
 }
 
@@ -577,25 +752,41 @@ fn updates_that_build_on_unknown_content_are_refused() {
         stray.transact().encode_diff_v1(&sv)
     };
     let _ = update;
-    assert_eq!(rule_of(s.submit(&second, &actor("ed", Level::Editor))), "rule 0 (causality)");
+    assert_eq!(
+        rule_of(s.submit(&second, &actor("ed", Level::Editor))),
+        "rule 0 (causality)"
+    );
 }
 
 #[test]
 fn index_rebuilt_from_state_matches_the_incremental_one() {
     let (s, _, _) = two_authors();
-    let state = s.doc.transact().encode_state_as_update_v1(&StateVector::default());
+    let state = s
+        .doc
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
     let rebuilt = Validator::from_state(&state).unwrap();
     for client in [1, 2, 10, 20] {
-        assert_eq!(rebuilt.index().known_clock(client), s.v.index().known_clock(client), "client {client}");
+        assert_eq!(
+            rebuilt.index().known_clock(client),
+            s.v.index().known_clock(client),
+            "client {client}"
+        );
     }
     let kinds = |v: &Validator| {
-        let mut k: Vec<(Id, NodeKind, Option<Arc<str>>)> =
-            v.index().nodes.iter().map(|(id, n)| (*id, n.kind, n.created_by.clone())).collect();
+        let mut k: Vec<(Id, NodeKind, Option<Arc<str>>)> = v
+            .index()
+            .nodes
+            .iter()
+            .map(|(id, n)| (*id, n.kind, n.created_by.clone()))
+            .collect();
         k.sort_by_key(|x| x.0);
         k
     };
     assert_eq!(kinds(&rebuilt), kinds(&s.v));
-    assert!(kinds(&rebuilt).iter().any(|(_, k, by)| *k == NodeKind::Item && by.as_deref() == Some(BOB)));
+    assert!(kinds(&rebuilt)
+        .iter()
+        .any(|(_, k, by)| *k == NodeKind::Item && by.as_deref() == Some(BOB)));
 }
 
 #[test]
@@ -611,13 +802,26 @@ fn style_is_typed_as_the_model_reads_it() {
             item(txn, &pa, "ia").insert(txn, "style", style);
         })
     };
-    let map = |pairs: Vec<(&str, Any)>| Any::from(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect::<std::collections::HashMap<String, Any>>());
+    let map = |pairs: Vec<(&str, Any)>| {
+        Any::from(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect::<std::collections::HashMap<String, Any>>(),
+        )
+    };
     let border = |pairs: Vec<(&str, Any)>| map(pairs);
     let good = map(vec![
         ("align", Any::from("justify")),
         ("size", Any::from(0.05)),
         ("shadow", Any::from(true)),
-        ("border", border(vec![("width", Any::from(0.01)), ("color", Any::from("#333"))])),
+        (
+            "border",
+            border(vec![
+                ("width", Any::from(0.01)),
+                ("color", Any::from("#333")),
+            ]),
+        ),
         ("font", Any::Null),
     ]);
     restyle(&mut s, 40, good).unwrap();
@@ -646,7 +850,8 @@ fn no_one_removes_a_meta_field_though_anyone_allowed_may_replace_it() {
     }
     let c = s.client(60);
     s.edit(&c, &actor("ed", Level::Editor), |txn| {
-        txn.get_or_insert_map("meta").insert(txn, "title", "Renamed");
+        txn.get_or_insert_map("meta")
+            .insert(txn, "title", "Renamed");
     })
     .unwrap();
     assert!(crate::model::read_book(&s.doc.transact()).is_ok());

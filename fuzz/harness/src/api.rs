@@ -19,7 +19,10 @@ pub const CONTENT_TYPES: [Option<&str>; 6] = [
 
 /// A fuzz input for `endpoint` with `body`, sent as `application/json`.
 pub fn input(endpoint: Endpoint, body: &str) -> Vec<u8> {
-    let index = Endpoint::ALL.iter().position(|e| *e == endpoint).expect("listed") as u8;
+    let index = Endpoint::ALL
+        .iter()
+        .position(|e| *e == endpoint)
+        .expect("listed") as u8;
     [&[index, 0][..], body.as_bytes()].concat()
 }
 
@@ -27,9 +30,16 @@ pub fn api_json(data: &[u8]) {
     let [which, ct, body @ ..] = data else { return };
     let endpoint = Endpoint::ALL[*which as usize % Endpoint::ALL.len()];
     let content_type = CONTENT_TYPES[*ct as usize % CONTENT_TYPES.len()];
-    let Err(error) = check(endpoint, content_type, body) else { return };
+    let Err(error) = check(endpoint, content_type, body) else {
+        return;
+    };
     let (status, code) = (error.status, error.code);
-    assert!(status.is_client_error(), "{} answered {status} ({code}): {}", endpoint.route(), error.message);
+    assert!(
+        status.is_client_error(),
+        "{} answered {status} ({code}): {}",
+        endpoint.route(),
+        error.message
+    );
     let response = error.into_response();
     assert_eq!(response.status(), status);
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)

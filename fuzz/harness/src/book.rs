@@ -67,7 +67,14 @@ pub fn client_of(user: &str) -> u64 {
 }
 
 pub fn page(id: &str, kind: PageKind, by: &str, auto: bool) -> NewPage {
-    NewPage { id: id.into(), kind, layout: auto.then(|| "two-up".into()), background: Background::default(), created_by: by.into(), auto }
+    NewPage {
+        id: id.into(),
+        kind,
+        layout: auto.then(|| "two-up".into()),
+        background: Background::default(),
+        created_by: by.into(),
+        auto,
+    }
 }
 
 pub fn item(id: &str, kind: ItemKind, by: &str, bbox: [f64; 5]) -> NewItem {
@@ -77,7 +84,11 @@ pub fn item(id: &str, kind: ItemKind, by: &str, bbox: [f64; 5]) -> NewItem {
         bbox,
         z: 1.0,
         created_by: by.into(),
-        photo: (kind == ItemKind::Photo).then(|| PhotoRef { id: "f0f0f0f0-0000-4000-8000-00000000f0f0".into(), pan: [0.0, 0.0], zoom: 1.0 }),
+        photo: (kind == ItemKind::Photo).then(|| PhotoRef {
+            id: "f0f0f0f0-0000-4000-8000-00000000f0f0".into(),
+            pan: [0.0, 0.0],
+            zoom: 1.0,
+        }),
         text: (kind == ItemKind::Text).then(|| "Summer by the sea".into()),
         style: Style::default(),
         slot: None,
@@ -98,14 +109,21 @@ pub fn base_doc() -> Doc {
 }
 
 pub fn apply(doc: &Doc, update: &[u8]) {
-    doc.transact_mut().apply_update(Update::decode_v1(update).expect("a model-made update decodes")).expect("a model-made update applies");
+    doc.transact_mut()
+        .apply_update(Update::decode_v1(update).expect("a model-made update decodes"))
+        .expect("a model-made update applies");
 }
 
 /// Makes one edit as `client` on a doc in sync with `server`, applies it to `server`, and
 /// returns the update.
 pub fn edit(server: &Doc, client: u64, f: impl FnOnce(&mut TransactionMut)) -> Vec<u8> {
     let doc = Doc::with_client_id(client);
-    apply(&doc, &server.transact().encode_state_as_update_v1(&StateVector::default()));
+    apply(
+        &doc,
+        &server
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default()),
+    );
     let update = {
         let mut txn = doc.transact_mut();
         f(&mut txn);
@@ -117,35 +135,108 @@ pub fn edit(server: &Doc, client: u64, f: impl FnOnce(&mut TransactionMut)) -> V
 
 fn build() -> Vec<u8> {
     let server = Doc::with_client_id(ROOM_CLIENT);
-    apply(&server, &crdt_schema::new_book(SYSTEM_CLIENT, "Summer 2024", crdt_schema::DEFAULT_PRODUCT, "everyday"));
+    apply(
+        &server,
+        &crdt_schema::new_book(
+            SYSTEM_CLIENT,
+            "Summer 2024",
+            crdt_schema::DEFAULT_PRODUCT,
+            "everyday",
+        ),
+    );
     let ok = |r: Result<String, model::ModelError>| r.expect("a model edit of the base book");
     // Automix, as the system user.
     edit(&server, SYSTEM_CLIENT, |txn| {
-        ok(model::add_page(txn, 0, page(COVER, PageKind::FrontCover, SYSTEM_USER, true)));
-        ok(model::add_item(txn, COVER, item(COVER_TITLE, ItemKind::Text, SYSTEM_USER, [0.0, -0.3, 0.8, 0.1, 0.0])));
-        ok(model::add_page(txn, 1, page(AUTO_PAGE, PageKind::Page, SYSTEM_USER, true)));
-        let mut first = item(AUTO_PHOTO_1, ItemKind::Photo, SYSTEM_USER, [-0.25, 0.0, 0.45, 0.6, 0.0]);
+        ok(model::add_page(
+            txn,
+            0,
+            page(COVER, PageKind::FrontCover, SYSTEM_USER, true),
+        ));
+        ok(model::add_item(
+            txn,
+            COVER,
+            item(
+                COVER_TITLE,
+                ItemKind::Text,
+                SYSTEM_USER,
+                [0.0, -0.3, 0.8, 0.1, 0.0],
+            ),
+        ));
+        ok(model::add_page(
+            txn,
+            1,
+            page(AUTO_PAGE, PageKind::Page, SYSTEM_USER, true),
+        ));
+        let mut first = item(
+            AUTO_PHOTO_1,
+            ItemKind::Photo,
+            SYSTEM_USER,
+            [-0.25, 0.0, 0.45, 0.6, 0.0],
+        );
         first.slot = Some(0);
         ok(model::add_item(txn, AUTO_PAGE, first));
-        let mut second = item(AUTO_PHOTO_2, ItemKind::Photo, SYSTEM_USER, [0.25, 0.0, 0.45, 0.6, 0.0]);
+        let mut second = item(
+            AUTO_PHOTO_2,
+            ItemKind::Photo,
+            SYSTEM_USER,
+            [0.25, 0.0, 0.45, 0.6, 0.0],
+        );
         second.slot = Some(1);
         ok(model::add_item(txn, AUTO_PAGE, second));
-        ok(model::add_page(txn, 2, page(BACK_COVER, PageKind::BackCover, SYSTEM_USER, true)));
+        ok(model::add_page(
+            txn,
+            2,
+            page(BACK_COVER, PageKind::BackCover, SYSTEM_USER, true),
+        ));
     });
     // Alice (contributor): her page with a caption and a sticker, a sticker on the automix
     // page, and a page and an item she deletes again.
     edit(&server, ALICE_CLIENT, |txn| {
-        ok(model::add_page(txn, 2, page(ALICE_PAGE, PageKind::Page, ALICE, false)));
-        ok(model::add_item(txn, ALICE_PAGE, item(ALICE_TEXT, ItemKind::Text, ALICE, [0.0, 0.3, 0.6, 0.1, 0.0])));
-        ok(model::add_item(txn, ALICE_PAGE, item(ALICE_STICKER, ItemKind::Sticker, ALICE, [0.3, -0.3, 0.1, 0.1, 5.0])));
+        ok(model::add_page(
+            txn,
+            2,
+            page(ALICE_PAGE, PageKind::Page, ALICE, false),
+        ));
+        ok(model::add_item(
+            txn,
+            ALICE_PAGE,
+            item(ALICE_TEXT, ItemKind::Text, ALICE, [0.0, 0.3, 0.6, 0.1, 0.0]),
+        ));
+        ok(model::add_item(
+            txn,
+            ALICE_PAGE,
+            item(
+                ALICE_STICKER,
+                ItemKind::Sticker,
+                ALICE,
+                [0.3, -0.3, 0.1, 0.1, 5.0],
+            ),
+        ));
     });
     edit(&server, ALICE_CLIENT, |txn| {
-        ok(model::add_item(txn, AUTO_PAGE, item(ALICE_ON_AUTO, ItemKind::Sticker, ALICE, [0.4, 0.4, 0.1, 0.1, -5.0])));
+        ok(model::add_item(
+            txn,
+            AUTO_PAGE,
+            item(
+                ALICE_ON_AUTO,
+                ItemKind::Sticker,
+                ALICE,
+                [0.4, 0.4, 0.1, 0.1, -5.0],
+            ),
+        ));
         model::set_caption(txn, ALICE_PAGE, ALICE_TEXT, "Hello from Alice").expect("caption");
     });
     edit(&server, ALICE_CLIENT, |txn| {
-        ok(model::add_page(txn, 3, page(GONE_PAGE, PageKind::Page, ALICE, false)));
-        ok(model::add_item(txn, ALICE_PAGE, item(GONE_ITEM, ItemKind::Shape, ALICE, [0.0, 0.0, 0.2, 0.2, 0.0])));
+        ok(model::add_page(
+            txn,
+            3,
+            page(GONE_PAGE, PageKind::Page, ALICE, false),
+        ));
+        ok(model::add_item(
+            txn,
+            ALICE_PAGE,
+            item(GONE_ITEM, ItemKind::Shape, ALICE, [0.0, 0.0, 0.2, 0.2, 0.0]),
+        ));
     });
     edit(&server, ALICE_CLIENT, |txn| {
         model::remove_page(txn, GONE_PAGE).expect("remove page");
@@ -153,18 +244,36 @@ fn build() -> Vec<u8> {
     });
     // Bob (editor): his page, a caption typed on an automix photo, and Alice's sticker moved.
     edit(&server, BOB_CLIENT, |txn| {
-        ok(model::add_page(txn, 3, page(BOB_PAGE, PageKind::Page, BOB, false)));
-        ok(model::add_item(txn, BOB_PAGE, item(BOB_PHOTO, ItemKind::Photo, BOB, [0.0, 0.0, 0.9, 0.9, 9.0])));
+        ok(model::add_page(
+            txn,
+            3,
+            page(BOB_PAGE, PageKind::Page, BOB, false),
+        ));
+        ok(model::add_item(
+            txn,
+            BOB_PAGE,
+            item(BOB_PHOTO, ItemKind::Photo, BOB, [0.0, 0.0, 0.9, 0.9, 9.0]),
+        ));
     });
     for (i, ch) in ["W", "a", "v", "e", "s"].iter().enumerate() {
-        edit(&server, BOB_CLIENT, |txn| model::edit_caption(txn, AUTO_PAGE, AUTO_PHOTO_1, i as u32, 0, ch).expect("typing"));
+        edit(&server, BOB_CLIENT, |txn| {
+            model::edit_caption(txn, AUTO_PAGE, AUTO_PHOTO_1, i as u32, 0, ch).expect("typing")
+        });
     }
-    edit(&server, BOB_CLIENT, |txn| model::move_item(txn, AUTO_PAGE, ALICE_ON_AUTO, 0.35, 0.35).expect("move"));
+    edit(&server, BOB_CLIENT, |txn| {
+        model::move_item(txn, AUTO_PAGE, ALICE_ON_AUTO, 0.35, 0.35).expect("move")
+    });
     // Cat (contributor): a shape on Alice's page.
     edit(&server, CAT_CLIENT, |txn| {
-        ok(model::add_item(txn, ALICE_PAGE, item(CAT_SHAPE, ItemKind::Shape, CAT, [-0.3, -0.3, 0.2, 0.2, 4.5])));
+        ok(model::add_item(
+            txn,
+            ALICE_PAGE,
+            item(CAT_SHAPE, ItemKind::Shape, CAT, [-0.3, -0.3, 0.2, 0.2, 4.5]),
+        ));
     });
-    let state = server.transact().encode_state_as_update_v1(&StateVector::default());
+    let state = server
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
     model::read_book(&server.transact()).expect("the base book reads");
     state
 }

@@ -22,7 +22,14 @@ use std::sync::Once;
 use crdt_schema::validate::Level;
 
 /// Every fuzz target, by the name of its `fuzz_targets/<name>.rs` and corpus folder.
-pub const TARGETS: [&str; 6] = ["sync_decoder", "validator_contributor", "validator_editor", "validator_system", "photo_decoder", "api_json"];
+pub const TARGETS: [&str; 6] = [
+    "sync_decoder",
+    "validator_contributor",
+    "validator_editor",
+    "validator_system",
+    "photo_decoder",
+    "api_json",
+];
 
 /// Runs the target named `target` on `data`.
 pub fn run(target: &str, data: &[u8]) {
@@ -56,7 +63,9 @@ pub fn fuzz(target: &str, data: &[u8]) {
         }))
     });
     if catch_unwind(AssertUnwindSafe(|| run(target, data))).is_err() {
-        let report = LAST_PANIC.with(|last| last.borrow_mut().take()).unwrap_or_default();
+        let report = LAST_PANIC
+            .with(|last| last.borrow_mut().take())
+            .unwrap_or_default();
         eprintln!("\nthread panicked in fuzz target {target}: {report}");
         std::process::abort();
     }

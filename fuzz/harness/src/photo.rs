@@ -19,7 +19,10 @@ pub fn photo_decoder(data: &[u8]) {
     let _ = iso_bmff_image(data);
     let exif = read_exif(data);
     if let Some(gps) = exif.gps {
-        assert!(gps.lat.abs() <= 90.0 && gps.lon.abs() <= 180.0, "GPS out of range: {gps:?}");
+        assert!(
+            gps.lat.abs() <= 90.0 && gps.lon.abs() <= 180.0,
+            "GPS out of range: {gps:?}"
+        );
     }
     if let Some(t) = exif.taken_at {
         let _ = (t.taken_at(), t.taken_at_offset(), t.utc());
@@ -27,14 +30,27 @@ pub fn photo_decoder(data: &[u8]) {
     let limits = upload_limits(MAX_PIXELS);
     match prepare(data, &limits) {
         Ok((meta, sizes)) => {
-            assert!(meta.width as u64 * meta.height as u64 <= MAX_PIXELS, "decoded past the pixel limit: {}×{}", meta.width, meta.height);
+            assert!(
+                meta.width as u64 * meta.height as u64 <= MAX_PIXELS,
+                "decoded past the pixel limit: {}×{}",
+                meta.width,
+                meta.height
+            );
             assert!(meta.width > 0 && meta.height > 0);
             let shares: f64 = meta.dominant_colors.iter().map(|c| c.share).sum();
-            assert!(meta.dominant_colors.len() <= limits.max_colors && shares <= 1.0 + 1e-6, "colour shares {shares}");
+            assert!(
+                meta.dominant_colors.len() <= limits.max_colors && shares <= 1.0 + 1e-6,
+                "colour shares {shares}"
+            );
             serde_json::to_string(&meta).expect("photo metadata serialises");
             let long = meta.width.max(meta.height);
             for s in &sizes {
-                assert!(s.width.max(s.height) < long, "a size {}×{} is not smaller than the {long} px original", s.width, s.height);
+                assert!(
+                    s.width.max(s.height) < long,
+                    "a size {}×{} is not smaller than the {long} px original",
+                    s.width,
+                    s.height
+                );
                 assert!(!s.bytes.is_empty());
             }
         }
@@ -42,7 +58,12 @@ pub fn photo_decoder(data: &[u8]) {
             let (status, code, message) = IngestError::Photo(e.clone()).describe();
             assert!(matches!(status, 413 | 415 | 422), "{e:?} answered {status}");
             assert!(!code.is_empty() && !message.is_empty());
-            if let MetaError::TooManyPixels { width, height, max_pixels } = e {
+            if let MetaError::TooManyPixels {
+                width,
+                height,
+                max_pixels,
+            } = e
+            {
                 assert!(width as u64 * height as u64 > max_pixels);
             }
         }

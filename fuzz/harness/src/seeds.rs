@@ -16,7 +16,10 @@ use folio_server::sync::protocol;
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
 use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut};
 
-use crate::book::{self, ALICE_PAGE, AUTO_PAGE, AUTO_PHOTO_1, BOB_PAGE, BOB_PHOTO, CAT_SHAPE, COVER, GONE_ITEM, GONE_PAGE};
+use crate::book::{
+    self, ALICE_PAGE, AUTO_PAGE, AUTO_PHOTO_1, BOB_PAGE, BOB_PHOTO, CAT_SHAPE, COVER, GONE_ITEM,
+    GONE_PAGE,
+};
 
 /// The seeds of one target, each a file name and its bytes.
 pub fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
@@ -68,24 +71,133 @@ fn update_seeds(level: Level) -> Vec<(String, Vec<u8>)> {
     let mine = "5eed0000-0000-4000-8000-000000000001";
     let mine_item = "5eed0000-0000-4000-8000-000000000002";
     let mut out: Vec<(&str, Vec<u8>)> = vec![
-        ("add-page", edit_on_base(client, |t| drop(oks(model::add_page(t, 2, book::page(mine, PageKind::Page, user, false)))))),
-        ("add-page-fresh-client", edit_on_base(fresh, |t| drop(oks(model::add_page(t, 0, book::page(mine, PageKind::Page, user, false)))))),
+        (
+            "add-page",
+            edit_on_base(client, |t| {
+                drop(oks(model::add_page(
+                    t,
+                    2,
+                    book::page(mine, PageKind::Page, user, false),
+                )))
+            }),
+        ),
+        (
+            "add-page-fresh-client",
+            edit_on_base(fresh, |t| {
+                drop(oks(model::add_page(
+                    t,
+                    0,
+                    book::page(mine, PageKind::Page, user, false),
+                )))
+            }),
+        ),
         (
             "add-page-with-items",
             edit_on_base(client, |t| {
-                oks(model::add_page(t, 1, book::page(mine, PageKind::Page, user, level == Level::System)));
-                oks(model::add_item(t, mine, book::item(mine_item, ItemKind::Photo, user, [0.0, 0.0, 0.5, 0.5, 0.0])));
-                oks(model::add_item(t, mine, book::item("5eed0000-0000-4000-8000-000000000003", ItemKind::Text, user, [0.0, 0.4, 0.5, 0.1, 0.0])));
+                oks(model::add_page(
+                    t,
+                    1,
+                    book::page(mine, PageKind::Page, user, level == Level::System),
+                ));
+                oks(model::add_item(
+                    t,
+                    mine,
+                    book::item(mine_item, ItemKind::Photo, user, [0.0, 0.0, 0.5, 0.5, 0.0]),
+                ));
+                oks(model::add_item(
+                    t,
+                    mine,
+                    book::item(
+                        "5eed0000-0000-4000-8000-000000000003",
+                        ItemKind::Text,
+                        user,
+                        [0.0, 0.4, 0.5, 0.1, 0.0],
+                    ),
+                ));
             }),
         ),
-        ("add-text-item-own-page", edit_on_base(client, |t| drop(oks(model::add_item(t, own_page(level), book::item(mine_item, ItemKind::Text, user, [0.1, 0.1, 0.3, 0.1, 0.0])))))),
-        ("add-sticker-on-automix-page", edit_on_base(client, |t| drop(oks(model::add_item(t, AUTO_PAGE, book::item(mine_item, ItemKind::Sticker, user, [0.2, 0.2, 0.1, 0.1, 8.0])))))),
-        ("add-shape-on-cover", edit_on_base(fresh, |t| drop(oks(model::add_item(t, COVER, book::item(mine_item, ItemKind::Shape, user, [-9.5, 9.5, 0.1, 0.1, -10.0])))))),
-        ("move-own-item", edit_on_base(client, |t| ok(model::move_item(t, own_page(level), own_item(level), 0.12, -0.34)))),
-        ("move-others-item", edit_on_base(client, |t| ok(model::move_item(t, ALICE_PAGE, CAT_SHAPE, 0.0, 0.0)))),
-        ("resize-own-item", edit_on_base(client, |t| ok(model::resize_item(t, own_page(level), own_item(level), 0.7, 0.2)))),
-        ("rotate-own-item", edit_on_base(client, |t| ok(model::rotate_item(t, own_page(level), own_item(level), 9.5)))),
-        ("z-own-item", edit_on_base(client, |t| ok(model::set_z(t, own_page(level), own_item(level), 7.0)))),
+        (
+            "add-text-item-own-page",
+            edit_on_base(client, |t| {
+                drop(oks(model::add_item(
+                    t,
+                    own_page(level),
+                    book::item(mine_item, ItemKind::Text, user, [0.1, 0.1, 0.3, 0.1, 0.0]),
+                )))
+            }),
+        ),
+        (
+            "add-sticker-on-automix-page",
+            edit_on_base(client, |t| {
+                drop(oks(model::add_item(
+                    t,
+                    AUTO_PAGE,
+                    book::item(
+                        mine_item,
+                        ItemKind::Sticker,
+                        user,
+                        [0.2, 0.2, 0.1, 0.1, 8.0],
+                    ),
+                )))
+            }),
+        ),
+        (
+            "add-shape-on-cover",
+            edit_on_base(fresh, |t| {
+                drop(oks(model::add_item(
+                    t,
+                    COVER,
+                    book::item(
+                        mine_item,
+                        ItemKind::Shape,
+                        user,
+                        [-9.5, 9.5, 0.1, 0.1, -10.0],
+                    ),
+                )))
+            }),
+        ),
+        (
+            "move-own-item",
+            edit_on_base(client, |t| {
+                ok(model::move_item(
+                    t,
+                    own_page(level),
+                    own_item(level),
+                    0.12,
+                    -0.34,
+                ))
+            }),
+        ),
+        (
+            "move-others-item",
+            edit_on_base(client, |t| {
+                ok(model::move_item(t, ALICE_PAGE, CAT_SHAPE, 0.0, 0.0))
+            }),
+        ),
+        (
+            "resize-own-item",
+            edit_on_base(client, |t| {
+                ok(model::resize_item(
+                    t,
+                    own_page(level),
+                    own_item(level),
+                    0.7,
+                    0.2,
+                ))
+            }),
+        ),
+        (
+            "rotate-own-item",
+            edit_on_base(client, |t| {
+                ok(model::rotate_item(t, own_page(level), own_item(level), 9.5))
+            }),
+        ),
+        (
+            "z-own-item",
+            edit_on_base(client, |t| {
+                ok(model::set_z(t, own_page(level), own_item(level), 7.0))
+            }),
+        ),
         (
             "restyle-own-item",
             edit_on_base(client, |t| {
@@ -96,56 +208,196 @@ fn update_seeds(level: Level) -> Vec<(String, Vec<u8>)> {
                     align: Some(Align::Center),
                     opacity: Some(0.5),
                     shadow: Some(true),
-                    border: Some(Border { width: 0.01, color: "#ffffff".into() }),
+                    border: Some(Border {
+                        width: 0.01,
+                        color: "#ffffff".into(),
+                    }),
                     frame: Some("polaroid".into()),
                 };
-                ok(model::restyle_item(t, own_page(level), own_item(level), style))
+                ok(model::restyle_item(
+                    t,
+                    own_page(level),
+                    own_item(level),
+                    style,
+                ))
             }),
         ),
         (
             "set-photo-others-item",
-            edit_on_base(client, |t| ok(model::set_photo(t, AUTO_PAGE, AUTO_PHOTO_1, PhotoRef { id: "f1f1f1f1-0000-4000-8000-00000000f1f1".into(), pan: [0.1, -0.1], zoom: 1.5 }))),
+            edit_on_base(client, |t| {
+                ok(model::set_photo(
+                    t,
+                    AUTO_PAGE,
+                    AUTO_PHOTO_1,
+                    PhotoRef {
+                        id: "f1f1f1f1-0000-4000-8000-00000000f1f1".into(),
+                        pan: [0.1, -0.1],
+                        zoom: 1.5,
+                    },
+                ))
+            }),
         ),
-        ("caption-own-item", edit_on_base(client, |t| ok(model::set_caption(t, own_page(level), own_item(level), "A day at the beach 🌊")))),
-        ("type-one-char-own-caption", edit_on_base(client, |t| ok(model::edit_caption(t, own_page(level), own_item(level), 0, 0, "x")))),
-        ("type-on-others-caption", edit_on_base(client, |t| ok(model::edit_caption(t, AUTO_PAGE, AUTO_PHOTO_1, 5, 0, "!")))),
-        ("delete-chars-others-caption", edit_on_base(client, |t| ok(model::edit_caption(t, AUTO_PAGE, AUTO_PHOTO_1, 1, 2, "")))),
-        ("remove-own-item", edit_on_base(client, |t| ok(model::remove_item(t, own_page(level), own_item(level))))),
-        ("remove-others-item", edit_on_base(client, |t| ok(model::remove_item(t, ALICE_PAGE, CAT_SHAPE)))),
-        ("move-own-page", edit_on_base(client, |t| ok(model::move_page(t, own_page(level), 0)))),
-        ("move-others-page", edit_on_base(client, |t| ok(model::move_page(t, BOB_PAGE, 1)))),
-        ("remove-own-page", edit_on_base(client, |t| ok(model::remove_page(t, own_page(level))))),
-        ("remove-others-page", edit_on_base(client, |t| ok(model::remove_page(t, AUTO_PAGE)))),
-        ("layout-own-page", edit_on_base(client, |t| ok(model::set_page_layout(t, own_page(level), Some("three-up"))))),
+        (
+            "caption-own-item",
+            edit_on_base(client, |t| {
+                ok(model::set_caption(
+                    t,
+                    own_page(level),
+                    own_item(level),
+                    "A day at the beach 🌊",
+                ))
+            }),
+        ),
+        (
+            "type-one-char-own-caption",
+            edit_on_base(client, |t| {
+                ok(model::edit_caption(
+                    t,
+                    own_page(level),
+                    own_item(level),
+                    0,
+                    0,
+                    "x",
+                ))
+            }),
+        ),
+        (
+            "type-on-others-caption",
+            edit_on_base(client, |t| {
+                ok(model::edit_caption(t, AUTO_PAGE, AUTO_PHOTO_1, 5, 0, "!"))
+            }),
+        ),
+        (
+            "delete-chars-others-caption",
+            edit_on_base(client, |t| {
+                ok(model::edit_caption(t, AUTO_PAGE, AUTO_PHOTO_1, 1, 2, ""))
+            }),
+        ),
+        (
+            "remove-own-item",
+            edit_on_base(client, |t| {
+                ok(model::remove_item(t, own_page(level), own_item(level)))
+            }),
+        ),
+        (
+            "remove-others-item",
+            edit_on_base(client, |t| ok(model::remove_item(t, ALICE_PAGE, CAT_SHAPE))),
+        ),
+        (
+            "move-own-page",
+            edit_on_base(client, |t| ok(model::move_page(t, own_page(level), 0))),
+        ),
+        (
+            "move-others-page",
+            edit_on_base(client, |t| ok(model::move_page(t, BOB_PAGE, 1))),
+        ),
+        (
+            "remove-own-page",
+            edit_on_base(client, |t| ok(model::remove_page(t, own_page(level)))),
+        ),
+        (
+            "remove-others-page",
+            edit_on_base(client, |t| ok(model::remove_page(t, AUTO_PAGE))),
+        ),
+        (
+            "layout-own-page",
+            edit_on_base(client, |t| {
+                ok(model::set_page_layout(t, own_page(level), Some("three-up")))
+            }),
+        ),
         (
             "background-own-page",
-            edit_on_base(client, |t| ok(model::set_page_background(t, own_page(level), Background { color: Some("#fafafa".into()), asset: Some("f0f0f0f0-0000-4000-8000-00000000f0f0".into()), flip: true }))),
+            edit_on_base(client, |t| {
+                ok(model::set_page_background(
+                    t,
+                    own_page(level),
+                    Background {
+                        color: Some("#fafafa".into()),
+                        asset: Some("f0f0f0f0-0000-4000-8000-00000000f0f0".into()),
+                        flip: true,
+                    },
+                ))
+            }),
         ),
-        ("auto-off-automix-page", edit_on_base(client, |t| ok(model::set_page_auto(t, AUTO_PAGE, false)))),
-        ("meta-title", edit_on_base(client, |t| crdt_schema::set_meta(t, "title", "Renamed"))),
+        (
+            "auto-off-automix-page",
+            edit_on_base(client, |t| ok(model::set_page_auto(t, AUTO_PAGE, false))),
+        ),
+        (
+            "meta-title",
+            edit_on_base(client, |t| crdt_schema::set_meta(t, "title", "Renamed")),
+        ),
         // Undo of Alice's deleted page and item: the same id and createdBy again.
-        ("undo-deleted-page", edit_on_base(client, |t| drop(oks(model::add_page(t, 3, book::page(GONE_PAGE, PageKind::Page, book::ALICE, false)))))),
+        (
+            "undo-deleted-page",
+            edit_on_base(client, |t| {
+                drop(oks(model::add_page(
+                    t,
+                    3,
+                    book::page(GONE_PAGE, PageKind::Page, book::ALICE, false),
+                )))
+            }),
+        ),
         (
             "undo-deleted-item",
-            edit_on_base(client, |t| drop(oks(model::add_item(t, ALICE_PAGE, book::item(GONE_ITEM, ItemKind::Shape, book::ALICE, [0.0, 0.0, 0.2, 0.2, 0.0]))))),
+            edit_on_base(client, |t| {
+                drop(oks(model::add_item(
+                    t,
+                    ALICE_PAGE,
+                    book::item(
+                        GONE_ITEM,
+                        ItemKind::Shape,
+                        book::ALICE,
+                        [0.0, 0.0, 0.2, 0.2, 0.0],
+                    ),
+                )))
+            }),
         ),
         ("nothing-new", yrs::Update::EMPTY_V1.to_vec()),
     ];
     // Two edits in a row from one client, the second alone: it builds on the first, which
     // the server does not have (causality).
     let server = book::base_doc();
-    book::edit(&server, client, |t| drop(oks(model::add_page(t, 0, book::page(mine, PageKind::Page, user, false)))));
-    out.push(("builds-on-unknown", book::edit(&server, client, |t| drop(oks(model::add_item(t, mine, book::item(mine_item, ItemKind::Text, user, [0.0, 0.0, 0.2, 0.2, 0.0])))))));
+    book::edit(&server, client, |t| {
+        drop(oks(model::add_page(
+            t,
+            0,
+            book::page(mine, PageKind::Page, user, false),
+        )))
+    });
+    out.push((
+        "builds-on-unknown",
+        book::edit(&server, client, |t| {
+            drop(oks(model::add_item(
+                t,
+                mine,
+                book::item(mine_item, ItemKind::Text, user, [0.0, 0.0, 0.2, 0.2, 0.0]),
+            )))
+        }),
+    ));
     // A whole book from another doc, as a client that was offline since it started.
     let other = Doc::with_client_id(fresh + 1);
-    book::apply(&other, &crdt_schema::new_book(fresh + 1, "Another", "square-12x12", "wedding"));
-    out.push(("another-books-state", other.transact().encode_state_as_update_v1(&StateVector::default())));
-    let mut out: Vec<(String, Vec<u8>)> = out.into_iter().map(|(n, b)| (format!("{n}.bin"), b)).collect();
+    book::apply(
+        &other,
+        &crdt_schema::new_book(fresh + 1, "Another", "square-12x12", "wedding"),
+    );
+    out.push((
+        "another-books-state",
+        other
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default()),
+    ));
+    let mut out: Vec<(String, Vec<u8>)> = out
+        .into_iter()
+        .map(|(n, b)| (format!("{n}.bin"), b))
+        .collect();
     // The shared model fixtures (whole books made by the Rust and TypeScript models).
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crdt-schema/fixtures");
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crdt-schema/fixtures");
     for side in ["rust", "ts"] {
         for name in ["empty", "full", "edited", "concurrent-page-move"] {
-            let bytes = std::fs::read(fixtures.join(side).join(format!("{name}.update.bin"))).expect("crdt-schema fixture");
+            let bytes = std::fs::read(fixtures.join(side).join(format!("{name}.update.bin")))
+                .expect("crdt-schema fixture");
             out.push((format!("fixture-{side}-{name}.bin"), bytes));
         }
     }
@@ -175,8 +427,24 @@ fn sync_seeds() -> Vec<(String, Vec<u8>)> {
     let base = book::base_doc();
     let sv = base.transact().state_vector();
     let step1 = |sv: &StateVector| protocol::sync_step1(sv).to_vec();
-    let add_page = edit_on_base(book::ALICE_CLIENT, |t| drop(model::add_page(t, 1, book::page("5eed0000-0000-4000-8000-000000000011", PageKind::Page, book::ALICE, false)).unwrap()));
-    let caption = edit_on_base(book::BOB_CLIENT, |t| model::edit_caption(t, AUTO_PAGE, AUTO_PHOTO_1, 0, 0, "¡").unwrap());
+    let add_page = edit_on_base(book::ALICE_CLIENT, |t| {
+        drop(
+            model::add_page(
+                t,
+                1,
+                book::page(
+                    "5eed0000-0000-4000-8000-000000000011",
+                    PageKind::Page,
+                    book::ALICE,
+                    false,
+                ),
+            )
+            .unwrap(),
+        )
+    });
+    let caption = edit_on_base(book::BOB_CLIENT, |t| {
+        model::edit_caption(t, AUTO_PAGE, AUTO_PHOTO_1, 0, 0, "¡").unwrap()
+    });
     let awareness = protocol::awareness(
         [
             (7u64, 1u32, r#"{"user":{"name":"Mallory"},"cursor":{"anchor":{"type":{"client":1,"clock":2}},"head":null},"selection":["a11ce000-0000-4000-8000-000000002001"]}"#),
@@ -190,41 +458,78 @@ fn sync_seeds() -> Vec<(String, Vec<u8>)> {
     let seeds: Vec<(&str, Vec<u8>)> = vec![
         ("step1-empty", step1(&StateVector::default())),
         ("step1-base", step1(&sv)),
-        ("step2-base-state", protocol::sync_step2(&base.transact().encode_state_as_update_v1(&StateVector::default())).to_vec()),
+        (
+            "step2-base-state",
+            protocol::sync_step2(
+                &base
+                    .transact()
+                    .encode_state_as_update_v1(&StateVector::default()),
+            )
+            .to_vec(),
+        ),
         ("update-add-page", protocol::sync_update(&add_page).to_vec()),
-        ("update-caption-char", protocol::sync_update(&caption).to_vec()),
-        ("update-empty", protocol::sync_update(yrs::Update::EMPTY_V1).to_vec()),
+        (
+            "update-caption-char",
+            protocol::sync_update(&caption).to_vec(),
+        ),
+        (
+            "update-empty",
+            protocol::sync_update(yrs::Update::EMPTY_V1).to_vec(),
+        ),
         ("awareness", awareness),
         ("awareness-and-update", both),
         ("query-awareness", vec![3]),
         ("auth-denied", protocol::permission_denied("no").to_vec()),
         ("truncated-varint", vec![0xff]),
-        ("giant-length-prefix", vec![0x00, 0x01, 0xff, 0xff, 0xff, 0xff, 0x0f]),
+        (
+            "giant-length-prefix",
+            vec![0x00, 0x01, 0xff, 0xff, 0xff, 0xff, 0x0f],
+        ),
         ("length-beyond-frame", vec![0x00, 0x02, 0x05, 0x01]),
-        ("awareness-count-bomb", vec![0x01, 0x04, 0xff, 0xff, 0xff, 0x7f]),
-        ("update-clients-bomb", vec![0x00, 0x02, 0x04, 0xff, 0xff, 0xff, 0x7f]),
+        (
+            "awareness-count-bomb",
+            vec![0x01, 0x04, 0xff, 0xff, 0xff, 0x7f],
+        ),
+        (
+            "update-clients-bomb",
+            vec![0x00, 0x02, 0x04, 0xff, 0xff, 0xff, 0x7f],
+        ),
         ("unknown-type", vec![0x09]),
         ("unknown-sync-step", vec![0x00, 0x07, 0x00]),
     ];
-    seeds.into_iter().map(|(n, b)| (format!("{n}.bin"), b)).collect()
+    seeds
+        .into_iter()
+        .map(|(n, b)| (format!("{n}.bin"), b))
+        .collect()
 }
 
 // ---- pictures ----
 
 fn encode(img: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, format).expect("encode a seed picture");
+    img.write_to(&mut out, format)
+        .expect("encode a seed picture");
     out.into_inner()
 }
 
 fn gradient(w: u32, h: u32) -> DynamicImage {
-    DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, ((x + y) * 7 % 256) as u8])))
+    DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
+        Rgb([
+            (x * 255 / w) as u8,
+            (y * 255 / h) as u8,
+            ((x + y) * 7 % 256) as u8,
+        ])
+    }))
 }
 
 fn photo_seeds() -> Vec<(String, Vec<u8>)> {
     let small = gradient(24, 16);
-    let rgba = DynamicImage::ImageRgba8(RgbaImage::from_fn(16, 24, |x, y| Rgba([200, (x * 10) as u8, (y * 10) as u8, (x * y % 256) as u8])));
-    let gray = DynamicImage::ImageLuma8(image::GrayImage::from_fn(20, 20, |x, y| image::Luma([((x ^ y) * 12) as u8])));
+    let rgba = DynamicImage::ImageRgba8(RgbaImage::from_fn(16, 24, |x, y| {
+        Rgba([200, (x * 10) as u8, (y * 10) as u8, (x * y % 256) as u8])
+    }));
+    let gray = DynamicImage::ImageLuma8(image::GrayImage::from_fn(20, 20, |x, y| {
+        image::Luma([((x ^ y) * 12) as u8])
+    }));
     let wide = gradient(300, 40);
     let jpeg = encode(&small, ImageFormat::Jpeg);
     let with_exif = insert_app1(&jpeg, &exif_tiff(6));
@@ -234,20 +539,38 @@ fn photo_seeds() -> Vec<(String, Vec<u8>)> {
         ("jpeg-gray.jpg", encode(&gray, ImageFormat::Jpeg)),
         ("jpeg-wide-one-size.jpg", encode(&wide, ImageFormat::Jpeg)),
         ("jpeg-exif-orientation-6-gps-time.jpg", with_exif.clone()),
-        ("jpeg-exif-orientation-3.jpg", insert_app1(&jpeg, &exif_tiff(3))),
+        (
+            "jpeg-exif-orientation-3.jpg",
+            insert_app1(&jpeg, &exif_tiff(3)),
+        ),
         ("jpeg-truncated.jpg", jpeg[..jpeg.len() * 2 / 3].to_vec()),
         ("png-rgb.png", png.clone()),
         ("png-rgba.png", encode(&rgba, ImageFormat::Png)),
         ("png-gray.png", encode(&gray, ImageFormat::Png)),
-        ("png-rgb16.png", encode(&DynamicImage::ImageRgb16(small.to_rgb16()), ImageFormat::Png)),
+        (
+            "png-rgb16.png",
+            encode(
+                &DynamicImage::ImageRgb16(small.to_rgb16()),
+                ImageFormat::Png,
+            ),
+        ),
         ("png-exif-chunk.png", insert_png_exif(&png, &exif_tiff(8))),
-        ("png-declaring-100000x100000.png", png_declaring(100_000, 100_000)),
+        (
+            "png-declaring-100000x100000.png",
+            png_declaring(100_000, 100_000),
+        ),
         ("webp-lossless-rgba.webp", encode(&rgba, ImageFormat::WebP)),
         ("webp-lossless-rgb.webp", encode(&small, ImageFormat::WebP)),
-        ("heic-ftyp.heic", b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\0\x08meta".to_vec()),
+        (
+            "heic-ftyp.heic",
+            b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\0\x08meta".to_vec(),
+        ),
         ("gif-header.gif", b"GIF89a\x01\0\x01\0\0\0\0;".to_vec()),
     ];
-    seeds.push(("exif-tiff-only.tif", [b"Exif\0\0".as_slice(), &exif_tiff(1)].concat()));
+    seeds.push((
+        "exif-tiff-only.tif",
+        [b"Exif\0\0".as_slice(), &exif_tiff(1)].concat(),
+    ));
     seeds.into_iter().map(|(n, b)| (n.to_owned(), b)).collect()
 }
 
@@ -259,7 +582,13 @@ fn png_declaring(width: u32, height: u32) -> Vec<u8> {
     ihdr.extend_from_slice(&height.to_be_bytes());
     ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
     png_chunk(&mut png, b"IHDR", &ihdr);
-    png_chunk(&mut png, b"IDAT", &[0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x01]);
+    png_chunk(
+        &mut png,
+        b"IDAT",
+        &[
+            0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x01,
+        ],
+    );
     png_chunk(&mut png, b"IEND", &[]);
     png
 }
@@ -269,7 +598,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -314,11 +647,30 @@ fn ascii(tag: u16, s: &str) -> Entry {
 }
 
 fn rationals(tag: u16, parts: &[(u32, u32)]) -> Entry {
-    (tag, 5, parts.len() as u32, parts.iter().flat_map(|(n, d)| n.to_be_bytes().into_iter().chain(d.to_be_bytes())).collect())
+    (
+        tag,
+        5,
+        parts.len() as u32,
+        parts
+            .iter()
+            .flat_map(|(n, d)| n.to_be_bytes().into_iter().chain(d.to_be_bytes()))
+            .collect(),
+    )
 }
 
 fn ifd_len(entries: &[Entry]) -> usize {
-    2 + 12 * entries.len() + 4 + entries.iter().map(|e| if e.3.len() > 4 { e.3.len().next_multiple_of(2) } else { 0 }).sum::<usize>()
+    2 + 12 * entries.len()
+        + 4
+        + entries
+            .iter()
+            .map(|e| {
+                if e.3.len() > 4 {
+                    e.3.len().next_multiple_of(2)
+                } else {
+                    0
+                }
+            })
+            .sum::<usize>()
 }
 
 fn write_ifd(out: &mut Vec<u8>, entries: &[Entry]) {
@@ -350,8 +702,17 @@ fn write_ifd(out: &mut Vec<u8>, entries: &[Entry]) {
 /// A big-endian TIFF block as a camera writes it: make, model and orientation; capture time
 /// with sub-seconds and offset; GPS (Lisbon).
 fn exif_tiff(orientation: u16) -> Vec<u8> {
-    let exif_ifd = vec![ascii(0x9003, "2024:05:30 15:56:01"), ascii(0x9011, "+02:00"), ascii(0x9291, "042")];
-    let gps_ifd = vec![ascii(0x0001, "N"), rationals(0x0002, &[(38, 1), (42, 1), (4380, 100)]), ascii(0x0003, "W"), rationals(0x0004, &[(9, 1), (8, 1), (2760, 100)])];
+    let exif_ifd = vec![
+        ascii(0x9003, "2024:05:30 15:56:01"),
+        ascii(0x9011, "+02:00"),
+        ascii(0x9291, "042"),
+    ];
+    let gps_ifd = vec![
+        ascii(0x0001, "N"),
+        rationals(0x0002, &[(38, 1), (42, 1), (4380, 100)]),
+        ascii(0x0003, "W"),
+        rationals(0x0004, &[(9, 1), (8, 1), (2760, 100)]),
+    ];
     let mut ifd0 = vec![
         ascii(0x010F, "FOLIO"),
         ascii(0x0110, "Fuzz Camera 1"),
@@ -412,15 +773,33 @@ fn api_seeds() -> Vec<(String, Vec<u8>)> {
     ];
     let mut out: Vec<(String, Vec<u8>)> = Vec::new();
     for (i, (endpoint, body)) in bodies.iter().enumerate() {
-        let slug = endpoint.route().split_whitespace().last().unwrap_or("x").trim_start_matches("/api/").replace(['/', '{', '}'], "-");
-        out.push((format!("{i:02}-{slug}.bin"), crate::api::input(*endpoint, body)));
+        let slug = endpoint
+            .route()
+            .split_whitespace()
+            .last()
+            .unwrap_or("x")
+            .trim_start_matches("/api/")
+            .replace(['/', '{', '}'], "-");
+        out.push((
+            format!("{i:02}-{slug}.bin"),
+            crate::api::input(*endpoint, body),
+        ));
     }
     // The same body with another content type, and broken JSON.
     let mut plain = crate::api::input(Signup, &bodies[0].1);
     plain[1] = 3;
     out.push(("signup-text-plain.bin".into(), plain));
-    out.push(("login-truncated-json.bin".into(), crate::api::input(Login, r#"{"email":"a@b.c","pass"#)));
-    out.push(("signup-unknown-field.bin".into(), crate::api::input(Signup, r#"{"email":"a@b.c","name":"A","password":"12345678","admin":true}"#)));
+    out.push((
+        "login-truncated-json.bin".into(),
+        crate::api::input(Login, r#"{"email":"a@b.c","pass"#),
+    ));
+    out.push((
+        "signup-unknown-field.bin".into(),
+        crate::api::input(
+            Signup,
+            r#"{"email":"a@b.c","name":"A","password":"12345678","admin":true}"#,
+        ),
+    ));
     let _ = SYSTEM_USER;
     out
 }

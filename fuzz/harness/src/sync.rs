@@ -27,7 +27,9 @@ fn with_doc<R>(f: impl FnOnce(&Doc) -> R) -> R {
 }
 
 pub fn sync_decoder(data: &[u8]) {
-    let limits = Limits { max_awareness_bytes: MAX_AWARENESS_BYTES };
+    let limits = Limits {
+        max_awareness_bytes: MAX_AWARENESS_BYTES,
+    };
     let msgs = match decode_frame(data, &limits) {
         Ok(m) => m,
         Err(e) => {
@@ -48,7 +50,11 @@ pub fn sync_decoder(data: &[u8]) {
                 let diff = with_doc(|doc| doc.transact().encode_diff_v1(&sv));
                 Update::decode_v1(&diff).expect("the server's own SyncStep2 decodes");
             }
-            Incoming::Content { update, parsed, raw } => {
+            Incoming::Content {
+                update,
+                parsed,
+                raw,
+            } => {
                 assert!(raw.len() <= data.len());
                 let _ = (parsed.blocks.len(), parsed.deletes.len());
                 with_doc(|doc| crdt_schema::update_carries_news(&doc.transact(), &update));
@@ -58,8 +64,12 @@ pub fn sync_decoder(data: &[u8]) {
                     assert!(entry.json.len() <= MAX_AWARENESS_BYTES);
                     assert!(entry.client_id > 0 && entry.client_id < 1 << 53);
                     if stamp_user(&mut entry, &user).is_ok() && entry.json != "null" {
-                        let stamped: serde_json::Value = serde_json::from_str(&entry.json).expect("a stamped state is JSON");
-                        assert_eq!(stamped["user"], user, "a stamped state shows the authenticated user");
+                        let stamped: serde_json::Value =
+                            serde_json::from_str(&entry.json).expect("a stamped state is JSON");
+                        assert_eq!(
+                            stamped["user"], user,
+                            "a stamped state shows the authenticated user"
+                        );
                     }
                 }
             }

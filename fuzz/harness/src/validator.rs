@@ -30,24 +30,55 @@ pub fn validator(level: Level, data: &[u8]) {
         return;
     }
     let frame = sync_update(data);
-    let Ok(mut msgs) = decode_frame(&frame, &Limits { max_awareness_bytes: 64 * 1024 }) else { return };
+    let Ok(mut msgs) = decode_frame(
+        &frame,
+        &Limits {
+            max_awareness_bytes: 64 * 1024,
+        },
+    ) else {
+        return;
+    };
     assert_eq!(msgs.len(), 1, "one framed update decodes as one message");
-    let Some(Incoming::Content { update, parsed, raw }) = msgs.pop() else { panic!("a framed update decodes as content") };
-    assert_eq!(&raw[..], data, "the decoder keeps the update's bytes as sent");
+    let Some(Incoming::Content {
+        update,
+        parsed,
+        raw,
+    }) = msgs.pop()
+    else {
+        panic!("a framed update decodes as content")
+    };
+    assert_eq!(
+        &raw[..],
+        data,
+        "the decoder keeps the update's bytes as sent"
+    );
 
     let doc = book::base_doc();
     let mut validator = Validator::from_state(book::base_state()).expect("the base book indexes");
     let before = doc.transact().state_vector();
-    let actor = Actor { user: Arc::from(book::user_of(level)), level };
+    let actor = Actor {
+        user: Arc::from(book::user_of(level)),
+        level,
+    };
     let room_client = doc.client_id().get();
     let checked = validator
-        .check_clients(&parsed, |c| if c == room_client { ClientClaim::Others } else { ClientClaim::Free })
+        .check_clients(&parsed, |c| {
+            if c == room_client {
+                ClientClaim::Others
+            } else {
+                ClientClaim::Free
+            }
+        })
         .and_then(|()| validator.check(&parsed, &actor));
     match checked {
         Err(rejection) => {
             assert!(!rejection.rule.is_empty(), "a rejection names its rule");
             let _ = rejection.to_string();
-            assert_eq!(doc.transact().state_vector(), before, "a refused update leaves the doc as it was");
+            assert_eq!(
+                doc.transact().state_vector(),
+                before,
+                "a refused update leaves the doc as it was"
+            );
         }
         Ok(accepted) => {
             let applied = {
@@ -73,15 +104,32 @@ fn system_edit(doc: &yrs::Doc, validator: &mut Validator) {
     let (update, deleted) = {
         let mut txn = doc.transact_mut();
         let id = "5e5e5e5e-0000-4000-8000-00000000e001";
-        if model::add_page(&mut txn, 0, book::page(id, PageKind::Page, SYSTEM_USER, true)).is_ok() {
-            model::add_item(&mut txn, id, book::item("5e5e5e5e-0000-4000-8000-00000000e002", ItemKind::Photo, SYSTEM_USER, [0.0, 0.0, 0.5, 0.5, 0.0]))
-                .expect("an item on a page just made");
+        if model::add_page(
+            &mut txn,
+            0,
+            book::page(id, PageKind::Page, SYSTEM_USER, true),
+        )
+        .is_ok()
+        {
+            model::add_item(
+                &mut txn,
+                id,
+                book::item(
+                    "5e5e5e5e-0000-4000-8000-00000000e002",
+                    ItemKind::Photo,
+                    SYSTEM_USER,
+                    [0.0, 0.0, 0.5, 0.5, 0.0],
+                ),
+            )
+            .expect("an item on a page just made");
         }
         crdt_schema::set_meta(&mut txn, "title", "After the fuzz");
         (txn.encode_update_v1(), txn.delete_set().clone())
     };
     let parsed = parse_update(&update).expect("the room's own edit parses");
     validator.observe_applied(&parsed, &deleted);
-    let again = doc.transact().encode_state_as_update_v1(&StateVector::default());
+    let again = doc
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
     assert!(!again.is_empty());
 }

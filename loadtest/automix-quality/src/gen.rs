@@ -102,19 +102,37 @@ impl Gen {
 
     fn near(&mut self, at: Gps, km: f64) -> Gps {
         let (dy, dx) = (self.normal() * km / 111.0, self.normal() * km / 111.0);
-        Gps { lat: (at.lat + dy).clamp(-85.0, 85.0), lon: at.lon + dx / at.lat.to_radians().cos().max(0.2) }
+        Gps {
+            lat: (at.lat + dy).clamp(-85.0, 85.0),
+            lon: at.lon + dx / at.lat.to_radians().cos().max(0.2),
+        }
     }
 
     fn palette(&mut self) -> Vec<[f32; 3]> {
-        (0..3).map(|_| [self.uniform(20.0, 90.0) as f32, self.uniform(-40.0, 40.0) as f32, self.uniform(-40.0, 60.0) as f32]).collect()
+        (0..3)
+            .map(|_| {
+                [
+                    self.uniform(20.0, 90.0) as f32,
+                    self.uniform(-40.0, 40.0) as f32,
+                    self.uniform(-40.0, 60.0) as f32,
+                ]
+            })
+            .collect()
     }
 
     fn colors(&mut self, palette: &[[f32; 3]]) -> Vec<LabShare> {
         let mut out: Vec<LabShare> = palette
             .iter()
             .map(|c| {
-                let lab = [(c[0] + 4.0 * self.normal() as f32).clamp(0.0, 100.0), c[1] + 4.0 * self.normal() as f32, c[2] + 4.0 * self.normal() as f32];
-                LabShare { lab, share: self.uniform(0.1, 1.0) }
+                let lab = [
+                    (c[0] + 4.0 * self.normal() as f32).clamp(0.0, 100.0),
+                    c[1] + 4.0 * self.normal() as f32,
+                    c[2] + 4.0 * self.normal() as f32,
+                ];
+                LabShare {
+                    lab,
+                    share: self.uniform(0.1, 1.0),
+                }
             })
             .collect();
         let total: f64 = out.iter().map(|c| c.share).sum();
@@ -137,19 +155,39 @@ impl Gen {
     /// One activity from `start` (UTC seconds) at `place`; returns when its last photo was taken.
     fn activity(&mut self, start: f64, offset: i32, kind: Kind, place: Gps) -> f64 {
         let (n, scale, wander_km) = match kind {
-            Kind::Burst => (self.count(10.0, 0.7, 2, 60), self.log_uniform(10.0, 90.0), 0.01),
-            Kind::Slow => (self.count(22.0, 0.6, 5, 120), self.log_uniform(120.0, 720.0), 0.08),
-            Kind::Snap => (self.rng.random_range(1..=3), self.log_uniform(5.0, 40.0), 0.005),
+            Kind::Burst => (
+                self.count(10.0, 0.7, 2, 60),
+                self.log_uniform(10.0, 90.0),
+                0.01,
+            ),
+            Kind::Slow => (
+                self.count(22.0, 0.6, 5, 120),
+                self.log_uniform(120.0, 720.0),
+                0.08,
+            ),
+            Kind::Snap => (
+                self.rng.random_range(1..=3),
+                self.log_uniform(5.0, 40.0),
+                0.005,
+            ),
         };
         let event = self.events;
         self.events += 1;
         let mut palette = self.palette();
-        let second_scene = if kind == Kind::Slow && self.chance(0.4) { Some(self.rng.random_range(n / 3..=(2 * n / 3).max(n / 3))) } else { None };
+        let second_scene = if kind == Kind::Slow && self.chance(0.4) {
+            Some(self.rng.random_range(n / 3..=(2 * n / 3).max(n / 3)))
+        } else {
+            None
+        };
         let mut t = start;
         let mut at = place;
         for i in 0..n {
             if i > 0 {
-                let mut gap = if self.chance(0.3) { self.uniform(0.5, 4.0) } else { self.exponential(scale) };
+                let mut gap = if self.chance(0.3) {
+                    self.uniform(0.5, 4.0)
+                } else {
+                    self.exponential(scale)
+                };
                 if kind == Kind::Slow && self.chance(0.04) {
                     gap *= self.log_uniform(3.0, 8.0);
                 }
@@ -162,14 +200,27 @@ impl Gen {
             }
             at = self.near(at, wander_km);
             let colors = self.colors(&palette);
-            self.shots.push(Shot { t, offset, event, gps: at, colors });
+            self.shots.push(Shot {
+                t,
+                offset,
+                event,
+                gps: at,
+                colors,
+            });
         }
         t
     }
 
     /// Activities through one day whose first starts at local `day_start` (UTC seconds);
     /// returns the end of the last.
-    fn day(&mut self, mut t: f64, offset: i32, base: Gps, activities: usize, mix: (f64, f64)) -> f64 {
+    fn day(
+        &mut self,
+        mut t: f64,
+        offset: i32,
+        base: Gps,
+        activities: usize,
+        mix: (f64, f64),
+    ) -> f64 {
         let day_base = self.near(base, 15.0);
         let local_midnight = ((t + offset as f64) / 86400.0).floor() * 86400.0 - offset as f64;
         for a in 0..activities {
@@ -188,7 +239,10 @@ impl Gen {
 }
 
 fn city(g: &mut Gen) -> Gps {
-    Gps { lat: g.uniform(-45.0, 60.0), lon: g.uniform(-170.0, 170.0) }
+    Gps {
+        lat: g.uniform(-45.0, 60.0),
+        lon: g.uniform(-170.0, 170.0),
+    }
 }
 
 /// The next local `hour` (as a fraction of a day) in zone `offset` at least `min_gap`
@@ -207,7 +261,11 @@ fn next_local(t: f64, offset: i32, hour: f64, min_gap: f64) -> f64 {
 /// A stream of the given scenario. With `min_photos`, a vacation goes on for more days until
 /// it has that many photos and is then cut to exactly that many (in capture order).
 pub fn generate(scenario: Scenario, seed: u64, min_photos: Option<usize>) -> Stream {
-    let mut g = Gen { rng: StdRng::seed_from_u64(seed), shots: Vec::new(), events: 0 };
+    let mut g = Gen {
+        rng: StdRng::seed_from_u64(seed),
+        shots: Vec::new(),
+        events: 0,
+    };
     let hours = |h: i32| h * 3600;
     match scenario {
         Scenario::Vacation => {
@@ -227,7 +285,11 @@ pub fn generate(scenario: Scenario, seed: u64, min_photos: Option<usize>) -> Str
                 t = g.activity(t, dest_offset, kind, dest);
             }
             let (mut offset, mut base) = (dest_offset, dest);
-            let second = if g.chance(0.33) { Some(g.rng.random_range(days / 2..days.max(days / 2 + 1))) } else { None };
+            let second = if g.chance(0.33) {
+                Some(g.rng.random_range(days / 2..days.max(days / 2 + 1)))
+            } else {
+                None
+            };
             let mut day = 1;
             while day <= days || min_photos.is_some_and(|n| g.shots.len() < n) {
                 if second == Some(day) {
@@ -264,8 +326,15 @@ pub fn generate(scenario: Scenario, seed: u64, min_photos: Option<usize>) -> Str
 
 /// Gives each shot to a device, which decides what metadata the photo keeps.
 fn devices(mut g: Gen, scenario: Scenario, seed: u64) -> Stream {
-    let base: DateTime<Utc> = Utc.with_ymd_and_hms(2025, 7, 1, 0, 0, 0).single().expect("a valid date");
-    let has_camera = g.chance(if scenario == Scenario::Vacation { 0.7 } else { 0.2 });
+    let base: DateTime<Utc> = Utc
+        .with_ymd_and_hms(2025, 7, 1, 0, 0, 0)
+        .single()
+        .expect("a valid date");
+    let has_camera = g.chance(if scenario == Scenario::Vacation {
+        0.7
+    } else {
+        0.2
+    });
     let drift = g.uniform(-120.0, 120.0);
     let shots = std::mem::take(&mut g.shots);
     // (device, photo, event, upload key): device 0 phone, 1 camera, 2 messages; the phone's
@@ -284,7 +353,13 @@ fn devices(mut g: Gen, scenario: Scenario, seed: u64) -> Stream {
         let offset = FixedOffset::east_opt(shot.offset).expect("offsets are within a day");
         let (w, h, portrait) = match device {
             0 => {
-                let (w, h) = [(4032, 3024), (4032, 2268), (3024, 3024)][if g.chance(0.8) { 0 } else if g.chance(0.75) { 1 } else { 2 }];
+                let (w, h) = [(4032, 3024), (4032, 2268), (3024, 3024)][if g.chance(0.8) {
+                    0
+                } else if g.chance(0.75) {
+                    1
+                } else {
+                    2
+                }];
                 (w, h, g.chance(0.3))
             }
             1 => (6000, 4000, g.chance(0.25)),
@@ -295,18 +370,27 @@ fn devices(mut g: Gen, scenario: Scenario, seed: u64) -> Stream {
         p.colors = shot.colors.clone();
         match device {
             0 => {
-                p.taken = Some(Taken::Utc { at: utc, offset: Some(offset) });
+                p.taken = Some(Taken::Utc {
+                    at: utc,
+                    offset: Some(offset),
+                });
                 p.gps = if g.chance(0.9) { Some(shot.gps) } else { None };
             }
             1 => {
-                let local = utc.naive_utc() + Duration::seconds(shot.offset as i64) + Duration::milliseconds((drift * 1000.0) as i64);
+                let local = utc.naive_utc()
+                    + Duration::seconds(shot.offset as i64)
+                    + Duration::milliseconds((drift * 1000.0) as i64);
                 p.taken = Some(Taken::Local(local));
             }
             _ => {}
         }
         let saved = match device {
             2 => {
-                let delay = if g.chance(0.7) { g.uniform(5.0, 120.0) } else { g.log_uniform(600.0, 12.0 * 3600.0) };
+                let delay = if g.chance(0.7) {
+                    g.uniform(5.0, 120.0)
+                } else {
+                    g.log_uniform(600.0, 12.0 * 3600.0)
+                };
                 if g.chance(2.0 / 3.0) {
                     p.file_time = Some(utc + Duration::milliseconds((delay * 1000.0) as i64));
                 }
@@ -333,5 +417,10 @@ fn devices(mut g: Gen, scenario: Scenario, seed: u64) -> Stream {
         truth.push(event);
     }
     let events = truth.iter().copied().max().map_or(0, |m| m + 1);
-    Stream { scenario, photos, truth, events }
+    Stream {
+        scenario,
+        photos,
+        truth,
+        events,
+    }
 }

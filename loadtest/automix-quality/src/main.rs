@@ -32,7 +32,10 @@ use gen::{Scenario, Stream};
 use metrics::Counts;
 
 #[derive(Parser)]
-#[command(name = "automix-quality", about = "Automix quality benchmark (SPEC §10)")]
+#[command(
+    name = "automix-quality",
+    about = "Automix quality benchmark (SPEC §10)"
+)]
 struct Args {
     /// Streams to generate; every fourth is an everyday stream, the rest vacations.
     #[arg(long, default_value_t = 24)]
@@ -112,7 +115,14 @@ fn percentile(v: &[f64], p: f64) -> f64 {
 }
 
 fn input(stream: &Stream, group: AspectGroup) -> BookInput {
-    BookInput { photos: stream.photos.clone(), group, title: "Summer vacation".into(), tags: Vec::new(), cover: None, options: Options::DEFAULT }
+    BookInput {
+        photos: stream.photos.clone(),
+        group,
+        title: "Summer vacation".into(),
+        tags: Vec::new(),
+        cover: None,
+        options: Options::DEFAULT,
+    }
 }
 
 /// Layout figures over one group's plans.
@@ -135,7 +145,11 @@ fn main() -> anyhow::Result<()> {
     let streams: Vec<Stream> = (0..args.streams)
         .map(|i| {
             let seed = args.first_seed + i;
-            let scenario = if i % 4 == 3 { Scenario::Everyday } else { Scenario::Vacation };
+            let scenario = if i % 4 == 3 {
+                Scenario::Everyday
+            } else {
+                Scenario::Vacation
+            };
             gen::generate(scenario, seed, None)
         })
         .collect();
@@ -160,21 +174,61 @@ fn main() -> anyhow::Result<()> {
         let mut v = Vec::new();
         for (kname, k) in [("ln 8", ln(8.0)), ("ln 17", ln(17.0)), ("ln 34", ln(34.0))] {
             for window in [5, 10, 20] {
-                v.push((format!("K = {kname}, d = {window}"), EventParams { k, window, ..d }, span));
+                v.push((
+                    format!("K = {kname}, d = {window}"),
+                    EventParams { k, window, ..d },
+                    span,
+                ));
             }
         }
         for minutes in [0.0, 5.0, 30.0, 60.0] {
-            v.push((format!("floor {minutes} min"), EventParams { min_gap: minutes * 60.0, ..d }, span));
+            v.push((
+                format!("floor {minutes} min"),
+                EventParams {
+                    min_gap: minutes * 60.0,
+                    ..d
+                },
+                span,
+            ));
         }
-        v.push(("no night rule".into(), EventParams { always_gap: f64::INFINITY, ..d }, span));
+        v.push((
+            "no night rule".into(),
+            EventParams {
+                always_gap: f64::INFINITY,
+                ..d
+            },
+            span,
+        ));
         for z in [-1.0, -2.0] {
-            v.push((format!("merge_z = {z}"), EventParams { merge_z: z, ..d }, span));
+            v.push((
+                format!("merge_z = {z}"),
+                EventParams { merge_z: z, ..d },
+                span,
+            ));
         }
-        for (name, weight) in [("meta_weight = K / 2", d.k / 2.0), ("meta_weight = K", d.k), ("meta_weight = 4 K", 4.0 * d.k)] {
-            v.push((name.into(), EventParams { meta_weight: weight, ..d }, span));
+        for (name, weight) in [
+            ("meta_weight = K / 2", d.k / 2.0),
+            ("meta_weight = K", d.k),
+            ("meta_weight = 4 K", 4.0 * d.k),
+        ] {
+            v.push((
+                name.into(),
+                EventParams {
+                    meta_weight: weight,
+                    ..d
+                },
+                span,
+            ));
         }
         for neutral in [0.4, 0.6] {
-            v.push((format!("meta_neutral = {neutral}"), EventParams { meta_neutral: neutral, ..d }, span));
+            v.push((
+                format!("meta_neutral = {neutral}"),
+                EventParams {
+                    meta_neutral: neutral,
+                    ..d
+                },
+                span,
+            ));
         }
         for s in [2, 3, 5] {
             v.push((format!("change span = {s} photos"), d, s));
@@ -193,19 +247,39 @@ fn main() -> anyhow::Result<()> {
         }
         let truth: Vec<usize> = ordered.index.iter().map(|&i| stream.truth[i]).collect();
         // Photos the order put among another event's photos (misordered by missing EXIF).
-        misplaced += truth.windows(3).filter(|w| w[0] == w[2] && w[1] != w[0]).count();
-        let event_of: HashMap<PhotoId, usize> = plan.pages.iter().flat_map(|p| p.design.placements.iter().map(move |x| (x.photo, p.event))).collect();
-        let ours: Vec<usize> = ordered.index.iter().map(|&i| event_of[&stream.photos[i].id]).collect();
+        misplaced += truth
+            .windows(3)
+            .filter(|w| w[0] == w[2] && w[1] != w[0])
+            .count();
+        let event_of: HashMap<PhotoId, usize> = plan
+            .pages
+            .iter()
+            .flat_map(|p| p.design.placements.iter().map(move |x| (x.photo, p.event)))
+            .collect();
+        let ours: Vec<usize> = ordered
+            .index
+            .iter()
+            .map(|&i| event_of[&stream.photos[i].id])
+            .collect();
         let n = ordered.seconds.len();
         let book: Vec<&automix::Photo> = ordered.index.iter().map(|&i| &stream.photos[i]).collect();
         let change = |i: usize| change_across(&book, i, &Weights::DEFAULT);
         let time_only = |_: usize| None;
-        let split = |change: &dyn Fn(usize) -> Option<f64>, p: &EventParams| metrics::labels_from_starts(&events::events(&ordered.seconds, change, p), n);
+        let split = |change: &dyn Fn(usize) -> Option<f64>, p: &EventParams| {
+            metrics::labels_from_starts(&events::events(&ordered.seconds, change, p), n)
+        };
         let direct = split(&change, &EventParams::DEFAULT);
         assert_eq!(ours, direct, "the plan's events are the event step's");
         let k = stream.truth.iter().collect::<BTreeSet<_>>().len();
-        let no_size = EventParams { merge_z: f64::NEG_INFINITY, ..EventParams::DEFAULT };
-        let bare = EventParams { min_gap: 0.0, always_gap: f64::INFINITY, ..no_size };
+        let no_size = EventParams {
+            merge_z: f64::NEG_INFINITY,
+            ..EventParams::DEFAULT
+        };
+        let bare = EventParams {
+            min_gap: 0.0,
+            always_gap: f64::INFINITY,
+            ..no_size
+        };
         let predictions = [
             ours,
             split(&change, &no_size),
@@ -234,11 +308,17 @@ fn main() -> anyhow::Result<()> {
         let mut s = LayoutScore::default();
         for stream in &streams {
             let plan = automix::plan(&input(stream, group), lib);
-            let by_id: HashMap<PhotoId, &automix::Photo> = stream.photos.iter().map(|p| (p.id, p)).collect();
+            let by_id: HashMap<PhotoId, &automix::Photo> =
+                stream.photos.iter().map(|p| (p.id, p)).collect();
             let mut event_pages: HashMap<usize, usize> = HashMap::new();
             for (i, page) in plan.pages.iter().enumerate() {
                 *event_pages.entry(page.event).or_default() += 1;
-                if page.side == crdt_schema::geometry::PageSide::Left && plan.pages.get(i + 1).is_some_and(|next| next.event == page.event) {
+                if page.side == crdt_schema::geometry::PageSide::Left
+                    && plan
+                        .pages
+                        .get(i + 1)
+                        .is_some_and(|next| next.event == page.event)
+                {
                     s.spreads.0 += 1;
                 }
             }
@@ -248,7 +328,9 @@ fn main() -> anyhow::Result<()> {
                 s.inexact += usize::from(!page.design.exact);
                 s.coverage.push(page.design.coverage);
                 s.photos_per_page.push(page.design.placements.len() as f64);
-                let layout = lib.layout(&page.design.layout).expect("plans use library layouts");
+                let layout = lib
+                    .layout(&page.design.layout)
+                    .expect("plans use library layouts");
                 for p in &page.design.placements {
                     let photo = by_id[&p.photo];
                     let slot = &layout.slots[p.slot].frame;
@@ -256,11 +338,24 @@ fn main() -> anyhow::Result<()> {
                     let a_slot = slot_aspect(slot, car);
                     // SPEC's crop loss at the default view.
                     s.crop.push(1.0 - (a_slot / a_photo).min(a_photo / a_slot));
-                    let fit = fit_photo(PixelSize::new(photo.width, photo.height), [slot.w() * car, slot.h()], p.view)?;
+                    let fit = fit_photo(
+                        PixelSize::new(photo.width, photo.height),
+                        [slot.w() * car, slot.h()],
+                        p.view,
+                    )?;
                     let [px, py] = p.view.pan();
-                    let same_shape = (fit.crop.w / fit.crop.h - a_slot).abs() <= 1e-9 * a_slot.max(1.0);
-                    let inside = fit.crop.x >= -1e-9 && fit.crop.y >= -1e-9 && fit.crop.right() <= photo.width as f64 + 1e-9 && fit.crop.bottom() <= photo.height as f64 + 1e-9;
-                    if !(same_shape && inside && p.view.zoom() >= 1.0 && px.abs() <= 1.0 && py.abs() <= 1.0) {
+                    let same_shape =
+                        (fit.crop.w / fit.crop.h - a_slot).abs() <= 1e-9 * a_slot.max(1.0);
+                    let inside = fit.crop.x >= -1e-9
+                        && fit.crop.y >= -1e-9
+                        && fit.crop.right() <= photo.width as f64 + 1e-9
+                        && fit.crop.bottom() <= photo.height as f64 + 1e-9;
+                    if !(same_shape
+                        && inside
+                        && p.view.zoom() >= 1.0
+                        && px.abs() <= 1.0
+                        && py.abs() <= 1.0)
+                    {
                         s.stretched += 1;
                     }
                 }
@@ -286,12 +381,22 @@ fn main() -> anyhow::Result<()> {
     let big_plan = big_plan.expect("at least one run");
 
     // ---- Report ----
-    println!("automix quality — {} streams (seeds {}..{}), {} photos, {} true events", streams.len(), args.first_seed, args.first_seed + args.streams - 1, total_photos, total_events);
+    println!(
+        "automix quality — {} streams (seeds {}..{}), {} photos, {} true events",
+        streams.len(),
+        args.first_seed,
+        args.first_seed + args.streams - 1,
+        total_photos,
+        total_events
+    );
     let by_kind = |k: Scenario| streams.iter().filter(|s| s.scenario == k).count();
     println!("  {} vacation, {} everyday streams; capture-time sources: {:?}; photos the order put inside another event: {}", by_kind(Scenario::Vacation), by_kind(Scenario::Everyday), sorted(&sources), misplaced);
     println!();
     println!("events (boundaries exact, summed over streams; ARI mean over streams)");
-    println!("  {:<62} {:>6} {:>6} {:>6} {:>6}   {:>12} {:>12}", "method", "P", "R", "F1", "ARI", "F1 vacation", "F1 everyday");
+    println!(
+        "  {:<62} {:>6} {:>6} {:>6} {:>6}   {:>12} {:>12}",
+        "method", "P", "R", "F1", "ARI", "F1 vacation", "F1 everyday"
+    );
     for (name, s) in methods.iter().zip(&scores) {
         print_score(name, s);
     }
@@ -304,7 +409,19 @@ fn main() -> anyhow::Result<()> {
     }
     println!();
     println!("layouts (every stream planned in each group)");
-    println!("  {:<10} {:>6} {:>7} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>14}", "group", "pages", "photos", "crop mean", "crop p95", "crop max", "coverage", "per page", "inexact", "event spreads");
+    println!(
+        "  {:<10} {:>6} {:>7} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>14}",
+        "group",
+        "pages",
+        "photos",
+        "crop mean",
+        "crop p95",
+        "crop max",
+        "coverage",
+        "per page",
+        "inexact",
+        "event spreads"
+    );
     for (group, s) in &layout_scores {
         println!(
             "  {:<10} {:>6} {:>7} {:>9.2}% {:>9.2}% {:>9.2}% {:>9.1}% {:>10.2} {:>8} {:>8}/{:<5}   stretched: {}",
@@ -359,7 +476,16 @@ fn main() -> anyhow::Result<()> {
 fn print_score(name: &str, s: &Score) {
     let c = s.counts;
     let f1_of = |k: &str| s.by_scenario.get(k).map_or(f64::NAN, |(c, _)| c.f1());
-    println!("  {:<62} {:>6.3} {:>6.3} {:>6.3} {:>6.3}   {:>12.3} {:>12.3}", name, c.precision(), c.recall(), c.f1(), s.mean_ari(), f1_of("vacation"), f1_of("everyday"));
+    println!(
+        "  {:<62} {:>6.3} {:>6.3} {:>6.3} {:>6.3}   {:>12.3} {:>12.3}",
+        name,
+        c.precision(),
+        c.recall(),
+        c.f1(),
+        s.mean_ari(),
+        f1_of("vacation"),
+        f1_of("everyday")
+    );
 }
 
 fn sorted(m: &HashMap<String, usize>) -> Vec<(String, usize)> {
@@ -372,8 +498,17 @@ fn sorted(m: &HashMap<String, usize>) -> Vec<(String, usize)> {
 fn diagnose(book: &[&automix::Photo], ordered: &order::Ordered, truth: &[usize], ours: &[usize]) {
     use folio_server::automix::similarity::{color_distance, haversine_km};
     let change = |i: usize| change_across(book, i, &Weights::DEFAULT);
-    let open = EventParams { min_gap: 0.0, always_gap: f64::INFINITY, meta_weight: 0.0, ..EventParams::DEFAULT };
-    let bounds = events::boundaries(&ordered.seconds, &|_| None, &EventParams { k: -100.0, ..open });
+    let open = EventParams {
+        min_gap: 0.0,
+        always_gap: f64::INFINITY,
+        meta_weight: 0.0,
+        ..EventParams::DEFAULT
+    };
+    let bounds = events::boundaries(
+        &ordered.seconds,
+        &|_| None,
+        &EventParams { k: -100.0, ..open },
+    );
     for i in 1..truth.len() {
         let t = truth[i] != truth[i - 1];
         let o = ours[i] != ours[i - 1];
@@ -383,14 +518,31 @@ fn diagnose(book: &[&automix::Photo], ordered: &order::Ordered, truth: &[usize],
         let (a, b) = (book[i - 1], book[i]);
         let gap = ordered.seconds[i] - ordered.seconds[i - 1];
         // Time strength: log gap over (K + local mean), recovered from the K = -100 run.
-        let strength = bounds.iter().find(|x| x.after == i - 1).map(|x| x.strength - 100.0 - EventParams::DEFAULT.k);
+        let strength = bounds
+            .iter()
+            .find(|x| x.after == i - 1)
+            .map(|x| x.strength - 100.0 - EventParams::DEFAULT.k);
         let km = match (a.gps, b.gps) {
             (Some(x), Some(y)) => format!("{:.2}", haversine_km(x, y)),
             _ => "-".into(),
         };
         let de = color_distance(&a.colors, &b.colors).map_or("-".into(), |d| format!("{d:.0}"));
-        let part = |w: Weights| change_across(book, i - 1, &w).map_or("-".into(), |m| format!("{m:.2}"));
-        let m = format!("{}={}+{}", change(i - 1).map_or("-".into(), |m| format!("{m:.2}")), part(Weights { color: 1.0, gps: 0.0, time: 0.0 }), part(Weights { color: 0.0, gps: 1.0, time: 0.0 }));
+        let part =
+            |w: Weights| change_across(book, i - 1, &w).map_or("-".into(), |m| format!("{m:.2}"));
+        let m = format!(
+            "{}={}+{}",
+            change(i - 1).map_or("-".into(), |m| format!("{m:.2}")),
+            part(Weights {
+                color: 1.0,
+                gps: 0.0,
+                time: 0.0
+            }),
+            part(Weights {
+                color: 0.0,
+                gps: 1.0,
+                time: 0.0
+            })
+        );
         println!(
             "  {} gap {:>8.1} min  time {:>6}  m {:>15}  km {:>7}  dE {:>4}  {:?}/{:?}",
             if t { "FN" } else { "FP" },

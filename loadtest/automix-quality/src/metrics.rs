@@ -91,9 +91,17 @@ pub fn labels_from_starts(starts: &[usize], n: usize) -> Vec<usize> {
 /// Baseline: split at the `k - 1` largest gaps, giving `k` events (the true count: this
 /// baseline is told how many events there are). Ties go to the earlier gap.
 pub fn largest_gaps(seconds: &[f64], k: usize) -> Vec<usize> {
-    let mut gaps: Vec<(usize, f64)> = seconds.windows(2).enumerate().map(|(i, w)| (i, w[1] - w[0])).collect();
+    let mut gaps: Vec<(usize, f64)> = seconds
+        .windows(2)
+        .enumerate()
+        .map(|(i, w)| (i, w[1] - w[0]))
+        .collect();
     gaps.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let mut starts: Vec<usize> = gaps.iter().take(k.saturating_sub(1)).map(|&(i, _)| i + 1).collect();
+    let mut starts: Vec<usize> = gaps
+        .iter()
+        .take(k.saturating_sub(1))
+        .map(|&(i, _)| i + 1)
+        .collect();
     starts.push(0);
     starts.sort_unstable();
     labels_from_starts(&starts, seconds.len())
@@ -102,7 +110,13 @@ pub fn largest_gaps(seconds: &[f64], k: usize) -> Vec<usize> {
 /// Baseline: split wherever the gap exceeds `threshold` seconds.
 pub fn fixed_threshold(seconds: &[f64], threshold: f64) -> Vec<usize> {
     let mut starts = vec![0];
-    starts.extend(seconds.windows(2).enumerate().filter(|(_, w)| w[1] - w[0] > threshold).map(|(i, _)| i + 1));
+    starts.extend(
+        seconds
+            .windows(2)
+            .enumerate()
+            .filter(|(_, w)| w[1] - w[0] > threshold)
+            .map(|(i, _)| i + 1),
+    );
     labels_from_starts(&starts, seconds.len())
 }
 
@@ -130,7 +144,14 @@ mod tests {
     #[test]
     fn boundary_counts_and_f1() {
         let c = boundaries(&[0, 0, 1, 1, 2, 2], &[0, 1, 1, 1, 2, 2]);
-        assert_eq!(c, Counts { tp: 1, fp: 1, fn_: 1 });
+        assert_eq!(
+            c,
+            Counts {
+                tp: 1,
+                fp: 1,
+                fn_: 1
+            }
+        );
         assert_eq!(c.f1(), 0.5);
         assert_eq!(boundaries(&[0, 0], &[0, 0]).f1(), 1.0);
     }

@@ -36,7 +36,10 @@ use serde_json::{json, Value};
 use yrs::Transact;
 
 #[derive(Parser, Debug)]
-#[command(name = "print_book", about = "Render benchmark: N-page books of camera photos, each rendered in a fresh folio worker")]
+#[command(
+    name = "print_book",
+    about = "Render benchmark: N-page books of camera photos, each rendered in a fresh folio worker"
+)]
 struct Args {
     /// The server's HTTP base URL (started with --workers 0).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
@@ -107,10 +110,18 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let most = args.pages.iter().copied().max().unwrap_or(0);
     let count = most * args.photos_per_page;
-    let spec = Spec { width: args.width, height: args.height, quality: args.quality, seed: args.seed };
+    let spec = Spec {
+        width: args.width,
+        height: args.height,
+        quality: args.quality,
+        seed: args.seed,
+    };
     let (photos, gen_s) = photo_gen::generate_all(spec, count, args.cache_dir.as_deref())?;
     let total: usize = photos.iter().map(|p| p.jpeg.len()).sum();
-    let (min, max) = (photos.iter().map(|p| p.jpeg.len()).min().unwrap_or(0), photos.iter().map(|p| p.jpeg.len()).max().unwrap_or(0));
+    let (min, max) = (
+        photos.iter().map(|p| p.jpeg.len()).min().unwrap_or(0),
+        photos.iter().map(|p| p.jpeg.len()).max().unwrap_or(0),
+    );
     println!(
         "{count} photos of {}×{}: {:.0} MB, {:.1} to {:.1} MB each{}",
         spec.width,
@@ -118,14 +129,23 @@ async fn main() -> anyhow::Result<()> {
         total as f64 / 1e6,
         min as f64 / 1e6,
         max as f64 / 1e6,
-        if gen_s > 0.0 { format!(" (generated in {gen_s:.1} s, not timed)") } else { " (from the cache)".into() }
+        if gen_s > 0.0 {
+            format!(" (generated in {gen_s:.1} s, not timed)")
+        } else {
+            " (from the cache)".into()
+        }
     );
     if args.generate_only {
         return Ok(());
     }
-    let folio = args.folio.clone().context("--folio is needed to start the worker")?;
+    let folio = args
+        .folio
+        .clone()
+        .context("--folio is needed to start the worker")?;
     let base = args.url.trim_end_matches('/').to_owned();
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(900)).build()?;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(900))
+        .build()?;
     let (token, user) = signup(&http, &base).await?;
 
     let start = Instant::now();
@@ -133,14 +153,32 @@ async fn main() -> anyhow::Result<()> {
     for chunk in photos.chunks(args.files_per_request.max(1)) {
         ids.extend(upload(&http, &base, &token, chunk).await?);
     }
-    println!("uploaded {} photos in {:.1} s (not timed)", ids.len(), start.elapsed().as_secs_f64());
+    println!(
+        "uploaded {} photos in {:.1} s (not timed)",
+        ids.len(),
+        start.elapsed().as_secs_f64()
+    );
 
     // Every book first, then the renders: the server is quiet while a worker renders.
     let mut books = Vec::new();
     for &n in &args.pages {
-        let project = write_book(&http, &base, &token, &user, &args.product, n, &ids[..n * args.photos_per_page], args.photos_per_page).await?;
+        let project = write_book(
+            &http,
+            &base,
+            &token,
+            &user,
+            &args.product,
+            n,
+            &ids[..n * args.photos_per_page],
+            args.photos_per_page,
+        )
+        .await?;
         println!("book of {n} pages written: project {project}");
-        let mb = photos[..n * args.photos_per_page].iter().map(|p| p.jpeg.len()).sum::<usize>() as f64 / 1e6;
+        let mb = photos[..n * args.photos_per_page]
+            .iter()
+            .map(|p| p.jpeg.len())
+            .sum::<usize>() as f64
+            / 1e6;
         books.push((n, project, mb));
     }
 
@@ -153,15 +191,24 @@ async fn main() -> anyhow::Result<()> {
         );
         if let Some(path) = &args.json {
             use std::io::Write;
-            let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).with_context(|| format!("opening {}", path.display()))?;
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("opening {}", path.display()))?;
             writeln!(f, "{}", serde_json::to_string(&report)?)?;
         }
         reports.push(report);
     }
-    println!("\n| pages | photos | wall s | pages/s | peak RSS MiB | interior PDF MiB | cover PDF KiB |");
+    println!(
+        "\n| pages | photos | wall s | pages/s | peak RSS MiB | interior PDF MiB | cover PDF KiB |"
+    );
     println!("|---:|---:|---:|---:|---:|---:|---:|");
     for r in &reports {
-        println!("| {} | {} | {:.1} | {:.2} | {:.0} | {:.1} | {:.0} |", r.pages, r.photos, r.wall_s, r.pages_per_s, r.peak_rss_mib, r.interior_mib, r.cover_kib);
+        println!(
+            "| {} | {} | {:.1} | {:.2} | {:.0} | {:.1} | {:.0} |",
+            r.pages, r.photos, r.wall_s, r.pages_per_s, r.peak_rss_mib, r.interior_mib, r.cover_kib
+        );
     }
     Ok(())
 }
@@ -175,52 +222,131 @@ async fn signup(http: &reqwest::Client, base: &str) -> anyhow::Result<(String, S
         .await
         .with_context(|| format!("signing up at {base}"))?;
     if !res.status().is_success() {
-        bail!("signup at {base} failed with {}: {}", res.status(), res.text().await.unwrap_or_default());
+        bail!(
+            "signup at {base} failed with {}: {}",
+            res.status(),
+            res.text().await.unwrap_or_default()
+        );
     }
     let body: Value = res.json().await?;
-    Ok((body["token"].as_str().context("no token")?.to_owned(), body["user"]["id"].as_str().context("no user id")?.to_owned()))
+    Ok((
+        body["token"].as_str().context("no token")?.to_owned(),
+        body["user"]["id"]
+            .as_str()
+            .context("no user id")?
+            .to_owned(),
+    ))
 }
 
-async fn upload(http: &reqwest::Client, base: &str, token: &str, photos: &[Photo]) -> anyhow::Result<Vec<String>> {
+async fn upload(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    photos: &[Photo],
+) -> anyhow::Result<Vec<String>> {
     let mut form = reqwest::multipart::Form::new();
     for p in photos {
-        let part = reqwest::multipart::Part::stream_with_length(reqwest::Body::from(p.jpeg.clone()), p.jpeg.len() as u64).file_name(p.name.clone()).mime_str("image/jpeg")?;
+        let part = reqwest::multipart::Part::stream_with_length(
+            reqwest::Body::from(p.jpeg.clone()),
+            p.jpeg.len() as u64,
+        )
+        .file_name(p.name.clone())
+        .mime_str("image/jpeg")?;
         form = form.part("file", part);
     }
-    let res = http.post(format!("{base}/api/photos")).bearer_auth(token).multipart(form).send().await?;
+    let res = http
+        .post(format!("{base}/api/photos"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await?;
     let status = res.status();
     let body: Value = res.json().await.unwrap_or(Value::Null);
     if !status.is_success() || body["errors"].as_array().is_some_and(|e| !e.is_empty()) {
         bail!("upload failed with {status}: {body}");
     }
-    let ids: Vec<String> = body["photos"].as_array().context("no photos")?.iter().filter_map(|p| p["id"].as_str().map(str::to_owned)).collect();
+    let ids: Vec<String> = body["photos"]
+        .as_array()
+        .context("no photos")?
+        .iter()
+        .filter_map(|p| p["id"].as_str().map(str::to_owned))
+        .collect();
     if ids.len() != photos.len() {
-        bail!("uploaded {} photos, got {} ids: {body}", photos.len(), ids.len());
+        bail!(
+            "uploaded {} photos, got {} ids: {body}",
+            photos.len(),
+            ids.len()
+        );
     }
     Ok(ids)
 }
 
 fn item(user: &str, id: String, kind: ItemKind, bbox: [f64; 5], z: f64) -> NewItem {
-    NewItem { id, kind, bbox, z, created_by: user.to_owned(), photo: None, text: None, style: Style::default(), slot: None }
+    NewItem {
+        id,
+        kind,
+        bbox,
+        z,
+        created_by: user.to_owned(),
+        photo: None,
+        text: None,
+        style: Style::default(),
+        slot: None,
+    }
 }
 
 /// Slots of a page: one tall photo on the left, two on the right, a caption below; inside
 /// the safe area of the square page.
-const SLOTS: [[f64; 5]; 3] = [[-0.24, 0.0, 0.44, 0.8, 0.0], [0.24, -0.2, 0.44, 0.38, 0.0], [0.24, 0.2, 0.44, 0.38, 0.0]];
+const SLOTS: [[f64; 5]; 3] = [
+    [-0.24, 0.0, 0.44, 0.8, 0.0],
+    [0.24, -0.2, 0.44, 0.38, 0.0],
+    [0.24, 0.2, 0.44, 0.38, 0.0],
+];
 const CAPTION: [f64; 5] = [0.0, 0.44, 0.6, 0.05, 0.0];
 
 /// Creates a project on `product` and writes `pages` pages through a live client: each with
 /// `per_page` of `photos` (in order) and a caption. Waits until a fresh client sees them all.
 #[allow(clippy::too_many_arguments)]
-async fn write_book(http: &reqwest::Client, base: &str, token: &str, user: &str, product: &str, pages: usize, photos: &[String], per_page: usize) -> anyhow::Result<String> {
-    let res = http.post(format!("{base}/api/projects")).bearer_auth(token).json(&json!({"title": format!("Print bench {pages}"), "product": product})).send().await?;
+async fn write_book(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    user: &str,
+    product: &str,
+    pages: usize,
+    photos: &[String],
+    per_page: usize,
+) -> anyhow::Result<String> {
+    let res = http
+        .post(format!("{base}/api/projects"))
+        .bearer_auth(token)
+        .json(&json!({"title": format!("Print bench {pages}"), "product": product}))
+        .send()
+        .await?;
     if !res.status().is_success() {
-        bail!("creating a project failed with {}: {}", res.status(), res.text().await.unwrap_or_default());
+        bail!(
+            "creating a project failed with {}: {}",
+            res.status(),
+            res.text().await.unwrap_or_default()
+        );
     }
     let body: Value = res.json().await?;
-    let project = body["project"]["id"].as_str().context("no project id")?.to_owned();
-    let url = format!("{}/ws/projects/{project}?token={token}", base.replacen("http", "ws", 1));
-    let addr = RoomAddr { url: url.clone(), node: 0, urls: vec![url], framing: Framing::YWebsocket, auth: None, user: user.to_owned() };
+    let project = body["project"]["id"]
+        .as_str()
+        .context("no project id")?
+        .to_owned();
+    let url = format!(
+        "{}/ws/projects/{project}?token={token}",
+        base.replacen("http", "ws", 1)
+    );
+    let addr = RoomAddr {
+        url: url.clone(),
+        node: 0,
+        urls: vec![url],
+        framing: Framing::YWebsocket,
+        auth: None,
+        user: user.to_owned(),
+    };
     let mut session = Session::open(&addr, Duration::from_secs(30)).await?;
     // A few pages per update, well under the frame limit.
     for first in (0..pages).step_by(10) {
@@ -239,12 +365,34 @@ async fn write_book(http: &reqwest::Client, base: &str, token: &str, user: &str,
                     for (s, slot) in SLOTS.iter().enumerate().take(per_page) {
                         let photo = &photos[p * per_page + s];
                         let it = NewItem {
-                            photo: Some(PhotoRef { id: photo.clone(), pan: [0.0, 0.0], zoom: 1.0 }),
-                            ..item(user, format!("bench-{p:03}-photo-{s}"), ItemKind::Photo, *slot, 1.0 + s as f64)
+                            photo: Some(PhotoRef {
+                                id: photo.clone(),
+                                pan: [0.0, 0.0],
+                                zoom: 1.0,
+                            }),
+                            ..item(
+                                user,
+                                format!("bench-{p:03}-photo-{s}"),
+                                ItemKind::Photo,
+                                *slot,
+                                1.0 + s as f64,
+                            )
                         };
                         model::add_item(txn, &id, it).expect("add photo");
                     }
-                    let caption = NewItem { text: Some(format!("Page {} of the print benchmark: three photos and this caption.", p + 1)), ..item(user, format!("bench-{p:03}-caption"), ItemKind::Text, CAPTION, 10.0) };
+                    let caption = NewItem {
+                        text: Some(format!(
+                            "Page {} of the print benchmark: three photos and this caption.",
+                            p + 1
+                        )),
+                        ..item(
+                            user,
+                            format!("bench-{p:03}-caption"),
+                            ItemKind::Text,
+                            CAPTION,
+                            10.0,
+                        )
+                    };
                     model::add_item(txn, &id, caption).expect("add caption");
                 }
             })
@@ -255,7 +403,9 @@ async fn write_book(http: &reqwest::Client, base: &str, token: &str, user: &str,
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let witness = Session::open(&addr, Duration::from_secs(30)).await?;
-        let seen = model::read_book(&witness.doc.transact()).map(|b| b.pages.len()).unwrap_or(0);
+        let seen = model::read_book(&witness.doc.transact())
+            .map(|b| b.pages.len())
+            .unwrap_or(0);
         witness.close().await;
         if seen == pages {
             break;
@@ -270,9 +420,20 @@ async fn write_book(http: &reqwest::Client, base: &str, token: &str, user: &str,
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn render(http: &reqwest::Client, base: &str, token: &str, args: &Args, folio: &PathBuf, pages: usize, project: &str, photo_mb: f64) -> anyhow::Result<RenderReport> {
+async fn render(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    args: &Args,
+    folio: &PathBuf,
+    pages: usize,
+    project: &str,
+    photo_mb: f64,
+) -> anyhow::Result<RenderReport> {
     let log = match &args.log_dir {
-        Some(dir) => Stdio::from(std::fs::File::create(dir.join(format!("worker-{pages}.log")))?),
+        Some(dir) => Stdio::from(std::fs::File::create(
+            dir.join(format!("worker-{pages}.log")),
+        )?),
         None => Stdio::null(),
     };
     let mut cmd = match &args.worker_cpus {
@@ -283,8 +444,23 @@ async fn render(http: &reqwest::Client, base: &str, token: &str, args: &Args, fo
         }
         None => tokio::process::Command::new(folio),
     };
-    cmd.arg("worker").args(["--workers", "1", "--job-poll-ms", "100", "--proactive-min", "0", "--version-interval-s", "0", "--log", "warn"]);
-    cmd.args(&args.worker_args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(log).kill_on_drop(true);
+    cmd.arg("worker").args([
+        "--workers",
+        "1",
+        "--job-poll-ms",
+        "100",
+        "--proactive-min",
+        "0",
+        "--version-interval-s",
+        "0",
+        "--log",
+        "warn",
+    ]);
+    cmd.args(&args.worker_args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .kill_on_drop(true);
     let mut worker = cmd.spawn().context("starting folio worker")?;
     let pid = worker.id().context("worker pid")?;
     // Let it start and settle (taskset execs folio in the same process).
@@ -297,7 +473,11 @@ async fn render(http: &reqwest::Client, base: &str, token: &str, args: &Args, fo
     let stop = Arc::new(AtomicBool::new(false));
     let sampled = Arc::new(AtomicU64::new(0));
     let sampler = {
-        let (stop, sampled, every) = (stop.clone(), sampled.clone(), Duration::from_millis(args.sample_ms.max(1)));
+        let (stop, sampled, every) = (
+            stop.clone(),
+            sampled.clone(),
+            Duration::from_millis(args.sample_ms.max(1)),
+        );
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 if let Some(rss) = proc_stats::rss_bytes(pid) {
@@ -309,14 +489,27 @@ async fn render(http: &reqwest::Client, base: &str, token: &str, args: &Args, fo
     };
 
     let start = Instant::now();
-    let res = http.post(format!("{base}/api/projects/{project}/renders")).bearer_auth(token).json(&json!({"product": args.product, "force": true})).send().await?;
+    let res = http
+        .post(format!("{base}/api/projects/{project}/renders"))
+        .bearer_auth(token)
+        .json(&json!({"product": args.product, "force": true}))
+        .send()
+        .await?;
     if res.status().as_u16() != 202 {
-        bail!("render refused with {}: {}", res.status(), res.text().await.unwrap_or_default());
+        bail!(
+            "render refused with {}: {}",
+            res.status(),
+            res.text().await.unwrap_or_default()
+        );
     }
     let body: Value = res.json().await?;
     let job_id = body["job"]["id"].as_str().context("no job id")?.to_owned();
     let job = loop {
-        let res = http.get(format!("{base}/api/jobs/{job_id}")).bearer_auth(token).send().await?;
+        let res = http
+            .get(format!("{base}/api/jobs/{job_id}"))
+            .bearer_auth(token)
+            .send()
+            .await?;
         let body: Value = res.json().await?;
         let state = body["job"]["state"].as_str().unwrap_or_default();
         if state == "done" || state == "failed" {
@@ -341,11 +534,26 @@ async fn render(http: &reqwest::Client, base: &str, token: &str, args: &Args, fo
         bail!("rendered {} pages, expected {pages}", result["pages"]);
     }
     let job_s = match (job["created_at"].as_str(), job["updated_at"].as_str()) {
-        (Some(a), Some(b)) => parse_ms(b).zip(parse_ms(a)).map(|(b, a)| (b - a) as f64 / 1000.0).unwrap_or(f64::NAN),
+        (Some(a), Some(b)) => parse_ms(b)
+            .zip(parse_ms(a))
+            .map(|(b, a)| (b - a) as f64 / 1000.0)
+            .unwrap_or(f64::NAN),
         _ => f64::NAN,
     };
-    let interior = download_len(http, base, token, result["interior_url"].as_str().context("no interior url")?).await?;
-    let cover = download_len(http, base, token, result["cover"]["url"].as_str().context("no cover url")?).await?;
+    let interior = download_len(
+        http,
+        base,
+        token,
+        result["interior_url"].as_str().context("no interior url")?,
+    )
+    .await?;
+    let cover = download_len(
+        http,
+        base,
+        token,
+        result["cover"]["url"].as_str().context("no cover url")?,
+    )
+    .await?;
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     Ok(RenderReport {
         pages,
@@ -373,7 +581,10 @@ fn parse_ms(t: &str) -> Option<i64> {
     let time = time.trim_end_matches('Z');
     let time = time.split(['+']).next()?;
     let mut parts = time.split(':');
-    let (h, mi) = (parts.next()?.parse::<i64>().ok()?, parts.next()?.parse::<i64>().ok()?);
+    let (h, mi) = (
+        parts.next()?.parse::<i64>().ok()?,
+        parts.next()?.parse::<i64>().ok()?,
+    );
     let s: f64 = parts.next()?.parse().ok()?;
     // Days from civil (Howard Hinnant).
     let y2 = if m <= 2 { y - 1 } else { y };
@@ -386,9 +597,18 @@ fn parse_ms(t: &str) -> Option<i64> {
     Some(((days * 86_400 + h * 3600 + mi * 60) as f64 * 1000.0 + s * 1000.0).round() as i64)
 }
 
-async fn download_len(http: &reqwest::Client, base: &str, token: &str, path: &str) -> anyhow::Result<u64> {
+async fn download_len(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    path: &str,
+) -> anyhow::Result<u64> {
     use futures_util::StreamExt;
-    let res = http.get(format!("{base}{path}")).bearer_auth(token).send().await?;
+    let res = http
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await?;
     if !res.status().is_success() {
         bail!("GET {path}: {}", res.status());
     }

@@ -108,7 +108,11 @@ pub struct Boundary {
 /// The boundaries of a non-decreasing timeline, before the size rule. `change(i)` is the
 /// change of scene `m` across the gap after photo `i` (None when unknown); it is only asked
 /// for gaps where it could matter.
-pub fn boundaries(seconds: &[f64], change: &dyn Fn(usize) -> Option<f64>, p: &EventParams) -> Vec<Boundary> {
+pub fn boundaries(
+    seconds: &[f64],
+    change: &dyn Fn(usize) -> Option<f64>,
+    p: &EventParams,
+) -> Vec<Boundary> {
     if seconds.len() < 2 {
         return Vec::new();
     }
@@ -126,7 +130,12 @@ pub fn boundaries(seconds: &[f64], change: &dyn Fn(usize) -> Option<f64>, p: &Ev
         let threshold = p.k + (prefix[hi] - prefix[lo]) / (hi - lo) as f64;
         let by_time = l - threshold;
         if g >= p.always_gap {
-            out.push(Boundary { after: i, strength: f64::INFINITY, gap: g, change: change(i) });
+            out.push(Boundary {
+                after: i,
+                strength: f64::INFINITY,
+                gap: g,
+                change: change(i),
+            });
             continue;
         }
         // Below the floor, or so far below the threshold that no change of scene could lift it.
@@ -136,7 +145,12 @@ pub fn boundaries(seconds: &[f64], change: &dyn Fn(usize) -> Option<f64>, p: &Ev
         let m = change(i);
         let strength = by_time + m.map_or(0.0, |m| p.meta_weight * (m - p.meta_neutral));
         if strength >= 0.0 {
-            out.push(Boundary { after: i, strength, gap: g, change: m });
+            out.push(Boundary {
+                after: i,
+                strength,
+                gap: g,
+                change: m,
+            });
         }
     }
     out
@@ -144,19 +158,27 @@ pub fn boundaries(seconds: &[f64], change: &dyn Fn(usize) -> Option<f64>, p: &Ev
 
 /// The events of a non-decreasing timeline: the index of each event's first photo, starting
 /// with 0 (empty for an empty timeline). `change` as for [`boundaries`].
-pub fn events(seconds: &[f64], change: &dyn Fn(usize) -> Option<f64>, p: &EventParams) -> Vec<usize> {
+pub fn events(
+    seconds: &[f64],
+    change: &dyn Fn(usize) -> Option<f64>,
+    p: &EventParams,
+) -> Vec<usize> {
     if seconds.is_empty() {
         return Vec::new();
     }
     let mut cuts = boundaries(seconds, change, p);
     merge_small(&mut cuts, seconds.len(), p);
-    std::iter::once(0).chain(cuts.iter().map(|b| b.after + 1)).collect()
+    std::iter::once(0)
+        .chain(cuts.iter().map(|b| b.after + 1))
+        .collect()
 }
 
 /// The size rule of the module doc, in place on the boundaries of `n` photos.
 fn merge_small(cuts: &mut Vec<Boundary>, n: usize, p: &EventParams) {
     let sizes = |cuts: &[Boundary]| -> Vec<usize> {
-        let mut starts: Vec<usize> = std::iter::once(0).chain(cuts.iter().map(|b| b.after + 1)).collect();
+        let mut starts: Vec<usize> = std::iter::once(0)
+            .chain(cuts.iter().map(|b| b.after + 1))
+            .collect();
         starts.push(n);
         starts.windows(2).map(|w| w[1] - w[0]).collect()
     };
@@ -187,7 +209,10 @@ fn merge_small(cuts: &mut Vec<Boundary>, n: usize, p: &EventParams) {
             };
             if let Some((b, boundary)) = nearer {
                 let alike = boundary.change.is_none_or(|m| m < p.meta_neutral);
-                if boundary.strength < p.merge_margin && alike && best.is_none_or(|(s, _, _)| size < s) {
+                if boundary.strength < p.merge_margin
+                    && alike
+                    && best.is_none_or(|(s, _, _)| size < s)
+                {
                     best = Some((size, e, b));
                 }
             }

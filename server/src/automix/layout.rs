@@ -18,7 +18,10 @@
 //! the photo scaled uniformly until its limiting dimension spans the slot (seed 004) and the
 //! other dimension cropped evenly. Nothing is ever stretched: one scale serves both axes.
 
-use crdt_schema::geometry::{core_aspect_ratio, crop_loss, fit_photo, slot_aspect, Box, LimitingDimension, PhotoView, PixelSize};
+use crdt_schema::geometry::{
+    core_aspect_ratio, crop_loss, fit_photo, slot_aspect, Box, LimitingDimension, PhotoView,
+    PixelSize,
+};
 use crdt_schema::AspectGroup;
 use serde::Serialize;
 
@@ -81,11 +84,24 @@ struct Ranked<'a> {
 /// The best layout for `photos` (1 to 6), passing over `avoid` among near-ties; `pick`
 /// chooses among the remaining near-ties (0: the least crop). None for no photos or when
 /// the group has no layout with that many slots.
-pub fn choose(lib: &Library, group: AspectGroup, photos: &[&Photo], avoid: Option<&str>, pick: u64) -> Option<Design> {
+pub fn choose(
+    lib: &Library,
+    group: AspectGroup,
+    photos: &[&Photo],
+    avoid: Option<&str>,
+    pick: u64,
+) -> Option<Design> {
     let ranked = rank(lib, group, photos, None);
     let best = ranked.first()?.crop;
-    let ties: Vec<&Ranked> = ranked.iter().take_while(|r| r.crop <= best + NEAR_TIE * photos.len() as f64).collect();
-    let fresh: Vec<&Ranked> = ties.iter().copied().filter(|r| Some(r.layout.id.as_str()) != avoid).collect();
+    let ties: Vec<&Ranked> = ranked
+        .iter()
+        .take_while(|r| r.crop <= best + NEAR_TIE * photos.len() as f64)
+        .collect();
+    let fresh: Vec<&Ranked> = ties
+        .iter()
+        .copied()
+        .filter(|r| Some(r.layout.id.as_str()) != avoid)
+        .collect();
     let pool = if fresh.is_empty() { ties } else { fresh };
     let chosen = pool[(pick % pool.len() as u64) as usize];
     Some(fill(group, photos, chosen))
@@ -96,12 +112,26 @@ pub fn choose(lib: &Library, group: AspectGroup, photos: &[&Photo], avoid: Optio
 /// different seeds walk through equally good designs and one seed always gives one answer.
 /// Exact-shape layouts come first; when `current` is the only one, layouts with the same
 /// number of slots are used. None when there is no other layout at all.
-pub fn remix(lib: &Library, group: AspectGroup, photos: &[&Photo], current: &str, seed: u64) -> Option<Design> {
+pub fn remix(
+    lib: &Library,
+    group: AspectGroup,
+    photos: &[&Photo],
+    current: &str,
+    seed: u64,
+) -> Option<Design> {
     let ranked = rank(lib, group, photos, Some(current));
     let exact: Vec<&Ranked> = ranked.iter().filter(|r| r.exact).collect();
-    let pool: Vec<&Ranked> = if exact.is_empty() { ranked.iter().collect() } else { exact };
+    let pool: Vec<&Ranked> = if exact.is_empty() {
+        ranked.iter().collect()
+    } else {
+        exact
+    };
     let best = pool.first()?.crop;
-    let ties: Vec<&Ranked> = pool.iter().copied().take_while(|r| r.crop <= best + NEAR_TIE * photos.len() as f64).collect();
+    let ties: Vec<&Ranked> = pool
+        .iter()
+        .copied()
+        .take_while(|r| r.crop <= best + NEAR_TIE * photos.len() as f64)
+        .collect();
     let chosen = ties[(mix(seed) % ties.len() as u64) as usize];
     Some(fill(group, photos, chosen))
 }
@@ -115,8 +145,17 @@ pub fn cover(lib: &Library, group: AspectGroup, photo: &Photo) -> Option<Design>
         .layouts_for(group)
         .filter(|l| l.slots.len() == 1 && !l.captions_any())
         .map(|l| (l, crop_loss(size, slot_aspect(&l.slots[0].frame, car))))
-        .min_by(|a, b| a.1.total_cmp(&b.1).then_with(|| is_bleed(b.0).cmp(&is_bleed(a.0))))?;
-    let ranked = Ranked { layout: best.0, slot_of: vec![0], crop: best.1, exact: best.0.slots[0].shape == photo.shape(), captions_dropped: false };
+        .min_by(|a, b| {
+            a.1.total_cmp(&b.1)
+                .then_with(|| is_bleed(b.0).cmp(&is_bleed(a.0)))
+        })?;
+    let ranked = Ranked {
+        layout: best.0,
+        slot_of: vec![0],
+        crop: best.1,
+        exact: best.0.slots[0].shape == photo.shape(),
+        captions_dropped: false,
+    };
     Some(fill(group, &[photo], &ranked))
 }
 
@@ -126,7 +165,12 @@ fn is_bleed(l: &Layout) -> bool {
 
 /// Every candidate of the module doc but `exclude`, with its best assignment, least total
 /// crop first (library order on a tie).
-fn rank<'a>(lib: &'a Library, group: AspectGroup, photos: &[&Photo], exclude: Option<&str>) -> Vec<Ranked<'a>> {
+fn rank<'a>(
+    lib: &'a Library,
+    group: AspectGroup,
+    photos: &[&Photo],
+    exclude: Option<&str>,
+) -> Vec<Ranked<'a>> {
     if photos.is_empty() {
         return Vec::new();
     }
@@ -134,19 +178,38 @@ fn rank<'a>(lib: &'a Library, group: AspectGroup, photos: &[&Photo], exclude: Op
     let shapes: Vec<Shape> = photos.iter().map(|p| p.shape()).collect();
     let wants_captions = photos.iter().any(|p| p.caption.is_some());
     // (exact shapes, captioned) in order of preference.
-    let tiers: &[(bool, bool)] = if wants_captions { &[(true, true), (true, false), (false, true), (false, false)] } else { &[(true, false), (false, false)] };
+    let tiers: &[(bool, bool)] = if wants_captions {
+        &[(true, true), (true, false), (false, true), (false, false)]
+    } else {
+        &[(true, false), (false, false)]
+    };
     for &(exact, captioned) in tiers {
         let layouts: Vec<&Layout> = if exact {
             lib.matching(group, &shapes, captioned).collect()
         } else {
-            lib.layouts_for(group).filter(|l| l.slots.len() == photos.len() && if captioned { l.captions_all() } else { !l.captions_any() }).collect()
+            lib.layouts_for(group)
+                .filter(|l| {
+                    l.slots.len() == photos.len()
+                        && if captioned {
+                            l.captions_all()
+                        } else {
+                            !l.captions_any()
+                        }
+                })
+                .collect()
         };
         let mut ranked: Vec<Ranked> = layouts
             .into_iter()
             .filter(|l| Some(l.id.as_str()) != exclude)
             .map(|layout| {
                 let (slot_of, crop) = assign(layout, photos, car);
-                Ranked { layout, slot_of, crop, exact, captions_dropped: wants_captions && !captioned }
+                Ranked {
+                    layout,
+                    slot_of,
+                    crop,
+                    exact,
+                    captions_dropped: wants_captions && !captioned,
+                }
             })
             .collect();
         if !ranked.is_empty() {
@@ -164,7 +227,18 @@ fn assign(layout: &Layout, photos: &[&Photo], car: f64) -> (Vec<usize>, f64) {
     let n = photos.len();
     let cost: Vec<Vec<f64>> = photos
         .iter()
-        .map(|p| layout.slots.iter().map(|s| crop_loss(PixelSize::new(p.width, p.height), slot_aspect(&s.frame, car))).collect())
+        .map(|p| {
+            layout
+                .slots
+                .iter()
+                .map(|s| {
+                    crop_loss(
+                        PixelSize::new(p.width, p.height),
+                        slot_aspect(&s.frame, car),
+                    )
+                })
+                .collect()
+        })
         .collect();
     let mut best = (Vec::new(), f64::INFINITY);
     let mut current = Vec::with_capacity(n);
@@ -173,7 +247,13 @@ fn assign(layout: &Layout, photos: &[&Photo], car: f64) -> (Vec<usize>, f64) {
     best
 }
 
-fn search(cost: &[Vec<f64>], current: &mut Vec<usize>, used: &mut [bool], sum: f64, best: &mut (Vec<usize>, f64)) {
+fn search(
+    cost: &[Vec<f64>],
+    current: &mut Vec<usize>,
+    used: &mut [bool],
+    sum: f64,
+    best: &mut (Vec<usize>, f64),
+) {
     if sum >= best.1 {
         return;
     }
@@ -202,7 +282,8 @@ fn fill(group: AspectGroup, photos: &[&Photo], r: &Ranked) -> Design {
         .map(|(photo, &slot)| {
             let s = &r.layout.slots[slot];
             let size = PixelSize::new(photo.width.max(1), photo.height.max(1));
-            let fit = fit_photo(size, [s.frame.w() * car, s.frame.h()], PhotoView::DEFAULT).expect("library slots have area and photos have pixels");
+            let fit = fit_photo(size, [s.frame.w() * car, s.frame.h()], PhotoView::DEFAULT)
+                .expect("library slots have area and photos have pixels");
             Placement {
                 photo: photo.id,
                 slot,
@@ -210,12 +291,22 @@ fn fill(group: AspectGroup, photos: &[&Photo], r: &Ranked) -> Design {
                 view: fit.view,
                 limiting: fit.limiting,
                 crop_loss: fit.crop_loss,
-                caption: if s.caption { photo.caption.clone() } else { None },
+                caption: if s.caption {
+                    photo.caption.clone()
+                } else {
+                    None
+                },
             }
         })
         .collect();
     placements.sort_by_key(|p| p.slot);
-    let coverage = r.layout.slots.iter().map(|s| clipped_area(&s.frame)).sum::<f64>().min(1.0);
+    let coverage = r
+        .layout
+        .slots
+        .iter()
+        .map(|s| clipped_area(&s.frame))
+        .sum::<f64>()
+        .min(1.0);
     Design {
         layout: r.layout.id.clone(),
         crop_loss: placements.iter().map(|p| p.crop_loss).sum(),
@@ -237,7 +328,8 @@ fn shape_char(s: Shape) -> char {
 
 /// The part of a box's area on the visible page, as a fraction of the page's area.
 fn clipped_area(b: &Box) -> f64 {
-    let span = |c: f64, size: f64| ((c + size / 2.0).min(0.5) - (c - size / 2.0).max(-0.5)).max(0.0);
+    let span =
+        |c: f64, size: f64| ((c + size / 2.0).min(0.5) - (c - size / 2.0).max(-0.5)).max(0.0);
     span(b.x(), b.w()) * span(b.y(), b.h())
 }
 

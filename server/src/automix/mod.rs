@@ -79,7 +79,13 @@ pub struct Options {
 }
 
 impl Options {
-    pub const DEFAULT: Options = Options { photos_per_page: 4.0, weights: Weights::DEFAULT, events: EventParams::DEFAULT, first_side: PageSide::Right, seed: 0 };
+    pub const DEFAULT: Options = Options {
+        photos_per_page: 4.0,
+        weights: Weights::DEFAULT,
+        events: EventParams::DEFAULT,
+        first_side: PageSide::Right,
+        seed: 0,
+    };
 }
 
 impl Default for Options {
@@ -112,7 +118,10 @@ pub struct Cover {
 impl Cover {
     /// The cover photo.
     pub fn photo(&self) -> Option<PhotoId> {
-        self.design.as_ref().and_then(|d| d.placements.first()).map(|p| p.photo)
+        self.design
+            .as_ref()
+            .and_then(|d| d.placements.first())
+            .map(|p| p.photo)
     }
 }
 
@@ -164,16 +173,26 @@ pub struct PlanStats {
 /// Plans a book (SPEC §10.1–10.6). Never fails: unusable photos are listed in `skipped`.
 pub fn plan(input: &BookInput, lib: &Library) -> BookPlan {
     let opts = &input.options;
-    let theme = lib.theme_for_keywords(&std::iter::once(input.title.as_str()).chain(input.tags.iter().map(String::as_str)).collect::<Vec<_>>());
+    let theme = lib.theme_for_keywords(
+        &std::iter::once(input.title.as_str())
+            .chain(input.tags.iter().map(String::as_str))
+            .collect::<Vec<_>>(),
+    );
 
     let mut skipped = Vec::new();
     let mut seen = HashSet::new();
     let mut usable: Vec<&Photo> = Vec::with_capacity(input.photos.len());
     for p in &input.photos {
         if !seen.insert(p.id) {
-            skipped.push(Skipped { photo: p.id, reason: SkipReason::Duplicate });
+            skipped.push(Skipped {
+                photo: p.id,
+                reason: SkipReason::Duplicate,
+            });
         } else if p.width == 0 || p.height == 0 {
-            skipped.push(Skipped { photo: p.id, reason: SkipReason::NoPixels });
+            skipped.push(Skipped {
+                photo: p.id,
+                reason: SkipReason::NoPixels,
+            });
         } else {
             usable.push(p);
         }
@@ -183,7 +202,15 @@ pub fn plan(input: &BookInput, lib: &Library) -> BookPlan {
     let book: Vec<&Photo> = ordered.index.iter().map(|&i| usable[i]).collect();
     let change = |i: usize| similarity::change_across(&book, i, &opts.weights);
     let starts = events::events(&ordered.seconds, &change, &opts.events);
-    let groups = pages::paginate(&book, &ordered.seconds, &starts, opts.photos_per_page, capacity(lib, input.group), opts.first_side, &opts.weights);
+    let groups = pages::paginate(
+        &book,
+        &ordered.seconds,
+        &starts,
+        opts.photos_per_page,
+        capacity(lib, input.group),
+        opts.first_side,
+        &opts.weights,
+    );
 
     let mut designed: Vec<(usize, Design)> = Vec::with_capacity(groups.len());
     for group in &groups {
@@ -191,7 +218,10 @@ pub fn plan(input: &BookInput, lib: &Library) -> BookPlan {
         let previous = designed.last().map(|(_, d)| d.layout.as_str());
         match layout::choose(lib, input.group, &photos, previous, opts.seed) {
             Some(design) => designed.push((group.event, design)),
-            None => skipped.extend(photos.iter().map(|p| Skipped { photo: p.id, reason: SkipReason::NoLayout })),
+            None => skipped.extend(photos.iter().map(|p| Skipped {
+                photo: p.id,
+                reason: SkipReason::NoLayout,
+            })),
         }
     }
 
@@ -202,22 +232,49 @@ pub fn plan(input: &BookInput, lib: &Library) -> BookPlan {
             let side = pages::side_of(i, opts.first_side);
             // The spread's first page: this one if it is a left page, else the left page
             // before it.
-            let spread_first = if side == PageSide::Right && i > 0 { i - 1 } else { i };
-            PagePlan { side, event: *event, background: theme.background(designed[spread_first].0, side), design: design.clone() }
+            let spread_first = if side == PageSide::Right && i > 0 {
+                i - 1
+            } else {
+                i
+            };
+            PagePlan {
+                side,
+                event: *event,
+                background: theme.background(designed[spread_first].0, side),
+                design: design.clone(),
+            }
         })
         .collect();
 
-    let cover_photo = input.cover.and_then(|id| book.iter().find(|p| p.id == id).copied()).or_else(|| book.first().copied());
-    let cover = Cover { title: input.title.trim().to_owned(), design: cover_photo.and_then(|p| layout::cover(lib, input.group, p)) };
+    let cover_photo = input
+        .cover
+        .and_then(|id| book.iter().find(|p| p.id == id).copied())
+        .or_else(|| book.first().copied());
+    let cover = Cover {
+        title: input.title.trim().to_owned(),
+        design: cover_photo.and_then(|p| layout::cover(lib, input.group, p)),
+    };
     let stats = stats(&pages, starts.len());
-    BookPlan { theme: theme.id.clone(), cover, pages, skipped, stats }
+    BookPlan {
+        theme: theme.id.clone(),
+        cover,
+        pages,
+        skipped,
+        stats,
+    }
 }
 
 /// Remix (SPEC §10.7): the photos of one page in another layout, the next best after
 /// `current` (see [`layout::remix`]). `photos` are the page's photos in any order; they are
 /// put in book order first so that ties keep reading order. None when the page has no photo
 /// or the library has no other layout for them.
-pub fn remix(photos: &[Photo], current: &str, group: AspectGroup, lib: &Library, seed: u64) -> Option<Design> {
+pub fn remix(
+    photos: &[Photo],
+    current: &str,
+    group: AspectGroup,
+    lib: &Library,
+    seed: u64,
+) -> Option<Design> {
     let ordered = order::order(photos);
     let book: Vec<&Photo> = ordered.index.iter().map(|&i| &photos[i]).collect();
     layout::remix(lib, group, &book, current, seed)
@@ -226,14 +283,31 @@ pub fn remix(photos: &[Photo], current: &str, group: AspectGroup, lib: &Library,
 /// Photos per page: the most slots of any layout of the group, and of any fully captioned
 /// one (a page with a captioned photo wants caption areas).
 fn capacity(lib: &Library, group: AspectGroup) -> pages::Capacity {
-    let most = |captioned: bool| lib.layouts_for(group).filter(|l| !captioned || l.captions_all()).map(|l| l.slots.len()).max();
+    let most = |captioned: bool| {
+        lib.layouts_for(group)
+            .filter(|l| !captioned || l.captions_all())
+            .map(|l| l.slots.len())
+            .max()
+    };
     let plain = most(false).unwrap_or(crate::layouts::MAX_SLOTS);
-    pages::Capacity { plain, captioned: most(true).unwrap_or(plain) }
+    pages::Capacity {
+        plain,
+        captioned: most(true).unwrap_or(plain),
+    }
 }
 
 fn stats(pages: &[PagePlan], events: usize) -> PlanStats {
-    let losses: Vec<f64> = pages.iter().flat_map(|p| p.design.placements.iter().map(|x| x.crop_loss)).collect();
-    let mean = |v: &[f64]| if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 };
+    let losses: Vec<f64> = pages
+        .iter()
+        .flat_map(|p| p.design.placements.iter().map(|x| x.crop_loss))
+        .collect();
+    let mean = |v: &[f64]| {
+        if v.is_empty() {
+            0.0
+        } else {
+            v.iter().sum::<f64>() / v.len() as f64
+        }
+    };
     let coverage: Vec<f64> = pages.iter().map(|p| p.design.coverage).collect();
     PlanStats {
         photos: losses.len(),

@@ -49,7 +49,9 @@ pub struct Ordered {
 pub fn order<P: Borrow<Photo>>(photos: &[P]) -> Ordered {
     let photos: Vec<&Photo> = photos.iter().map(Borrow::borrow).collect();
     let instants = instants(&photos);
-    let mut timed: Vec<usize> = (0..photos.len()).filter(|&i| instants[i].is_some()).collect();
+    let mut timed: Vec<usize> = (0..photos.len())
+        .filter(|&i| instants[i].is_some())
+        .collect();
     timed.sort_by(|&a, &b| {
         let (ta, tb) = (instants[a].map(|t| t.0), instants[b].map(|t| t.0));
         ta.cmp(&tb).then_with(|| tie_break(photos[a], photos[b]))
@@ -57,7 +59,12 @@ pub fn order<P: Borrow<Photo>>(photos: &[P]) -> Ordered {
 
     // Anchor timeless photos by upload order: after the latest-uploaded earlier timed photo.
     let mut by_upload: Vec<usize> = (0..photos.len()).collect();
-    by_upload.sort_by(|&a, &b| photos[a].upload_order.cmp(&photos[b].upload_order).then_with(|| photos[a].id.cmp(&photos[b].id)));
+    by_upload.sort_by(|&a, &b| {
+        photos[a]
+            .upload_order
+            .cmp(&photos[b].upload_order)
+            .then_with(|| photos[a].id.cmp(&photos[b].id))
+    });
     let mut leading = Vec::new();
     let mut after: Vec<Vec<usize>> = vec![Vec::new(); photos.len()];
     let mut anchor: Option<usize> = None;
@@ -72,8 +79,15 @@ pub fn order<P: Borrow<Photo>>(photos: &[P]) -> Ordered {
         }
     }
 
-    let mut out = Ordered { index: Vec::with_capacity(photos.len()), seconds: Vec::with_capacity(photos.len()), source: Vec::with_capacity(photos.len()) };
-    let first_time = timed.first().and_then(|&i| instants[i]).map_or(0.0, |t| t.0 as f64 / 1e9);
+    let mut out = Ordered {
+        index: Vec::with_capacity(photos.len()),
+        seconds: Vec::with_capacity(photos.len()),
+        source: Vec::with_capacity(photos.len()),
+    };
+    let first_time = timed
+        .first()
+        .and_then(|&i| instants[i])
+        .map_or(0.0, |t| t.0 as f64 / 1e9);
     for &i in &leading {
         out.push(i, first_time, TimeSource::UploadOrder);
     }
@@ -102,7 +116,10 @@ fn instants(photos: &[&Photo]) -> Vec<Option<(i64, TimeSource)>> {
     let mut zoned: Vec<(i64, i64)> = photos
         .iter()
         .filter_map(|p| match p.taken {
-            Some(Taken::Utc { at, offset: Some(offset) }) => {
+            Some(Taken::Utc {
+                at,
+                offset: Some(offset),
+            }) => {
                 let offset_nanos = offset.local_minus_utc() as i64 * 1_000_000_000;
                 Some((nanos(at.naive_utc()) + offset_nanos, offset_nanos))
             }
@@ -121,7 +138,9 @@ fn instants(photos: &[&Photo]) -> Vec<Option<(i64, TimeSource)>> {
                     None => (local, TimeSource::LocalAsUtc),
                 })
             }
-            None => p.file_time.map(|t| (nanos(t.naive_utc()), TimeSource::File)),
+            None => p
+                .file_time
+                .map(|t| (nanos(t.naive_utc()), TimeSource::File)),
         })
         .collect()
 }
@@ -129,7 +148,11 @@ fn instants(photos: &[&Photo]) -> Vec<Option<(i64, TimeSource)>> {
 fn nanos(t: chrono::NaiveDateTime) -> i64 {
     let utc = t.and_utc();
     // Beyond ±292 years from 1970 nanoseconds overflow; such dates are junk, clamp them.
-    utc.timestamp_nanos_opt().unwrap_or(if utc.timestamp() < 0 { i64::MIN } else { i64::MAX })
+    utc.timestamp_nanos_opt().unwrap_or(if utc.timestamp() < 0 {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
 }
 
 /// The offset of the zoned photo whose local time is nearest `local` (the earlier on a tie).
@@ -138,14 +161,20 @@ fn nearest_offset(zoned: &[(i64, i64)], local: i64) -> Option<i64> {
     let before = at.checked_sub(1).map(|i| zoned[i]);
     let after = zoned.get(at).copied();
     match (before, after) {
-        (Some(b), Some(a)) => Some(if local.abs_diff(b.0) <= a.0.abs_diff(local) { b.1 } else { a.1 }),
+        (Some(b), Some(a)) => Some(if local.abs_diff(b.0) <= a.0.abs_diff(local) {
+            b.1
+        } else {
+            a.1
+        }),
         (Some(x), None) | (None, Some(x)) => Some(x.1),
         (None, None) => None,
     }
 }
 
 fn tie_break(a: &Photo, b: &Photo) -> Ordering {
-    natural_cmp(&a.name, &b.name).then_with(|| a.upload_order.cmp(&b.upload_order)).then_with(|| a.id.cmp(&b.id))
+    natural_cmp(&a.name, &b.name)
+        .then_with(|| a.upload_order.cmp(&b.upload_order))
+        .then_with(|| a.id.cmp(&b.id))
 }
 
 /// Compares names as people read them: runs of digits by value (`9` < `10`), the rest
@@ -179,6 +208,9 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
 }
 
 fn split_run(s: &str, f: impl Fn(char) -> bool) -> (&str, &str) {
-    let end = s.char_indices().find(|&(_, c)| !f(c)).map_or(s.len(), |(i, _)| i);
+    let end = s
+        .char_indices()
+        .find(|&(_, c)| !f(c))
+        .map_or(s.len(), |(i, _)| i);
     s.split_at(end)
 }

@@ -53,16 +53,31 @@ pub fn side_of(index: usize, first: PageSide) -> PageSide {
 }
 
 /// Splits the photos (in book order, with the events' first positions `starts`) into pages.
-pub fn paginate(photos: &[&Photo], seconds: &[f64], starts: &[usize], per_page: f64, cap: Capacity, first: PageSide, w: &Weights) -> Vec<PageGroup> {
+pub fn paginate(
+    photos: &[&Photo],
+    seconds: &[f64],
+    starts: &[usize],
+    per_page: f64,
+    cap: Capacity,
+    first: PageSide,
+    w: &Weights,
+) -> Vec<PageGroup> {
     let n = photos.len();
     let captioned: Vec<bool> = photos.iter().map(|p| p.caption.is_some()).collect();
-    let ranges: Vec<(usize, usize)> = starts.iter().enumerate().map(|(e, &s)| (s, starts.get(e + 1).copied().unwrap_or(n))).collect();
+    let ranges: Vec<(usize, usize)> = starts
+        .iter()
+        .enumerate()
+        .map(|(e, &s)| (s, starts.get(e + 1).copied().unwrap_or(n)))
+        .collect();
     let counts = page_counts(&ranges, &captioned, per_page, cap, first);
     let mut pages = Vec::new();
     for (e, (&(s, t), &p)) in ranges.iter().zip(&counts).enumerate() {
         let rewards = cut_rewards(&photos[s..t], &seconds[s..t], w);
         for run in split(&rewards, &captioned[s..t], p, cap) {
-            pages.push(PageGroup { event: e, photos: (s + run.0..s + run.1).collect() });
+            pages.push(PageGroup {
+                event: e,
+                photos: (s + run.0..s + run.1).collect(),
+            });
         }
     }
     pages
@@ -93,8 +108,18 @@ fn min_pages(captioned: &[bool], cap: Capacity) -> usize {
 }
 
 /// Pages per event, by the facing-pages programme of the module doc.
-fn page_counts(ranges: &[(usize, usize)], captioned: &[bool], per_page: f64, cap: Capacity, first: PageSide) -> Vec<usize> {
-    let per_page = if per_page.is_finite() && per_page >= 1.0 { per_page } else { 1.0 };
+fn page_counts(
+    ranges: &[(usize, usize)],
+    captioned: &[bool],
+    per_page: f64,
+    cap: Capacity,
+    first: PageSide,
+) -> Vec<usize> {
+    let per_page = if per_page.is_finite() && per_page >= 1.0 {
+        per_page
+    } else {
+        1.0
+    };
     // For each event: the candidate counts, preferred first, with their deviation.
     let options: Vec<Vec<(usize, usize)>> = ranges
         .iter()
@@ -121,9 +146,12 @@ fn page_counts(ranges: &[(usize, usize)], captioned: &[bool], per_page: f64, cap
                 continue;
             }
             for &(p, deviation) in opts {
-                let filled = (parity..parity + p.saturating_sub(1)).filter(|&i| side_of(i, first) == PageSide::Left).count();
+                let filled = (parity..parity + p.saturating_sub(1))
+                    .filter(|&i| side_of(i, first) == PageSide::Left)
+                    .count();
                 let missed = p / 2 - filled.min(p / 2);
-                let total = c + PAGE_COUNT_COST * deviation as f64 + SPLIT_SPREAD_COST * missed as f64;
+                let total =
+                    c + PAGE_COUNT_COST * deviation as f64 + SPLIT_SPREAD_COST * missed as f64;
                 let to = (parity + p) % 2;
                 // Strictly less: earlier options (the wanted count first) win ties.
                 if total < next[to] {
@@ -147,7 +175,10 @@ fn page_counts(ranges: &[(usize, usize)], captioned: &[bool], per_page: f64, cap
 
 /// The reward of a break after each photo but the last of an event.
 fn cut_rewards(photos: &[&Photo], seconds: &[f64], w: &Weights) -> Vec<f64> {
-    let logs: Vec<f64> = seconds.windows(2).map(|s| (s[1] - s[0]).max(0.0).ln_1p()).collect();
+    let logs: Vec<f64> = seconds
+        .windows(2)
+        .map(|s| (s[1] - s[0]).max(0.0).ln_1p())
+        .collect();
     let most = logs.iter().copied().fold(0.0, f64::max);
     logs.iter()
         .enumerate()
@@ -171,7 +202,14 @@ fn split(rewards: &[f64], captioned: &[bool], pages: usize, cap: Capacity) -> Ve
     for i in 0..n {
         captions[i + 1] = captions[i] + captioned[i] as usize;
     }
-    let fits = |a: usize, b: usize| b - a <= if captions[b] > captions[a] { cap.captioned } else { cap.plain };
+    let fits = |a: usize, b: usize| {
+        b - a
+            <= if captions[b] > captions[a] {
+                cap.captioned
+            } else {
+                cap.plain
+            }
+    };
     let most = cap.plain.max(cap.captioned).max(1);
     const NEG: f64 = f64::NEG_INFINITY;
     // best[k][j]: the best score of the first j photos in k pages, the k-th ending at j.
@@ -212,5 +250,13 @@ fn split(rewards: &[f64], captioned: &[bool], pages: usize, cap: Capacity) -> Ve
 
 #[cfg(test)]
 pub(super) fn split_for_tests(rewards: &[f64], pages: usize) -> Vec<(usize, usize)> {
-    split(rewards, &vec![false; rewards.len() + 1], pages, Capacity { plain: 6, captioned: 3 })
+    split(
+        rewards,
+        &vec![false; rewards.len() + 1],
+        pages,
+        Capacity {
+            plain: 6,
+            captioned: 3,
+        },
+    )
 }

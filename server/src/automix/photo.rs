@@ -42,7 +42,10 @@ pub struct Photo {
 pub enum Taken {
     /// The instant is known (the file had an offset tag, or a partner gave UTC); `offset` is
     /// the camera's zone when known, which lets automix place local-only photos nearby.
-    Utc { at: DateTime<Utc>, offset: Option<FixedOffset> },
+    Utc {
+        at: DateTime<Utc>,
+        offset: Option<FixedOffset>,
+    },
     /// Only the camera's wall-clock time; its zone is unknown.
     Local(NaiveDateTime),
 }
@@ -50,7 +53,10 @@ pub enum Taken {
 impl From<CaptureTime> for Taken {
     fn from(t: CaptureTime) -> Taken {
         match t.utc() {
-            Some(at) => Taken::Utc { at, offset: t.offset },
+            Some(at) => Taken::Utc {
+                at,
+                offset: t.offset,
+            },
             None => Taken::Local(t.local),
         }
     }
@@ -67,7 +73,18 @@ impl Photo {
     /// A photo with only a size and an upload position: no time, colours or place. Fill the
     /// other fields as known.
     pub fn new(id: PhotoId, name: &str, upload_order: u64, width: u32, height: u32) -> Photo {
-        Photo { id, name: name.to_owned(), upload_order, width, height, taken: None, file_time: None, colors: Vec::new(), gps: None, caption: None }
+        Photo {
+            id,
+            name: name.to_owned(),
+            upload_order,
+            width,
+            height,
+            taken: None,
+            file_time: None,
+            colors: Vec::new(),
+            gps: None,
+            caption: None,
+        }
     }
 
     /// `L`, `P` or `S`, by the photos' rule.
@@ -84,12 +101,31 @@ impl Photo {
     /// `taken_at`, `taken_at_offset`, `gps`, `dominant_colors`), as `photos::Library` stores
     /// them. Missing or malformed fields are read as unknown; a missing size as 0 × 0, which
     /// [`super::plan`] then skips.
-    pub fn from_meta(id: PhotoId, name: &str, upload_order: u64, file_time: Option<DateTime<Utc>>, meta: &Value) -> Photo {
-        let size = |key: &str| meta[key].as_u64().and_then(|v| u32::try_from(v).ok()).unwrap_or(0);
-        let offset = meta["taken_at_offset"].as_str().and_then(|s| crate::photos::capture::parse_offset(s.as_bytes()));
-        let taken = meta["taken_at"].as_str().and_then(|s| parse_taken_at(s, offset));
+    pub fn from_meta(
+        id: PhotoId,
+        name: &str,
+        upload_order: u64,
+        file_time: Option<DateTime<Utc>>,
+        meta: &Value,
+    ) -> Photo {
+        let size = |key: &str| {
+            meta[key]
+                .as_u64()
+                .and_then(|v| u32::try_from(v).ok())
+                .unwrap_or(0)
+        };
+        let offset = meta["taken_at_offset"]
+            .as_str()
+            .and_then(|s| crate::photos::capture::parse_offset(s.as_bytes()));
+        let taken = meta["taken_at"]
+            .as_str()
+            .and_then(|s| parse_taken_at(s, offset));
         let gps = match (meta["gps"]["lat"].as_f64(), meta["gps"]["lon"].as_f64()) {
-            (Some(lat), Some(lon)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => Some(Gps { lat, lon }),
+            (Some(lat), Some(lon))
+                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
+            {
+                Some(Gps { lat, lon })
+            }
             _ => None,
         };
         let colors = meta["dominant_colors"]
@@ -99,12 +135,26 @@ impl Photo {
                     .filter_map(|c| {
                         let lab = c["lab"].as_array()?;
                         let v = |i: usize| lab.get(i).and_then(Value::as_f64).map(|x| x as f32);
-                        Some(LabShare { lab: [v(0)?, v(1)?, v(2)?], share: c["share"].as_f64().unwrap_or(0.0) })
+                        Some(LabShare {
+                            lab: [v(0)?, v(1)?, v(2)?],
+                            share: c["share"].as_f64().unwrap_or(0.0),
+                        })
                     })
                     .collect()
             })
             .unwrap_or_default();
-        Photo { id, name: name.to_owned(), upload_order, width: size("width"), height: size("height"), taken, file_time, colors, gps, caption: None }
+        Photo {
+            id,
+            name: name.to_owned(),
+            upload_order,
+            width: size("width"),
+            height: size("height"),
+            taken,
+            file_time,
+            colors,
+            gps,
+            caption: None,
+        }
     }
 }
 
@@ -114,7 +164,10 @@ fn parse_taken_at(s: &str, offset: Option<FixedOffset>) -> Option<Taken> {
     if let Ok(at) = DateTime::parse_from_rfc3339(s) {
         // "…Z" says only that the instant is UTC; "…+02:00" also names the zone.
         let written = (!s.ends_with(['Z', 'z'])).then(|| *at.offset());
-        return Some(Taken::Utc { at: at.with_timezone(&Utc), offset: offset.or(written) });
+        return Some(Taken::Utc {
+            at: at.with_timezone(&Utc),
+            offset: offset.or(written),
+        });
     }
     let local = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
     Some(Taken::Local(local))

@@ -28,7 +28,11 @@ pub struct Weights {
 
 impl Weights {
     /// Colour, place and time count alike.
-    pub const DEFAULT: Weights = Weights { color: 1.0, gps: 1.0, time: 1.0 };
+    pub const DEFAULT: Weights = Weights {
+        color: 1.0,
+        gps: 1.0,
+        time: 1.0,
+    };
 }
 
 impl Default for Weights {
@@ -57,8 +61,15 @@ pub fn color_distance(a: &[LabShare], b: &[LabShare]) -> Option<f64> {
         }
         let mut sum = 0.0;
         for c in from {
-            let nearest = to.iter().map(|d| ciede2000(c.lab, d.lab) as f64).fold(f64::INFINITY, f64::min);
-            let weight = if total > 0.0 { c.share.max(0.0) / total } else { 1.0 / from.len() as f64 };
+            let nearest = to
+                .iter()
+                .map(|d| ciede2000(c.lab, d.lab) as f64)
+                .fold(f64::INFINITY, f64::min);
+            let weight = if total > 0.0 {
+                c.share.max(0.0) / total
+            } else {
+                1.0 / from.len() as f64
+            };
             sum += weight * nearest;
         }
         Some(sum)
@@ -108,15 +119,25 @@ pub fn change_across(photos: &[&Photo], after: usize, w: &Weights) -> Option<f64
 }
 
 /// [`change_across`] with `span` photos on each side (at least 1).
-pub fn change_across_span(photos: &[&Photo], after: usize, span: usize, w: &Weights) -> Option<f64> {
+pub fn change_across_span(
+    photos: &[&Photo],
+    after: usize,
+    span: usize,
+    w: &Weights,
+) -> Option<f64> {
     let span = span.max(1);
     let before = &photos[(after + 1).saturating_sub(span)..=after];
     let next = &photos[after + 1..(after + 1 + span).min(photos.len())];
     let mean_over_pairs = |f: &dyn Fn(&Photo, &Photo) -> Option<f64>| -> Option<f64> {
-        let values: Vec<f64> = before.iter().flat_map(|a| next.iter().filter_map(move |b| f(a, b))).collect();
+        let values: Vec<f64> = before
+            .iter()
+            .flat_map(|a| next.iter().filter_map(move |b| f(a, b)))
+            .collect();
         (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
     };
-    let color = mean_over_pairs(&|a, b| color_distance(&a.colors, &b.colors).map(|d| (d / COLOR_SCALE).min(1.0)));
+    let color = mean_over_pairs(&|a, b| {
+        color_distance(&a.colors, &b.colors).map(|d| (d / COLOR_SCALE).min(1.0))
+    });
     let place = mean_over_pairs(&|a, b| {
         let km = haversine_km(a.gps?, b.gps?);
         Some(km / (km + GPS_HALF_KM))

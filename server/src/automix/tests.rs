@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
-use crdt_schema::geometry::{core_aspect_ratio, fit_photo, slot_aspect, PageSide, PhotoView, PixelSize};
+use crdt_schema::geometry::{
+    core_aspect_ratio, fit_photo, slot_aspect, PageSide, PhotoView, PixelSize,
+};
 use crdt_schema::AspectGroup;
 use serde_json::json;
 use uuid::Uuid;
@@ -27,7 +29,9 @@ fn utc(s: f64) -> DateTime<Utc> {
 }
 
 fn utc_of(rfc3339: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(rfc3339).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn local(s: f64) -> NaiveDateTime {
@@ -41,7 +45,10 @@ fn offset(hours: i32) -> FixedOffset {
 /// A 4:3 landscape photo uploaded `n`th, taken `s` seconds after the base in UTC.
 fn at(n: u64, s: f64) -> Photo {
     let mut p = Photo::new(pid(n), &format!("IMG_{n:04}.jpg"), n, 4000, 3000);
-    p.taken = Some(Taken::Utc { at: utc(s), offset: Some(offset(0)) });
+    p.taken = Some(Taken::Utc {
+        at: utc(s),
+        offset: Some(offset(0)),
+    });
     p
 }
 
@@ -57,16 +64,30 @@ fn colored(mut p: Photo, lab: [f32; 3]) -> Photo {
 }
 
 fn book(photos: Vec<Photo>) -> BookInput {
-    BookInput { photos, group: AspectGroup::Square, title: "Album".into(), tags: Vec::new(), cover: None, options: Options::DEFAULT }
+    BookInput {
+        photos,
+        group: AspectGroup::Square,
+        title: "Album".into(),
+        tags: Vec::new(),
+        cover: None,
+        options: Options::DEFAULT,
+    }
 }
 
 fn ids_in_order(photos: &[Photo]) -> Vec<u64> {
-    order(photos).index.iter().map(|&i| photos[i].upload_order).collect()
+    order(photos)
+        .index
+        .iter()
+        .map(|&i| photos[i].upload_order)
+        .collect()
 }
 
 /// Every photo id of a plan, page by page, in slot order.
 fn placed(plan: &BookPlan) -> Vec<PhotoId> {
-    plan.pages.iter().flat_map(|p| p.design.placements.iter().map(|x| x.photo)).collect()
+    plan.pages
+        .iter()
+        .flat_map(|p| p.design.placements.iter().map(|x| x.photo))
+        .collect()
 }
 
 // ---- 1. Order -------------------------------------------------------------------------
@@ -84,9 +105,15 @@ fn automix_orders_by_utc_capture_time() {
 fn automix_orders_in_utc_across_time_zones() {
     // 10:00 in Paris (+2) is before 09:00 in London (+1)? No: 08:00Z against 08:00Z + 1 min.
     let mut paris = Photo::new(pid(0), "paris.jpg", 0, 4000, 3000);
-    paris.taken = Some(Taken::Utc { at: utc(60.0), offset: Some(offset(2)) });
+    paris.taken = Some(Taken::Utc {
+        at: utc(60.0),
+        offset: Some(offset(2)),
+    });
     let mut london = Photo::new(pid(1), "london.jpg", 1, 4000, 3000);
-    london.taken = Some(Taken::Utc { at: utc(0.0), offset: Some(offset(1)) });
+    london.taken = Some(Taken::Utc {
+        at: utc(0.0),
+        offset: Some(offset(1)),
+    });
     assert_eq!(ids_in_order(&[paris, london]), [1, 0]);
 }
 
@@ -130,10 +157,27 @@ fn automix_falls_back_to_file_time_then_upload_order() {
     // upload orders: 2 (t=100), 1 (file 150), 3 and 4 (anchored to 2: uploaded after it), 0 (leading), 5 (t=200)
     assert_eq!(ids_in_order(&photos), [0, 2, 3, 4, 1, 5]);
     let o = order(&photos);
-    assert_eq!(o.source, [TimeSource::UploadOrder, TimeSource::Utc, TimeSource::UploadOrder, TimeSource::UploadOrder, TimeSource::File, TimeSource::Utc]);
-    assert!(o.seconds.windows(2).all(|w| w[0] <= w[1]), "{:?}", o.seconds);
+    assert_eq!(
+        o.source,
+        [
+            TimeSource::UploadOrder,
+            TimeSource::Utc,
+            TimeSource::UploadOrder,
+            TimeSource::UploadOrder,
+            TimeSource::File,
+            TimeSource::Utc
+        ]
+    );
+    assert!(
+        o.seconds.windows(2).all(|w| w[0] <= w[1]),
+        "{:?}",
+        o.seconds
+    );
     // Only timeless photos: upload order.
-    let photos: Vec<Photo> = [2, 0, 1].iter().map(|&n| Photo::new(pid(n), "p.jpg", n, 10, 10)).collect();
+    let photos: Vec<Photo> = [2, 0, 1]
+        .iter()
+        .map(|&n| Photo::new(pid(n), "p.jpg", n, 10, 10))
+        .collect();
     assert_eq!(ids_in_order(&photos), [0, 1, 2]);
 }
 
@@ -151,7 +195,10 @@ fn automix_ties_break_by_subseconds_then_name_then_upload_order() {
     e.name = "IMG_10.jpg".into();
     // b first (sub-second .25), then IMG_2 < IMG_10 naturally; IMG_10 vs img_10 by raw string;
     // the two IMG_10 by upload order.
-    assert_eq!(ids_in_order(&[e.clone(), d.clone(), c.clone(), b.clone(), a.clone()]), [1, 0, 2, 4, 3]);
+    assert_eq!(
+        ids_in_order(&[e.clone(), d.clone(), c.clone(), b.clone(), a.clone()]),
+        [1, 0, 2, 4, 3]
+    );
 }
 
 #[test]
@@ -189,10 +236,16 @@ fn bursts(sizes: &[usize], step: f64, gap: f64) -> Vec<f64> {
 #[test]
 fn automix_clear_bursts_split_exactly() {
     let times = bursts(&[10, 10, 10], 10.0, 3.0 * 3600.0);
-    assert_eq!(events::events(&times, &no_change, &EventParams::DEFAULT), [0, 10, 20]);
+    assert_eq!(
+        events::events(&times, &no_change, &EventParams::DEFAULT),
+        [0, 10, 20]
+    );
     // Events of other sizes and steps.
     let times = bursts(&[4, 12, 7, 30], 30.0, 2.0 * 3600.0);
-    assert_eq!(events::events(&times, &no_change, &EventParams::DEFAULT), [0, 4, 16, 23]);
+    assert_eq!(
+        events::events(&times, &no_change, &EventParams::DEFAULT),
+        [0, 4, 16, 23]
+    );
 }
 
 #[test]
@@ -200,16 +253,25 @@ fn automix_gaps_count_relative_to_their_neighbourhood() {
     // Two busy events (a photo every 30 s) 40 minutes apart split: 40 min is 80 times the
     // local gap, though under a fixed one-hour threshold.
     let times = bursts(&[15, 15], 30.0, 40.0 * 60.0);
-    assert_eq!(events::events(&times, &no_change, &EventParams::DEFAULT), [0, 15]);
+    assert_eq!(
+        events::events(&times, &no_change, &EventParams::DEFAULT),
+        [0, 15]
+    );
     // A slow hike, a photo every 25 minutes for six hours, stays one event though every gap
     // is over the absolute floor.
     let times = bursts(&[15], 25.0 * 60.0, 0.0);
-    assert_eq!(events::events(&times, &no_change, &EventParams::DEFAULT), [0]);
+    assert_eq!(
+        events::events(&times, &no_change, &EventParams::DEFAULT),
+        [0]
+    );
     // Then a busy party 3 hours after the hike: one boundary.
     let mut times = bursts(&[15], 25.0 * 60.0, 0.0);
     let end = *times.last().unwrap();
     times.extend((0..20).map(|i| end + 3.0 * 3600.0 + 20.0 * i as f64));
-    assert_eq!(events::events(&times, &no_change, &EventParams::DEFAULT), [0, 15]);
+    assert_eq!(
+        events::events(&times, &no_change, &EventParams::DEFAULT),
+        [0, 15]
+    );
 }
 
 #[test]
@@ -217,9 +279,15 @@ fn automix_short_pauses_in_bursts_do_not_split() {
     // One-second bursts with a five-minute pause: 300 times the local gap, but under the
     // 15-minute floor.
     let times = bursts(&[20, 20], 1.0, 300.0);
-    assert_eq!(events::events(&times, &no_change, &EventParams::DEFAULT), [0]);
+    assert_eq!(
+        events::events(&times, &no_change, &EventParams::DEFAULT),
+        [0]
+    );
     // Without the floor PhotoTOC's rule would split there.
-    let p = EventParams { min_gap: 0.0, ..EventParams::DEFAULT };
+    let p = EventParams {
+        min_gap: 0.0,
+        ..EventParams::DEFAULT
+    };
     assert_eq!(events::events(&times, &no_change, &p), [0, 20]);
 }
 
@@ -227,8 +295,14 @@ fn automix_short_pauses_in_bursts_do_not_split() {
 fn automix_a_night_always_splits() {
     // A photo every ten hours: all gaps alike, so only the absolute rule splits them.
     let times: Vec<f64> = (0..6).map(|i| i as f64 * 10.0 * 3600.0).collect();
-    assert_eq!(events::events(&times, &no_change, &EventParams::DEFAULT), [0, 1, 2, 3, 4, 5]);
-    let p = EventParams { always_gap: f64::INFINITY, ..EventParams::DEFAULT };
+    assert_eq!(
+        events::events(&times, &no_change, &EventParams::DEFAULT),
+        [0, 1, 2, 3, 4, 5]
+    );
+    let p = EventParams {
+        always_gap: f64::INFINITY,
+        ..EventParams::DEFAULT
+    };
     assert_eq!(events::events(&times, &no_change, &p), [0]);
 }
 
@@ -246,12 +320,25 @@ fn automix_stray_small_events_merge_into_the_nearer_neighbour() {
         t += 5.0 * 3600.0;
     }
     let p = EventParams::DEFAULT;
-    let raw: Vec<usize> = events::boundaries(&times, &no_change, &p).iter().map(|b| b.after + 1).collect();
-    assert_eq!(raw, [20, 21, 41, 61, 81], "the log-gap rule alone isolates the stray photo");
+    let raw: Vec<usize> = events::boundaries(&times, &no_change, &p)
+        .iter()
+        .map(|b| b.after + 1)
+        .collect();
+    assert_eq!(
+        raw,
+        [20, 21, 41, 61, 81],
+        "the log-gap rule alone isolates the stray photo"
+    );
     assert_eq!(events::events(&times, &no_change, &p), [0, 21, 41, 61, 81]);
     // Merging off: it stays alone.
-    let off = EventParams { merge_z: f64::NEG_INFINITY, ..p };
-    assert_eq!(events::events(&times, &no_change, &off), [0, 20, 21, 41, 61, 81]);
+    let off = EventParams {
+        merge_z: f64::NEG_INFINITY,
+        ..p
+    };
+    assert_eq!(
+        events::events(&times, &no_change, &off),
+        [0, 20, 21, 41, 61, 81]
+    );
 
     // A lone photo two days from anything is an event of its own: the boundary is strong.
     let mut times = bursts(&[20, 20, 20, 20], 20.0, 5.0 * 3600.0);
@@ -266,7 +353,10 @@ fn automix_a_change_of_scene_decides_close_calls() {
     // (the threshold there is about 2.5 hours), enough with a complete change of scene (which
     // lowers it by half of K, to about 37 minutes).
     let times = bursts(&[12, 12], 8.0 * 60.0, 50.0 * 60.0);
-    assert_eq!(events::events(&times, &no_change, &EventParams::DEFAULT), [0]);
+    assert_eq!(
+        events::events(&times, &no_change, &EventParams::DEFAULT),
+        [0]
+    );
     let old_town = colored(at(0, 0.0), [60.0, 5.0, 20.0]);
     let mut beach = colored(at(1, 0.0), [80.0, -10.0, -30.0]);
     let place = |lat: f64| Some(Gps { lat, lon: -9.14 });
@@ -280,21 +370,32 @@ fn automix_a_change_of_scene_decides_close_calls() {
     assert_eq!(change(11), Some(0.0));
     assert_eq!(events::events(&times, &change, &EventParams::DEFAULT), [0]);
     // Other colours 3 km away: two events.
-    let moved: Vec<Photo> = (0..24).map(|i| if i < 12 { town.clone() } else { beach.clone() }).collect();
+    let moved: Vec<Photo> = (0..24)
+        .map(|i| if i < 12 { town.clone() } else { beach.clone() })
+        .collect();
     let refs: Vec<&Photo> = moved.iter().collect();
     let change = |i: usize| similarity::change_across(&refs, i, &Weights::DEFAULT);
     assert!(change(11).unwrap() > 0.8, "{:?}", change(11));
-    assert_eq!(events::events(&times, &change, &EventParams::DEFAULT), [0, 12]);
+    assert_eq!(
+        events::events(&times, &change, &EventParams::DEFAULT),
+        [0, 12]
+    );
     // The same scene also raises the threshold: three hours (a split by time alone) in the
     // very same place and light stays one event; a night splits whatever the photos look
     // like, and a gap under the floor never does.
     let times = bursts(&[12, 12], 8.0 * 60.0, 3.0 * 3600.0);
-    assert_eq!(events::events(&times, &no_change, &EventParams::DEFAULT), [0, 12]);
+    assert_eq!(
+        events::events(&times, &no_change, &EventParams::DEFAULT),
+        [0, 12]
+    );
     let refs: Vec<&Photo> = same.iter().collect();
     let change = |i: usize| similarity::change_across(&refs, i, &Weights::DEFAULT);
     assert_eq!(events::events(&times, &change, &EventParams::DEFAULT), [0]);
     let times = bursts(&[12, 12], 8.0 * 60.0, 9.0 * 3600.0);
-    assert_eq!(events::events(&times, &change, &EventParams::DEFAULT), [0, 12]);
+    assert_eq!(
+        events::events(&times, &change, &EventParams::DEFAULT),
+        [0, 12]
+    );
     let times = bursts(&[12, 12], 60.0, 10.0 * 60.0);
     let refs: Vec<&Photo> = moved.iter().collect();
     let change = |i: usize| similarity::change_across(&refs, i, &Weights::DEFAULT);
@@ -308,14 +409,23 @@ fn automix_a_change_of_scene_decides_close_calls() {
 #[test]
 fn automix_events_of_nothing_and_one_photo() {
     assert!(events::events(&[], &no_change, &EventParams::DEFAULT).is_empty());
-    assert_eq!(events::events(&[5.0], &no_change, &EventParams::DEFAULT), [0]);
-    assert_eq!(events::events(&[5.0, 5.0, 5.0], &no_change, &EventParams::DEFAULT), [0]);
+    assert_eq!(
+        events::events(&[5.0], &no_change, &EventParams::DEFAULT),
+        [0]
+    );
+    assert_eq!(
+        events::events(&[5.0, 5.0, 5.0], &no_change, &EventParams::DEFAULT),
+        [0]
+    );
 }
 
 // ---- 3. Pages -------------------------------------------------------------------------
 
 fn page_sizes(plan: &BookPlan) -> Vec<usize> {
-    plan.pages.iter().map(|p| p.design.placements.len()).collect()
+    plan.pages
+        .iter()
+        .map(|p| p.design.placements.len())
+        .collect()
 }
 
 #[test]
@@ -324,14 +434,19 @@ fn automix_pages_break_where_colours_change() {
     // would be even, but the colour change wins: 3 + 5.
     let blue = [40.0, 10.0, -50.0];
     let red = [50.0, 70.0, 50.0];
-    let photos: Vec<Photo> = (0..8).map(|i| colored(at(i, 60.0 * i as f64), if i < 3 { blue } else { red })).collect();
+    let photos: Vec<Photo> = (0..8)
+        .map(|i| colored(at(i, 60.0 * i as f64), if i < 3 { blue } else { red }))
+        .collect();
     // Starting on a left page, two pages make a spread (on a right page the event would take
     // three so that two of them face each other).
     let mut input = book(photos);
     input.options.first_side = PageSide::Left;
     let plan = plan(&input, lib());
     assert_eq!(page_sizes(&plan), [3, 5]);
-    assert_eq!(plan.pages.iter().map(|p| p.event).collect::<Vec<_>>(), [0, 0]);
+    assert_eq!(
+        plan.pages.iter().map(|p| p.event).collect::<Vec<_>>(),
+        [0, 0]
+    );
 }
 
 #[test]
@@ -340,7 +455,17 @@ fn automix_pages_break_where_places_change() {
     let photos: Vec<Photo> = (0..8)
         .map(|i| {
             let mut p = at(i, 60.0 * i as f64);
-            p.gps = Some(if i < 5 { Gps { lat: 38.7071, lon: -9.1355 } } else { Gps { lat: 38.7139, lon: -9.1000 } });
+            p.gps = Some(if i < 5 {
+                Gps {
+                    lat: 38.7071,
+                    lon: -9.1355,
+                }
+            } else {
+                Gps {
+                    lat: 38.7139,
+                    lon: -9.1000,
+                }
+            });
             p
         })
         .collect();
@@ -348,19 +473,33 @@ fn automix_pages_break_where_places_change() {
     input.options.first_side = PageSide::Left;
     assert_eq!(page_sizes(&plan(&input, lib())), [5, 3]);
     input.options.first_side = PageSide::Right;
-    assert_eq!(page_sizes(&plan(&input, lib())), [2, 3, 3], "a lone right page, then a spread; the break still at the place change");
+    assert_eq!(
+        page_sizes(&plan(&input, lib())),
+        [2, 3, 3],
+        "a lone right page, then a spread; the break still at the place change"
+    );
 }
 
 #[test]
 fn automix_haversine_and_ciede2000_distances() {
-    let lisbon = Gps { lat: 38.7223, lon: -9.1393 };
-    let porto = Gps { lat: 41.1579, lon: -8.6291 };
+    let lisbon = Gps {
+        lat: 38.7223,
+        lon: -9.1393,
+    };
+    let porto = Gps {
+        lat: 41.1579,
+        lon: -8.6291,
+    };
     let km = similarity::haversine_km(lisbon, porto);
     assert!((km - 274.0).abs() < 2.0, "{km}");
     assert_eq!(similarity::haversine_km(lisbon, lisbon), 0.0);
     let c = |lab| vec![LabShare { lab, share: 1.0 }];
-    assert_eq!(similarity::color_distance(&c([50.0, 0.0, 0.0]), &c([50.0, 0.0, 0.0])), Some(0.0));
-    let d = similarity::color_distance(&c([50.0, 2.6772, -79.7751]), &c([50.0, 0.0, -82.7485])).unwrap();
+    assert_eq!(
+        similarity::color_distance(&c([50.0, 0.0, 0.0]), &c([50.0, 0.0, 0.0])),
+        Some(0.0)
+    );
+    let d = similarity::color_distance(&c([50.0, 2.6772, -79.7751]), &c([50.0, 0.0, -82.7485]))
+        .unwrap();
     assert!((d - 2.0425).abs() < 1e-3, "Sharma et al. pair 1: {d}");
     assert_eq!(similarity::color_distance(&[], &c([1.0, 0.0, 0.0])), None);
 }
@@ -370,9 +509,19 @@ fn automix_pages_follow_the_even_split_without_other_evidence() {
     // Rewards flat but for one peak: the cut goes to the peak only if it is worth the
     // imbalance.
     assert_eq!(pages::split_for_tests(&[0.0; 7], 2), [(0, 4), (4, 8)]);
-    assert_eq!(pages::split_for_tests(&[0.0, 0.0, 0.9, 0.0, 0.0, 0.0, 0.0], 2), [(0, 3), (3, 8)]);
-    assert_eq!(pages::split_for_tests(&[0.9, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], 2), [(0, 4), (4, 8)], "a 1 + 7 split costs more than it earns");
-    assert_eq!(pages::split_for_tests(&[0.0; 11], 3), [(0, 4), (4, 8), (8, 12)]);
+    assert_eq!(
+        pages::split_for_tests(&[0.0, 0.0, 0.9, 0.0, 0.0, 0.0, 0.0], 2),
+        [(0, 3), (3, 8)]
+    );
+    assert_eq!(
+        pages::split_for_tests(&[0.9, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], 2),
+        [(0, 4), (4, 8)],
+        "a 1 + 7 split costs more than it earns"
+    );
+    assert_eq!(
+        pages::split_for_tests(&[0.0; 11], 3),
+        [(0, 4), (4, 8), (8, 12)]
+    );
 }
 
 #[test]
@@ -381,7 +530,11 @@ fn automix_related_pages_face_each_other() {
     // Without adjustment each event would straddle two spreads; the plan shifts page counts
     // so every two-page event fills a spread.
     let times = bursts(&[8, 8, 8], 60.0, 4.0 * 3600.0);
-    let photos: Vec<Photo> = times.iter().enumerate().map(|(i, &t)| at(i as u64, t)).collect();
+    let photos: Vec<Photo> = times
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| at(i as u64, t))
+        .collect();
     let plan = plan(&book(photos), lib());
     let mut by_event: HashMap<usize, Vec<usize>> = HashMap::new();
     for (i, p) in plan.pages.iter().enumerate() {
@@ -389,7 +542,10 @@ fn automix_related_pages_face_each_other() {
     }
     assert_eq!(by_event.len(), 3);
     for (event, pages) in &by_event {
-        let spreads = pages.windows(2).filter(|w| plan.pages[w[0]].side == PageSide::Left && w[1] == w[0] + 1).count();
+        let spreads = pages
+            .windows(2)
+            .filter(|w| plan.pages[w[0]].side == PageSide::Left && w[1] == w[0] + 1)
+            .count();
         assert_eq!(spreads, pages.len() / 2, "event {event} on pages {pages:?}");
     }
     assert_eq!(plan.pages[0].side, PageSide::Right);
@@ -402,10 +558,18 @@ fn automix_pages_hold_at_most_six_photos_and_about_the_target() {
     let mut input = book(photos);
     let plan4 = plan(&input, lib());
     assert_eq!(plan4.stats.events, 1);
-    assert!(page_sizes(&plan4).iter().all(|&n| (3..=5).contains(&n)), "{:?}", page_sizes(&plan4));
+    assert!(
+        page_sizes(&plan4).iter().all(|&n| (3..=5).contains(&n)),
+        "{:?}",
+        page_sizes(&plan4)
+    );
     input.options.photos_per_page = 6.0;
     let plan6 = plan(&input, lib());
-    assert!(page_sizes(&plan6).iter().all(|&n| n <= 6), "{:?}", page_sizes(&plan6));
+    assert!(
+        page_sizes(&plan6).iter().all(|&n| n <= 6),
+        "{:?}",
+        page_sizes(&plan6)
+    );
     assert_eq!(plan6.pages.len(), 9);
     input.options.photos_per_page = 40.0;
     assert!(page_sizes(&plan(&input, lib())).iter().all(|&n| n <= 6));
@@ -417,7 +581,11 @@ fn automix_pages_hold_at_most_six_photos_and_about_the_target() {
 fn automix_photos_land_in_slots_of_their_own_shape() {
     // Every mix of up to six landscape, portrait and square photos, in every group: each
     // photo goes into a slot of its shape.
-    let kinds = [(4000, 3000, Shape::L), (3000, 4000, Shape::P), (3000, 3000, Shape::S)];
+    let kinds = [
+        (4000, 3000, Shape::L),
+        (3000, 4000, Shape::P),
+        (3000, 3000, Shape::S),
+    ];
     for group in AspectGroup::ALL {
         for n in 1..=6usize {
             for code in 0..3usize.pow(n as u32) {
@@ -433,7 +601,13 @@ fn automix_photos_land_in_slots_of_their_own_shape() {
                 assert!(design.exact);
                 for p in &design.placements {
                     let photo = photos.iter().find(|x| x.id == p.photo).unwrap();
-                    assert_eq!(layout.slots[p.slot].shape, photo.shape(), "{group:?} {} in {}", design.shapes, design.layout);
+                    assert_eq!(
+                        layout.slots[p.slot].shape,
+                        photo.shape(),
+                        "{group:?} {} in {}",
+                        design.shapes,
+                        design.layout
+                    );
                 }
             }
         }
@@ -444,7 +618,11 @@ fn automix_photos_land_in_slots_of_their_own_shape() {
 fn automix_the_chosen_layout_has_the_least_total_crop() {
     // A 16:9 landscape, a 2:3 portrait and a square: every exact layout and every assignment
     // is tried here by brute force, independently of the engine.
-    let photos = [sized(at(0, 0.0), 1920, 1080), sized(at(1, 1.0), 2000, 3000), sized(at(2, 2.0), 2000, 2000)];
+    let photos = [
+        sized(at(0, 0.0), 1920, 1080),
+        sized(at(1, 1.0), 2000, 3000),
+        sized(at(2, 2.0), 2000, 2000),
+    ];
     let refs: Vec<&Photo> = photos.iter().collect();
     for group in AspectGroup::ALL {
         let car = core_aspect_ratio(group);
@@ -452,17 +630,36 @@ fn automix_the_chosen_layout_has_the_least_total_crop() {
         let shapes: Vec<Shape> = photos.iter().map(Photo::shape).collect();
         let mut least = f64::INFINITY;
         for l in lib().matching(group, &shapes, false) {
-            for perm in [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]] {
+            for perm in [
+                [0, 1, 2],
+                [0, 2, 1],
+                [1, 0, 2],
+                [1, 2, 0],
+                [2, 0, 1],
+                [2, 1, 0],
+            ] {
                 let loss: f64 = perm
                     .iter()
                     .enumerate()
-                    .map(|(photo, &slot)| crdt_schema::geometry::crop_loss(PixelSize::new(photos[photo].width, photos[photo].height), slot_aspect(&l.slots[slot].frame, car)))
+                    .map(|(photo, &slot)| {
+                        crdt_schema::geometry::crop_loss(
+                            PixelSize::new(photos[photo].width, photos[photo].height),
+                            slot_aspect(&l.slots[slot].frame, car),
+                        )
+                    })
                     .sum();
                 least = least.min(loss);
             }
         }
-        assert!(design.crop_loss <= least + layout::NEAR_TIE * 3.0 + 1e-12, "{group:?}: {} > {least}", design.crop_loss);
-        assert!((design.crop_loss - least).abs() < 1e-9, "with no previous page the least is taken: {group:?}");
+        assert!(
+            design.crop_loss <= least + layout::NEAR_TIE * 3.0 + 1e-12,
+            "{group:?}: {} > {least}",
+            design.crop_loss
+        );
+        assert!(
+            (design.crop_loss - least).abs() < 1e-9,
+            "with no previous page the least is taken: {group:?}"
+        );
     }
 }
 
@@ -479,19 +676,34 @@ fn automix_fits_never_stretch_and_stay_in_range() {
             assert_eq!(layout.group, group);
             for p in &page.design.placements {
                 let [px, py] = p.view.pan();
-                assert!(p.view.zoom() >= 1.0 && (-1.0..=1.0).contains(&px) && (-1.0..=1.0).contains(&py));
+                assert!(
+                    p.view.zoom() >= 1.0
+                        && (-1.0..=1.0).contains(&px)
+                        && (-1.0..=1.0).contains(&py)
+                );
                 assert!(PhotoView::new(p.view.pan(), p.view.zoom()).is_ok());
                 let photo = photos.iter().find(|x| x.id == p.photo).unwrap();
                 let slot = layout.slots[p.slot].frame;
                 assert_eq!(slot, p.frame);
-                let fit = fit_photo(PixelSize::new(photo.width, photo.height), [slot.w() * car, slot.h()], p.view).unwrap();
+                let fit = fit_photo(
+                    PixelSize::new(photo.width, photo.height),
+                    [slot.w() * car, slot.h()],
+                    p.view,
+                )
+                .unwrap();
                 // The visible window has the slot's shape (one scale for both axes) and lies in
                 // the photo; one of its sides is the photo's whole side (cover, not zoomed in).
                 let slot_shape = slot_aspect(&slot, car);
                 assert!((fit.crop.w / fit.crop.h - slot_shape).abs() < 1e-6 * slot_shape.max(1.0));
                 assert!(fit.crop.x >= 0.0 && fit.crop.y >= 0.0);
-                assert!(fit.crop.right() <= photo.width as f64 + 1e-6 && fit.crop.bottom() <= photo.height as f64 + 1e-6);
-                assert!((fit.crop.w - photo.width as f64).abs() < 1e-6 || (fit.crop.h - photo.height as f64).abs() < 1e-6);
+                assert!(
+                    fit.crop.right() <= photo.width as f64 + 1e-6
+                        && fit.crop.bottom() <= photo.height as f64 + 1e-6
+                );
+                assert!(
+                    (fit.crop.w - photo.width as f64).abs() < 1e-6
+                        || (fit.crop.h - photo.height as f64).abs() < 1e-6
+                );
                 assert!((fit.crop_loss - p.crop_loss).abs() < 1e-12);
             }
         }
@@ -500,7 +712,12 @@ fn automix_fits_never_stretch_and_stay_in_range() {
 
 #[test]
 fn automix_remix_changes_the_layout_and_keeps_the_photos() {
-    let photos = vec![at(0, 0.0), sized(at(1, 1.0), 3000, 4000), at(2, 2.0), sized(at(3, 3.0), 3000, 4000)];
+    let photos = vec![
+        at(0, 0.0),
+        sized(at(1, 1.0), 3000, 4000),
+        at(2, 2.0),
+        sized(at(3, 3.0), 3000, 4000),
+    ];
     let refs: Vec<&Photo> = photos.iter().collect();
     for group in AspectGroup::ALL {
         let first = layout::choose(lib(), group, &refs, None, 0).unwrap();
@@ -512,14 +729,26 @@ fn automix_remix_changes_the_layout_and_keeps_the_photos() {
             a.sort();
             b.sort();
             assert_eq!(a, b);
-            assert_eq!(again, remix(&photos, &first.layout, group, lib(), seed).unwrap(), "deterministic for a seed");
+            assert_eq!(
+                again,
+                remix(&photos, &first.layout, group, lib(), seed).unwrap(),
+                "deterministic for a seed"
+            );
             // Photo order in the call does not matter.
             let reversed: Vec<Photo> = photos.iter().rev().cloned().collect();
-            assert_eq!(again, remix(&reversed, &first.layout, group, lib(), seed).unwrap());
+            assert_eq!(
+                again,
+                remix(&reversed, &first.layout, group, lib(), seed).unwrap()
+            );
         }
         // Remixing the remix moves on again.
         let second = remix(&photos, &first.layout, group, lib(), 0).unwrap();
-        assert_ne!(remix(&photos, &second.layout, group, lib(), 0).unwrap().layout, second.layout);
+        assert_ne!(
+            remix(&photos, &second.layout, group, lib(), 0)
+                .unwrap()
+                .layout,
+            second.layout
+        );
     }
     // One photo: the alternatives are the other single-photo layouts.
     let one = vec![at(0, 0.0)];
@@ -539,11 +768,21 @@ fn automix_captioned_photos_get_caption_areas() {
     let layout = lib().layout(&design.layout).unwrap();
     assert!(layout.captions_all(), "{}", design.layout);
     assert!(!design.captions_dropped);
-    let captions: Vec<Option<&str>> = design.placements.iter().map(|p| p.caption.as_deref()).collect();
+    let captions: Vec<Option<&str>> = design
+        .placements
+        .iter()
+        .map(|p| p.caption.as_deref())
+        .collect();
     assert!(captions.contains(&Some("Grandma at the beach")) && captions.contains(&None));
     // Without captions, no caption areas.
-    let plain = plan(&book(vec![at(0, 0.0), sized(at(1, 10.0), 3000, 4000)]), lib());
-    assert!(!lib().layout(&plain.pages[0].design.layout).unwrap().captions_any());
+    let plain = plan(
+        &book(vec![at(0, 0.0), sized(at(1, 10.0), 3000, 4000)]),
+        lib(),
+    );
+    assert!(!lib()
+        .layout(&plain.pages[0].design.layout)
+        .unwrap()
+        .captions_any());
 }
 
 #[test]
@@ -553,8 +792,16 @@ fn automix_pages_with_captions_hold_what_captioned_layouts_hold() {
         p.caption = Some(format!("photo {}", p.upload_order));
     }
     let plan = plan(&book(photos), lib());
-    assert!(page_sizes(&plan).iter().all(|&n| n <= 3), "{:?}", page_sizes(&plan));
-    assert!(plan.pages.iter().all(|p| !p.design.captions_dropped && p.design.placements.iter().all(|x| x.caption.is_some())));
+    assert!(
+        page_sizes(&plan).iter().all(|&n| n <= 3),
+        "{:?}",
+        page_sizes(&plan)
+    );
+    assert!(plan
+        .pages
+        .iter()
+        .all(|p| !p.design.captions_dropped
+            && p.design.placements.iter().all(|x| x.caption.is_some())));
 }
 
 // ---- 5, 6. Cover, theme, backgrounds ---------------------------------------------------
@@ -566,7 +813,11 @@ fn automix_cover_is_the_albums_cover_else_the_first_photo() {
     input.title = "  Hawaii Vacation ".into();
     let p = plan(&input, lib());
     assert_eq!(p.cover.title, "Hawaii Vacation");
-    assert_eq!(p.cover.photo(), Some(pid(1)), "the first photo in book order");
+    assert_eq!(
+        p.cover.photo(),
+        Some(pid(1)),
+        "the first photo in book order"
+    );
     input.cover = Some(pid(2));
     assert_eq!(plan(&input, lib()).cover.photo(), Some(pid(2)));
     // A cover that is not among the photos is ignored.
@@ -592,7 +843,13 @@ fn automix_theme_comes_from_the_name_and_tags() {
 #[test]
 fn automix_backgrounds_mirror_on_facing_pages() {
     let times = bursts(&[8, 8, 8, 8], 60.0, 4.0 * 3600.0);
-    let mut input = book(times.iter().enumerate().map(|(i, &t)| at(i as u64, t)).collect());
+    let mut input = book(
+        times
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| at(i as u64, t))
+            .collect(),
+    );
     input.title = "Summer vacation".into();
     let p = plan(&input, lib());
     assert_eq!(p.theme, "vacation");
@@ -600,16 +857,24 @@ fn automix_backgrounds_mirror_on_facing_pages() {
     assert!(theme.mirror_facing);
     for w in p.pages.windows(2) {
         if w[0].side == PageSide::Left {
-            assert_eq!(w[0].background.asset, w[1].background.asset, "one background per spread");
+            assert_eq!(
+                w[0].background.asset, w[1].background.asset,
+                "one background per spread"
+            );
             assert_eq!(w[0].background.color, w[1].background.color);
             if w[0].background.asset.is_some() {
-                assert_ne!(w[0].background.flip, w[1].background.flip, "mirrored on the left page");
+                assert_ne!(
+                    w[0].background.flip, w[1].background.flip,
+                    "mirrored on the left page"
+                );
             }
         }
     }
     // A theme that does not mirror never flips.
     input.title = "Sunday".into();
-    assert!(plan(&input, lib()).pages.iter().all(|pg| pg.background == lib().default_theme().background(pg.event, pg.side) || !pg.background.flip));
+    assert!(plan(&input, lib()).pages.iter().all(|pg| pg.background
+        == lib().default_theme().background(pg.event, pg.side)
+        || !pg.background.flip));
 }
 
 // ---- Whole plans ----------------------------------------------------------------------
@@ -627,17 +892,37 @@ fn automix_nothing_and_one_photo() {
     assert_eq!(p.pages.len(), 1);
     assert_eq!(p.pages[0].design.placements.len(), 1);
     assert_eq!(p.pages[0].design.placements[0].slot, 0);
-    assert_eq!(lib().layout(&p.pages[0].design.layout).unwrap().slots[0].shape, Shape::P);
+    assert_eq!(
+        lib().layout(&p.pages[0].design.layout).unwrap().slots[0].shape,
+        Shape::P
+    );
     assert_eq!(p.pages[0].event, 0);
     assert_eq!(p.cover.photo(), Some(pid(0)));
 }
 
 #[test]
 fn automix_unusable_photos_are_skipped_with_a_reason() {
-    let photos = vec![at(0, 0.0), sized(at(1, 1.0), 0, 100), at(0, 5.0), at(2, 2.0)];
+    let photos = vec![
+        at(0, 0.0),
+        sized(at(1, 1.0), 0, 100),
+        at(0, 5.0),
+        at(2, 2.0),
+    ];
     let p = plan(&book(photos), lib());
     assert_eq!(placed(&p).len(), 2);
-    assert_eq!(p.skipped, [Skipped { photo: pid(1), reason: SkipReason::NoPixels }, Skipped { photo: pid(0), reason: SkipReason::Duplicate }]);
+    assert_eq!(
+        p.skipped,
+        [
+            Skipped {
+                photo: pid(1),
+                reason: SkipReason::NoPixels
+            },
+            Skipped {
+                photo: pid(0),
+                reason: SkipReason::Duplicate
+            }
+        ]
+    );
 }
 
 #[test]
@@ -650,34 +935,97 @@ fn automix_photos_are_read_from_stored_metadata() {
     });
     let p = Photo::from_meta(pid(0), "a.jpg", 3, None, &meta);
     assert_eq!((p.width, p.height, p.upload_order), (4000, 3000, 3));
-    let at = DateTime::parse_from_rfc3339("2008-05-30T13:56:01.500Z").unwrap().with_timezone(&Utc);
-    assert_eq!(p.taken, Some(Taken::Utc { at, offset: Some(offset(2)) }));
-    assert_eq!(p.gps, Some(Gps { lat: 38.7, lon: -9.1 }));
+    let at = DateTime::parse_from_rfc3339("2008-05-30T13:56:01.500Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    assert_eq!(
+        p.taken,
+        Some(Taken::Utc {
+            at,
+            offset: Some(offset(2))
+        })
+    );
+    assert_eq!(
+        p.gps,
+        Some(Gps {
+            lat: 38.7,
+            lon: -9.1
+        })
+    );
     assert_eq!(p.colors.len(), 2);
-    assert_eq!(p.colors[0], LabShare { lab: [50.0, 10.0, -20.0], share: 0.7 });
+    assert_eq!(
+        p.colors[0],
+        LabShare {
+            lab: [50.0, 10.0, -20.0],
+            share: 0.7
+        }
+    );
 
-    let local_only = Photo::from_meta(pid(1), "b.jpg", 0, Some(utc(0.0)), &json!({"width": 10, "height": 20, "taken_at": "2015-04-10T20:12:23.016", "taken_at_offset": null, "gps": null, "dominant_colors": []}));
-    assert_eq!(local_only.taken, Some(Taken::Local(NaiveDateTime::parse_from_str("2015-04-10T20:12:23.016", "%Y-%m-%dT%H:%M:%S%.f").unwrap())));
+    let local_only = Photo::from_meta(
+        pid(1),
+        "b.jpg",
+        0,
+        Some(utc(0.0)),
+        &json!({"width": 10, "height": 20, "taken_at": "2015-04-10T20:12:23.016", "taken_at_offset": null, "gps": null, "dominant_colors": []}),
+    );
+    assert_eq!(
+        local_only.taken,
+        Some(Taken::Local(
+            NaiveDateTime::parse_from_str("2015-04-10T20:12:23.016", "%Y-%m-%dT%H:%M:%S%.f")
+                .unwrap()
+        ))
+    );
     assert_eq!(local_only.gps, None);
     assert_eq!(local_only.file_time, Some(utc(0.0)));
-    let zoned = Photo::from_meta(pid(3), "d.jpg", 0, None, &json!({"taken_at": "2008-05-30T15:56:01+02:00"}));
-    assert_eq!(zoned.taken, Some(Taken::Utc { at: utc_of("2008-05-30T13:56:01Z"), offset: Some(offset(2)) }));
+    let zoned = Photo::from_meta(
+        pid(3),
+        "d.jpg",
+        0,
+        None,
+        &json!({"taken_at": "2008-05-30T15:56:01+02:00"}),
+    );
+    assert_eq!(
+        zoned.taken,
+        Some(Taken::Utc {
+            at: utc_of("2008-05-30T13:56:01Z"),
+            offset: Some(offset(2))
+        })
+    );
     let bare = Photo::from_meta(pid(2), "c.jpg", 0, None, &json!({}));
     assert_eq!((bare.width, bare.taken, bare.colors.len()), (0, None, 0));
     // EXIF capture times convert the same way.
-    let ct = crate::photos::capture::capture_time(b"2008:05:30 15:56:01", Some(b"5"), Some(b"+02:00")).unwrap();
-    assert_eq!(Taken::from(ct), Taken::Utc { at, offset: Some(offset(2)) });
+    let ct =
+        crate::photos::capture::capture_time(b"2008:05:30 15:56:01", Some(b"5"), Some(b"+02:00"))
+            .unwrap();
+    assert_eq!(
+        Taken::from(ct),
+        Taken::Utc {
+            at,
+            offset: Some(offset(2))
+        }
+    );
 }
 
 /// A deterministic stream: events of 3 to 40 photos, a few seconds to minutes apart within an
 /// event and hours apart between, mixed shapes, a colour per event, some photos without EXIF.
 fn synthetic(n: usize, seed: u64) -> Vec<Photo> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (state >> 33) as f64 / (1u64 << 31) as f64
     };
-    let sizes = [(4000, 3000), (3000, 4000), (6000, 4000), (4000, 6000), (3000, 3000), (1920, 1080)];
+    let sizes = [
+        (4000, 3000),
+        (3000, 4000),
+        (6000, 4000),
+        (4000, 6000),
+        (3000, 3000),
+        (1920, 1080),
+    ];
     let mut out = Vec::with_capacity(n);
     let mut t = 0.0;
     let mut left_in_event = 0;
@@ -686,10 +1034,18 @@ fn synthetic(n: usize, seed: u64) -> Vec<Photo> {
         if left_in_event == 0 {
             left_in_event = 3 + (next() * 38.0) as usize;
             t += 3600.0 * (2.0 + next() * 30.0);
-            lab = [30.0 + 50.0 * next() as f32, -60.0 + 120.0 * next() as f32, -60.0 + 120.0 * next() as f32];
+            lab = [
+                30.0 + 50.0 * next() as f32,
+                -60.0 + 120.0 * next() as f32,
+                -60.0 + 120.0 * next() as f32,
+            ];
         }
         left_in_event -= 1;
-        t += if next() < 0.4 { 1.0 + next() * 5.0 } else { 30.0 + next() * 300.0 };
+        t += if next() < 0.4 {
+            1.0 + next() * 5.0
+        } else {
+            30.0 + next() * 300.0
+        };
         let (w, h) = sizes[(next() * sizes.len() as f64) as usize % sizes.len()];
         let mut p = sized(at(i as u64, t), w, h);
         p.colors = vec![LabShare { lab, share: 1.0 }];
@@ -715,7 +1071,10 @@ fn automix_plans_a_thousand_photos() {
     assert_eq!(ids.len(), 1000);
     assert!(page_sizes(&p).iter().all(|&n| (1..=6).contains(&n)));
     assert_eq!(p.stats.inexact_pages, 0);
-    assert!(p.pages.windows(2).all(|w| w[1].event == w[0].event || w[1].event == w[0].event + 1));
+    assert!(p
+        .pages
+        .windows(2)
+        .all(|w| w[1].event == w[0].event || w[1].event == w[0].event + 1));
     assert_eq!(p.pages.last().unwrap().event + 1, p.stats.events);
     assert!(p.stats.mean_crop_loss < 0.15, "{:?}", p.stats);
     // Generous even for an unoptimised build; the release figure is in the benchmark.

@@ -62,7 +62,10 @@ impl BlobStore for LocalBlobStore {
             Err(e) => return Err(e.into()),
         };
         let len = file.metadata().await?.len();
-        Ok(BlobRead { len: Some(len), body: Box::pin(tokio_util::io::ReaderStream::new(file)) })
+        Ok(BlobRead {
+            len: Some(len),
+            body: Box::pin(tokio_util::io::ReaderStream::new(file)),
+        })
     }
 
     async fn get(&self, key: &BlobKey) -> Result<Bytes, BlobError> {

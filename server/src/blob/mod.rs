@@ -37,7 +37,11 @@ impl BlobKey {
 }
 
 fn is_word(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.') && s != "." && s != ".."
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && s != "."
+        && s != ".."
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,7 +79,10 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Reads the blob as a stream of chunks (where the store can; else all at once).
     async fn open(&self, key: &BlobKey) -> Result<BlobRead, BlobError> {
         let data = self.get(key).await?;
-        Ok(BlobRead { len: Some(data.len() as u64), body: Box::pin(futures_util::stream::once(async move { Ok(data) })) })
+        Ok(BlobRead {
+            len: Some(data.len() as u64),
+            body: Box::pin(futures_util::stream::once(async move { Ok(data) })),
+        })
     }
 }
 
@@ -86,7 +93,10 @@ mod tests {
     #[test]
     fn keys_are_built_from_ids_only() {
         let id = uuid::Uuid::nil();
-        assert_eq!(BlobKey::new("snapshots", id, "doc").as_str(), "snapshots/00000000-0000-0000-0000-000000000000/doc");
+        assert_eq!(
+            BlobKey::new("snapshots", id, "doc").as_str(),
+            "snapshots/00000000-0000-0000-0000-000000000000/doc"
+        );
         assert!(!is_word(".."));
         assert!(!is_word("a/b"));
     }

@@ -36,7 +36,9 @@ pub struct S3Settings {
 impl S3Settings {
     /// `None` when no bucket is configured (blobs stay in the local folder).
     pub fn from_config(cfg: &Config) -> Result<Option<S3Settings>, BlobError> {
-        let Some(bucket) = cfg.s3_bucket.clone() else { return Ok(None) };
+        let Some(bucket) = cfg.s3_bucket.clone() else {
+            return Ok(None);
+        };
         let credentials = match (&cfg.s3_access_key_id, &cfg.s3_secret_access_key) {
             (None, None) => None,
             (Some(id), Some(secret)) => Some(Credentials::new(
@@ -46,8 +48,16 @@ impl S3Settings {
                 None,
                 "folio-config",
             )),
-            (Some(_), None) => return Err(BlobError::Backend("AWS_ACCESS_KEY_ID is set without AWS_SECRET_ACCESS_KEY".into())),
-            (None, Some(_)) => return Err(BlobError::Backend("AWS_SECRET_ACCESS_KEY is set without AWS_ACCESS_KEY_ID".into())),
+            (Some(_), None) => {
+                return Err(BlobError::Backend(
+                    "AWS_ACCESS_KEY_ID is set without AWS_SECRET_ACCESS_KEY".into(),
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(BlobError::Backend(
+                    "AWS_SECRET_ACCESS_KEY is set without AWS_ACCESS_KEY_ID".into(),
+                ))
+            }
         };
         Ok(Some(S3Settings {
             bucket,
@@ -74,12 +84,16 @@ pub struct S3BlobStore {
 impl S3BlobStore {
     /// Builds the client; makes no request (see `check_bucket`).
     pub async fn new(settings: S3Settings) -> S3BlobStore {
-        let http = aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::Ring)).build_https();
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+            .build_https();
         let timeouts = aws_config::timeout::TimeoutConfig::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .operation_timeout(OPERATION_TIMEOUT)
             .build();
-        let retries = aws_config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS).with_max_backoff(MAX_BACKOFF);
+        let retries = aws_config::retry::RetryConfig::standard()
+            .with_max_attempts(MAX_ATTEMPTS)
+            .with_max_backoff(MAX_BACKOFF);
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .http_client(http)
             .region(Region::new(settings.region.clone()))
@@ -89,22 +103,37 @@ impl S3BlobStore {
             loader = loader.credentials_provider(credentials);
         }
         let shared = loader.load().await;
-        let mut s3 = aws_sdk_s3::config::Builder::from(&shared).force_path_style(settings.force_path_style);
+        let mut s3 =
+            aws_sdk_s3::config::Builder::from(&shared).force_path_style(settings.force_path_style);
         if let Some(endpoint) = &settings.endpoint {
             s3 = s3.endpoint_url(endpoint);
         }
-        S3BlobStore { client: aws_sdk_s3::Client::from_conf(s3.build()), settings }
+        S3BlobStore {
+            client: aws_sdk_s3::Client::from_conf(s3.build()),
+            settings,
+        }
     }
 
     /// HeadBucket: the bucket exists and these credentials may use it. Run at startup so a
     /// wrong bucket, endpoint or key stops the node instead of failing its first upload.
     pub async fn check_bucket(&self) -> Result<(), BlobError> {
-        match self.client.head_bucket().bucket(&self.settings.bucket).send().await {
+        match self
+            .client
+            .head_bucket()
+            .bucket(&self.settings.bucket)
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
-            Err(e) if status(&e) == Some(404) => {
-                Err(BlobError::Backend(format!("checking {}: the bucket does not exist (HTTP 404)", self.settings.place())))
-            }
-            Err(e) => Err(BlobError::Backend(format!("checking {}: {}", self.settings.place(), cause(&e)))),
+            Err(e) if status(&e) == Some(404) => Err(BlobError::Backend(format!(
+                "checking {}: the bucket does not exist (HTTP 404)",
+                self.settings.place()
+            ))),
+            Err(e) => Err(BlobError::Backend(format!(
+                "checking {}: {}",
+                self.settings.place(),
+                cause(&e)
+            ))),
         }
     }
 
@@ -112,7 +141,12 @@ impl S3BlobStore {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        BlobError::Backend(format!("{op} `{}` in {}: {}", key.as_str(), self.settings.place(), cause(e)))
+        BlobError::Backend(format!(
+            "{op} `{}` in {}: {}",
+            key.as_str(),
+            self.settings.place(),
+            cause(e)
+        ))
     }
 }
 
@@ -132,24 +166,44 @@ impl BlobStore for S3BlobStore {
     }
 
     async fn get(&self, key: &BlobKey) -> Result<Bytes, BlobError> {
-        let out = match self.client.get_object().bucket(&self.settings.bucket).key(key.as_str()).send().await {
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.settings.bucket)
+            .key(key.as_str())
+            .send()
+            .await
+        {
             Ok(out) => out,
-            Err(e) if status(&e) == Some(404) || e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
+            Err(e)
+                if status(&e) == Some(404)
+                    || e.as_service_error().is_some_and(|s| s.is_no_such_key()) =>
+            {
                 return Err(BlobError::NotFound)
             }
             Err(e) => return Err(self.failed("get", key, &e)),
         };
         let body = out.body.collect().await.map_err(|e| {
-            BlobError::Backend(format!("get `{}` in {}: reading the body: {}", key.as_str(), self.settings.place(), chain(&e)))
+            BlobError::Backend(format!(
+                "get `{}` in {}: reading the body: {}",
+                key.as_str(),
+                self.settings.place(),
+                chain(&e)
+            ))
         })?;
         Ok(body.into_bytes())
     }
 
     async fn put_file(&self, key: &BlobKey, path: &Path) -> Result<(), BlobError> {
         // The SDK streams the file from disk (a single PUT: up to 5 GB, far above any book).
-        let body = ByteStream::from_path(path)
-            .await
-            .map_err(|e| BlobError::Backend(format!("put `{}` in {}: reading {}: {e}", key.as_str(), self.settings.place(), path.display())))?;
+        let body = ByteStream::from_path(path).await.map_err(|e| {
+            BlobError::Backend(format!(
+                "put `{}` in {}: reading {}: {e}",
+                key.as_str(),
+                self.settings.place(),
+                path.display()
+            ))
+        })?;
         self.client
             .put_object()
             .bucket(&self.settings.bucket)
@@ -162,20 +216,42 @@ impl BlobStore for S3BlobStore {
     }
 
     async fn open(&self, key: &BlobKey) -> Result<BlobRead, BlobError> {
-        let out = match self.client.get_object().bucket(&self.settings.bucket).key(key.as_str()).send().await {
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.settings.bucket)
+            .key(key.as_str())
+            .send()
+            .await
+        {
             Ok(out) => out,
-            Err(e) if status(&e) == Some(404) || e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
+            Err(e)
+                if status(&e) == Some(404)
+                    || e.as_service_error().is_some_and(|s| s.is_no_such_key()) =>
+            {
                 return Err(BlobError::NotFound)
             }
             Err(e) => return Err(self.failed("get", key, &e)),
         };
         let len = out.content_length.and_then(|l| u64::try_from(l).ok());
-        Ok(BlobRead { len, body: Box::pin(tokio_util::io::ReaderStream::new(out.body.into_async_read())) })
+        Ok(BlobRead {
+            len,
+            body: Box::pin(tokio_util::io::ReaderStream::new(
+                out.body.into_async_read(),
+            )),
+        })
     }
 
     async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
         // S3 answers 204 for a missing key; some compatible servers answer 404. Both mean gone.
-        match self.client.delete_object().bucket(&self.settings.bucket).key(key.as_str()).send().await {
+        match self
+            .client
+            .delete_object()
+            .bucket(&self.settings.bucket)
+            .key(key.as_str())
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if status(&e) == Some(404) => Ok(()),
             Err(e) => Err(self.failed("delete", key, &e)),
@@ -205,13 +281,26 @@ where
             if let Some(message) = err.message() {
                 text.push_str(&format!(": {message}"));
             }
-            let denied = matches!(err.code(), Some("SignatureDoesNotMatch" | "InvalidAccessKeyId" | "AccessDenied" | "ExpiredToken"));
+            let denied = matches!(
+                err.code(),
+                Some(
+                    "SignatureDoesNotMatch"
+                        | "InvalidAccessKeyId"
+                        | "AccessDenied"
+                        | "ExpiredToken"
+                )
+            );
             if denied || status == 403 {
-                text.push_str(" (access denied: check the AWS credentials and the bucket's policy)");
+                text.push_str(
+                    " (access denied: check the AWS credentials and the bucket's policy)",
+                );
             }
             text
         }
-        SdkError::TimeoutError(_) => format!("no answer within {}s (timed out)", OPERATION_TIMEOUT.as_secs()),
+        SdkError::TimeoutError(_) => format!(
+            "no answer within {}s (timed out)",
+            OPERATION_TIMEOUT.as_secs()
+        ),
         SdkError::DispatchFailure(failure) if failure.is_io() || failure.is_timeout() => {
             format!("could not reach the endpoint: {}", chain(e))
         }
@@ -242,7 +331,10 @@ mod tests {
     #[test]
     fn settings_follow_the_config() {
         let mut cfg = Config::test("unused");
-        assert!(S3Settings::from_config(&cfg).unwrap().is_none(), "no bucket: the local folder");
+        assert!(
+            S3Settings::from_config(&cfg).unwrap().is_none(),
+            "no bucket: the local folder"
+        );
         cfg.s3_bucket = Some("photos".into());
         let s = S3Settings::from_config(&cfg).unwrap().unwrap();
         assert!(s.credentials.is_none(), "no keys: the standard AWS chain");
@@ -252,7 +344,10 @@ mod tests {
         assert!(err.contains("AWS_SECRET_ACCESS_KEY"), "{err}");
         cfg.s3_secret_access_key = Some("hunter2".into());
         let s = S3Settings::from_config(&cfg).unwrap().unwrap();
-        assert!(!format!("{cfg:?}").contains("hunter2"), "Debug of the config hides the secret");
+        assert!(
+            !format!("{cfg:?}").contains("hunter2"),
+            "Debug of the config hides the secret"
+        );
         assert!(s.credentials.is_some());
     }
 }

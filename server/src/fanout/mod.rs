@@ -13,8 +13,8 @@ use tokio::sync::broadcast;
 use crate::access::Role;
 use crate::ids::{ProjectId, SessionId, UserId};
 
-pub use local::LocalFanout;
 pub use self::redis::RedisFanout;
+pub use local::LocalFanout;
 
 /// Identifies one running node, so it can recognise its own messages.
 pub type NodeId = uuid::Uuid;
@@ -22,18 +22,36 @@ pub type NodeId = uuid::Uuid;
 #[derive(Debug, Clone)]
 pub enum Event {
     /// An accepted, durable document update with its log sequence number.
-    DocUpdate { origin: NodeId, project: ProjectId, seq: i64, update: Bytes },
+    DocUpdate {
+        origin: NodeId,
+        project: ProjectId,
+        seq: i64,
+        update: Bytes,
+    },
     /// An awareness update, already stamped by the node that accepted it.
-    Awareness { origin: NodeId, project: ProjectId, update: Bytes },
+    Awareness {
+        origin: NodeId,
+        project: ProjectId,
+        update: Bytes,
+    },
     /// A member's role changed (`Some`) or they were removed (`None`).
-    Member { project: ProjectId, user: UserId, role: Option<Role> },
+    Member {
+        project: ProjectId,
+        user: UserId,
+        role: Option<Role>,
+    },
     /// A project was deleted: everyone is disconnected.
     ProjectDeleted { project: ProjectId },
     /// A login token was revoked: its sockets are closed.
     SessionRevoked { session: SessionId },
     /// Something live clients of a project (`project`) or of one user (`user`) are told over
     /// SSE: `kind` is `comment`, `job` or `notification`, `data` its JSON. Rooms ignore it.
-    Activity { project: Option<ProjectId>, user: Option<UserId>, kind: ActivityKind, data: Bytes },
+    Activity {
+        project: Option<ProjectId>,
+        user: Option<UserId>,
+        kind: ActivityKind,
+        data: Bytes,
+    },
     /// This node's link to the other nodes was (re)established: events may have been missed,
     /// so every loaded room catches up from the durable log. Never sent between nodes.
     Resync,
@@ -65,7 +83,13 @@ impl ActivityKind {
     }
 
     pub fn from_byte(b: u8) -> Option<ActivityKind> {
-        [ActivityKind::Comment, ActivityKind::Job, ActivityKind::Notification].into_iter().find(|k| k.byte() == b)
+        [
+            ActivityKind::Comment,
+            ActivityKind::Job,
+            ActivityKind::Notification,
+        ]
+        .into_iter()
+        .find(|k| k.byte() == b)
     }
 }
 

@@ -49,21 +49,36 @@ impl RedisFanout {
     /// Connects to Redis (failing if the URL is malformed or the first connection fails, so a
     /// misconfigured node does not start), then keeps both connections up in the background.
     pub async fn connect(url: &str, node: NodeId) -> Result<RedisFanout, FanoutError> {
-        let client = redis::Client::open(url).map_err(|e| FanoutError::Unavailable(format!("REDIS_URL is not usable: {e}")))?;
+        let client = redis::Client::open(url)
+            .map_err(|e| FanoutError::Unavailable(format!("REDIS_URL is not usable: {e}")))?;
         let config = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(Duration::from_secs(2)))
             .set_number_of_retries(2);
         let manager = redis::aio::ConnectionManager::new_with_config(client.clone(), config)
             .await
-            .map_err(|e| FanoutError::Unavailable(format!("cannot reach Redis at {}: {e}", redact(url))))?;
+            .map_err(|e| {
+                FanoutError::Unavailable(format!("cannot reach Redis at {}: {e}", redact(url)))
+            })?;
         let (local, _) = broadcast::channel(4096);
         let (publish, publish_rx) = mpsc::channel(PUBLISH_QUEUE);
         let (subs, subs_rx) = mpsc::unbounded_channel();
         let joined = Arc::new(Mutex::new(HashSet::new()));
         tokio::spawn(publisher(manager, publish_rx));
-        tokio::spawn(subscriber(client, node, local.clone(), subs_rx, joined.clone()));
-        Ok(RedisFanout { node, local, publish, subs, joined })
+        tokio::spawn(subscriber(
+            client,
+            node,
+            local.clone(),
+            subs_rx,
+            joined.clone(),
+        ));
+        Ok(RedisFanout {
+            node,
+            local,
+            publish,
+            subs,
+            joined,
+        })
     }
 }
 
@@ -77,7 +92,9 @@ fn redact(url: &str) -> String {
 impl Fanout for RedisFanout {
     fn publish(&self, event: Event) -> Result<(), FanoutError> {
         let channel = match &event {
-            Event::DocUpdate { project, .. } | Event::Awareness { project, .. } => doc_channel(*project),
+            Event::DocUpdate { project, .. } | Event::Awareness { project, .. } => {
+                doc_channel(*project)
+            }
             Event::Resync => return Ok(()),
             _ => {
                 // Applied here at once; other nodes get it through Redis.
@@ -90,7 +107,9 @@ impl Fanout for RedisFanout {
             Ok(()) => Ok(()),
             Err(_) => {
                 metrics::counter!("folio_fanout_dropped_total").increment(1);
-                Err(FanoutError::Unavailable("the Redis publish queue is full".into()))
+                Err(FanoutError::Unavailable(
+                    "the Redis publish queue is full".into(),
+                ))
             }
         }
     }
@@ -112,10 +131,17 @@ impl Fanout for RedisFanout {
 
 /// Sends publishes in order through a reconnecting connection; while Redis is down each
 /// attempt fails fast and the event is dropped (and counted).
-async fn publisher(mut conn: redis::aio::ConnectionManager, mut rx: mpsc::Receiver<(String, Bytes)>) {
+async fn publisher(
+    mut conn: redis::aio::ConnectionManager,
+    mut rx: mpsc::Receiver<(String, Bytes)>,
+) {
     let mut failing = false;
     while let Some((channel, frame)) = rx.recv().await {
-        let res: redis::RedisResult<i64> = redis::cmd("PUBLISH").arg(&channel).arg(frame.as_ref()).query_async(&mut conn).await;
+        let res: redis::RedisResult<i64> = redis::cmd("PUBLISH")
+            .arg(&channel)
+            .arg(frame.as_ref())
+            .query_async(&mut conn)
+            .await;
         match res {
             Ok(_) => {
                 metrics::counter!("folio_fanout_published_total").increment(1);
@@ -152,23 +178,34 @@ async fn subscriber(
             sink.subscribe(CONTROL).await?;
             // Commands queued before now are covered by the `joined` set.
             while cmds.try_recv().is_ok() {}
-            let channels: Vec<String> = joined.lock().expect("joined").iter().map(|p| doc_channel(*p)).collect();
+            let channels: Vec<String> = joined
+                .lock()
+                .expect("joined")
+                .iter()
+                .map(|p| doc_channel(*p))
+                .collect();
             if !channels.is_empty() {
                 sink.subscribe(&channels).await?;
             }
             Ok::<_, redis::RedisError>((sink, stream))
         };
-        let (mut sink, mut stream) = match tokio::time::timeout(Duration::from_secs(3), attempt).await {
+        let (mut sink, mut stream) = match tokio::time::timeout(Duration::from_secs(3), attempt)
+            .await
+        {
             Ok(Ok(pair)) => pair,
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "Redis subscription failed");
-                metrics::counter!("folio_fanout_reconnects_total", "result" => "failed").increment(1);
+                metrics::counter!("folio_fanout_reconnects_total", "result" => "failed")
+                    .increment(1);
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(1));
                 continue;
             }
             Err(_) => {
-                tracing::warn!(retry_in_ms = backoff.as_millis() as u64, "Redis subscription timed out");
+                tracing::warn!(
+                    retry_in_ms = backoff.as_millis() as u64,
+                    "Redis subscription timed out"
+                );
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(1));
                 continue;
@@ -210,7 +247,9 @@ async fn subscriber(
             }
         }
         metrics::gauge!("folio_fanout_connected").set(0.0);
-        tracing::error!("Redis subscription lost; serving this node's clients only until it is back");
+        tracing::error!(
+            "Redis subscription lost; serving this node's clients only until it is back"
+        );
     }
 }
 
@@ -251,18 +290,29 @@ fn encode(origin: NodeId, event: &Event) -> Bytes {
         b.put_slice(origin.as_bytes());
     };
     match event {
-        Event::DocUpdate { project, seq, update, .. } => {
+        Event::DocUpdate {
+            project,
+            seq,
+            update,
+            ..
+        } => {
             head(1, &mut b);
             b.put_slice(project.0.as_bytes());
             b.put_i64(*seq);
             b.put_slice(update);
         }
-        Event::Awareness { project, update, .. } => {
+        Event::Awareness {
+            project, update, ..
+        } => {
             head(2, &mut b);
             b.put_slice(project.0.as_bytes());
             b.put_slice(update);
         }
-        Event::Member { project, user, role } => {
+        Event::Member {
+            project,
+            user,
+            role,
+        } => {
             head(3, &mut b);
             b.put_slice(project.0.as_bytes());
             b.put_slice(user.0.as_bytes());
@@ -276,7 +326,12 @@ fn encode(origin: NodeId, event: &Event) -> Bytes {
             head(5, &mut b);
             b.put_slice(session.0.as_bytes());
         }
-        Event::Activity { project, user, kind, data } => {
+        Event::Activity {
+            project,
+            user,
+            kind,
+            data,
+        } => {
             head(6, &mut b);
             b.put_slice(project.map(|p| p.0).unwrap_or_default().as_bytes());
             b.put_slice(user.map(|u| u.0).unwrap_or_default().as_bytes());
@@ -310,19 +365,36 @@ fn decode(frame: &[u8]) -> Option<(NodeId, Event)> {
                 return None;
             }
             let seq = buf.get_i64();
-            Event::DocUpdate { origin, project, seq, update: Bytes::copy_from_slice(buf) }
+            Event::DocUpdate {
+                origin,
+                project,
+                seq,
+                update: Bytes::copy_from_slice(buf),
+            }
         }
-        2 => Event::Awareness { origin, project: ProjectId(id(&mut buf)?), update: Bytes::copy_from_slice(buf) },
+        2 => Event::Awareness {
+            origin,
+            project: ProjectId(id(&mut buf)?),
+            update: Bytes::copy_from_slice(buf),
+        },
         3 => {
             let project = ProjectId(id(&mut buf)?);
             let user = UserId(id(&mut buf)?);
             if buf.len() != 1 {
                 return None;
             }
-            Event::Member { project, user, role: role_from_byte(buf[0])? }
+            Event::Member {
+                project,
+                user,
+                role: role_from_byte(buf[0])?,
+            }
         }
-        4 => Event::ProjectDeleted { project: ProjectId(id(&mut buf)?) },
-        5 => Event::SessionRevoked { session: SessionId(id(&mut buf)?) },
+        4 => Event::ProjectDeleted {
+            project: ProjectId(id(&mut buf)?),
+        },
+        5 => Event::SessionRevoked {
+            session: SessionId(id(&mut buf)?),
+        },
         6 => {
             // The nil id stands for "none".
             let project = Some(id(&mut buf)?).filter(|u| !u.is_nil()).map(ProjectId);
@@ -331,7 +403,12 @@ fn decode(frame: &[u8]) -> Option<(NodeId, Event)> {
                 return None;
             }
             let kind = ActivityKind::from_byte(buf.get_u8())?;
-            Event::Activity { project, user, kind, data: Bytes::copy_from_slice(buf) }
+            Event::Activity {
+                project,
+                user,
+                kind,
+                data: Bytes::copy_from_slice(buf),
+            }
         }
         _ => return None,
     };
@@ -347,14 +424,43 @@ mod tests {
         let node = uuid::Uuid::new_v4();
         let p = ProjectId(uuid::Uuid::new_v4());
         let events = vec![
-            Event::DocUpdate { origin: node, project: p, seq: 42, update: Bytes::from_static(b"\x01\x02") },
-            Event::Awareness { origin: node, project: p, update: Bytes::from_static(b"aw") },
-            Event::Member { project: p, user: UserId(uuid::Uuid::new_v4()), role: Some(Role::Editor) },
-            Event::Member { project: p, user: UserId(uuid::Uuid::new_v4()), role: None },
+            Event::DocUpdate {
+                origin: node,
+                project: p,
+                seq: 42,
+                update: Bytes::from_static(b"\x01\x02"),
+            },
+            Event::Awareness {
+                origin: node,
+                project: p,
+                update: Bytes::from_static(b"aw"),
+            },
+            Event::Member {
+                project: p,
+                user: UserId(uuid::Uuid::new_v4()),
+                role: Some(Role::Editor),
+            },
+            Event::Member {
+                project: p,
+                user: UserId(uuid::Uuid::new_v4()),
+                role: None,
+            },
             Event::ProjectDeleted { project: p },
-            Event::SessionRevoked { session: SessionId(uuid::Uuid::new_v4()) },
-            Event::Activity { project: Some(p), user: None, kind: ActivityKind::Comment, data: Bytes::from_static(b"{}") },
-            Event::Activity { project: None, user: Some(UserId(uuid::Uuid::new_v4())), kind: ActivityKind::Notification, data: Bytes::from_static(b"{\"a\":1}") },
+            Event::SessionRevoked {
+                session: SessionId(uuid::Uuid::new_v4()),
+            },
+            Event::Activity {
+                project: Some(p),
+                user: None,
+                kind: ActivityKind::Comment,
+                data: Bytes::from_static(b"{}"),
+            },
+            Event::Activity {
+                project: None,
+                user: Some(UserId(uuid::Uuid::new_v4())),
+                kind: ActivityKind::Notification,
+                data: Bytes::from_static(b"{\"a\":1}"),
+            },
         ];
         for e in events {
             let (origin, back) = decode(&encode(node, &e)).expect("decodes");
@@ -364,7 +470,15 @@ mod tests {
         assert!(decode(b"").is_none());
         assert!(decode(&[1, 2, 3]).is_none());
         assert!(decode(&[9; 40]).is_none());
-        let mut bad_role = encode(node, &Event::Member { project: p, user: UserId(uuid::Uuid::nil()), role: None }).to_vec();
+        let mut bad_role = encode(
+            node,
+            &Event::Member {
+                project: p,
+                user: UserId(uuid::Uuid::nil()),
+                role: None,
+            },
+        )
+        .to_vec();
         *bad_role.last_mut().unwrap() = 77;
         assert!(decode(&bad_role).is_none());
     }

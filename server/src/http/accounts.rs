@@ -41,7 +41,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<ClientAddr, Self::Rejection> {
         // `run` always serves with connect info; a router driven without it (no peer at
         // all) counts as one unspecified address.
-        let addr = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let addr = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         Ok(ClientAddr(addr))
     }
 }
@@ -52,19 +56,30 @@ pub(super) const MAX_PASSWORD: usize = 1024;
 pub(super) fn check_email(email: &str) -> ApiResult<String> {
     let email = email.trim();
     let ok = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     if ok {
         Ok(email.to_owned())
     } else {
-        Err(ApiError::invalid("invalid_email", "give an email address like name@example.com"))
+        Err(ApiError::invalid(
+            "invalid_email",
+            "give an email address like name@example.com",
+        ))
     }
 }
 
 pub fn check_name(name: &str, what: &str, max: usize) -> ApiResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > max || name.chars().any(|c| c.is_control()) {
-        return Err(ApiError::invalid("invalid_name", format!("the {what} must be 1 to {max} characters, without control characters")));
+        return Err(ApiError::invalid(
+            "invalid_name",
+            format!("the {what} must be 1 to {max} characters, without control characters"),
+        ));
     }
     Ok(name.to_owned())
 }
@@ -73,32 +88,56 @@ async fn issue_token(app: &AppState, user: &User) -> ApiResult<String> {
     let token = auth::new_token();
     let now = Utc::now();
     let expires = now + Duration::seconds(app.cfg.token_ttl_s as i64);
-    app.store.create_session(user.id, &auth::token_hash(&token), now, expires).await?;
+    app.store
+        .create_session(user.id, &auth::token_hash(&token), now, expires)
+        .await?;
     Ok(token)
 }
 
-pub async fn signup(State(app): State<AppState>, ClientAddr(addr): ClientAddr, AppJson(body): AppJson<SignupBody>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn signup(
+    State(app): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    AppJson(body): AppJson<SignupBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let email = check_email(&body.email)?;
     let name = check_name(&body.name, "name", 100)?;
     let n = body.password.chars().count();
     if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&n) {
-        return Err(ApiError::invalid("weak_password", format!("the password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")));
+        return Err(ApiError::invalid(
+            "weak_password",
+            format!("the password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"),
+        ));
     }
     // Counted once the request is well-formed, before the costly hash.
     app.limits.signup(addr)?;
     let hash = app.passwords.hash(body.password).await?;
-    let user = match app.store.create_user(&email, &name, &hash, Utc::now()).await {
+    let user = match app
+        .store
+        .create_user(&email, &name, &hash, Utc::now())
+        .await
+    {
         Ok(u) => u,
         Err(StoreError::Conflict(_)) => {
-            return Err(ApiError::new(StatusCode::CONFLICT, "email_taken", "an account with this email exists; log in instead"))
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "email_taken",
+                "an account with this email exists; log in instead",
+            ))
         }
         Err(e) => return Err(e.into()),
     };
     let token = issue_token(&app, &user).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "user": user, "token": token }))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "user": user, "token": token })),
+    ))
 }
 
-pub async fn login(State(app): State<AppState>, ClientAddr(addr): ClientAddr, AppJson(body): AppJson<LoginBody>) -> ApiResult<Json<Value>> {
+pub async fn login(
+    State(app): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    AppJson(body): AppJson<LoginBody>,
+) -> ApiResult<Json<Value>> {
     let email = body.email.trim().to_owned();
     // Before the lookup and the hash, and keyed the same whether or not the account
     // exists, so a 429 costs the server nothing and tells nothing.
@@ -109,17 +148,29 @@ pub async fn login(State(app): State<AppState>, ClientAddr(addr): ClientAddr, Ap
         Err(e) => return Err(e.into()),
     };
     // An unknown email is checked against a dummy hash: the same cost, under the same bound.
-    let ok = app.passwords.verify(body.password, creds.as_ref().map(|c| c.password_hash.clone())).await?;
+    let ok = app
+        .passwords
+        .verify(
+            body.password,
+            creds.as_ref().map(|c| c.password_hash.clone()),
+        )
+        .await?;
     match creds {
         Some(c) if ok => {
             let token = issue_token(&app, &c.user).await?;
             Ok(Json(json!({ "user": c.user, "token": token })))
         }
-        _ => Err(ApiError::unauthorized("invalid_credentials", "wrong email or password")),
+        _ => Err(ApiError::unauthorized(
+            "invalid_credentials",
+            "wrong email or password",
+        )),
     }
 }
 
-pub async fn logout(State(app): State<AppState>, AuthUser(session): AuthUser) -> ApiResult<StatusCode> {
+pub async fn logout(
+    State(app): State<AppState>,
+    AuthUser(session): AuthUser,
+) -> ApiResult<StatusCode> {
     app.store.delete_session(session.id).await?;
     app.sync.session_revoked(session.id);
     Ok(StatusCode::NO_CONTENT)

@@ -28,9 +28,20 @@ pub struct AutomixBody {
     seed: Option<u64>,
 }
 
-pub async fn start(State(app): State<AppState>, access: ProjectAccess<Editor>, AppJson(body): AppJson<AutomixBody>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn start(
+    State(app): State<AppState>,
+    access: ProjectAccess<Editor>,
+    AppJson(body): AppJson<AutomixBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let user = access.session.user.id;
-    let mut spec = AutomixJob { photo_ids: Vec::new(), title: None, tags: Vec::new(), cover: None, page_id: None, seed: body.seed.unwrap_or(0) };
+    let mut spec = AutomixJob {
+        photo_ids: Vec::new(),
+        title: None,
+        tags: Vec::new(),
+        cover: None,
+        page_id: None,
+        seed: body.seed.unwrap_or(0),
+    };
     match (&body.page_id, &body.photo_ids, &body.album_id) {
         (Some(page), None, None) => {
             if page.is_empty() || page.len() > 64 {
@@ -92,7 +103,8 @@ pub async fn start(State(app): State<AppState>, access: ProjectAccess<Editor>, A
         id: JobId::new(),
         kind: AUTOMIX.into(),
         project_id: Some(access.project.id),
-        payload: serde_json::to_value(&spec).map_err(|e| ApiError::internal("serialising an automix job", e))?,
+        payload: serde_json::to_value(&spec)
+            .map_err(|e| ApiError::internal("serialising an automix job", e))?,
         created_by: Some(user),
         dedupe_key: None,
         max_attempts: DEFAULT_ATTEMPTS,

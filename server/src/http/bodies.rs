@@ -103,7 +103,10 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
             accounts::check_name(str_of(&v, "name"), "name", 100)?;
             let n = str_of(&v, "password").chars().count();
             if !(accounts::MIN_PASSWORD..=accounts::MAX_PASSWORD).contains(&n) {
-                return Err(ApiError::invalid("weak_password", "the password is too short or too long"));
+                return Err(ApiError::invalid(
+                    "weak_password",
+                    "the password is too short or too long",
+                ));
             }
         }
         Endpoint::Login => {
@@ -115,35 +118,58 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
             extract::<projects::CreateBody>(content_type, bytes)?;
             let v = fields(bytes);
             accounts::check_name(str_of(&v, "title"), "title", 200)?;
-            projects::check_product(opt_str(&v, "product").unwrap_or(crdt_schema::DEFAULT_PRODUCT))?;
+            projects::check_product(
+                opt_str(&v, "product").unwrap_or(crdt_schema::DEFAULT_PRODUCT),
+            )?;
             projects::check_theme(opt_str(&v, "theme").unwrap_or(projects::DEFAULT_THEME))?;
         }
         Endpoint::ProjectPatch => {
             extract::<projects::PatchBody>(content_type, bytes)?;
             let v = fields(bytes);
-            opt_str(&v, "title").map(|t| accounts::check_name(t, "title", 200)).transpose()?;
-            opt_str(&v, "product").map(projects::check_product).transpose()?;
-            opt_str(&v, "theme").map(projects::check_theme).transpose()?;
+            opt_str(&v, "title")
+                .map(|t| accounts::check_name(t, "title", 200))
+                .transpose()?;
+            opt_str(&v, "product")
+                .map(projects::check_product)
+                .transpose()?;
+            opt_str(&v, "theme")
+                .map(projects::check_theme)
+                .transpose()?;
         }
         Endpoint::MemberRole => {
             extract::<projects::RoleBody>(content_type, bytes)?;
             let v = fields(bytes);
-            Role::parse(str_of(&v, "role")).ok_or_else(|| ApiError::invalid("invalid_role", "role is not a role"))?;
+            Role::parse(str_of(&v, "role"))
+                .ok_or_else(|| ApiError::invalid("invalid_role", "role is not a role"))?;
         }
         Endpoint::InviteCreate => {
             extract::<invites::CreateBody>(content_type, bytes)?;
             let v = fields(bytes);
             let role = str_of(&v, "role");
             if role == "owner" {
-                return Err(ApiError::forbidden("an invite grants at most the manager role"));
+                return Err(ApiError::forbidden(
+                    "an invite grants at most the manager role",
+                ));
             }
-            Role::parse(role).ok_or_else(|| ApiError::invalid("invalid_role", "role is not a role"))?;
-            let expires_in = v["expires_in_s"].as_i64().unwrap_or(invites::DEFAULT_EXPIRY_S);
+            Role::parse(role)
+                .ok_or_else(|| ApiError::invalid("invalid_role", "role is not a role"))?;
+            let expires_in = v["expires_in_s"]
+                .as_i64()
+                .unwrap_or(invites::DEFAULT_EXPIRY_S);
             if !(1..=invites::MAX_EXPIRY_S).contains(&expires_in) {
-                return Err(ApiError::invalid("invalid_expiry", "expires_in_s is out of range"));
+                return Err(ApiError::invalid(
+                    "invalid_expiry",
+                    "expires_in_s is out of range",
+                ));
             }
-            if v["max_uses"].as_i64().is_some_and(|m| !(1..=invites::MAX_USES as i64).contains(&m)) {
-                return Err(ApiError::invalid("invalid_max_uses", "max_uses is out of range"));
+            if v["max_uses"]
+                .as_i64()
+                .is_some_and(|m| !(1..=invites::MAX_USES as i64).contains(&m))
+            {
+                return Err(ApiError::invalid(
+                    "invalid_max_uses",
+                    "max_uses is out of range",
+                ));
             }
             opt_str(&v, "email").map(invites::check_email).transpose()?;
         }
@@ -152,10 +178,18 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
             let v = fields(bytes);
             let ids = strings(&v, "ids");
             if ids.len() > 1000 {
-                return Err(ApiError::invalid("invalid_ids", "mark at most 1000 notifications at a time"));
+                return Err(ApiError::invalid(
+                    "invalid_ids",
+                    "mark at most 1000 notifications at a time",
+                ));
             }
             for s in ids {
-                s.parse::<NotificationId>().map_err(|_| ApiError::invalid("invalid_ids", format!("{s:?} is not a notification id (a UUID)")))?;
+                s.parse::<NotificationId>().map_err(|_| {
+                    ApiError::invalid(
+                        "invalid_ids",
+                        format!("{s:?} is not a notification id (a UUID)"),
+                    )
+                })?;
             }
         }
         Endpoint::WallPost => {
@@ -165,9 +199,18 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
             let page = wall::check_ref(opt_str(&v, "page_id").map(str::to_owned), "page_id")?;
             let item = wall::check_ref(opt_str(&v, "item_id").map(str::to_owned), "item_id")?;
             if item.is_some() && page.is_none() {
-                return Err(ApiError::invalid("invalid_reference", "an item_id needs the page_id of its page"));
+                return Err(ApiError::invalid(
+                    "invalid_reference",
+                    "an item_id needs the page_id of its page",
+                ));
             }
-            opt_str(&v, "parent_id").map(|s| s.parse::<CommentId>().map_err(|_| ApiError::invalid("invalid_parent", "parent_id is a comment id"))).transpose()?;
+            opt_str(&v, "parent_id")
+                .map(|s| {
+                    s.parse::<CommentId>().map_err(|_| {
+                        ApiError::invalid("invalid_parent", "parent_id is a comment id")
+                    })
+                })
+                .transpose()?;
         }
         Endpoint::WallEdit => {
             extract::<wall::PatchBody>(content_type, bytes)?;
@@ -188,10 +231,13 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
             extract::<photos::RemoteBody>(content_type, bytes)?;
             let v = fields(bytes);
             photos::check_group_name(str_of(&v, "name"))?;
-            let sizes: Vec<RemoteSize> = serde_json::from_value(v["sizes"].clone()).expect("the extractor read these sizes");
-            crate::photos::library::check_remote_sizes(sizes).map_err(|m| ApiError::invalid("invalid_sizes", m))?;
+            let sizes: Vec<RemoteSize> =
+                serde_json::from_value(v["sizes"].clone()).expect("the extractor read these sizes");
+            crate::photos::library::check_remote_sizes(sizes)
+                .map_err(|m| ApiError::invalid("invalid_sizes", m))?;
             if let Some(o) = opt_str(&v, "taken_at_offset") {
-                crate::photos::capture::parse_offset(o.as_bytes()).ok_or_else(|| ApiError::invalid("invalid_taken_at", "taken_at_offset"))?;
+                crate::photos::capture::parse_offset(o.as_bytes())
+                    .ok_or_else(|| ApiError::invalid("invalid_taken_at", "taken_at_offset"))?;
             }
             if let Some(t) = opt_str(&v, "taken_at") {
                 let _ = chrono::DateTime::parse_from_rfc3339(t);
@@ -208,8 +254,15 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
         Endpoint::AlbumPatch => {
             extract::<photos::AlbumPatch>(content_type, bytes)?;
             let v = fields(bytes);
-            opt_str(&v, "name").map(photos::check_group_name).transpose()?;
-            opt_str(&v, "cover_photo_id").map(|s| s.parse::<PhotoId>().map_err(|_| ApiError::invalid("invalid_cover", "cover_photo_id"))).transpose()?;
+            opt_str(&v, "name")
+                .map(photos::check_group_name)
+                .transpose()?;
+            opt_str(&v, "cover_photo_id")
+                .map(|s| {
+                    s.parse::<PhotoId>()
+                        .map_err(|_| ApiError::invalid("invalid_cover", "cover_photo_id"))
+                })
+                .transpose()?;
         }
         Endpoint::AlbumPhotos => {
             extract::<photos::PhotoIdsBody>(content_type, bytes)?;
@@ -219,18 +272,26 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
             extract::<photos::ShareBody>(content_type, bytes)?;
             let v = fields(bytes);
             photos::photo_ids(&owned_strings(&v, "photo_ids"))?;
-            str_of(&v, "project_id").parse::<crate::ids::ProjectId>().map_err(|_| ApiError::invalid("invalid_project_id", "project_id is not a UUID"))?;
+            str_of(&v, "project_id")
+                .parse::<crate::ids::ProjectId>()
+                .map_err(|_| ApiError::invalid("invalid_project_id", "project_id is not a UUID"))?;
         }
         Endpoint::PrintSelection => {
             extract::<photos::PrintBody>(content_type, bytes)?;
             let v = fields(bytes);
             photos::photo_ids(&owned_strings(&v, "photo_ids"))?;
-            opt_str(&v, "name").map(photos::check_group_name).transpose()?;
+            opt_str(&v, "name")
+                .map(photos::check_group_name)
+                .transpose()?;
         }
         Endpoint::Automix => {
             extract::<automix::AutomixBody>(content_type, bytes)?;
             let v = fields(bytes);
-            match (opt_str(&v, "page_id"), v.get("photo_ids").filter(|p| !p.is_null()), opt_str(&v, "album_id")) {
+            match (
+                opt_str(&v, "page_id"),
+                v.get("photo_ids").filter(|p| !p.is_null()),
+                opt_str(&v, "album_id"),
+            ) {
                 (Some(page), None, None) => {
                     if page.is_empty() || page.len() > 64 {
                         return Err(ApiError::invalid("invalid_page_id", "page_id"));
@@ -242,23 +303,38 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
                         return Err(ApiError::invalid("invalid_photo_ids", "photo_ids"));
                     }
                     for raw in ids {
-                        raw.parse::<PhotoId>().map_err(|_| ApiError::invalid("invalid_photo_ids", format!("{raw:?} is not a photo id")))?;
+                        raw.parse::<PhotoId>().map_err(|_| {
+                            ApiError::invalid(
+                                "invalid_photo_ids",
+                                format!("{raw:?} is not a photo id"),
+                            )
+                        })?;
                     }
                 }
                 (None, None, Some(album)) => {
-                    album.parse::<crate::ids::GroupId>().map_err(|_| ApiError::invalid("invalid_album_id", "album_id"))?;
+                    album
+                        .parse::<crate::ids::GroupId>()
+                        .map_err(|_| ApiError::invalid("invalid_album_id", "album_id"))?;
                 }
-                _ => return Err(ApiError::invalid("invalid_automix", "give exactly one of photo_ids, album_id or page_id")),
+                _ => {
+                    return Err(ApiError::invalid(
+                        "invalid_automix",
+                        "give exactly one of photo_ids, album_id or page_id",
+                    ))
+                }
             }
         }
         Endpoint::Render => {
             extract::<renders::RenderBody>(content_type, bytes)?;
             let v = fields(bytes);
             if let Some(p) = opt_str(&v, "product") {
-                crdt_schema::product(p).ok_or_else(|| ApiError::invalid("unknown_product", format!("unknown product {p:?}")))?;
+                crdt_schema::product(p).ok_or_else(|| {
+                    ApiError::invalid("unknown_product", format!("unknown product {p:?}"))
+                })?;
             }
             if let Some(raw) = opt_str(&v, "version_id") {
-                raw.parse::<VersionId>().map_err(|_| ApiError::invalid("version_not_found", "version_id"))?;
+                raw.parse::<VersionId>()
+                    .map_err(|_| ApiError::invalid("version_not_found", "version_id"))?;
             }
         }
     }
@@ -272,7 +348,9 @@ fn extract<T: DeserializeOwned>(content_type: Option<&str>, bytes: &[u8]) -> Api
     if let Some(ct) = content_type {
         req = req.header(CONTENT_TYPE, ct);
     }
-    let req = req.body(Body::from(bytes.to_vec())).expect("a request of a method, a path and a body");
+    let req = req
+        .body(Body::from(bytes.to_vec()))
+        .expect("a request of a method, a path and a body");
     match AppJson::<T>::from_request(req, &()).now_or_never() {
         Some(result) => result.map(|AppJson(v)| v),
         None => panic!("the JSON extractor waited on an in-memory body"),
@@ -285,7 +363,9 @@ fn fields(bytes: &[u8]) -> Value {
 }
 
 fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().expect("the extractor checked this field is a string")
+    v[key]
+        .as_str()
+        .expect("the extractor checked this field is a string")
 }
 
 fn opt_str<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -293,7 +373,10 @@ fn opt_str<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 fn strings<'a>(v: &'a Value, key: &str) -> Vec<&'a str> {
-    v[key].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default()
+    v[key]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
 }
 
 fn owned_strings(v: &Value, key: &str) -> Vec<String> {

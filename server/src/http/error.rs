@@ -6,8 +6,8 @@ use axum::Json;
 use serde_json::json;
 
 use crate::access::Denied;
-use crate::passwords::PasswordError;
 use crate::limits::Refused;
+use crate::passwords::PasswordError;
 use crate::store::StoreError;
 use crate::sync::SyncError;
 
@@ -24,11 +24,23 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), retry_after_s: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            retry_after_s: None,
+        }
     }
     /// A 429 that says, in its `Retry-After` header, how many seconds to wait.
-    pub fn too_many(code: &'static str, message: impl Into<String>, retry_after_s: u64) -> ApiError {
-        ApiError { retry_after_s: Some(retry_after_s.max(1)), ..Self::new(StatusCode::TOO_MANY_REQUESTS, code, message) }
+    pub fn too_many(
+        code: &'static str,
+        message: impl Into<String>,
+        retry_after_s: u64,
+    ) -> ApiError {
+        ApiError {
+            retry_after_s: Some(retry_after_s.max(1)),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, code, message)
+        }
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
         Self::new(StatusCode::BAD_REQUEST, code, message)
@@ -48,7 +60,11 @@ impl ApiError {
     /// A 500 whose details go to the log, never to the client.
     pub fn internal(context: &str, error: impl std::fmt::Display) -> ApiError {
         tracing::error!(%error, "{context}");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on the server; try again later")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on the server; try again later",
+        )
     }
 }
 
@@ -57,7 +73,8 @@ impl IntoResponse for ApiError {
         let body = Json(json!({ "error": { "code": self.code, "message": self.message } }));
         let mut res = (self.status, body).into_response();
         if let Some(s) = self.retry_after_s {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
         res
     }
@@ -82,10 +99,14 @@ impl From<Denied> for ApiError {
 impl From<SyncError> for ApiError {
     fn from(e: SyncError) -> ApiError {
         match e {
-            SyncError::ShuttingDown | SyncError::Retry => {
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", format!("{e}; try again"))
+            SyncError::ShuttingDown | SyncError::Retry => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                format!("{e}; try again"),
+            ),
+            SyncError::TooManyRooms { .. } => {
+                ApiError::too_many("too_many_books_open", e.to_string(), 30)
             }
-            SyncError::TooManyRooms { .. } => ApiError::too_many("too_many_books_open", e.to_string(), 30),
             SyncError::Load(_) => ApiError::internal("document error", e),
         }
     }

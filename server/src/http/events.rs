@@ -55,7 +55,11 @@ enum Step {
 impl Listener {
     fn step(&self, event: Event) -> Step {
         match event {
-            Event::Member { project, user, role } if project == self.project => {
+            Event::Member {
+                project,
+                user,
+                role,
+            } if project == self.project => {
                 let data = json!({ "user_id": user, "role": role, "action": if role.is_some() { "role" } else { "removed" } });
                 let sse = SseEvent::default().event("member").data(data.to_string());
                 if user == self.user && role.is_none() {
@@ -67,13 +71,22 @@ impl Listener {
             Event::ProjectDeleted { project } if project == self.project => Step::End,
             Event::Resync => Step::Recheck(0),
             Event::SessionRevoked { session } if session == self.session => Step::End,
-            Event::Activity { project, user, kind, data } => {
+            Event::Activity {
+                project,
+                user,
+                kind,
+                data,
+            } => {
                 let for_me = match kind {
                     ActivityKind::Notification => user == Some(self.user),
                     ActivityKind::Comment | ActivityKind::Job => project == Some(self.project),
                 };
                 if for_me {
-                    Step::Send(SseEvent::default().event(kind.as_str()).data(String::from_utf8_lossy(&data)))
+                    Step::Send(
+                        SseEvent::default()
+                            .event(kind.as_str())
+                            .data(String::from_utf8_lossy(&data)),
+                    )
                 } else {
                     Step::Skip
                 }
@@ -91,8 +104,15 @@ enum Missed {
 
 impl Listener {
     async fn still_allowed(&self) -> bool {
-        let member = matches!(self.store.role_of(self.project, self.user).await, Ok(Some(_)));
-        let session = self.store.session(&self.token_hash, chrono::Utc::now()).await.is_ok_and(|s| s.id == self.session);
+        let member = matches!(
+            self.store.role_of(self.project, self.user).await,
+            Ok(Some(_))
+        );
+        let session = self
+            .store
+            .session(&self.token_hash, chrono::Utc::now())
+            .await
+            .is_ok_and(|s| s.id == self.session);
         member && session
     }
 }
@@ -119,7 +139,9 @@ fn event_stream(listener: Listener) -> impl Stream<Item = Result<SseEvent, Infal
                     if !l.still_allowed().await {
                         return None;
                     }
-                    let sse = SseEvent::default().event("resync").data(json!({ "missed": n }).to_string());
+                    let sse = SseEvent::default()
+                        .event("resync")
+                        .data(json!({ "missed": n }).to_string());
                     return Some((Ok(sse), l));
                 }
                 Step::Send(sse) => return Some((Ok(sse), l)),
@@ -141,11 +163,25 @@ pub async fn stream(
     query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
-    let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|h| h.strip_prefix("Bearer "));
-    let token = q.token.as_deref().or(bearer).map(str::trim).unwrap_or_default().to_owned();
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "));
+    let token = q
+        .token
+        .as_deref()
+        .or(bearer)
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned();
     let session = match token.as_str() {
         t if !t.is_empty() => session_for_token(&app, t).await?,
-        _ => return Err(ApiError::unauthorized("unauthorized", "missing token: open the stream with ?token=<token>")),
+        _ => {
+            return Err(ApiError::unauthorized(
+                "unauthorized",
+                "missing token: open the stream with ?token=<token>",
+            ))
+        }
     };
     // Subscribe before the membership check, so nothing between the two is missed.
     let rx = app.fanout.subscribe();
@@ -159,6 +195,14 @@ pub async fn stream(
         rx,
         done: false,
     };
-    let sse = Sse::new(event_stream(listener)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
-    Ok(([(header::CACHE_CONTROL, "no-cache"), (header::HeaderName::from_static("x-accel-buffering"), "no")], sse).into_response())
+    let sse = Sse::new(event_stream(listener))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
+    Ok((
+        [
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::HeaderName::from_static("x-accel-buffering"), "no"),
+        ],
+        sse,
+    )
+        .into_response())
 }

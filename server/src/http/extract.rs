@@ -39,11 +39,16 @@ fn json_rejection(r: JsonRejection) -> ApiError {
             "unsupported_media_type",
             "send the body as JSON with Content-Type: application/json",
         ),
-        JsonRejection::JsonSyntaxError(_) => ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {}", r.body_text())),
+        JsonRejection::JsonSyntaxError(_) => ApiError::bad_request(
+            "invalid_json",
+            format!("the body is not valid JSON: {}", r.body_text()),
+        ),
         JsonRejection::JsonDataError(_) => ApiError::invalid("invalid_body", r.body_text()),
-        _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the request body is over the size limit")
-        }
+        _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the request body is over the size limit",
+        ),
         _ => ApiError::bad_request("invalid_body", r.body_text()),
     }
 }
@@ -79,7 +84,10 @@ where
         let app = AppState::from_ref(state);
         match bearer(parts) {
             Some(token) => session_for_token(&app, token).await.map(AuthUser),
-            None => Err(ApiError::unauthorized("unauthorized", "missing bearer token: log in and send Authorization: Bearer <token>")),
+            None => Err(ApiError::unauthorized(
+                "unauthorized",
+                "missing bearer token: log in and send Authorization: Bearer <token>",
+            )),
         }
     }
 }
@@ -97,11 +105,18 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let app = AppState::from_ref(state);
-        let query = axum::extract::Query::<TokenQuery>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.token);
-        let token = bearer(parts).map(str::to_owned).or(query.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()));
+        let query = axum::extract::Query::<TokenQuery>::try_from_uri(&parts.uri)
+            .ok()
+            .and_then(|q| q.0.token);
+        let token = bearer(parts)
+            .map(str::to_owned)
+            .or(query.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()));
         match token {
             Some(token) => session_for_token(&app, &token).await.map(LinkUser),
-            None => Err(ApiError::unauthorized("unauthorized", "missing bearer token: send Authorization: Bearer <token> or ?token=")),
+            None => Err(ApiError::unauthorized(
+                "unauthorized",
+                "missing bearer token: send Authorization: Bearer <token> or ?token=",
+            )),
         }
     }
 }
@@ -119,9 +134,16 @@ struct TokenQuery {
 
 /// Looks up an unexpired session; 401 when there is none.
 pub async fn session_for_token(app: &AppState, token: &str) -> Result<Session, ApiError> {
-    match app.store.session(&crate::auth::token_hash(token), Utc::now()).await {
+    match app
+        .store
+        .session(&crate::auth::token_hash(token), Utc::now())
+        .await
+    {
         Ok(s) => Ok(s),
-        Err(StoreError::NotFound) => Err(ApiError::unauthorized("invalid_token", "the token is unknown, expired or revoked; log in again")),
+        Err(StoreError::NotFound) => Err(ApiError::unauthorized(
+            "invalid_token",
+            "the token is unknown, expired or revoked; log in again",
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -165,21 +187,31 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let AuthUser(session) = AuthUser::from_request_parts(parts, state).await?;
         let app = AppState::from_ref(state);
-        let Path(params) = Path::<std::collections::HashMap<String, String>>::from_request_parts(parts, state)
-            .await
-            .map_err(path_rejection)?;
+        let Path(params) =
+            Path::<std::collections::HashMap<String, String>>::from_request_parts(parts, state)
+                .await
+                .map_err(path_rejection)?;
         let id: ProjectId = params
             .get("id")
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| ApiError::bad_request("invalid_path", "the project id is not a UUID"))?;
         let (project, role) = project_role(&app, id, &session).await?;
         access::check(role, R::ACTION)?;
-        Ok(ProjectAccess { session, project, role, _req: PhantomData })
+        Ok(ProjectAccess {
+            session,
+            project,
+            role,
+            _req: PhantomData,
+        })
     }
 }
 
 /// The project and the caller's role in it: 404 when it does not exist, 403 for a non-member.
-pub async fn project_role(app: &AppState, id: ProjectId, session: &Session) -> Result<(Project, Role), ApiError> {
+pub async fn project_role(
+    app: &AppState,
+    id: ProjectId,
+    session: &Session,
+) -> Result<(Project, Role), ApiError> {
     let project = match app.store.project(id).await {
         Ok(p) => p,
         Err(StoreError::NotFound) => return Err(ApiError::not_found("no project with this id")),
@@ -187,6 +219,8 @@ pub async fn project_role(app: &AppState, id: ProjectId, session: &Session) -> R
     };
     match app.store.role_of(id, session.user.id).await? {
         Some(role) => Ok((project, role)),
-        None => Err(ApiError::forbidden("you are not a member of this project; ask a manager for an invite")),
+        None => Err(ApiError::forbidden(
+            "you are not a member of this project; ask a manager for an invite",
+        )),
     }
 }

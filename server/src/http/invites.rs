@@ -58,33 +58,63 @@ fn gone(why: InviteRefusal) -> ApiError {
 }
 
 fn invite_not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "invite_not_found", "no invite with this link; check that it was copied whole")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "invite_not_found",
+        "no invite with this link; check that it was copied whole",
+    )
 }
 
 pub(super) fn check_email(raw: &str) -> ApiResult<String> {
     let email = raw.trim();
-    let ok = email.len() <= 254 && email.split_once('@').is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.starts_with('.')) && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    let ok = email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.starts_with('.'))
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     if ok {
         Ok(email.to_owned())
     } else {
-        Err(ApiError::invalid("invalid_email", "email is an address like name@example.com"))
+        Err(ApiError::invalid(
+            "invalid_email",
+            "email is an address like name@example.com",
+        ))
     }
 }
 
-pub async fn create(State(app): State<AppState>, access: ProjectAccess<Manager>, AppJson(body): AppJson<CreateBody>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn create(
+    State(app): State<AppState>,
+    access: ProjectAccess<Manager>,
+    AppJson(body): AppJson<CreateBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     if body.role == "owner" {
-        return Err(ApiError::forbidden("an invite grants at most the manager role; a book's owner never changes by invite"));
+        return Err(ApiError::forbidden(
+            "an invite grants at most the manager role; a book's owner never changes by invite",
+        ));
     }
-    let role = Role::parse(&body.role).ok_or_else(|| ApiError::invalid("invalid_role", "role must be one of viewer, commenter, contributor, editor, manager"))?;
+    let role = Role::parse(&body.role).ok_or_else(|| {
+        ApiError::invalid(
+            "invalid_role",
+            "role must be one of viewer, commenter, contributor, editor, manager",
+        )
+    })?;
     if role > access.role {
-        return Err(ApiError::forbidden("an invite cannot grant a role higher than your own"));
+        return Err(ApiError::forbidden(
+            "an invite cannot grant a role higher than your own",
+        ));
     }
     let expires_in = body.expires_in_s.unwrap_or(DEFAULT_EXPIRY_S);
     if !(1..=MAX_EXPIRY_S).contains(&expires_in) {
-        return Err(ApiError::invalid("invalid_expiry", format!("expires_in_s is 1 to {MAX_EXPIRY_S} seconds")));
+        return Err(ApiError::invalid(
+            "invalid_expiry",
+            format!("expires_in_s is 1 to {MAX_EXPIRY_S} seconds"),
+        ));
     }
     if body.max_uses.is_some_and(|m| !(1..=MAX_USES).contains(&m)) {
-        return Err(ApiError::invalid("invalid_max_uses", format!("max_uses is 1 to {MAX_USES}")));
+        return Err(ApiError::invalid(
+            "invalid_max_uses",
+            format!("max_uses is 1 to {MAX_USES}"),
+        ));
     }
     let email = body.email.as_deref().map(check_email).transpose()?;
     let now = Utc::now();
@@ -115,25 +145,48 @@ pub async fn create(State(app): State<AppState>, access: ProjectAccess<Manager>,
         ),
         created_at: now,
     });
-    app.store.create_invite(&invite, &auth::token_hash(&token), mail.as_ref()).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "invite": invite_json(&invite), "url": url, "token": token }))))
+    app.store
+        .create_invite(&invite, &auth::token_hash(&token), mail.as_ref())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "invite": invite_json(&invite), "url": url, "token": token })),
+    ))
 }
 
-pub async fn list(State(app): State<AppState>, access: ProjectAccess<Manager>) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(app): State<AppState>,
+    access: ProjectAccess<Manager>,
+) -> ApiResult<Json<Value>> {
     let invites = app.store.invites(access.project.id).await?;
-    Ok(Json(Value::Array(invites.iter().map(invite_json).collect())))
+    Ok(Json(Value::Array(
+        invites.iter().map(invite_json).collect(),
+    )))
 }
 
-pub async fn revoke(State(app): State<AppState>, access: ProjectAccess<Manager>, AppPath((_, id)): AppPath<(ProjectId, InviteId)>) -> ApiResult<StatusCode> {
-    match app.store.revoke_invite(access.project.id, id, Utc::now()).await {
+pub async fn revoke(
+    State(app): State<AppState>,
+    access: ProjectAccess<Manager>,
+    AppPath((_, id)): AppPath<(ProjectId, InviteId)>,
+) -> ApiResult<StatusCode> {
+    match app
+        .store
+        .revoke_invite(access.project.id, id, Utc::now())
+        .await
+    {
         Ok(_) => Ok(StatusCode::NO_CONTENT),
-        Err(StoreError::NotFound) => Err(ApiError::not_found("no invite with this id in this project")),
+        Err(StoreError::NotFound) => Err(ApiError::not_found(
+            "no invite with this id in this project",
+        )),
         Err(e) => Err(e.into()),
     }
 }
 
 /// What a link offers, shown before logging in.
-pub async fn inspect(State(app): State<AppState>, AppPath(token): AppPath<String>) -> ApiResult<Json<Value>> {
+pub async fn inspect(
+    State(app): State<AppState>,
+    AppPath(token): AppPath<String>,
+) -> ApiResult<Json<Value>> {
     let invite = match app.store.invite_by_token(&auth::token_hash(&token)).await {
         Ok(i) => i,
         Err(StoreError::NotFound) => return Err(invite_not_found()),
@@ -152,7 +205,11 @@ pub async fn inspect(State(app): State<AppState>, AppPath(token): AppPath<String
     })))
 }
 
-pub async fn accept(State(app): State<AppState>, AuthUser(session): AuthUser, AppPath(token): AppPath<String>) -> ApiResult<Json<Value>> {
+pub async fn accept(
+    State(app): State<AppState>,
+    AuthUser(session): AuthUser,
+    AppPath(token): AppPath<String>,
+) -> ApiResult<Json<Value>> {
     let hash = auth::token_hash(&token);
     let now = Utc::now();
     // The inviter's notification is written with the membership, so it is built first.
@@ -175,20 +232,32 @@ pub async fn accept(State(app): State<AppState>, AuthUser(session): AuthUser, Ap
         created_at: now,
         read_at: None,
     };
-    let (invite, outcome) = match app.store.accept_invite(&hash, session.user.id, now, &notify).await {
+    let (invite, outcome) = match app
+        .store
+        .accept_invite(&hash, session.user.id, now, &notify)
+        .await
+    {
         Ok(r) => r,
         Err(StoreError::NotFound) => return Err(invite_not_found()),
         Err(e) => return Err(e.into()),
     };
     match outcome {
         AcceptOutcome::Refused(why) => Err(gone(why)),
-        AcceptOutcome::AlreadyMember(role) => Ok(Json(json!({ "project": project, "role": role, "joined": false }))),
+        AcceptOutcome::AlreadyMember(role) => Ok(Json(
+            json!({ "project": project, "role": role, "joined": false }),
+        )),
         AcceptOutcome::Joined(role) => {
-            if let Err(e) = app.fanout.publish(Event::Member { project: invite.project_id, user: session.user.id, role: Some(role) }) {
+            if let Err(e) = app.fanout.publish(Event::Member {
+                project: invite.project_id,
+                user: session.user.id,
+                role: Some(role),
+            }) {
                 tracing::error!(error = %e, "publishing a membership event failed");
             }
             super::wall::publish_notification(&app, &notify);
-            Ok(Json(json!({ "project": project, "role": role, "joined": true })))
+            Ok(Json(
+                json!({ "project": project, "role": role, "joined": true }),
+            ))
         }
     }
 }
@@ -204,8 +273,13 @@ pub async fn notifications(
     query: Result<Query<NotificationsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
-    let list = app.store.notifications(session.user.id, q.limit.unwrap_or(100).clamp(1, 500)).await?;
-    Ok(Json(serde_json::to_value(list).map_err(|e| ApiError::internal("serialising notifications", e))?))
+    let list = app
+        .store
+        .notifications(session.user.id, q.limit.unwrap_or(100).clamp(1, 500))
+        .await?;
+    Ok(Json(serde_json::to_value(list).map_err(|e| {
+        ApiError::internal("serialising notifications", e)
+    })?))
 }
 
 #[derive(Deserialize)]
@@ -214,21 +288,43 @@ pub struct ReadBody {
     ids: Vec<String>,
 }
 
-pub async fn mark_read(State(app): State<AppState>, AuthUser(session): AuthUser, AppJson(body): AppJson<ReadBody>) -> ApiResult<StatusCode> {
+pub async fn mark_read(
+    State(app): State<AppState>,
+    AuthUser(session): AuthUser,
+    AppJson(body): AppJson<ReadBody>,
+) -> ApiResult<StatusCode> {
     if body.ids.len() > 1000 {
-        return Err(ApiError::invalid("invalid_ids", "mark at most 1000 notifications at a time"));
+        return Err(ApiError::invalid(
+            "invalid_ids",
+            "mark at most 1000 notifications at a time",
+        ));
     }
     let ids = body
         .ids
         .iter()
-        .map(|s| s.parse::<NotificationId>().map_err(|_| ApiError::invalid("invalid_ids", format!("{s:?} is not a notification id (a UUID)"))))
+        .map(|s| {
+            s.parse::<NotificationId>().map_err(|_| {
+                ApiError::invalid(
+                    "invalid_ids",
+                    format!("{s:?} is not a notification id (a UUID)"),
+                )
+            })
+        })
         .collect::<ApiResult<Vec<_>>>()?;
-    app.store.mark_read(session.user.id, &ids, Utc::now()).await?;
+    app.store
+        .mark_read(session.user.id, &ids, Utc::now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Tells a member their role changed (SPEC §12), best effort: the change itself stands.
-pub async fn notify_role_change(app: &AppState, project: &crate::store::Project, user: crate::ids::UserId, role: Role, by: &crate::store::User) {
+pub async fn notify_role_change(
+    app: &AppState,
+    project: &crate::store::Project,
+    user: crate::ids::UserId,
+    role: Role,
+    by: &crate::store::User,
+) {
     let n = Notification {
         id: NotificationId::new(),
         user_id: user,
@@ -242,13 +338,18 @@ pub async fn notify_role_change(app: &AppState, project: &crate::store::Project,
 
 /// Everyone who shares a project with the caller, online when they have a live sync
 /// connection on any node.
-pub async fn friends(State(app): State<AppState>, AuthUser(session): AuthUser) -> ApiResult<Json<Value>> {
+pub async fn friends(
+    State(app): State<AppState>,
+    AuthUser(session): AuthUser,
+) -> ApiResult<Json<Value>> {
     let friends = app.store.friends(session.user.id).await?;
     let ids: Vec<crate::ids::UserId> = friends.iter().map(|u| u.id).collect();
     let online = app.sync.presence().online_among(&ids).await;
     let out: Vec<Value> = friends
         .iter()
-        .map(|u| json!({ "user": { "id": u.id, "name": u.name }, "online": online.contains(&u.id) }))
+        .map(
+            |u| json!({ "user": { "id": u.id, "name": u.name }, "online": online.contains(&u.id) }),
+        )
         .collect();
     Ok(Json(Value::Array(out)))
 }

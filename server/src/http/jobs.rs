@@ -11,7 +11,11 @@ use crate::store::StoreError;
 use crate::AppState;
 
 /// A job, to members of its project, or to whoever queued a job that has no project.
-pub async fn get(State(app): State<AppState>, AuthUser(session): AuthUser, AppPath(id): AppPath<JobId>) -> ApiResult<Json<Value>> {
+pub async fn get(
+    State(app): State<AppState>,
+    AuthUser(session): AuthUser,
+    AppPath(id): AppPath<JobId>,
+) -> ApiResult<Json<Value>> {
     let job = match app.store.job(id).await {
         Ok(job) => job,
         Err(StoreError::NotFound) => return Err(ApiError::not_found("no job with this id")),

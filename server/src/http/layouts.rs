@@ -15,14 +15,21 @@ pub struct LayoutsQuery {
 }
 
 /// Every layout, or those of one aspect-ratio group with `?group=square|portrait|landscape`.
-pub async fn list(query: Result<Query<LayoutsQuery>, QueryRejection>) -> ApiResult<Json<Vec<&'static Layout>>> {
+pub async fn list(
+    query: Result<Query<LayoutsQuery>, QueryRejection>,
+) -> ApiResult<Json<Vec<&'static Layout>>> {
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let library = Library::get();
     let layouts = match q.group.as_deref() {
         None => library.layouts().iter().collect(),
         Some(name) => {
             let group = layouts::parse_group(name).ok_or_else(|| {
-                ApiError::bad_request("unknown_group", format!("unknown aspect-ratio group {name:?}; use square, portrait or landscape"))
+                ApiError::bad_request(
+                    "unknown_group",
+                    format!(
+                        "unknown aspect-ratio group {name:?}; use square, portrait or landscape"
+                    ),
+                )
             })?;
             library.layouts_for(group).collect()
         }

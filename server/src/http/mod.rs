@@ -4,10 +4,10 @@ mod accounts;
 mod automix;
 #[doc(hidden)]
 pub mod bodies;
-mod events;
-mod invites;
 pub mod error;
+mod events;
 pub mod extract;
+mod invites;
 mod jobs;
 mod layouts;
 mod ops;
@@ -42,17 +42,40 @@ pub fn router(app: AppState) -> Router {
         .route("/layouts", get(layouts::list))
         .route("/themes", get(layouts::themes))
         .route("/projects", post(projects::create).get(projects::list))
-        .route("/projects/{id}", get(projects::get).patch(projects::patch).delete(projects::delete))
+        .route(
+            "/projects/{id}",
+            get(projects::get)
+                .patch(projects::patch)
+                .delete(projects::delete),
+        )
         .route("/projects/{id}/members", get(projects::members))
-        .route("/projects/{id}/members/{user_id}", put(projects::set_member).delete(projects::remove_member))
-        .route("/projects/{id}/versions", get(versions::list).post(versions::create))
+        .route(
+            "/projects/{id}/members/{user_id}",
+            put(projects::set_member).delete(projects::remove_member),
+        )
+        .route(
+            "/projects/{id}/versions",
+            get(versions::list).post(versions::create),
+        )
         .route("/projects/{id}/versions/{version_id}", get(versions::fetch))
-        .route("/projects/{id}/versions/{version_id}/restore", post(versions::restore))
+        .route(
+            "/projects/{id}/versions/{version_id}/restore",
+            post(versions::restore),
+        )
         .route("/projects/{id}/wall", get(wall::list).post(wall::post))
-        .route("/projects/{id}/wall/{comment_id}", patch(wall::edit).delete(wall::delete))
+        .route(
+            "/projects/{id}/wall/{comment_id}",
+            patch(wall::edit).delete(wall::delete),
+        )
         .route("/projects/{id}/events", get(events::stream))
-        .route("/projects/{id}/invites", post(invites::create).get(invites::list))
-        .route("/projects/{id}/invites/{invite_id}", delete(invites::revoke))
+        .route(
+            "/projects/{id}/invites",
+            post(invites::create).get(invites::list),
+        )
+        .route(
+            "/projects/{id}/invites/{invite_id}",
+            delete(invites::revoke),
+        )
         .route("/invites/{token}", get(invites::inspect))
         .route("/invites/{token}/accept", post(invites::accept))
         .route("/notifications", get(invites::notifications))
@@ -67,25 +90,44 @@ pub fn router(app: AppState) -> Router {
         .route(
             "/photos",
             // Uploads stream past the JSON body limit, up to the per-request photo limit.
-            post(photos::upload).layer(DefaultBodyLimit::max(usize::try_from(app.cfg.photo_max_request_bytes).unwrap_or(usize::MAX))).get(photos::list),
+            post(photos::upload)
+                .layer(DefaultBodyLimit::max(
+                    usize::try_from(app.cfg.photo_max_request_bytes).unwrap_or(usize::MAX),
+                ))
+                .get(photos::list),
         )
         .route("/photos/remote", post(photos::register_remote))
         .route("/photos/{id}", get(photos::get))
         .route("/photos/{id}/file", get(photos::file))
         .route("/photos/{id}/tags", post(photos::add_tags))
         .route("/photos/{id}/tags/{tag}", delete(photos::remove_tag))
-        .route("/albums", post(photos::create_album).get(photos::list_albums))
-        .route("/albums/{id}", get(photos::get_album).patch(photos::patch_album))
+        .route(
+            "/albums",
+            post(photos::create_album).get(photos::list_albums),
+        )
+        .route(
+            "/albums/{id}",
+            get(photos::get_album).patch(photos::patch_album),
+        )
         .route("/albums/{id}/photos", post(photos::add_album_photos))
-        .route("/albums/{id}/photos/{photo_id}", delete(photos::remove_album_photo))
+        .route(
+            "/albums/{id}/photos/{photo_id}",
+            delete(photos::remove_album_photo),
+        )
         .route("/shares", post(photos::share))
         .route("/print-selections", post(photos::print_selection))
         .route("/groups", get(photos::list_groups))
         .route("/groups/{id}", get(photos::get_group))
         .route("/groups/{id}/events", get(photos::group_events))
-        .fallback(|| async { ApiError::not_found("no such API endpoint; see the API summary in README.md") })
+        .fallback(|| async {
+            ApiError::not_found("no such API endpoint; see the API summary in README.md")
+        })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method")
+            ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not take that method",
+            )
         });
 
     let router = Router::new()
@@ -97,7 +139,8 @@ pub fn router(app: AppState) -> Router {
         .route("/metrics", get(ops::metrics));
 
     let router = match static_dir(&app) {
-        Some(dir) => router.fallback_service(ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html")))),
+        Some(dir) => router
+            .fallback_service(ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html")))),
         None => router.fallback(get(placeholder)),
     };
 
@@ -108,19 +151,33 @@ pub fn router(app: AppState) -> Router {
 }
 
 /// `GET /assets/themes/{theme}/{file}`: theme artwork (SVG), public like the themes list.
-async fn theme_asset(axum::extract::Path((theme, file)): axum::extract::Path<(String, String)>) -> axum::response::Response {
+async fn theme_asset(
+    axum::extract::Path((theme, file)): axum::extract::Path<(String, String)>,
+) -> axum::response::Response {
     match crate::assets::theme_asset(&format!("themes/{theme}/{file}")) {
         Some(bytes) => (
-            [(axum::http::header::CONTENT_TYPE, "image/svg+xml"), (axum::http::header::CACHE_CONTROL, "public, max-age=86400")],
+            [
+                (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
+                (axum::http::header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
             bytes,
         )
             .into_response(),
-        None => ApiError::new(axum::http::StatusCode::NOT_FOUND, "asset_not_found", "no theme asset by that name").into_response(),
+        None => ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "asset_not_found",
+            "no theme asset by that name",
+        )
+        .into_response(),
     }
 }
 
 fn static_dir(app: &AppState) -> Option<PathBuf> {
-    let dir = app.cfg.static_dir.clone().unwrap_or_else(|| PathBuf::from("client-web/dist"));
+    let dir = app
+        .cfg
+        .static_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("client-web/dist"));
     dir.join("index.html").is_file().then_some(dir)
 }
 

@@ -23,13 +23,23 @@ pub struct PreflightQuery {
     product: Option<String>,
 }
 
-pub async fn check(State(app): State<AppState>, access: ProjectAccess, query: Result<Query<PreflightQuery>, QueryRejection>) -> ApiResult<Json<Report>> {
+pub async fn check(
+    State(app): State<AppState>,
+    access: ProjectAccess,
+    query: Result<Query<PreflightQuery>, QueryRejection>,
+) -> ApiResult<Json<Report>> {
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let project = &access.project;
     let product_id = q.product.as_deref().unwrap_or(&project.product);
     let Some(product) = crdt_schema::product(product_id) else {
         let known: Vec<&str> = crdt_schema::PRODUCTS.iter().map(|p| p.id).collect();
-        return Err(ApiError::invalid("unknown_product", format!("unknown product {product_id:?}; choose one of {}", known.join(", "))));
+        return Err(ApiError::invalid(
+            "unknown_product",
+            format!(
+                "unknown product {product_id:?}; choose one of {}",
+                known.join(", ")
+            ),
+        ));
     };
     // The book is edited at its own product's group; a project whose stored product is
     // unknown is taken to be in the target's group.
@@ -43,7 +53,13 @@ pub async fn check(State(app): State<AppState>, access: ProjectAccess, query: Re
         .into_iter()
         .filter_map(|(id, r)| PhotoPixels::from_meta(&r.meta).map(|p| (id, p)))
         .collect();
-    Ok(Json(preflight::preflight(&Input { book: &book, product, group, photos: &photos, fonts: PRINT_FONTS })))
+    Ok(Json(preflight::preflight(&Input {
+        book: &book,
+        product,
+        group,
+        photos: &photos,
+        fonts: PRINT_FONTS,
+    })))
 }
 
 /// The book as the store holds it now.
@@ -51,9 +67,18 @@ async fn durable_book(app: &AppState, project: ProjectId) -> ApiResult<crdt_sche
     let (state, _) = crate::versions::durable_state(&*app.store, project).await?;
     let doc = Doc::new();
     {
-        let update = Update::decode_v1(&state).map_err(|e| ApiError::internal("decoding a durable document", e))?;
-        doc.transact_mut().apply_update(update).map_err(|e| ApiError::internal("applying a durable document", e))?;
+        let update = Update::decode_v1(&state)
+            .map_err(|e| ApiError::internal("decoding a durable document", e))?;
+        doc.transact_mut()
+            .apply_update(update)
+            .map_err(|e| ApiError::internal("applying a durable document", e))?;
     }
     let book = crdt_schema::model::read_book(&doc.transact());
-    book.map_err(|e| ApiError::new(StatusCode::CONFLICT, "unreadable_book", format!("the book cannot be read for preflight: {e}")))
+    book.map_err(|e| {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "unreadable_book",
+            format!("the book cannot be read for preflight: {e}"),
+        )
+    })
 }

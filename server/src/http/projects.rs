@@ -45,23 +45,41 @@ pub(super) fn check_product(id: &str) -> ApiResult<String> {
         Some(p) => Ok(p.id.to_owned()),
         None => {
             let known: Vec<&str> = crdt_schema::PRODUCTS.iter().map(|p| p.id).collect();
-            Err(ApiError::invalid("unknown_product", format!("unknown product {id:?}; choose one of {}", known.join(", "))))
+            Err(ApiError::invalid(
+                "unknown_product",
+                format!("unknown product {id:?}; choose one of {}", known.join(", ")),
+            ))
         }
     }
 }
 
 pub(super) fn check_theme(theme: &str) -> ApiResult<String> {
-    let ok = !theme.is_empty() && theme.len() <= 64 && theme.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let ok = !theme.is_empty()
+        && theme.len() <= 64
+        && theme
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if ok {
         Ok(theme.to_owned())
     } else {
-        Err(ApiError::invalid("invalid_theme", "a theme id is 1 to 64 lowercase letters, digits or dashes"))
+        Err(ApiError::invalid(
+            "invalid_theme",
+            "a theme id is 1 to 64 lowercase letters, digits or dashes",
+        ))
     }
 }
 
-pub async fn create(State(app): State<AppState>, AuthUser(session): AuthUser, AppJson(body): AppJson<CreateBody>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn create(
+    State(app): State<AppState>,
+    AuthUser(session): AuthUser,
+    AppJson(body): AppJson<CreateBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let title = check_name(&body.title, "title", 200)?;
-    let product = check_product(body.product.as_deref().unwrap_or(crdt_schema::DEFAULT_PRODUCT))?;
+    let product = check_product(
+        body.product
+            .as_deref()
+            .unwrap_or(crdt_schema::DEFAULT_PRODUCT),
+    )?;
     let theme = check_theme(body.theme.as_deref().unwrap_or(DEFAULT_THEME))?;
     let now = Utc::now();
     let project = Project {
@@ -75,14 +93,21 @@ pub async fn create(State(app): State<AppState>, AuthUser(session): AuthUser, Ap
         origin: None,
     };
     let client_id = rand::random::<u64>() & ((1 << 53) - 1) | 1;
-    let initial = crdt_schema::new_book(client_id, &project.title, &project.product, &project.theme);
+    let initial =
+        crdt_schema::new_book(client_id, &project.title, &project.product, &project.theme);
     app.store.create_project(&project, &initial).await?;
     Ok((StatusCode::CREATED, Json(json!({ "project": project }))))
 }
 
-pub async fn list(State(app): State<AppState>, AuthUser(session): AuthUser) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(app): State<AppState>,
+    AuthUser(session): AuthUser,
+) -> ApiResult<Json<Value>> {
     let rows = app.store.projects_of(session.user.id).await?;
-    let items: Vec<Value> = rows.into_iter().map(|(project, role)| json!({ "project": project, "role": role })).collect();
+    let items: Vec<Value> = rows
+        .into_iter()
+        .map(|(project, role)| json!({ "project": project, "role": role }))
+        .collect();
     Ok(Json(Value::Array(items)))
 }
 
@@ -90,32 +115,50 @@ pub async fn get(access: ProjectAccess) -> Json<Value> {
     Json(json!({ "project": access.project, "role": access.role }))
 }
 
-pub async fn patch(State(app): State<AppState>, access: ProjectAccess<Editor>, AppJson(body): AppJson<PatchBody>) -> ApiResult<Json<Value>> {
+pub async fn patch(
+    State(app): State<AppState>,
+    access: ProjectAccess<Editor>,
+    AppJson(body): AppJson<PatchBody>,
+) -> ApiResult<Json<Value>> {
     let patch = ProjectPatch {
-        title: body.title.as_deref().map(|t| check_name(t, "title", 200)).transpose()?,
+        title: body
+            .title
+            .as_deref()
+            .map(|t| check_name(t, "title", 200))
+            .transpose()?,
         product: body.product.as_deref().map(check_product).transpose()?,
         theme: body.theme.as_deref().map(check_theme).transpose()?,
     };
     let id = access.project.id;
     let project = app.store.update_project(id, &patch, Utc::now()).await?;
     // The book's own `meta` follows the project record, written as the system user.
-    let fields: Vec<(&'static str, String)> = [("title", patch.title), ("product", patch.product), ("theme", patch.theme)]
-        .into_iter()
-        .filter_map(|(k, v)| v.map(|v| (k, v)))
-        .collect();
+    let fields: Vec<(&'static str, String)> = [
+        ("title", patch.title),
+        ("product", patch.product),
+        ("theme", patch.theme),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .collect();
     if !fields.is_empty() {
         app.sync
-            .edit_as_system(id, Box::new(move |txn| {
-                for (k, v) in &fields {
-                    crdt_schema::set_meta(txn, k, v);
-                }
-            }))
+            .edit_as_system(
+                id,
+                Box::new(move |txn| {
+                    for (k, v) in &fields {
+                        crdt_schema::set_meta(txn, k, v);
+                    }
+                }),
+            )
             .await?;
     }
     Ok(Json(json!({ "project": project })))
 }
 
-pub async fn delete(State(app): State<AppState>, access: ProjectAccess<Manager>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(app): State<AppState>,
+    access: ProjectAccess<Manager>,
+) -> ApiResult<StatusCode> {
     let project = access.project.id;
     app.store.delete_project(project).await?;
     publish(&app, Event::ProjectDeleted { project });
@@ -126,7 +169,8 @@ pub async fn delete(State(app): State<AppState>, access: ProjectAccess<Manager>)
 /// else sees each member's id and name.
 pub async fn members(State(app): State<AppState>, access: ProjectAccess) -> ApiResult<Json<Value>> {
     let members = app.store.members(access.project.id).await?;
-    let mut list = serde_json::to_value(members).map_err(|e| ApiError::internal("serialising members", e))?;
+    let mut list =
+        serde_json::to_value(members).map_err(|e| ApiError::internal("serialising members", e))?;
     if access.role < Role::Manager {
         for m in list.as_array_mut().into_iter().flatten() {
             if let Some(user) = m.get_mut("user").and_then(Value::as_object_mut) {
@@ -154,7 +198,10 @@ pub async fn set_member(
     AppJson(body): AppJson<RoleBody>,
 ) -> ApiResult<Json<Value>> {
     let role = Role::parse(&body.role).ok_or_else(|| {
-        ApiError::invalid("invalid_role", "role must be one of viewer, commenter, contributor, editor, manager")
+        ApiError::invalid(
+            "invalid_role",
+            "role must be one of viewer, commenter, contributor, editor, manager",
+        )
     })?;
     let project = &access.project;
     access::check_member_change(MemberChange {
@@ -162,11 +209,21 @@ pub async fn set_member(
         target_is_owner: project.owner_id == user_id,
         new_role: Some(role),
     })?;
-    let current = if project.owner_id == user_id { Some(Role::Manager) } else { app.store.role_of(project.id, user_id).await? };
+    let current = if project.owner_id == user_id {
+        Some(Role::Manager)
+    } else {
+        app.store.role_of(project.id, user_id).await?
+    };
     // Someone new joins only as a friend of the caller; anyone else by accepting an invite, so
     // nobody is put in a stranger's book (and shown to its members) without saying yes. An
     // unknown id is no one's friend, so ids cannot be probed here either.
-    if current.is_none() && app.store.common_projects(access.session.user.id, user_id).await?.is_empty() {
+    if current.is_none()
+        && app
+            .store
+            .common_projects(access.session.user.id, user_id)
+            .await?
+            .is_empty()
+    {
         return Err(not_a_friend());
     }
     let user = match app.store.user(user_id).await {
@@ -175,10 +232,20 @@ pub async fn set_member(
         Err(e) => return Err(e.into()),
     };
     if current != Some(role) {
-        app.store.set_member(project.id, user_id, role, Utc::now()).await?;
-        publish(&app, Event::Member { project: project.id, user: user_id, role: Some(role) });
+        app.store
+            .set_member(project.id, user_id, role, Utc::now())
+            .await?;
+        publish(
+            &app,
+            Event::Member {
+                project: project.id,
+                user: user_id,
+                role: Some(role),
+            },
+        );
         if user_id != access.session.user.id {
-            super::invites::notify_role_change(&app, project, user_id, role, &access.session.user).await;
+            super::invites::notify_role_change(&app, project, user_id, role, &access.session.user)
+                .await;
         }
     }
     Ok(Json(json!({ "user": user, "role": role })))
@@ -199,12 +266,27 @@ pub async fn remove_member(
         })?;
     }
     // The invites they made are revoked with the membership (`store::invites`).
-    match app.store.remove_member(project.id, user_id, Utc::now()).await {
+    match app
+        .store
+        .remove_member(project.id, user_id, Utc::now())
+        .await
+    {
         Ok(()) => {}
-        Err(StoreError::NotFound) => return Err(ApiError::not_found("this user is not a member of the project")),
+        Err(StoreError::NotFound) => {
+            return Err(ApiError::not_found(
+                "this user is not a member of the project",
+            ))
+        }
         Err(e) => return Err(e.into()),
     }
-    publish(&app, Event::Member { project: project.id, user: user_id, role: None });
+    publish(
+        &app,
+        Event::Member {
+            project: project.id,
+            user: user_id,
+            role: None,
+        },
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 

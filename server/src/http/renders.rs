@@ -30,17 +30,33 @@ pub struct RenderBody {
     force: Option<bool>,
 }
 
-pub async fn start(State(app): State<AppState>, access: ProjectAccess<Editor>, AppJson(body): AppJson<RenderBody>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn start(
+    State(app): State<AppState>,
+    access: ProjectAccess<Editor>,
+    AppJson(body): AppJson<RenderBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let project = &access.project;
     let product_id = body.product.as_deref().unwrap_or(&project.product);
     let Some(product) = crdt_schema::product(product_id) else {
         let known: Vec<&str> = crdt_schema::PRODUCTS.iter().map(|p| p.id).collect();
-        return Err(ApiError::invalid("unknown_product", format!("unknown product {product_id:?}; choose one of {}", known.join(", "))));
+        return Err(ApiError::invalid(
+            "unknown_product",
+            format!(
+                "unknown product {product_id:?}; choose one of {}",
+                known.join(", ")
+            ),
+        ));
     };
     let version_id = match &body.version_id {
         None => None,
         Some(raw) => {
-            let not_found = || ApiError::new(StatusCode::NOT_FOUND, "version_not_found", "no version of this project with this id");
+            let not_found = || {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "version_not_found",
+                    "no version of this project with this id",
+                )
+            };
             let id: VersionId = raw.parse().map_err(|_| not_found())?;
             match app.store.version(project.id, id).await {
                 Ok(v) => Some(v.id),
@@ -49,12 +65,17 @@ pub async fn start(State(app): State<AppState>, access: ProjectAccess<Editor>, A
             }
         }
     };
-    let spec = RenderJob { product: product.id.to_owned(), version_id, force: body.force.unwrap_or(false) };
+    let spec = RenderJob {
+        product: product.id.to_owned(),
+        version_id,
+        force: body.force.unwrap_or(false),
+    };
     let job = NewJob {
         id: JobId::new(),
         kind: RENDER.into(),
         project_id: Some(project.id),
-        payload: serde_json::to_value(&spec).map_err(|e| ApiError::internal("serialising a render job", e))?,
+        payload: serde_json::to_value(&spec)
+            .map_err(|e| ApiError::internal("serialising a render job", e))?,
         created_by: Some(access.session.user.id),
         dedupe_key: None,
         max_attempts: DEFAULT_ATTEMPTS,
@@ -83,26 +104,45 @@ pub async fn pdf(
     let part: &'static str = match q.part.as_deref().unwrap_or("interior") {
         "interior" => "interior",
         "cover" => "cover",
-        other => return Err(ApiError::bad_request("invalid_part", format!("unknown part {other:?}; use interior or cover"))),
+        other => {
+            return Err(ApiError::bad_request(
+                "invalid_part",
+                format!("unknown part {other:?}; use interior or cover"),
+            ))
+        }
     };
     let read = match app.blobs.open(&blob_key(id, part)).await {
         Ok(r) => r,
-        Err(BlobError::NotFound) => return Err(ApiError::new(StatusCode::NOT_FOUND, "render_part_missing", format!("this render has no {part} PDF; render the book again"))),
+        Err(BlobError::NotFound) => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "render_part_missing",
+                format!("this render has no {part} PDF; render the book again"),
+            ))
+        }
         Err(e) => return Err(ApiError::internal("reading a render's PDF", e)),
     };
-    let name = format!("attachment; filename=\"{}-{}-{part}.pdf\"", render.product, render.id);
+    let name = format!(
+        "attachment; filename=\"{}-{}-{part}.pdf\"",
+        render.product, render.id
+    );
     let mut response = (
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
             (header::CONTENT_DISPOSITION, name),
             // A render never changes once made.
-            (header::CACHE_CONTROL, "private, max-age=31536000, immutable".to_owned()),
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable".to_owned(),
+            ),
         ],
         Body::from_stream(read.body),
     )
         .into_response();
     if let Some(len) = read.len {
-        response.headers_mut().insert(header::CONTENT_LENGTH, len.into());
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, len.into());
     }
     Ok(response)
 }
@@ -129,23 +169,65 @@ pub async fn preview(
         Some("cover") => blob_key(id, "cover-preview"),
         Some(n) => match n.parse::<usize>() {
             Ok(n) if (n as i64) < render.pages => BlobKey::numbered("renders", id.0, "preview", n),
-            Ok(_) => return Err(ApiError::new(StatusCode::NOT_FOUND, "no_such_page", format!("this render has {} pages, numbered from 0", render.pages))),
-            Err(_) => return Err(ApiError::bad_request("invalid_page", format!("page must be a page number from 0 or \"cover\", not {n:?}"))),
+            Ok(_) => {
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "no_such_page",
+                    format!("this render has {} pages, numbered from 0", render.pages),
+                ))
+            }
+            Err(_) => {
+                return Err(ApiError::bad_request(
+                    "invalid_page",
+                    format!("page must be a page number from 0 or \"cover\", not {n:?}"),
+                ))
+            }
         },
-        None => return Err(ApiError::bad_request("invalid_page", "give ?page= a page number from 0, or cover")),
+        None => {
+            return Err(ApiError::bad_request(
+                "invalid_page",
+                "give ?page= a page number from 0, or cover",
+            ))
+        }
     };
     let bytes = match app.blobs.get(&key).await {
         Ok(b) => b,
-        Err(BlobError::NotFound) => return Err(ApiError::new(StatusCode::NOT_FOUND, "preview_missing", "this render has no such preview")),
+        Err(BlobError::NotFound) => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "preview_missing",
+                "this render has no such preview",
+            ))
+        }
         Err(e) => return Err(ApiError::internal("reading a render preview", e)),
     };
-    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, max-age=31536000, immutable")], bytes).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// The render, when `user` is a member of its project; 404 alike for a missing render and
 /// for a non-member, who learns nothing about it, not even that it exists.
-async fn member_render(app: &AppState, id: RenderId, user: crate::ids::UserId) -> ApiResult<Render> {
-    let no_render = || ApiError::new(StatusCode::NOT_FOUND, "render_not_found", "no render with this id");
+async fn member_render(
+    app: &AppState,
+    id: RenderId,
+    user: crate::ids::UserId,
+) -> ApiResult<Render> {
+    let no_render = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "render_not_found",
+            "no render with this id",
+        )
+    };
     let render = match app.store.render(id).await {
         Ok(r) => r,
         Err(StoreError::NotFound) => return Err(no_render()),

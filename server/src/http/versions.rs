@@ -26,7 +26,11 @@ impl From<VersionError> for ApiError {
             ),
             VersionError::Blob(e) => {
                 tracing::error!(error = %e, "blob storage failed");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "blob_storage_unavailable", "blob storage is not answering; try again later")
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "blob_storage_unavailable",
+                    "blob storage is not answering; try again later",
+                )
             }
             VersionError::Corrupt(_) => ApiError::internal("a stored document does not decode", e),
         }
@@ -36,19 +40,33 @@ impl From<VersionError> for ApiError {
 async fn find(app: &AppState, project: ProjectId, id: VersionId) -> ApiResult<Version> {
     match app.store.version(project, id).await {
         Ok(v) => Ok(v),
-        Err(StoreError::NotFound) => Err(ApiError::not_found("no version with this id in this project")),
+        Err(StoreError::NotFound) => Err(ApiError::not_found(
+            "no version with this id in this project",
+        )),
         Err(e) => Err(e.into()),
     }
 }
 
 pub async fn list(State(app): State<AppState>, access: ProjectAccess) -> ApiResult<Json<Value>> {
     let list = app.store.versions(access.project.id).await?;
-    Ok(Json(serde_json::to_value(list).map_err(|e| ApiError::internal("serialising versions", e))?))
+    Ok(Json(serde_json::to_value(list).map_err(|e| {
+        ApiError::internal("serialising versions", e)
+    })?))
 }
 
 /// Takes a version now (editor and above).
-pub async fn create(State(app): State<AppState>, access: ProjectAccess<Editor>) -> ApiResult<(StatusCode, Json<Value>)> {
-    let version = versions::take(&*app.store, &*app.blobs, access.project.id, VersionReason::Manual, Some(access.session.user.id)).await?;
+pub async fn create(
+    State(app): State<AppState>,
+    access: ProjectAccess<Editor>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let version = versions::take(
+        &*app.store,
+        &*app.blobs,
+        access.project.id,
+        VersionReason::Manual,
+        Some(access.session.user.id),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(json!({ "version": version }))))
 }
 
@@ -60,13 +78,19 @@ pub async fn fetch(
 ) -> ApiResult<Response> {
     let version = find(&app, access.project.id, id).await?;
     let bytes = versions::fetch(&*app.blobs, &version).await?;
-    let name = format!("attachment; filename=\"{}-{}.yjs\"", access.project.id, version.id);
+    let name = format!(
+        "attachment; filename=\"{}-{}.yjs\"",
+        access.project.id, version.id
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
             (header::CONTENT_DISPOSITION, name),
             // A version never changes once taken.
-            (header::CACHE_CONTROL, "private, max-age=31536000, immutable".to_owned()),
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable".to_owned(),
+            ),
         ],
         bytes,
     )
@@ -82,6 +106,15 @@ pub async fn restore(
     AppPath((_, id)): AppPath<(ProjectId, VersionId)>,
 ) -> ApiResult<Json<Value>> {
     let version = find(&app, access.project.id, id).await?;
-    let (backup, kept) = versions::restore(&*app.store, &*app.blobs, &app.sync, &version, access.session.user.id).await?;
-    Ok(Json(json!({ "version": version, "backup": backup, "kept": kept })))
+    let (backup, kept) = versions::restore(
+        &*app.store,
+        &*app.blobs,
+        &app.sync,
+        &version,
+        access.session.user.id,
+    )
+    .await?;
+    Ok(Json(
+        json!({ "version": version, "backup": backup, "kept": kept }),
+    ))
 }

@@ -40,10 +40,17 @@ pub fn comment_json(c: &Comment) -> Value {
 pub(super) fn check_body(raw: &str) -> ApiResult<String> {
     let body = raw.trim();
     if body.is_empty() {
-        return Err(ApiError::invalid("empty_comment", "a comment needs some text"));
+        return Err(ApiError::invalid(
+            "empty_comment",
+            "a comment needs some text",
+        ));
     }
     if body.chars().count() > MAX_BODY_CHARS {
-        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "comment_too_long", format!("a comment is at most {MAX_BODY_CHARS} characters")));
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "comment_too_long",
+            format!("a comment is at most {MAX_BODY_CHARS} characters"),
+        ));
     }
     Ok(body.to_owned())
 }
@@ -52,13 +59,26 @@ pub(super) fn check_body(raw: &str) -> ApiResult<String> {
 pub(super) fn check_ref(raw: Option<String>, what: &str) -> ApiResult<Option<String>> {
     match raw {
         None => Ok(None),
-        Some(s) if !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_graphic()) => Ok(Some(s)),
-        Some(_) => Err(ApiError::invalid("invalid_reference", format!("{what} is the id of a {what_kind} in the book", what_kind = what.trim_end_matches("_id")))),
+        Some(s) if !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_graphic()) => {
+            Ok(Some(s))
+        }
+        Some(_) => Err(ApiError::invalid(
+            "invalid_reference",
+            format!(
+                "{what} is the id of a {what_kind} in the book",
+                what_kind = what.trim_end_matches("_id")
+            ),
+        )),
     }
 }
 
 fn publish(app: &AppState, project: ProjectId, data: Value) {
-    let event = Event::Activity { project: Some(project), user: None, kind: ActivityKind::Comment, data: data.to_string().into() };
+    let event = Event::Activity {
+        project: Some(project),
+        user: None,
+        kind: ActivityKind::Comment,
+        data: data.to_string().into(),
+    };
     if let Err(e) = app.fanout.publish(event) {
         tracing::warn!(error = %e, "could not publish a wall event");
     }
@@ -76,7 +96,12 @@ pub async fn notify(app: &AppState, n: &Notification) {
 /// Tells a user's open streams about a notification already recorded.
 pub fn publish_notification(app: &AppState, n: &Notification) {
     let data = serde_json::to_string(n).unwrap_or_default();
-    let event = Event::Activity { project: None, user: Some(n.user_id), kind: ActivityKind::Notification, data: data.into() };
+    let event = Event::Activity {
+        project: None,
+        user: Some(n.user_id),
+        kind: ActivityKind::Notification,
+        data: data.into(),
+    };
     if let Err(e) = app.fanout.publish(event) {
         tracing::warn!(error = %e, "could not publish a notification");
     }
@@ -84,12 +109,15 @@ pub fn publish_notification(app: &AppState, n: &Notification) {
 
 /// Who made a page of the book, from its durable document (for "a comment on your page").
 async fn page_creator(app: &AppState, project: ProjectId, page_id: &str) -> Option<UserId> {
-    let (state, _) = crate::versions::durable_state(&*app.store, project).await.ok()?;
+    let (state, _) = crate::versions::durable_state(&*app.store, project)
+        .await
+        .ok()?;
     let doc = yrs::Doc::new();
     {
         use yrs::updates::decoder::Decode;
         let mut txn = doc.transact_mut();
-        txn.apply_update(yrs::Update::decode_v1(&state).ok()?).ok()?;
+        txn.apply_update(yrs::Update::decode_v1(&state).ok()?)
+            .ok()?;
     }
     let book = crdt_schema::model::read_book(&doc.transact()).ok()?;
     let page = book.pages.iter().find(|p| p.id == page_id)?;
@@ -108,7 +136,14 @@ pub async fn list(
     query: Result<Query<WallQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
-    let before: Option<CommentId> = q.before.as_deref().map(|s| s.parse().map_err(|_| ApiError::bad_request("invalid_query", "before is a comment id"))).transpose()?;
+    let before: Option<CommentId> = q
+        .before
+        .as_deref()
+        .map(|s| {
+            s.parse()
+                .map_err(|_| ApiError::bad_request("invalid_query", "before is a comment id"))
+        })
+        .transpose()?;
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=200).contains(&limit) {
         return Err(ApiError::bad_request("invalid_query", "limit is 1 to 200"));
@@ -116,7 +151,13 @@ pub async fn list(
     if let Some(b) = before {
         match app.store.comment(b).await {
             Ok(c) if c.project_id == access.project.id => {}
-            Ok(_) | Err(StoreError::NotFound) => return Err(ApiError::new(StatusCode::NOT_FOUND, "comment_not_found", "before names no comment of this wall")),
+            Ok(_) | Err(StoreError::NotFound) => {
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "comment_not_found",
+                    "before names no comment of this wall",
+                ))
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -125,7 +166,13 @@ pub async fn list(
         .iter()
         .map(|c| {
             let mut v = comment_json(c);
-            v["replies"] = Value::Array(replies.iter().filter(|r| r.parent_id == Some(c.id)).map(comment_json).collect());
+            v["replies"] = Value::Array(
+                replies
+                    .iter()
+                    .filter(|r| r.parent_id == Some(c.id))
+                    .map(comment_json)
+                    .collect(),
+            );
             v
         })
         .collect();
@@ -141,14 +188,28 @@ pub struct PostBody {
     parent_id: Option<String>,
 }
 
-pub async fn post(State(app): State<AppState>, access: ProjectAccess<Commenter>, AppJson(b): AppJson<PostBody>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn post(
+    State(app): State<AppState>,
+    access: ProjectAccess<Commenter>,
+    AppJson(b): AppJson<PostBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let body = check_body(&b.body)?;
     let page_id = check_ref(b.page_id, "page_id")?;
     let item_id = check_ref(b.item_id, "item_id")?;
     if item_id.is_some() && page_id.is_none() {
-        return Err(ApiError::invalid("invalid_reference", "an item_id needs the page_id of its page"));
+        return Err(ApiError::invalid(
+            "invalid_reference",
+            "an item_id needs the page_id of its page",
+        ));
     }
-    let parent_id: Option<CommentId> = b.parent_id.as_deref().map(|s| s.parse().map_err(|_| ApiError::invalid("invalid_parent", "parent_id is a comment id"))).transpose()?;
+    let parent_id: Option<CommentId> = b
+        .parent_id
+        .as_deref()
+        .map(|s| {
+            s.parse()
+                .map_err(|_| ApiError::invalid("invalid_parent", "parent_id is a comment id"))
+        })
+        .transpose()?;
     let now = Utc::now();
     let comment = Comment {
         id: CommentId::new(),
@@ -166,16 +227,29 @@ pub async fn post(State(app): State<AppState>, access: ProjectAccess<Commenter>,
     let comment = match app.store.insert_comment(&comment).await {
         Ok(c) => c,
         Err(StoreError::NotFound) if parent_id.is_some() => {
-            return Err(ApiError::invalid("invalid_parent", "parent_id must be a top-level comment of this wall: replies go one level deep"))
+            return Err(ApiError::invalid(
+                "invalid_parent",
+                "parent_id must be a top-level comment of this wall: replies go one level deep",
+            ))
         }
         Err(e) => return Err(e.into()),
     };
     let json = comment_json(&comment);
-    publish(&app, access.project.id, json!({ "action": "new", "comment": json }));
+    publish(
+        &app,
+        access.project.id,
+        json!({ "action": "new", "comment": json }),
+    );
     // "A comment on your page": its maker hears of it, unless they wrote it.
     if let Some(page) = &page_id {
-        if let Some(maker) = page_creator(&app, access.project.id, page).await.filter(|m| *m != access.session.user.id) {
-            if matches!(app.store.role_of(access.project.id, maker).await, Ok(Some(_))) {
+        if let Some(maker) = page_creator(&app, access.project.id, page)
+            .await
+            .filter(|m| *m != access.session.user.id)
+        {
+            if matches!(
+                app.store.role_of(access.project.id, maker).await,
+                Ok(Some(_))
+            ) {
                 let n = Notification {
                     id: NotificationId::new(),
                     user_id: maker,
@@ -194,7 +268,11 @@ pub async fn post(State(app): State<AppState>, access: ProjectAccess<Commenter>,
 async fn own_comment(app: &AppState, project: ProjectId, id: CommentId) -> ApiResult<Comment> {
     match app.store.comment(id).await {
         Ok(c) if c.project_id == project => Ok(c),
-        Ok(_) | Err(StoreError::NotFound) => Err(ApiError::new(StatusCode::NOT_FOUND, "comment_not_found", "no comment with this id on this wall")),
+        Ok(_) | Err(StoreError::NotFound) => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "comment_not_found",
+            "no comment with this id on this wall",
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -218,17 +296,31 @@ pub async fn edit(
     }
     let comment = app.store.update_comment(id, &body, Utc::now()).await?;
     let json = comment_json(&comment);
-    publish(&app, access.project.id, json!({ "action": "edited", "comment": json }));
+    publish(
+        &app,
+        access.project.id,
+        json!({ "action": "edited", "comment": json }),
+    );
     Ok(Json(json!({ "comment": json })))
 }
 
 /// Authors delete their own comments; managers may delete any (moderation).
-pub async fn delete(State(app): State<AppState>, access: ProjectAccess, AppPath((_, id)): AppPath<(ProjectId, CommentId)>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(app): State<AppState>,
+    access: ProjectAccess,
+    AppPath((_, id)): AppPath<(ProjectId, CommentId)>,
+) -> ApiResult<StatusCode> {
     let comment = own_comment(&app, access.project.id, id).await?;
     if comment.author_id != access.session.user.id && access.role < Role::Manager {
-        return Err(ApiError::forbidden("only its author or a manager can delete a comment"));
+        return Err(ApiError::forbidden(
+            "only its author or a manager can delete a comment",
+        ));
     }
     app.store.delete_comment(id).await?;
-    publish(&app, access.project.id, json!({ "action": "deleted", "comment": { "id": id, "parent_id": comment.parent_id, "page_id": comment.page_id } }));
+    publish(
+        &app,
+        access.project.id,
+        json!({ "action": "deleted", "comment": { "id": id, "parent_id": comment.parent_id, "page_id": comment.page_id } }),
+    );
     Ok(StatusCode::NO_CONTENT)
 }

@@ -23,10 +23,17 @@ pub async fn upgrade(
     let token = params
         .get("token")
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::unauthorized("unauthorized", "missing token: connect with ?token=<token>"))?;
+        .ok_or_else(|| {
+            ApiError::unauthorized("unauthorized", "missing token: connect with ?token=<token>")
+        })?;
     let session = session_for_token(&app, token).await?;
     let (_, role) = project_role(&app, project, &session).await?;
-    let ws = ws.map_err(|r| ApiError::bad_request("not_websocket", format!("expected a WebSocket upgrade: {}", r.body_text())))?;
+    let ws = ws.map_err(|r| {
+        ApiError::bad_request(
+            "not_websocket",
+            format!("expected a WebSocket upgrade: {}", r.body_text()),
+        )
+    })?;
     // The slot is taken here and freed when the permit drops: when the connection ends,
     // whichever way, or when the upgrade never completes.
     let permit = app.limits.connections.admit(session.user.id)?;

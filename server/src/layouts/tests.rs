@@ -39,7 +39,10 @@ fn there_are_at_least_40_layouts_and_every_group_has_1_to_6_photos() {
     assert!(lib().layouts().len() >= 40, "{}", lib().layouts().len());
     for group in AspectGroup::ALL {
         for n in MIN_SLOTS..=MAX_SLOTS {
-            let count = lib().layouts_for(group).filter(|l| l.slots.len() == n).count();
+            let count = lib()
+                .layouts_for(group)
+                .filter(|l| l.slots.len() == n)
+                .count();
             assert!(count >= 1, "{group:?} has no layout for {n} photos");
         }
     }
@@ -53,7 +56,11 @@ fn every_shape_multiset_of_1_to_6_photos_has_an_exact_layout_in_every_group() {
                 let found = lib().matching(group, &shapes, false).count();
                 assert!(found >= 1, "{group:?}: nothing for {}", names(&shapes));
                 if (2..=4).contains(&n) {
-                    assert!(found >= 2, "{group:?}: only one layout for {}, so a remix cannot change it", names(&shapes));
+                    assert!(
+                        found >= 2,
+                        "{group:?}: only one layout for {}, so a remix cannot change it",
+                        names(&shapes)
+                    );
                 }
             }
         }
@@ -65,7 +72,11 @@ fn every_shape_multiset_of_1_to_3_photos_has_a_captioned_layout_in_every_group()
     for group in AspectGroup::ALL {
         for n in 1..=3 {
             for shapes in multisets(n) {
-                assert!(lib().matching(group, &shapes, true).next().is_some(), "{group:?}: no captions for {}", names(&shapes));
+                assert!(
+                    lib().matching(group, &shapes, true).next().is_some(),
+                    "{group:?}: no captions for {}",
+                    names(&shapes)
+                );
             }
         }
     }
@@ -74,7 +85,9 @@ fn every_shape_multiset_of_1_to_3_photos_has_a_captioned_layout_in_every_group()
 #[test]
 fn every_group_has_a_full_bleed_single_photo_page() {
     for group in AspectGroup::ALL {
-        let full = lib().layouts_for(group).find(|l| l.slots.len() == 1 && l.slots[0].frame == Box::FULL_PAGE);
+        let full = lib()
+            .layouts_for(group)
+            .find(|l| l.slots.len() == 1 && l.slots[0].frame == Box::FULL_PAGE);
         let full = full.unwrap_or_else(|| panic!("{group:?} has no full-bleed page"));
         let own = shape_of_aspect(core_aspect_ratio(group));
         assert_eq!(full.slots[0].shape, own);
@@ -84,7 +97,10 @@ fn every_group_has_a_full_bleed_single_photo_page() {
 /// Whether a box reaches an edge of the page: a bleed slot, which may cross the safe area.
 fn bleeds(b: &Box) -> bool {
     let edge = 0.5 - 1e-9;
-    (b.x() - b.w() / 2.0) <= -edge || (b.x() + b.w() / 2.0) >= edge || (b.y() - b.h() / 2.0) <= -edge || (b.y() + b.h() / 2.0) >= edge
+    (b.x() - b.w() / 2.0) <= -edge
+        || (b.x() + b.w() / 2.0) >= edge
+        || (b.y() - b.h() / 2.0) <= -edge
+        || (b.y() + b.h() / 2.0) >= edge
 }
 
 #[test]
@@ -93,9 +109,18 @@ fn bleed_slots_reach_the_edge_and_framed_ones_keep_a_margin() {
     for layout in lib().layouts() {
         for (i, slot) in layout.slots.iter().enumerate() {
             let b = &slot.frame;
-            for edge in [b.x() - b.w() / 2.0, b.x() + b.w() / 2.0, b.y() - b.h() / 2.0, b.y() + b.h() / 2.0] {
+            for edge in [
+                b.x() - b.w() / 2.0,
+                b.x() + b.w() / 2.0,
+                b.y() - b.h() / 2.0,
+                b.y() + b.h() / 2.0,
+            ] {
                 let distance = 0.5 - edge.abs();
-                assert!(distance.abs() < 1e-9 || distance >= 0.02, "{} slot {i} is {distance} from a page edge", layout.id);
+                assert!(
+                    distance.abs() < 1e-9 || distance >= 0.02,
+                    "{} slot {i} is {distance} from a page edge",
+                    layout.id
+                );
             }
         }
     }
@@ -111,11 +136,21 @@ fn framed_slots_and_captions_stay_in_the_safe_area_of_every_product() {
                     for (i, slot) in layout.slots.iter().enumerate() {
                         if !bleeds(&slot.frame) {
                             let check = frame.check_box(&slot.frame);
-                            assert!(check.is_clear(), "{} slot {i} on {} {side:?}: {check:?}", layout.id, product.id);
+                            assert!(
+                                check.is_clear(),
+                                "{} slot {i} on {} {side:?}: {check:?}",
+                                layout.id,
+                                product.id
+                            );
                         }
                         if let Some(c) = &slot.caption_box {
                             let check = frame.check_box(c);
-                            assert!(check.is_clear(), "{} caption {i} on {} {side:?}: {check:?}", layout.id, product.id);
+                            assert!(
+                                check.is_clear(),
+                                "{} caption {i} on {} {side:?}: {check:?}",
+                                layout.id,
+                                product.id
+                            );
                         }
                     }
                 }
@@ -126,7 +161,9 @@ fn framed_slots_and_captions_stay_in_the_safe_area_of_every_product() {
 
 #[test]
 fn layouts_serialise_as_the_api_contract() {
-    let l = lib().layout("square-2-ll-caption").expect("a captioned layout");
+    let l = lib()
+        .layout("square-2-ll-caption")
+        .expect("a captioned layout");
     let json = serde_json::to_value(l).unwrap();
     assert_eq!(json["group"], "square");
     let slot = &json["slots"][0];
@@ -135,7 +172,10 @@ fn layouts_serialise_as_the_api_contract() {
     assert_eq!(slot["caption"], true);
     assert_eq!(slot["caption_box"].as_array().unwrap().len(), 5);
     let plain = serde_json::to_value(lib().layout("square-1-s-bleed").unwrap()).unwrap();
-    assert_eq!(plain["slots"][0], serde_json::json!({"box": [0.0, 0.0, 1.0, 1.0, 0.0], "shape": "S", "caption": false}));
+    assert_eq!(
+        plain["slots"][0],
+        serde_json::json!({"box": [0.0, 0.0, 1.0, 1.0, 0.0], "shape": "S", "caption": false})
+    );
 }
 
 #[test]
@@ -154,21 +194,38 @@ fn shapes_follow_the_five_percent_rule() {
 
 #[test]
 fn matching_ignores_slot_order() {
-    let a = lib().matching(AspectGroup::Landscape, &[Shape::P, Shape::L, Shape::L, Shape::P], false).count();
-    let b = lib().matching(AspectGroup::Landscape, &[Shape::L, Shape::L, Shape::P, Shape::P], false).count();
+    let a = lib()
+        .matching(
+            AspectGroup::Landscape,
+            &[Shape::P, Shape::L, Shape::L, Shape::P],
+            false,
+        )
+        .count();
+    let b = lib()
+        .matching(
+            AspectGroup::Landscape,
+            &[Shape::L, Shape::L, Shape::P, Shape::P],
+            false,
+        )
+        .count();
     assert!(a >= 2);
     assert_eq!(a, b);
 }
 
 // --- Broken layouts --------------------------------------------------------------------------
 
-const THEMES: (&str, &str) = ("themes.json", r##"[{"id":"everyday","name":"Everyday","keywords":[],"colors":{"background":"#ffffff","text":"#000000","accent":"#333333"},"fonts":{"heading":"Inter","body":"Inter"},"backgrounds":[{"color":"#ffffff"}],"mirror_facing":false}]"##);
+const THEMES: (&str, &str) = (
+    "themes.json",
+    r##"[{"id":"everyday","name":"Everyday","keywords":[],"colors":{"background":"#ffffff","text":"#000000","accent":"#333333"},"fonts":{"heading":"Inter","body":"Inter"},"backgrounds":[{"color":"#ffffff"}],"mirror_facing":false}]"##,
+);
 
 fn refuse(json: &str) -> (String, LayoutProblem, String) {
     match Library::parse(&[("test.json", json)], THEMES) {
         Err(e @ LibraryError::Layout { .. }) => {
             let message = e.to_string();
-            let LibraryError::Layout { layout, problem } = e else { unreachable!() };
+            let LibraryError::Layout { layout, problem } = e else {
+                unreachable!()
+            };
             (layout, problem, message)
         }
         Err(other) => panic!("expected a layout error, got {other}"),
@@ -192,8 +249,14 @@ fn overlapping_slots_are_refused_by_name() {
         {"box":[0.1,0.1,0.4,0.4,0],"shape":"S","caption":false}]}]"#;
     let (id, problem, message) = refuse(json);
     assert_eq!(id, "t-overlap");
-    assert_eq!(problem, LayoutProblem::Overlap(Region::Photo(0), Region::Photo(1)));
-    assert!(message.contains("t-overlap") && message.contains("slot 0") && message.contains("slot 1"), "{message}");
+    assert_eq!(
+        problem,
+        LayoutProblem::Overlap(Region::Photo(0), Region::Photo(1))
+    );
+    assert!(
+        message.contains("t-overlap") && message.contains("slot 0") && message.contains("slot 1"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -202,8 +265,16 @@ fn a_slot_outside_the_page_is_refused_by_name() {
         {"box":[0,-0.2,0.5,0.3,0],"shape":"L","caption":false},
         {"box":[0.4,0.3,0.3,0.4,0],"shape":"P","caption":false}]}]"#;
     let (id, problem, message) = refuse(json);
-    assert_eq!((id.as_str(), problem), ("t-out", LayoutProblem::OutOfPage(Region::Photo(1))));
-    assert!(message.contains("t-out") && message.contains("slot 1") && message.contains("outside the page"), "{message}");
+    assert_eq!(
+        (id.as_str(), problem),
+        ("t-out", LayoutProblem::OutOfPage(Region::Photo(1)))
+    );
+    assert!(
+        message.contains("t-out")
+            && message.contains("slot 1")
+            && message.contains("outside the page"),
+        "{message}"
+    );
     // Rotation counts: a slot that fits flat may not fit tilted.
     let tilted = r#"[{"id":"t-tilt","group":"square","slots":[{"box":[0,0,1,1,5],"shape":"S","caption":false}]}]"#;
     assert_eq!(refuse(tilted).1, LayoutProblem::OutOfPage(Region::Photo(0)));
@@ -215,8 +286,22 @@ fn a_wrong_shape_is_refused_with_the_shape_it_has() {
     let json = r#"[{"id":"t-shape","group":"landscape","slots":[{"box":[0,0,0.5,0.5,0],"shape":"S","caption":false}]}]"#;
     let (id, problem, message) = refuse(json);
     assert_eq!(id, "t-shape");
-    assert!(matches!(problem, LayoutProblem::WrongShape { slot: 0, declared: Shape::S, actual: Shape::L, .. }), "{problem:?}");
-    assert!(message.contains("t-shape") && message.contains("slot 0"), "{message}");
+    assert!(
+        matches!(
+            problem,
+            LayoutProblem::WrongShape {
+                slot: 0,
+                declared: Shape::S,
+                actual: Shape::L,
+                ..
+            }
+        ),
+        "{problem:?}"
+    );
+    assert!(
+        message.contains("t-shape") && message.contains("slot 0"),
+        "{message}"
+    );
     // The same box is square on a square page.
     let ok = r#"[{"id":"t-sq","group":"square","slots":[{"box":[0,0,0.5,0.5,0],"shape":"S","caption":false}]}]"#;
     assert!(Library::parse(&[("test.json", ok)], THEMES).is_ok());
@@ -225,9 +310,21 @@ fn a_wrong_shape_is_refused_with_the_shape_it_has() {
 #[test]
 fn other_broken_layouts_are_refused() {
     let cases: &[(&str, LayoutProblem)] = &[
-        (r#"[{"id":"t","group":"square","slots":[]}]"#, LayoutProblem::SlotCount(0)),
-        (r#"[{"id":"t","group":"square","slots":[{"box":[0,0,0.5,0.5,0],"shape":"Q","caption":false}]}]"#, LayoutProblem::UnknownShape { slot: 0, found: "Q".into() }),
-        (r#"[{"id":"t","group":"square","slots":[{"box":[0,0,0.5,0.5,0],"shape":"S","caption":true}]}]"#, LayoutProblem::MissingCaptionBox { slot: 0 }),
+        (
+            r#"[{"id":"t","group":"square","slots":[]}]"#,
+            LayoutProblem::SlotCount(0),
+        ),
+        (
+            r#"[{"id":"t","group":"square","slots":[{"box":[0,0,0.5,0.5,0],"shape":"Q","caption":false}]}]"#,
+            LayoutProblem::UnknownShape {
+                slot: 0,
+                found: "Q".into(),
+            },
+        ),
+        (
+            r#"[{"id":"t","group":"square","slots":[{"box":[0,0,0.5,0.5,0],"shape":"S","caption":true}]}]"#,
+            LayoutProblem::MissingCaptionBox { slot: 0 },
+        ),
         (
             r#"[{"id":"t","group":"square","slots":[{"box":[0,0,0.5,0.5,0],"shape":"S","caption":false,"caption_box":[0,0.3,0.5,0.05,0]}]}]"#,
             LayoutProblem::StrayCaptionBox { slot: 0 },
@@ -246,18 +343,41 @@ fn other_broken_layouts_are_refused() {
                 {"box":[0,0.3,0.2,0.2,0],"shape":"S","caption":false}]}]"#,
             LayoutProblem::Overlap(Region::Caption(0), Region::Photo(1)),
         ),
-        (r#"[{"id":"t","group":"square","slots":[{"box":[0,0,0.02,0.02,0],"shape":"S","caption":false}]}]"#, LayoutProblem::TooSmall { slot: 0 }),
-        (r#"[{"id":"T 1","group":"square","slots":[{"box":[0,0,0.5,0.5,0],"shape":"S","caption":false}]}]"#, LayoutProblem::BadId),
+        (
+            r#"[{"id":"t","group":"square","slots":[{"box":[0,0,0.02,0.02,0],"shape":"S","caption":false}]}]"#,
+            LayoutProblem::TooSmall { slot: 0 },
+        ),
+        (
+            r#"[{"id":"T 1","group":"square","slots":[{"box":[0,0,0.5,0.5,0],"shape":"S","caption":false}]}]"#,
+            LayoutProblem::BadId,
+        ),
     ];
     for (json, want) in cases {
         assert_eq!(&refuse(json).1, want, "{json}");
     }
-    let (_, problem, _) = refuse(r#"[{"id":"t","group":"square","slots":[{"box":[0,0,-0.5,0.5,0],"shape":"S","caption":false}]}]"#);
-    assert!(matches!(problem, LayoutProblem::BadBox { region: Region::Photo(0), .. }), "{problem:?}");
+    let (_, problem, _) = refuse(
+        r#"[{"id":"t","group":"square","slots":[{"box":[0,0,-0.5,0.5,0],"shape":"S","caption":false}]}]"#,
+    );
+    assert!(
+        matches!(
+            problem,
+            LayoutProblem::BadBox {
+                region: Region::Photo(0),
+                ..
+            }
+        ),
+        "{problem:?}"
+    );
     let (id, problem, _) = refuse(r#"[{"id":"t-grp","group":"round","slots":[]}]"#);
     assert_eq!(id, "t-grp");
-    assert!(matches!(problem, LayoutProblem::Malformed(_)), "{problem:?}");
-    let seven = format!(r#"[{{"id":"t7","group":"square","slots":[{}]}}]"#, vec![r#"{"box":[0,0,0.1,0.1,0],"shape":"S","caption":false}"#; 7].join(","));
+    assert!(
+        matches!(problem, LayoutProblem::Malformed(_)),
+        "{problem:?}"
+    );
+    let seven = format!(
+        r#"[{{"id":"t7","group":"square","slots":[{}]}}]"#,
+        [r#"{"box":[0,0,0.1,0.1,0],"shape":"S","caption":false}"#; 7].join(",")
+    );
     assert_eq!(refuse(&seven).1, LayoutProblem::SlotCount(7));
     let twice = r#"[{"id":"t","group":"square","slots":[{"box":[0,0,0.5,0.5,0],"shape":"S","caption":false}]},
                     {"id":"t","group":"square","slots":[{"box":[0,0,0.5,0.5,0],"shape":"S","caption":false}]}]"#;

@@ -102,12 +102,16 @@ pub fn words(text: &str) -> Vec<String> {
 
 /// How many times the theme's keywords occur in the texts, each given as its [`words`].
 pub fn keyword_score(theme: &Theme, texts: &[Vec<String>]) -> usize {
-    let same = |word: &str, keyword: &str| word == keyword || word.strip_suffix('s') == Some(keyword);
+    let same =
+        |word: &str, keyword: &str| word == keyword || word.strip_suffix('s') == Some(keyword);
     let mut score = 0;
     for keyword in &theme.keywords {
         let kw: Vec<&str> = keyword.split(' ').collect();
         for text in texts {
-            score += text.windows(kw.len()).filter(|w| w.iter().zip(&kw).all(|(a, b)| same(a, b))).count();
+            score += text
+                .windows(kw.len())
+                .filter(|w| w.iter().zip(&kw).all(|(a, b)| same(a, b)))
+                .count();
         }
     }
     score
@@ -145,8 +149,16 @@ pub(super) fn validate(themes: &[Theme]) -> Result<(), LibraryError> {
     let mut ids: Vec<&str> = Vec::new();
     let mut owners: HashMap<&str, &str> = HashMap::new();
     for theme in themes {
-        let fail = |problem| LibraryError::Theme { theme: theme.id.clone(), problem };
-        if theme.id.is_empty() || !theme.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        let fail = |problem| LibraryError::Theme {
+            theme: theme.id.clone(),
+            problem,
+        };
+        if theme.id.is_empty()
+            || !theme
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
             return Err(fail(ThemeProblem::BadId));
         }
         if ids.contains(&theme.id.as_str()) {
@@ -157,12 +169,22 @@ pub(super) fn validate(themes: &[Theme]) -> Result<(), LibraryError> {
             return Err(fail(ThemeProblem::EmptyName));
         }
         let c = &theme.colors;
-        for (field, value) in [("background", &c.background), ("text", &c.text), ("accent", &c.accent)] {
+        for (field, value) in [
+            ("background", &c.background),
+            ("text", &c.text),
+            ("accent", &c.accent),
+        ] {
             if !is_hex_color(value) {
-                return Err(fail(ThemeProblem::BadColor { field: field.to_owned(), value: value.clone() }));
+                return Err(fail(ThemeProblem::BadColor {
+                    field: field.to_owned(),
+                    value: value.clone(),
+                }));
             }
         }
-        for (field, family) in [("heading", &theme.fonts.heading), ("body", &theme.fonts.body)] {
+        for (field, family) in [
+            ("heading", &theme.fonts.heading),
+            ("body", &theme.fonts.body),
+        ] {
             if family.trim().is_empty() {
                 return Err(fail(ThemeProblem::EmptyFont(field)));
             }
@@ -172,7 +194,10 @@ pub(super) fn validate(themes: &[Theme]) -> Result<(), LibraryError> {
                 return Err(fail(ThemeProblem::BadKeyword(keyword.clone())));
             }
             if let Some(other) = owners.insert(keyword, &theme.id) {
-                return Err(fail(ThemeProblem::KeywordTwice { keyword: keyword.clone(), other: other.to_owned() }));
+                return Err(fail(ThemeProblem::KeywordTwice {
+                    keyword: keyword.clone(),
+                    other: other.to_owned(),
+                }));
             }
         }
         if theme.backgrounds.is_empty() {
@@ -184,7 +209,10 @@ pub(super) fn validate(themes: &[Theme]) -> Result<(), LibraryError> {
             }
             if let Some(color) = &bg.color {
                 if !is_hex_color(color) {
-                    return Err(fail(ThemeProblem::BadColor { field: format!("of background {index}"), value: color.clone() }));
+                    return Err(fail(ThemeProblem::BadColor {
+                        field: format!("of background {index}"),
+                        value: color.clone(),
+                    }));
                 }
             }
             if bg.asset.as_deref().is_some_and(|a| !is_asset_path(a)) {
@@ -206,8 +234,11 @@ fn is_hex_color(s: &str) -> bool {
 fn is_asset_path(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with('/')
-        && s.split('/').all(|part| !part.is_empty() && part != "." && part != "..")
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.' | '/' | '_'))
+        && s.split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
+        && s.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.' | '/' | '_')
+        })
 }
 
 #[cfg(test)]
@@ -223,17 +254,36 @@ mod tests {
     fn the_shipped_themes_include_the_spec_ones() {
         let lib = library();
         assert!(lib.themes().len() >= 9);
-        for id in ["everyday", "vacation", "travel", "birthday", "wedding", "baby", "graduation", "holiday", "sports"] {
+        for id in [
+            "everyday",
+            "vacation",
+            "travel",
+            "birthday",
+            "wedding",
+            "baby",
+            "graduation",
+            "holiday",
+            "sports",
+        ] {
             assert!(lib.theme(id).is_some(), "{id}");
         }
-        assert!(lib.themes().iter().any(|t| t.mirror_facing), "some theme mirrors facing pages");
+        assert!(
+            lib.themes().iter().any(|t| t.mirror_facing),
+            "some theme mirrors facing pages"
+        );
         assert!(lib.themes().iter().any(|t| !t.mirror_facing));
     }
 
     #[test]
     fn words_are_lowercase_letter_and_digit_runs() {
-        assert_eq!(words("Emma's 5th Birthday!"), ["emma", "s", "5", "th", "birthday"]);
-        assert_eq!(words("  Summer-vacation2024 "), ["summer", "vacation", "2024"]);
+        assert_eq!(
+            words("Emma's 5th Birthday!"),
+            ["emma", "s", "5", "th", "birthday"]
+        );
+        assert_eq!(
+            words("  Summer-vacation2024 "),
+            ["summer", "vacation", "2024"]
+        );
         assert_eq!(words("Noël à Paris"), ["noël", "à", "paris"]);
         assert!(words("—!?").is_empty());
     }
@@ -264,7 +314,10 @@ mod tests {
         let lib = library();
         // vacation (summer) and holiday (holiday) tie: vacation is listed first.
         assert_eq!(lib.theme_for_keywords(&["Summer holiday"]).id, "vacation");
-        assert_eq!(lib.theme_for_keywords(&["Christmas holiday in the sun"]).id, "holiday");
+        assert_eq!(
+            lib.theme_for_keywords(&["Christmas holiday in the sun"]).id,
+            "holiday"
+        );
     }
 
     #[test]
@@ -276,10 +329,17 @@ mod tests {
         let left = vacation.background(0, PageSide::Left);
         assert_eq!(right.asset, left.asset);
         assert_ne!(right.flip, left.flip);
-        assert_eq!(vacation.background(vacation.backgrounds.len(), PageSide::Right), right, "indices wrap around");
+        assert_eq!(
+            vacation.background(vacation.backgrounds.len(), PageSide::Right),
+            right,
+            "indices wrap around"
+        );
         let everyday = lib.default_theme();
         assert!(!everyday.mirror_facing);
-        assert_eq!(everyday.background(0, PageSide::Left), everyday.background(0, PageSide::Right));
+        assert_eq!(
+            everyday.background(0, PageSide::Left),
+            everyday.background(0, PageSide::Right)
+        );
     }
 
     fn theme(id: &str, keywords: &[&str]) -> Theme {
@@ -287,9 +347,20 @@ mod tests {
             id: id.to_owned(),
             name: id.to_owned(),
             keywords: keywords.iter().map(|k| k.to_string()).collect(),
-            colors: Colors { background: "#ffffff".into(), text: "#000000".into(), accent: "#ff0000".into() },
-            fonts: Fonts { heading: "Inter".into(), body: "Inter".into() },
-            backgrounds: vec![Background { color: Some("#ffffff".into()), asset: None, flip: false }],
+            colors: Colors {
+                background: "#ffffff".into(),
+                text: "#000000".into(),
+                accent: "#ff0000".into(),
+            },
+            fonts: Fonts {
+                heading: "Inter".into(),
+                body: "Inter".into(),
+            },
+            backgrounds: vec![Background {
+                color: Some("#ffffff".into()),
+                asset: None,
+                flip: false,
+            }],
             mirror_facing: false,
         }
     }
@@ -304,21 +375,46 @@ mod tests {
     #[test]
     fn broken_themes_are_refused_by_name() {
         assert!(validate(&[theme("a", &["x"]), theme("b", &["y"])]).is_ok());
-        assert_eq!(problem(&[theme("a", &["x"]), theme("a", &["y"])]), ("a".into(), ThemeProblem::DuplicateId));
+        assert_eq!(
+            problem(&[theme("a", &["x"]), theme("a", &["y"])]),
+            ("a".into(), ThemeProblem::DuplicateId)
+        );
         assert_eq!(
             problem(&[theme("a", &["beach"]), theme("b", &["beach"])]),
-            ("b".into(), ThemeProblem::KeywordTwice { keyword: "beach".into(), other: "a".into() })
+            (
+                "b".into(),
+                ThemeProblem::KeywordTwice {
+                    keyword: "beach".into(),
+                    other: "a".into()
+                }
+            )
         );
-        assert_eq!(problem(&[theme("a", &["Beach"])]), ("a".into(), ThemeProblem::BadKeyword("Beach".into())));
-        assert_eq!(problem(&[theme("a", &["new  year"])]), ("a".into(), ThemeProblem::BadKeyword("new  year".into())));
+        assert_eq!(
+            problem(&[theme("a", &["Beach"])]),
+            ("a".into(), ThemeProblem::BadKeyword("Beach".into()))
+        );
+        assert_eq!(
+            problem(&[theme("a", &["new  year"])]),
+            ("a".into(), ThemeProblem::BadKeyword("new  year".into()))
+        );
         let mut t = theme("c", &[]);
         t.colors.accent = "red".into();
-        assert_eq!(problem(&[t]).1, ThemeProblem::BadColor { field: "accent".into(), value: "red".into() });
+        assert_eq!(
+            problem(&[t]).1,
+            ThemeProblem::BadColor {
+                field: "accent".into(),
+                value: "red".into()
+            }
+        );
         let mut t = theme("c", &[]);
         t.mirror_facing = true;
         assert_eq!(problem(&[t]).1, ThemeProblem::MirrorWithoutAsset);
         let mut t = theme("c", &[]);
-        t.backgrounds = vec![Background { color: None, asset: Some("../secret".into()), flip: false }];
+        t.backgrounds = vec![Background {
+            color: None,
+            asset: Some("../secret".into()),
+            flip: false,
+        }];
         assert_eq!(problem(&[t]).1, ThemeProblem::BadAsset(0));
         let mut t = theme("c", &[]);
         t.backgrounds.clear();

@@ -43,12 +43,19 @@ impl CaptureTime {
 /// Builds a capture time from the raw ASCII of DateTimeOriginal, SubSecTimeOriginal and the
 /// offset tag. A missing, blank or impossible date gives None; a bad sub-second or offset is
 /// dropped on its own, keeping the date.
-pub fn capture_time(datetime: &[u8], subsec: Option<&[u8]>, offset: Option<&[u8]>) -> Option<CaptureTime> {
+pub fn capture_time(
+    datetime: &[u8],
+    subsec: Option<&[u8]>,
+    offset: Option<&[u8]>,
+) -> Option<CaptureTime> {
     let mut local = parse_datetime(datetime)?;
     if let Some(nanos) = subsec.and_then(parse_subsec) {
         local = local.with_nanosecond(nanos)?;
     }
-    Some(CaptureTime { local, offset: offset.and_then(parse_offset) })
+    Some(CaptureTime {
+        local,
+        offset: offset.and_then(parse_offset),
+    })
 }
 
 /// EXIF text without its NUL terminator and padding.
@@ -62,7 +69,14 @@ fn text(bytes: &[u8]) -> Option<&str> {
 /// software writes instead. Blank ("    :  :     :  :  ") and zero dates give None.
 pub fn parse_datetime(bytes: &[u8]) -> Option<NaiveDateTime> {
     let s = text(bytes)?;
-    ["%Y:%m:%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y:%m:%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S"].iter().find_map(|f| NaiveDateTime::parse_from_str(s.get(..19)?, f).ok())
+    [
+        "%Y:%m:%d %H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y:%m:%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s.get(..19)?, f).ok())
 }
 
 /// SubSecTime digits as nanoseconds: "5" is 0.5 s, "016" is 16 ms; beyond nine digits the
@@ -116,8 +130,14 @@ mod tests {
     fn offsets() {
         assert_eq!(parse_offset(b"+02:00"), FixedOffset::east_opt(7200));
         assert_eq!(parse_offset(b"-04:00\0"), FixedOffset::east_opt(-4 * 3600));
-        assert_eq!(parse_offset(b"+05:45"), FixedOffset::east_opt(5 * 3600 + 45 * 60));
-        assert_eq!(parse_offset(b"+0530"), FixedOffset::east_opt(5 * 3600 + 30 * 60));
+        assert_eq!(
+            parse_offset(b"+05:45"),
+            FixedOffset::east_opt(5 * 3600 + 45 * 60)
+        );
+        assert_eq!(
+            parse_offset(b"+0530"),
+            FixedOffset::east_opt(5 * 3600 + 30 * 60)
+        );
         assert_eq!(parse_offset(b"Z"), FixedOffset::east_opt(0));
         assert_eq!(parse_offset(b"   :  "), None);
         assert_eq!(parse_offset(b""), None);

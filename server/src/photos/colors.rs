@@ -86,7 +86,16 @@ pub fn dominant_colors(image: &DynamicImage, max_colors: usize) -> Vec<DominantC
         }
     }
     let total = pixels.len() as f64;
-    let clusters = result.centroids.iter().zip(&counts).filter(|(_, &n)| n > 0).map(|(c, &n)| DominantColor { lab: [c.l, c.a, c.b], share: n as f64 / total }).collect();
+    let clusters = result
+        .centroids
+        .iter()
+        .zip(&counts)
+        .filter(|(_, &n)| n > 0)
+        .map(|(c, &n)| DominantColor {
+            lab: [c.l, c.a, c.b],
+            share: n as f64 / total,
+        })
+        .collect();
     let merged = merge_near_duplicates(clusters, MERGE_DELTA_E);
     let mut kept = keep_largest(merged, max_colors, MIN_SHARE);
     for c in &mut kept {
@@ -108,7 +117,9 @@ pub fn merge_near_duplicates(mut colors: Vec<DominantColor>, delta_e: f32) -> Ve
                 }
             }
         }
-        let Some((_, i, j)) = closest else { return colors };
+        let Some((_, i, j)) = closest else {
+            return colors;
+        };
         let b = colors.swap_remove(j);
         let a = &mut colors[i];
         let share = a.share + b.share;
@@ -121,10 +132,24 @@ pub fn merge_near_duplicates(mut colors: Vec<DominantColor>, delta_e: f32) -> Ve
 /// The largest colours (at most `max_colors`, each at least `min_share`, and always the
 /// largest one), sorted by share; every other colour's share goes to its nearest kept colour
 /// by CIEDE2000, so the shares still sum to what they did.
-fn keep_largest(mut colors: Vec<DominantColor>, max_colors: usize, min_share: f64) -> Vec<DominantColor> {
-    let by_share = |a: &DominantColor, b: &DominantColor| b.share.total_cmp(&a.share).then(a.lab[0].total_cmp(&b.lab[0]));
+fn keep_largest(
+    mut colors: Vec<DominantColor>,
+    max_colors: usize,
+    min_share: f64,
+) -> Vec<DominantColor> {
+    let by_share = |a: &DominantColor, b: &DominantColor| {
+        b.share
+            .total_cmp(&a.share)
+            .then(a.lab[0].total_cmp(&b.lab[0]))
+    };
     colors.sort_by(by_share);
-    let keep = colors.iter().take(max_colors).take_while(|c| c.share >= min_share).count().max(1).min(colors.len());
+    let keep = colors
+        .iter()
+        .take(max_colors)
+        .take_while(|c| c.share >= min_share)
+        .count()
+        .max(1)
+        .min(colors.len());
     let rest = colors.split_off(keep);
     for c in rest {
         let labs: Vec<[f32; 3]> = colors.iter().map(|k| k.lab).collect();
@@ -137,7 +162,12 @@ fn keep_largest(mut colors: Vec<DominantColor>, max_colors: usize, min_share: f6
 }
 
 fn nearest<T>(point: &T, among: &[T], distance: impl Fn(&T, &T) -> f32) -> Option<usize> {
-    among.iter().map(|c| distance(point, c)).enumerate().min_by(|a, b| a.1.total_cmp(&b.1)).map(|(i, _)| i)
+    among
+        .iter()
+        .map(|c| distance(point, c))
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, _)| i)
 }
 
 fn squared_distance(a: &Lab, b: &Lab) -> f32 {
@@ -180,13 +210,25 @@ mod tests {
 
     #[test]
     fn colours_are_deterministic() {
-        let img = stripes(300, 200, &[(100, [200, 40, 40]), (100, [40, 200, 40]), (100, [40, 40, 200])]);
+        let img = stripes(
+            300,
+            200,
+            &[
+                (100, [200, 40, 40]),
+                (100, [40, 200, 40]),
+                (100, [40, 40, 200]),
+            ],
+        );
         assert_eq!(dominant_colors(&img, 5), dominant_colors(&img, 5));
     }
 
     #[test]
     fn max_colors_folds_the_rest_into_the_nearest() {
-        let img = stripes(100, 10, &[(50, [255, 0, 0]), (30, [0, 0, 255]), (20, [0, 255, 0])]);
+        let img = stripes(
+            100,
+            10,
+            &[(50, [255, 0, 0]), (30, [0, 0, 255]), (20, [0, 255, 0])],
+        );
         let colors = dominant_colors(&img, 2);
         assert_eq!(colors.len(), 2);
         let sum: f64 = colors.iter().map(|c| c.share).sum();
@@ -198,7 +240,11 @@ mod tests {
     fn transparent_pixels_are_ignored() {
         let mut img = RgbaImage::new(10, 10);
         for (x, _, p) in img.enumerate_pixels_mut() {
-            *p = if x < 5 { Rgba([0, 0, 0, 0]) } else { Rgba([255, 255, 255, 255]) };
+            *p = if x < 5 {
+                Rgba([0, 0, 0, 0])
+            } else {
+                Rgba([255, 255, 255, 255])
+            };
         }
         let colors = dominant_colors(&DynamicImage::ImageRgba8(img.clone()), 5);
         assert_eq!(colors.len(), 1);
@@ -208,7 +254,20 @@ mod tests {
 
     #[test]
     fn merging_uses_the_weighted_mean() {
-        let colors = vec![DominantColor { lab: [50.0, 10.0, 10.0], share: 0.75 }, DominantColor { lab: [52.0, 10.0, 10.0], share: 0.25 }, DominantColor { lab: [50.0, -60.0, 10.0], share: 0.0 }];
+        let colors = vec![
+            DominantColor {
+                lab: [50.0, 10.0, 10.0],
+                share: 0.75,
+            },
+            DominantColor {
+                lab: [52.0, 10.0, 10.0],
+                share: 0.25,
+            },
+            DominantColor {
+                lab: [50.0, -60.0, 10.0],
+                share: 0.0,
+            },
+        ];
         let merged = merge_near_duplicates(colors, MERGE_DELTA_E);
         assert_eq!(merged.len(), 2);
         assert_eq!(merged[0].lab, [50.5, 10.0, 10.0]);

@@ -16,7 +16,11 @@ use super::probe::{PhotoFormat, Probe};
 /// than the header declared (a second frame header claiming more is refused) nor allocate
 /// more than `max_alloc_bytes`. A decoder panic, which should not happen, is caught and
 /// reported as a corrupt file rather than taking the worker down.
-pub fn decode(bytes: &[u8], probe: &Probe, max_alloc_bytes: u64) -> Result<DynamicImage, MetaError> {
+pub fn decode(
+    bytes: &[u8],
+    probe: &Probe,
+    max_alloc_bytes: u64,
+) -> Result<DynamicImage, MetaError> {
     let format = probe.format;
     // zune-jpeg decodes a JPEG cut short inside its pixel data without complaint, filling
     // the rest with grey; a photo book must not print that.
@@ -43,35 +47,76 @@ pub fn decode(bytes: &[u8], probe: &Probe, max_alloc_bytes: u64) -> Result<Dynam
 pub(crate) fn image_error(format: PhotoFormat, error: ImageError) -> MetaError {
     match error {
         ImageError::Limits(limit) => match limit.kind() {
-            LimitErrorKind::DimensionError => MetaError::Corrupt { format, problem: format!("the {format} data contains a larger image than its header declares") },
+            LimitErrorKind::DimensionError => MetaError::Corrupt {
+                format,
+                problem: format!(
+                    "the {format} data contains a larger image than its header declares"
+                ),
+            },
             _ => MetaError::TooLarge { format },
         },
-        ImageError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => ends_early(format),
-        ImageError::Unsupported(e) => MetaError::Corrupt { format, problem: format!("this {format} file uses a feature Folio cannot decode: {e}") },
+        ImageError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            ends_early(format)
+        }
+        ImageError::Unsupported(e) => MetaError::Corrupt {
+            format,
+            problem: format!("this {format} file uses a feature Folio cannot decode: {e}"),
+        },
         ImageError::Decoding(e) => {
             let detail = e.to_string();
             if says_truncated(&detail) {
                 ends_early(format)
             } else if detail.contains("can only parse") {
                 // zune-jpeg's word for 12-bit and other valid JPEGs it does not decode.
-                MetaError::Corrupt { format, problem: format!("this {format} file uses a feature Folio cannot decode: {}", tidy(strip_prefix(&detail))) }
+                MetaError::Corrupt {
+                    format,
+                    problem: format!(
+                        "this {format} file uses a feature Folio cannot decode: {}",
+                        tidy(strip_prefix(&detail))
+                    ),
+                }
             } else {
-                MetaError::Corrupt { format, problem: format!("the {format} data is damaged: {}", tidy(strip_prefix(&detail))) }
+                MetaError::Corrupt {
+                    format,
+                    problem: format!(
+                        "the {format} data is damaged: {}",
+                        tidy(strip_prefix(&detail))
+                    ),
+                }
             }
         }
-        other => MetaError::Corrupt { format, problem: format!("the {format} data could not be read: {other}") },
+        other => MetaError::Corrupt {
+            format,
+            problem: format!("the {format} data could not be read: {other}"),
+        },
     }
 }
 
 fn ends_early(format: PhotoFormat) -> MetaError {
-    MetaError::Corrupt { format, problem: format!("the {format} data ends early; the file is truncated") }
+    MetaError::Corrupt {
+        format,
+        problem: format!("the {format} data ends early; the file is truncated"),
+    }
 }
 
 /// Whether a decoder's message says it ran out of data. The decoders phrase it differently
 /// (zune-jpeg "No more bytes", png "unexpected end of data", image-webp "EOF").
 fn says_truncated(detail: &str) -> bool {
     let d = detail.to_ascii_lowercase();
-    ["no more bytes", "not enough bytes", "unexpected end", "unexpected eof", "end of file", "eof", "ended early", "truncated", "not enough data", "insufficient data"].iter().any(|s| d.contains(s))
+    [
+        "no more bytes",
+        "not enough bytes",
+        "unexpected end",
+        "unexpected eof",
+        "end of file",
+        "eof",
+        "ended early",
+        "truncated",
+        "not enough data",
+        "insufficient data",
+    ]
+    .iter()
+    .any(|s| d.contains(s))
 }
 
 /// A decoder's message made readable: png's `ChunkType { type: IDAT, critical: true, … }`
@@ -82,7 +127,9 @@ fn tidy(detail: &str) -> String {
     let mut rest = detail;
     while let Some(start) = rest.find(CHUNK) {
         let after = &rest[start + CHUNK.len()..];
-        let (Some(name_end), Some(close)) = (after.find(','), after.find('}')) else { break };
+        let (Some(name_end), Some(close)) = (after.find(','), after.find('}')) else {
+            break;
+        };
         out.push_str(&rest[..start]);
         out.push_str(&after[..name_end.min(close)]);
         rest = &after[close + 1..];
@@ -101,19 +148,31 @@ pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
     let mut pos = 2; // after SOI
     loop {
         // Find the next marker, skipping fill bytes and any junk between segments.
-        let Some(ff) = bytes.get(pos..).and_then(|b| b.iter().position(|&x| x == 0xFF)) else { return false };
+        let Some(ff) = bytes
+            .get(pos..)
+            .and_then(|b| b.iter().position(|&x| x == 0xFF))
+        else {
+            return false;
+        };
         pos += ff;
         while bytes.get(pos) == Some(&0xFF) {
             pos += 1;
         }
-        let Some(&marker) = bytes.get(pos) else { return false };
+        let Some(&marker) = bytes.get(pos) else {
+            return false;
+        };
         pos += 1;
         match marker {
             EOI => return true,
             0x00 | 0x01 | 0xD0..=0xD8 => continue,
             _ => {}
         }
-        let Some(len) = bytes.get(pos..pos + 2).map(|l| u16::from_be_bytes([l[0], l[1]]) as usize) else { return false };
+        let Some(len) = bytes
+            .get(pos..pos + 2)
+            .map(|l| u16::from_be_bytes([l[0], l[1]]) as usize)
+        else {
+            return false;
+        };
         pos += len.max(2);
         if pos > bytes.len() {
             return false;
@@ -122,7 +181,9 @@ pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
             // Entropy-coded data runs to the first 0xFF not followed by 0x00, a restart
             // marker or another 0xFF.
             loop {
-                let Some(ff) = bytes[pos..].iter().position(|&x| x == 0xFF) else { return false };
+                let Some(ff) = bytes[pos..].iter().position(|&x| x == 0xFF) else {
+                    return false;
+                };
                 pos += ff;
                 match bytes.get(pos + 1) {
                     None => return false,
@@ -163,20 +224,34 @@ mod tests {
         assert!(says_truncated("Format error decoding Jpeg: No more bytes"));
         assert!(says_truncated("unexpected EOF"));
         assert!(!says_truncated("Invalid Huffman table"));
-        assert_eq!(strip_prefix("Format error decoding Png: CRC error"), "CRC error");
+        assert_eq!(
+            strip_prefix("Format error decoding Png: CRC error"),
+            "CRC error"
+        );
     }
 
     #[test]
     fn decoder_messages_are_tidied() {
         assert_eq!(tidy("CRC error: expected 0x1 have 0x2 while decoding ChunkType { type: IDAT, critical: true, private: false, reserved: false, safecopy: false } chunk."), "CRC error: expected 0x1 have 0x2 while decoding IDAT chunk.");
-        assert_eq!(tidy("I/O errors Not enough bytes\n"), "I/O errors Not enough bytes");
+        assert_eq!(
+            tidy("I/O errors Not enough bytes\n"),
+            "I/O errors Not enough bytes"
+        );
         assert_eq!(tidy("ChunkType { type: IHD"), "ChunkType { type: IHD");
     }
 
     #[test]
     fn jpeg_completeness() {
         // SOI, an APP1 holding a thumbnail's EOI, SOS with stuffed 0xFF and a restart, EOI.
-        let full = [&[0xFF, 0xD8][..], &[0xFF, 0xE1, 0x00, 0x06, 0xFF, 0xD9, 0x00, 0x00], &[0xFF, 0xDA, 0x00, 0x02, 0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56], &[0xFF, 0xD9]].concat();
+        let full = [
+            &[0xFF, 0xD8][..],
+            &[0xFF, 0xE1, 0x00, 0x06, 0xFF, 0xD9, 0x00, 0x00],
+            &[
+                0xFF, 0xDA, 0x00, 0x02, 0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56,
+            ],
+            &[0xFF, 0xD9],
+        ]
+        .concat();
         assert!(jpeg_is_complete(&full));
         assert!(jpeg_is_complete(&[&full[..], b"trailer"].concat()));
         for cut in 0..full.len() {

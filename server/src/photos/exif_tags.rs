@@ -74,14 +74,24 @@ pub struct ExifMeta {
 
 impl ExifMeta {
     /// A photo without EXIF.
-    pub const NONE: ExifMeta = ExifMeta { orientation: Orientation::UPRIGHT, taken_at: None, gps: None, camera: None };
+    pub const NONE: ExifMeta = ExifMeta {
+        orientation: Orientation::UPRIGHT,
+        taken_at: None,
+        gps: None,
+        camera: None,
+    };
 }
 
 /// Reads the EXIF of a JPEG, PNG (eXIf) or WebP (EXIF chunk). Damaged EXIF gives whatever
 /// could be parsed before the damage, or `ExifMeta::NONE`; a parser panic is caught the same
 /// way, since a photo's pixels are still good without its EXIF.
 pub fn read_exif(bytes: &[u8]) -> ExifMeta {
-    catch_unwind(AssertUnwindSafe(|| parse(bytes).map(|exif| from_exif(&exif)))).ok().flatten().unwrap_or(ExifMeta::NONE)
+    catch_unwind(AssertUnwindSafe(|| {
+        parse(bytes).map(|exif| from_exif(&exif))
+    }))
+    .ok()
+    .flatten()
+    .unwrap_or(ExifMeta::NONE)
 }
 
 fn parse(bytes: &[u8]) -> Option<Exif> {
@@ -96,19 +106,41 @@ fn parse(bytes: &[u8]) -> Option<Exif> {
 fn from_exif(exif: &Exif) -> ExifMeta {
     let field = |tag| exif.get_field(tag, In::PRIMARY);
     let text = |tag| field(tag).and_then(ascii);
-    let orientation = field(Tag::Orientation).and_then(|f| f.value.get_uint(0)).map_or(Orientation::UPRIGHT, Orientation::from_exif);
+    let orientation = field(Tag::Orientation)
+        .and_then(|f| f.value.get_uint(0))
+        .map_or(Orientation::UPRIGHT, Orientation::from_exif);
     let taken_at = text(Tag::DateTimeOriginal).and_then(|dt| {
         // OffsetTime belongs to DateTime (last change) but is the camera's zone as well;
         // it stands in when OffsetTimeOriginal is absent or unreadable.
-        let offset = [Tag::OffsetTimeOriginal, Tag::OffsetTime].into_iter().filter_map(&text).find(|o| super::capture::parse_offset(o).is_some());
+        let offset = [Tag::OffsetTimeOriginal, Tag::OffsetTime]
+            .into_iter()
+            .filter_map(&text)
+            .find(|o| super::capture::parse_offset(o).is_some());
         capture_time(dt, text(Tag::SubSecTimeOriginal), offset)
     });
-    let lat = coordinate(exif, Tag::GPSLatitude, Tag::GPSLatitudeRef, (b'N', b'S'), 90.0);
-    let lon = coordinate(exif, Tag::GPSLongitude, Tag::GPSLongitudeRef, (b'E', b'W'), 180.0);
+    let lat = coordinate(
+        exif,
+        Tag::GPSLatitude,
+        Tag::GPSLatitudeRef,
+        (b'N', b'S'),
+        90.0,
+    );
+    let lon = coordinate(
+        exif,
+        Tag::GPSLongitude,
+        Tag::GPSLongitudeRef,
+        (b'E', b'W'),
+        180.0,
+    );
     let gps = lat.zip(lon).map(|(lat, lon)| Gps { lat, lon });
     let name = |tag| text(tag).map(String::from_utf8_lossy);
     let camera = camera_name(name(Tag::Make).as_deref(), name(Tag::Model).as_deref());
-    ExifMeta { orientation, taken_at, gps, camera }
+    ExifMeta {
+        orientation,
+        taken_at,
+        gps,
+        camera,
+    }
 }
 
 /// The first non-empty string of a text field. Some cameras store text fields as BYTE or
@@ -116,15 +148,23 @@ fn from_exif(exif: &Exif) -> ExifMeta {
 fn ascii(field: &Field) -> Option<&[u8]> {
     match &field.value {
         Value::Ascii(strings) => strings.iter().map(|s| s.as_slice()).find(|s| !s.is_empty()),
-        Value::Byte(bytes) | Value::Undefined(bytes, _) => Some(bytes.as_slice()).filter(|b| !b.is_empty()),
+        Value::Byte(bytes) | Value::Undefined(bytes, _) => {
+            Some(bytes.as_slice()).filter(|b| !b.is_empty())
+        }
         _ => None,
     }
 }
 
 fn coordinate(exif: &Exif, tag: Tag, ref_tag: Tag, refs: (u8, u8), limit: f64) -> Option<f64> {
     let parts: Vec<f64> = match &exif.get_field(tag, In::PRIMARY)?.value {
-        Value::Rational(v) => v.iter().map(|r| if r.denom == 0 { f64::NAN } else { r.to_f64() }).collect(),
-        Value::SRational(v) => v.iter().map(|r| if r.denom == 0 { f64::NAN } else { r.to_f64() }).collect(),
+        Value::Rational(v) => v
+            .iter()
+            .map(|r| if r.denom == 0 { f64::NAN } else { r.to_f64() })
+            .collect(),
+        Value::SRational(v) => v
+            .iter()
+            .map(|r| if r.denom == 0 { f64::NAN } else { r.to_f64() })
+            .collect(),
         _ => return None,
     };
     let reference = *ascii(exif.get_field(ref_tag, In::PRIMARY)?)?.first()?;
@@ -139,7 +179,11 @@ pub fn signed_degrees(parts: &[f64], reference: u8, refs: (u8, u8), limit: f64) 
     if parts.is_empty() || parts.len() > 3 || parts.iter().any(|p| !p.is_finite() || *p < 0.0) {
         return None;
     }
-    let degrees: f64 = parts.iter().zip([1.0, 60.0, 3600.0]).map(|(p, d)| p / d).sum();
+    let degrees: f64 = parts
+        .iter()
+        .zip([1.0, 60.0, 3600.0])
+        .map(|(p, d)| p / d)
+        .sum();
     let sign = match reference.to_ascii_uppercase() {
         r if r == refs.0 => 1.0,
         r if r == refs.1 => -1.0,
@@ -154,7 +198,15 @@ pub fn signed_degrees(parts: &[f64], reference: u8, refs: (u8, u8), limit: f64) 
 /// model alone is the name ("Canon EOS 40D", "NIKON D70"); otherwise the make goes in front
 /// ("Apple iPhone 6", "FUJIFILM FinePix E500"). Either alone is used as it is.
 pub fn camera_name(make: Option<&str>, model: Option<&str>) -> Option<String> {
-    let clean = |s: Option<&str>| s.map(|s| s.split(|c: char| c == '\0' || c.is_whitespace()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")).filter(|s| !s.is_empty());
+    let clean = |s: Option<&str>| {
+        s.map(|s| {
+            s.split(|c: char| c == '\0' || c.is_whitespace())
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|s| !s.is_empty())
+    };
     match (clean(make), clean(model)) {
         (Some(make), Some(model)) => {
             let first = model.split(' ').next().unwrap_or_default();
@@ -178,18 +230,36 @@ mod tests {
         let lat = signed_degrees(&dms, b'N', (b'N', b'S'), 90.0).unwrap();
         assert!((lat - 40.446_972).abs() < 1e-5, "{lat}");
         assert_eq!(signed_degrees(&dms, b'S', (b'N', b'S'), 90.0), Some(-lat));
-        assert_eq!(signed_degrees(&[3.0, 43.0, 29.11], b'W', (b'E', b'W'), 180.0).map(|v| v < 0.0), Some(true));
+        assert_eq!(
+            signed_degrees(&[3.0, 43.0, 29.11], b'W', (b'E', b'W'), 180.0).map(|v| v < 0.0),
+            Some(true)
+        );
         assert_eq!(signed_degrees(&[3.0], b'e', (b'E', b'W'), 180.0), Some(3.0));
     }
 
     #[test]
     fn malformed_gps_is_absent() {
         assert_eq!(signed_degrees(&[], b'N', (b'N', b'S'), 90.0), None);
-        assert_eq!(signed_degrees(&[f64::NAN, 0.0, 0.0], b'N', (b'N', b'S'), 90.0), None);
-        assert_eq!(signed_degrees(&[91.0, 0.0, 0.0], b'N', (b'N', b'S'), 90.0), None);
-        assert_eq!(signed_degrees(&[10.0, 0.0, 0.0], b'X', (b'N', b'S'), 90.0), None);
-        assert_eq!(signed_degrees(&[10.0, -1.0, 0.0], b'N', (b'N', b'S'), 90.0), None);
-        assert_eq!(signed_degrees(&[1.0, 2.0, 3.0, 4.0], b'N', (b'N', b'S'), 90.0), None);
+        assert_eq!(
+            signed_degrees(&[f64::NAN, 0.0, 0.0], b'N', (b'N', b'S'), 90.0),
+            None
+        );
+        assert_eq!(
+            signed_degrees(&[91.0, 0.0, 0.0], b'N', (b'N', b'S'), 90.0),
+            None
+        );
+        assert_eq!(
+            signed_degrees(&[10.0, 0.0, 0.0], b'X', (b'N', b'S'), 90.0),
+            None
+        );
+        assert_eq!(
+            signed_degrees(&[10.0, -1.0, 0.0], b'N', (b'N', b'S'), 90.0),
+            None
+        );
+        assert_eq!(
+            signed_degrees(&[1.0, 2.0, 3.0, 4.0], b'N', (b'N', b'S'), 90.0),
+            None
+        );
     }
 
     #[test]
@@ -197,19 +267,50 @@ mod tests {
         assert_eq!(Orientation::from_exif(6).value(), 6);
         assert_eq!(Orientation::from_exif(0), Orientation::UPRIGHT);
         assert_eq!(Orientation::from_exif(9), Orientation::UPRIGHT);
-        assert_eq!(Orientation::from_exif(5).oriented_size(600, 450), (450, 600));
-        assert_eq!(Orientation::from_exif(4).oriented_size(600, 450), (600, 450));
+        assert_eq!(
+            Orientation::from_exif(5).oriented_size(600, 450),
+            (450, 600)
+        );
+        assert_eq!(
+            Orientation::from_exif(4).oriented_size(600, 450),
+            (600, 450)
+        );
     }
 
     #[test]
     fn camera_names() {
-        assert_eq!(camera_name(Some("Canon"), Some("Canon EOS 40D")).as_deref(), Some("Canon EOS 40D"));
-        assert_eq!(camera_name(Some("NIKON CORPORATION"), Some("NIKON D70")).as_deref(), Some("NIKON D70"));
-        assert_eq!(camera_name(Some("EASTMAN KODAK COMPANY"), Some("KODAK CX7530 ZOOM DIGITAL CAMERA")).as_deref(), Some("KODAK CX7530 ZOOM DIGITAL CAMERA"));
-        assert_eq!(camera_name(Some("Apple"), Some("iPhone 6")).as_deref(), Some("Apple iPhone 6"));
-        assert_eq!(camera_name(Some("PENTAX Corporation "), Some("PENTAX K10D        ")).as_deref(), Some("PENTAX K10D"));
-        assert_eq!(camera_name(Some("Jolla"), Some("Jolla")).as_deref(), Some("Jolla"));
-        assert_eq!(camera_name(Some("  "), Some("RR330\0")).as_deref(), Some("RR330"));
+        assert_eq!(
+            camera_name(Some("Canon"), Some("Canon EOS 40D")).as_deref(),
+            Some("Canon EOS 40D")
+        );
+        assert_eq!(
+            camera_name(Some("NIKON CORPORATION"), Some("NIKON D70")).as_deref(),
+            Some("NIKON D70")
+        );
+        assert_eq!(
+            camera_name(
+                Some("EASTMAN KODAK COMPANY"),
+                Some("KODAK CX7530 ZOOM DIGITAL CAMERA")
+            )
+            .as_deref(),
+            Some("KODAK CX7530 ZOOM DIGITAL CAMERA")
+        );
+        assert_eq!(
+            camera_name(Some("Apple"), Some("iPhone 6")).as_deref(),
+            Some("Apple iPhone 6")
+        );
+        assert_eq!(
+            camera_name(Some("PENTAX Corporation "), Some("PENTAX K10D        ")).as_deref(),
+            Some("PENTAX K10D")
+        );
+        assert_eq!(
+            camera_name(Some("Jolla"), Some("Jolla")).as_deref(),
+            Some("Jolla")
+        );
+        assert_eq!(
+            camera_name(Some("  "), Some("RR330\0")).as_deref(),
+            Some("RR330")
+        );
         assert_eq!(camera_name(Some("Caplio"), None).as_deref(), Some("Caplio"));
         assert_eq!(camera_name(None, None), None);
     }

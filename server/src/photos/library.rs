@@ -54,7 +54,11 @@ impl IngestError {
             IngestError::FileTooLarge { .. } => (413, "file_too_large", self.to_string()),
             IngestError::Store(_) | IngestError::Blob(_) | IngestError::Worker(_) => {
                 tracing::error!(error = %self, "photo ingest failed on the server side");
-                (503, "storage_unavailable", "the photo could not be stored just now; upload it again".into())
+                (
+                    503,
+                    "storage_unavailable",
+                    "the photo could not be stored just now; upload it again".into(),
+                )
             }
         }
     }
@@ -96,15 +100,26 @@ pub const MAX_REMOTE_SIZES: usize = 16;
 /// aspect ratio: within 1 %, or within a pixel of rounding for small sizes.
 pub fn check_remote_sizes(mut sizes: Vec<RemoteSize>) -> Result<Vec<RemoteSize>, String> {
     if sizes.is_empty() || sizes.len() > MAX_REMOTE_SIZES {
-        return Err(format!("a remote photo needs 1 to {MAX_REMOTE_SIZES} sizes"));
+        return Err(format!(
+            "a remote photo needs 1 to {MAX_REMOTE_SIZES} sizes"
+        ));
     }
     for s in &sizes {
         if s.w == 0 || s.h == 0 || s.w > 100_000 || s.h > 100_000 {
-            return Err(format!("size {}×{} is out of range: each side is 1 to 100000 px", s.w, s.h));
+            return Err(format!(
+                "size {}×{} is out of range: each side is 1 to 100000 px",
+                s.w, s.h
+            ));
         }
         let scheme_ok = s.url.starts_with("https://") || s.url.starts_with("http://");
-        if !scheme_ok || s.url.len() > 2048 || s.url.chars().any(|c| c.is_control() || c.is_whitespace()) {
-            return Err(format!("{:?} is not an http(s) URL of at most 2048 characters", s.url));
+        if !scheme_ok
+            || s.url.len() > 2048
+            || s.url.chars().any(|c| c.is_control() || c.is_whitespace())
+        {
+            return Err(format!(
+                "{:?} is not an http(s) URL of at most 2048 characters",
+                s.url
+            ));
         }
     }
     sizes.sort_by_key(|s| (s.w as u64 * s.h as u64, s.w));
@@ -125,7 +140,11 @@ pub fn check_remote_sizes(mut sizes: Vec<RemoteSize>) -> Result<Vec<RemoteSize>,
 
 /// The metadata of a photo as SPEC §4 names it, without the id, owner, name, tags and URLs
 /// (those come from the row).
-fn upload_meta(meta: &super::meta::PhotoMeta, bytes: usize, sizes: &[(u32, u32, &'static str, PhotoFormat)]) -> Value {
+fn upload_meta(
+    meta: &super::meta::PhotoMeta,
+    bytes: usize,
+    sizes: &[(u32, u32, &'static str, PhotoFormat)],
+) -> Value {
     json!({
         "format": meta.format,
         "width": meta.width,
@@ -176,7 +195,10 @@ impl Source {
 
 /// One stored size as the file endpoint serves it.
 pub enum PhotoFile {
-    Stored { bytes: Bytes, content_type: &'static str },
+    Stored {
+        bytes: Bytes,
+        content_type: &'static str,
+    },
     /// A remote photo's size lives at the partner: the client is sent there.
     Remote { url: String },
 }
@@ -184,13 +206,20 @@ pub enum PhotoFile {
 /// The limits an upload is read under, for a node that accepts `max_pixels` per photo.
 pub fn upload_limits(max_pixels: u64) -> MetaLimits {
     // The decoder may allocate for the largest allowed picture in RGBA at 16 bits, with room.
-    MetaLimits { max_pixels, max_alloc_bytes: max_pixels.saturating_mul(8).max(64 << 20), max_colors: 8 }
+    MetaLimits {
+        max_pixels,
+        max_alloc_bytes: max_pixels.saturating_mul(8).max(64 << 20),
+        max_colors: 8,
+    }
 }
 
 /// All that ingest makes of an uploaded file's bytes before anything is stored: its
 /// metadata (header probe, pixel limit, decode, EXIF, colours) and its sizes, made from the
 /// upright pixels. Pure; the fuzz target `photo_decoder` runs exactly this.
-pub fn prepare(bytes: &[u8], limits: &MetaLimits) -> Result<(PhotoMeta, Vec<Rendition>), MetaError> {
+pub fn prepare(
+    bytes: &[u8],
+    limits: &MetaLimits,
+) -> Result<(PhotoMeta, Vec<Rendition>), MetaError> {
     let decoded = read_photo(bytes, limits)?;
     let upright = orient(decoded.pixels, decoded.meta.orientation);
     let sizes = renditions(&upright)?;
@@ -207,19 +236,48 @@ pub struct Library {
 }
 
 impl Library {
-    pub fn new(store: Arc<dyn Store>, blobs: Arc<dyn BlobStore>, max_pixels: u64, decoders: usize) -> Library {
-        let decoders = if decoders == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { decoders };
-        Library { visibility: Visibility::new(store.clone()), store, blobs, limits: upload_limits(max_pixels), decoders: Arc::new(Semaphore::new(decoders)) }
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn BlobStore>,
+        max_pixels: u64,
+        decoders: usize,
+    ) -> Library {
+        let decoders = if decoders == 0 {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        } else {
+            decoders
+        };
+        Library {
+            visibility: Visibility::new(store.clone()),
+            store,
+            blobs,
+            limits: upload_limits(max_pixels),
+            decoders: Arc::new(Semaphore::new(decoders)),
+        }
     }
 
     /// Reads, sizes and stores one uploaded file as a photo of `owner`. The file is read
     /// into memory only once a decoder slot is free.
-    pub async fn ingest(&self, owner: UserId, name: &str, source: Source, now: DateTime<Utc>) -> Result<PhotoRecord, IngestError> {
+    pub async fn ingest(
+        &self,
+        owner: UserId,
+        name: &str,
+        source: Source,
+        now: DateTime<Utc>,
+    ) -> Result<PhotoRecord, IngestError> {
         let limits = self.limits;
         let (meta, sizes, original) = {
-            let _slot = self.decoders.acquire().await.map_err(|e| IngestError::Worker(e.to_string()))?;
+            let _slot = self
+                .decoders
+                .acquire()
+                .await
+                .map_err(|e| IngestError::Worker(e.to_string()))?;
             tokio::task::spawn_blocking(move || -> Result<_, IngestError> {
-                let bytes = source.read().map_err(|e| IngestError::Blob(BlobError::Io(e)))?;
+                let bytes = source
+                    .read()
+                    .map_err(|e| IngestError::Blob(BlobError::Io(e)))?;
                 let (meta, sizes) = prepare(&bytes, &limits)?;
                 Ok((meta, sizes, bytes))
             })
@@ -287,7 +345,14 @@ impl Library {
     }
 
     /// Registers a photo that lives at a partner, from its size array. Nothing is fetched.
-    pub async fn register_remote(&self, owner: UserId, name: &str, sizes: Vec<RemoteSize>, info: RemoteInfo, now: DateTime<Utc>) -> Result<PhotoRecord, StoreError> {
+    pub async fn register_remote(
+        &self,
+        owner: UserId,
+        name: &str,
+        sizes: Vec<RemoteSize>,
+        info: RemoteInfo,
+        now: DateTime<Utc>,
+    ) -> Result<PhotoRecord, StoreError> {
         let largest = sizes.last().expect("checked non-empty").clone();
         let meta = json!({
             "format": "remote",
@@ -303,7 +368,15 @@ impl Library {
             "bytes": 0,
             "sizes": sizes,
         });
-        let record = PhotoRecord { id: PhotoId::new(), owner_id: owner, name: name.to_owned(), remote: true, meta, created_at: now, tags: Vec::new() };
+        let record = PhotoRecord {
+            id: PhotoId::new(),
+            owner_id: owner,
+            name: name.to_owned(),
+            remote: true,
+            meta,
+            created_at: now,
+            tags: Vec::new(),
+        };
         self.store.insert_photo(&record).await?;
         Ok(record)
     }
@@ -317,7 +390,11 @@ impl Library {
                 list.iter()
                     .enumerate()
                     .map(|(i, s)| {
-                        let url = if record.remote { s["url"].clone() } else { json!(format!("/api/photos/{}/file?size={i}", record.id)) };
+                        let url = if record.remote {
+                            s["url"].clone()
+                        } else {
+                            json!(format!("/api/photos/{}/file?size={i}", record.id))
+                        };
                         json!({ "w": s["w"], "h": s["h"], "url": url })
                     })
                     .collect()
@@ -337,8 +414,14 @@ impl Library {
 
     /// A stored size (`None`: the original, the last size) of a photo; `Ok(None)` when the
     /// photo has no such size.
-    pub async fn file(&self, record: &PhotoRecord, size: Option<usize>) -> Result<Option<PhotoFile>, BlobError> {
-        let Some(sizes) = record.meta["sizes"].as_array() else { return Ok(None) };
+    pub async fn file(
+        &self,
+        record: &PhotoRecord,
+        size: Option<usize>,
+    ) -> Result<Option<PhotoFile>, BlobError> {
+        let Some(sizes) = record.meta["sizes"].as_array() else {
+            return Ok(None);
+        };
         let Some(entry) = (match size {
             Some(i) => sizes.get(i),
             None => sizes.last(),
@@ -346,16 +429,23 @@ impl Library {
             return Ok(None);
         };
         if record.remote {
-            return Ok(entry["url"].as_str().map(|u| PhotoFile::Remote { url: u.to_owned() }));
+            return Ok(entry["url"]
+                .as_str()
+                .map(|u| PhotoFile::Remote { url: u.to_owned() }));
         }
-        let Some(key) = entry["part"].as_str().and_then(|p| blob_key(record.id, p)) else { return Ok(None) };
+        let Some(key) = entry["part"].as_str().and_then(|p| blob_key(record.id, p)) else {
+            return Ok(None);
+        };
         let content_type = match entry["format"].as_str() {
             Some("png") => "image/png",
             Some("webp") => "image/webp",
             _ => "image/jpeg",
         };
         let bytes = self.blobs.get(&key).await?;
-        Ok(Some(PhotoFile::Stored { bytes, content_type }))
+        Ok(Some(PhotoFile::Stored {
+            bytes,
+            content_type,
+        }))
     }
 
     /// Whether `user` may see the photo (`visibility.rs` says who may).
@@ -374,16 +464,32 @@ mod tests {
     use super::*;
 
     fn size(w: u32, h: u32) -> RemoteSize {
-        RemoteSize { w, h, url: format!("https://partner.example/p/{w}") }
+        RemoteSize {
+            w,
+            h,
+            url: format!("https://partner.example/p/{w}"),
+        }
     }
 
     #[test]
     fn remote_sizes_are_sorted_and_share_one_aspect_ratio() {
-        let sorted = check_remote_sizes(vec![size(3000, 2000), size(150, 100), size(1024, 683)]).unwrap();
-        assert_eq!(sorted.iter().map(|s| s.w).collect::<Vec<_>>(), vec![150, 1024, 3000]);
-        assert!(check_remote_sizes(vec![size(3000, 2000), size(100, 100)]).unwrap_err().contains("aspect ratio"));
+        let sorted =
+            check_remote_sizes(vec![size(3000, 2000), size(150, 100), size(1024, 683)]).unwrap();
+        assert_eq!(
+            sorted.iter().map(|s| s.w).collect::<Vec<_>>(),
+            vec![150, 1024, 3000]
+        );
+        assert!(check_remote_sizes(vec![size(3000, 2000), size(100, 100)])
+            .unwrap_err()
+            .contains("aspect ratio"));
         assert!(check_remote_sizes(vec![]).is_err());
-        assert!(check_remote_sizes(vec![RemoteSize { w: 10, h: 10, url: "file:///etc/passwd".into() }]).unwrap_err().contains("http"));
+        assert!(check_remote_sizes(vec![RemoteSize {
+            w: 10,
+            h: 10,
+            url: "file:///etc/passwd".into()
+        }])
+        .unwrap_err()
+        .contains("http"));
         assert!(check_remote_sizes(vec![size(0, 10)]).is_err());
     }
 }

@@ -25,13 +25,20 @@ pub enum MetaError {
     Unsupported { format: String },
     /// The header alone declares more pixels than allowed; nothing was decoded.
     #[error("the image declares {width}×{height} pixels, more than the {max_pixels} allowed")]
-    TooManyPixels { width: u32, height: u32, max_pixels: u64 },
+    TooManyPixels {
+        width: u32,
+        height: u32,
+        max_pixels: u64,
+    },
     /// The decoder would need more memory than its limits allow.
     #[error("decoding this {format} image would need more memory than allowed")]
     TooLarge { format: PhotoFormat },
     /// Broken or truncated data; `problem` is a whole sentence such as "the JPEG data ends early".
     #[error("{problem}")]
-    Corrupt { format: PhotoFormat, problem: String },
+    Corrupt {
+        format: PhotoFormat,
+        problem: String,
+    },
 }
 
 impl MetaError {
@@ -131,7 +138,10 @@ impl Serialize for PhotoMeta {
         s.serialize_field("orientation", &self.orientation)?;
         s.serialize_field("shape", &self.shape)?;
         s.serialize_field("taken_at", &self.taken_at.map(|t| t.taken_at()))?;
-        s.serialize_field("taken_at_offset", &self.taken_at.and_then(|t| t.taken_at_offset()))?;
+        s.serialize_field(
+            "taken_at_offset",
+            &self.taken_at.and_then(|t| t.taken_at_offset()),
+        )?;
         s.serialize_field("gps", &self.gps)?;
         s.serialize_field("camera", &self.camera)?;
         s.serialize_field("dominant_colors", &self.dominant_colors)?;
@@ -175,10 +185,19 @@ mod tests {
 
     #[test]
     fn error_messages_and_codes() {
-        let e = MetaError::Unsupported { format: "HEIC".into() };
-        assert_eq!(e.to_string(), "HEIC photos are not supported; upload JPEG, PNG or WebP");
+        let e = MetaError::Unsupported {
+            format: "HEIC".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "HEIC photos are not supported; upload JPEG, PNG or WebP"
+        );
         assert_eq!(e.code(), "unsupported_image_format");
-        let e = MetaError::TooManyPixels { width: 100_000, height: 100_000, max_pixels: 100_000_000 };
+        let e = MetaError::TooManyPixels {
+            width: 100_000,
+            height: 100_000,
+            max_pixels: 100_000_000,
+        };
         assert_eq!(e.code(), "too_many_pixels");
         assert!(e.to_string().contains("100000×100000"), "{e}");
     }

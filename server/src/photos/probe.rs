@@ -71,34 +71,57 @@ impl Probe {
 /// TIFF, …) likewise; anything else is `Unrecognised`.
 pub fn probe(bytes: &[u8]) -> Result<Probe, MetaError> {
     if let Some(format) = iso_bmff_image(bytes) {
-        return Err(MetaError::Unsupported { format: format.to_owned() });
+        return Err(MetaError::Unsupported {
+            format: format.to_owned(),
+        });
     }
     // Reading from a slice cannot fail; the guess needs only the first 16 bytes.
-    let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| MetaError::Unrecognised)?;
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| MetaError::Unrecognised)?;
     let format = match reader.format() {
         Some(ImageFormat::Jpeg) => PhotoFormat::Jpeg,
         Some(ImageFormat::Png) => PhotoFormat::Png,
         Some(ImageFormat::WebP) => PhotoFormat::WebP,
-        Some(other) => return Err(MetaError::Unsupported { format: format!("{other:?}").to_uppercase() }),
+        Some(other) => {
+            return Err(MetaError::Unsupported {
+                format: format!("{other:?}").to_uppercase(),
+            })
+        }
         None => return Err(MetaError::Unrecognised),
     };
-    let (width, height) = reader.into_dimensions().map_err(|e| image_error(format, e))?;
+    let (width, height) = reader
+        .into_dimensions()
+        .map_err(|e| image_error(format, e))?;
     if width == 0 || height == 0 {
-        return Err(MetaError::Corrupt { format, problem: format!("the {format} header declares an empty image ({width}×{height})") });
+        return Err(MetaError::Corrupt {
+            format,
+            problem: format!("the {format} header declares an empty image ({width}×{height})"),
+        });
     }
-    Ok(Probe { format, width, height })
+    Ok(Probe {
+        format,
+        width,
+        height,
+    })
 }
 
 /// Refuses an image whose header declares more than `max_pixels`, before it is decoded.
 pub fn check_pixels(probe: &Probe, max_pixels: u64) -> Result<(), MetaError> {
     if probe.pixels() > max_pixels {
-        return Err(MetaError::TooManyPixels { width: probe.width, height: probe.height, max_pixels });
+        return Err(MetaError::TooManyPixels {
+            width: probe.width,
+            height: probe.height,
+            max_pixels,
+        });
     }
     Ok(())
 }
 
 /// HEIC-coded brands (HEVC in HEIF), generic HEIF brands, and AVIF brands.
-const HEIC_BRANDS: [&[u8; 4]; 8] = [b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"];
+const HEIC_BRANDS: [&[u8; 4]; 8] = [
+    b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs",
+];
 const HEIF_BRANDS: [&[u8; 4]; 3] = [b"mif1", b"msf1", b"mif2"];
 const AVIF_BRANDS: [&[u8; 4]; 2] = [b"avif", b"avis"];
 
@@ -113,7 +136,9 @@ pub fn iso_bmff_image(bytes: &[u8]) -> Option<&'static str> {
     let end = size.clamp(16, 4096).min(bytes.len());
     let major = &bytes[8..12];
     // Bytes 12..16 are the minor version; compatible brands follow to the end of the box.
-    let brands: Vec<&[u8]> = std::iter::once(major).chain(bytes[16..end].chunks_exact(4)).collect();
+    let brands: Vec<&[u8]> = std::iter::once(major)
+        .chain(bytes[16..end].chunks_exact(4))
+        .collect();
     let any = |set: &[&[u8; 4]]| brands.iter().any(|b| set.iter().any(|s| &s[..] == *b));
     if AVIF_BRANDS.iter().any(|s| &s[..] == major) {
         Some("AVIF")
@@ -147,7 +172,10 @@ mod tests {
 
     #[test]
     fn iso_bmff_brands() {
-        assert_eq!(iso_bmff_image(&ftyp(b"heic", &[b"mif1", b"heic"])), Some("HEIC"));
+        assert_eq!(
+            iso_bmff_image(&ftyp(b"heic", &[b"mif1", b"heic"])),
+            Some("HEIC")
+        );
         assert_eq!(iso_bmff_image(&ftyp(b"mif1", &[b"heic"])), Some("HEIC"));
         assert_eq!(iso_bmff_image(&ftyp(b"mif1", &[b"mif1"])), Some("HEIF"));
         assert_eq!(iso_bmff_image(&ftyp(b"avif", &[b"mif1"])), Some("AVIF"));
@@ -157,16 +185,37 @@ mod tests {
 
     #[test]
     fn heic_and_unknown_bytes_are_refused_by_the_probe() {
-        assert_eq!(probe(&ftyp(b"heic", &[b"mif1"])), Err(MetaError::Unsupported { format: "HEIC".into() }));
+        assert_eq!(
+            probe(&ftyp(b"heic", &[b"mif1"])),
+            Err(MetaError::Unsupported {
+                format: "HEIC".into()
+            })
+        );
         assert_eq!(probe(b"hello, world"), Err(MetaError::Unrecognised));
         assert_eq!(probe(b""), Err(MetaError::Unrecognised));
-        assert_eq!(probe(b"GIF89a\x01\0\x01\0\0\0\0"), Err(MetaError::Unsupported { format: "GIF".into() }));
+        assert_eq!(
+            probe(b"GIF89a\x01\0\x01\0\0\0\0"),
+            Err(MetaError::Unsupported {
+                format: "GIF".into()
+            })
+        );
     }
 
     #[test]
     fn check_pixels_compares_the_declared_count() {
-        let p = Probe { format: PhotoFormat::Png, width: 100_000, height: 100_000 };
+        let p = Probe {
+            format: PhotoFormat::Png,
+            width: 100_000,
+            height: 100_000,
+        };
         assert_eq!(check_pixels(&p, 10_000_000_000), Ok(()));
-        assert!(matches!(check_pixels(&p, 100_000_000), Err(MetaError::TooManyPixels { width: 100_000, height: 100_000, .. })));
+        assert!(matches!(
+            check_pixels(&p, 100_000_000),
+            Err(MetaError::TooManyPixels {
+                width: 100_000,
+                height: 100_000,
+                ..
+            })
+        ));
     }
 }

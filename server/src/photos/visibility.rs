@@ -38,7 +38,9 @@ pub fn placements_of(book: &Book) -> Placements {
     let mut out: Placements = HashMap::new();
     for item in book.pages.iter().flat_map(|p| &p.items) {
         if let Some(photo) = &item.photo {
-            out.entry(photo.id.clone()).or_default().push(item.created_by.clone());
+            out.entry(photo.id.clone())
+                .or_default()
+                .push(item.created_by.clone());
         }
     }
     out
@@ -58,7 +60,10 @@ pub struct Visibility {
 
 impl Visibility {
     pub fn new(store: Arc<dyn Store>) -> Visibility {
-        Visibility { store, placed: Arc::default() }
+        Visibility {
+            store,
+            placed: Arc::default(),
+        }
     }
 
     /// Whether `user` may see the photo (see the module documentation).
@@ -86,8 +91,15 @@ impl Visibility {
     /// photo there again, and the placement counts). An id that is not a photo's (not a
     /// UUID, or no such photo) is refused like a photo one may not see, so ids cannot be
     /// probed.
-    pub async fn allow_placement(&self, user: UserId, project: ProjectId, photo_id: &str) -> StoreResult<bool> {
-        let Ok(id) = photo_id.parse::<PhotoId>() else { return Ok(false) };
+    pub async fn allow_placement(
+        &self,
+        user: UserId,
+        project: ProjectId,
+        photo_id: &str,
+    ) -> StoreResult<bool> {
+        let Ok(id) = photo_id.parse::<PhotoId>() else {
+            return Ok(false);
+        };
         if self.store.placement_recorded(project, id).await? {
             return Ok(true);
         }
@@ -99,7 +111,11 @@ impl Visibility {
         if !self.can_see(user, &record).await? {
             return Ok(false);
         }
-        match self.store.record_placements(project, &[id], Some(user), Utc::now()).await {
+        match self
+            .store
+            .record_placements(project, &[id], Some(user), Utc::now())
+            .await
+        {
             Ok(()) => Ok(true),
             // The project went away meanwhile; the room refuses the update anyway.
             Err(StoreError::NotFound) => Ok(false),
@@ -110,26 +126,46 @@ impl Visibility {
     /// The photos `book` (a version or the live book of `project`) may show, and so print:
     /// those shared with the project, and those whose owner is a member and whose placement
     /// counts. The rest show nothing, and preflight reports them as missing.
-    pub async fn usable_in(&self, project: ProjectId, book: &Book) -> StoreResult<HashMap<String, PhotoRecord>> {
+    pub async fn usable_in(
+        &self,
+        project: ProjectId,
+        book: &Book,
+    ) -> StoreResult<HashMap<String, PhotoRecord>> {
         let mut found = HashMap::new();
         let placed = placements_of(book);
         if placed.is_empty() {
             return Ok(found);
         }
-        let members: HashSet<UserId> = self.store.members(project).await?.into_iter().map(|m| m.user.id).collect();
+        let members: HashSet<UserId> = self
+            .store
+            .members(project)
+            .await?
+            .into_iter()
+            .map(|m| m.user.id)
+            .collect();
         let mut shared: Option<HashSet<PhotoId>> = None;
         for (raw, creators) in &placed {
-            let Ok(id) = raw.parse::<PhotoId>() else { continue };
+            let Ok(id) = raw.parse::<PhotoId>() else {
+                continue;
+            };
             let record = match self.store.photo(id).await {
                 Ok(r) => r,
                 Err(StoreError::NotFound) => continue,
                 Err(e) => return Err(e),
             };
             if shared.is_none() {
-                shared = Some(self.store.photos_shared_with(project).await?.into_iter().map(|p| p.id).collect());
+                shared = Some(
+                    self.store
+                        .photos_shared_with(project)
+                        .await?
+                        .into_iter()
+                        .map(|p| p.id)
+                        .collect(),
+                );
             }
             let usable = shared.as_ref().is_some_and(|s| s.contains(&id))
-                || (members.contains(&record.owner_id) && self.placement_counts(project, &record, creators).await?);
+                || (members.contains(&record.owner_id)
+                    && self.placement_counts(project, &record, creators).await?);
             if usable {
                 found.insert(raw.clone(), record);
             }
@@ -139,9 +175,17 @@ impl Visibility {
 
     /// Whether a placement of the photo in the project's book, by items with these
     /// `createdBy`, counts toward who may see it.
-    async fn placement_counts(&self, project: ProjectId, record: &PhotoRecord, creators: &[String]) -> StoreResult<bool> {
+    async fn placement_counts(
+        &self,
+        project: ProjectId,
+        record: &PhotoRecord,
+        creators: &[String],
+    ) -> StoreResult<bool> {
         let owner = record.owner_id.to_string();
-        if creators.iter().any(|c| *c == owner || c == crdt_schema::schema::SYSTEM_USER) {
+        if creators
+            .iter()
+            .any(|c| *c == owner || c == crdt_schema::schema::SYSTEM_USER)
+        {
             return Ok(true);
         }
         self.store.placement_recorded(project, record.id).await
@@ -149,7 +193,12 @@ impl Visibility {
 
     /// The placements of a project's durable book, remembered until its log moves on.
     async fn placed_in(&self, project: ProjectId) -> StoreResult<Arc<Placements>> {
-        let cached = self.placed.lock().expect("placed cache").get(&project).cloned();
+        let cached = self
+            .placed
+            .lock()
+            .expect("placed cache")
+            .get(&project)
+            .cloned();
         if let Some((seq, placed)) = cached {
             let newer = self.store.doc_since(project, seq).await?;
             if newer.snapshot.is_none() && newer.updates.is_empty() {
@@ -174,8 +223,14 @@ fn read_placements(stored: &crate::store::StoredDoc) -> Placements {
     let doc = Doc::new();
     {
         let mut txn = doc.transact_mut();
-        for bytes in stored.snapshot.iter().chain(stored.updates.iter().map(|(_, u)| u)) {
-            let applied = Update::decode_v1(bytes).ok().is_some_and(|u| txn.apply_update(u).is_ok());
+        for bytes in stored
+            .snapshot
+            .iter()
+            .chain(stored.updates.iter().map(|(_, u)| u))
+        {
+            let applied = Update::decode_v1(bytes)
+                .ok()
+                .is_some_and(|u| txn.apply_update(u).is_ok());
             if !applied {
                 return Placements::new();
             }

@@ -91,8 +91,15 @@ pub struct Assembler<W: Write> {
 impl<W: Write> Assembler<W> {
     /// Starts a PDF 1.7 file on `out`, for printing under `profile`.
     pub fn new(out: W, profile: OutputProfile) -> Result<Assembler<W>, AssembleError> {
-        let mut assembler =
-            Assembler { out, written: 0, hash: Sha256::new(), offsets: vec![0; CATALOG as usize + 1], kids: Vec::new(), info: None, profile };
+        let mut assembler = Assembler {
+            out,
+            written: 0,
+            hash: Sha256::new(),
+            offsets: vec![0; CATALOG as usize + 1],
+            kids: Vec::new(),
+            info: None,
+            profile,
+        };
         // The binary comment marks the file as binary for transfer tools (PDF 1.7, 7.5.2).
         assembler.emit(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n")?;
         Ok(assembler)
@@ -116,7 +123,14 @@ impl<W: Write> Assembler<W> {
                 dict.set(key, value);
             }
         }
-        let info = if self.info.is_none() { doc.trailer.get(b"Info").ok().and_then(|o| o.as_reference().ok()) } else { None };
+        let info = if self.info.is_none() {
+            doc.trailer
+                .get(b"Info")
+                .ok()
+                .and_then(|o| o.as_reference().ok())
+        } else {
+            None
+        };
 
         // Number what the pages (and the first part's info) use, in the order first reached.
         let mut numbers: HashMap<ObjectId, u32> = HashMap::new();
@@ -127,7 +141,9 @@ impl<W: Write> Assembler<W> {
             if numbers.contains_key(&id) {
                 continue;
             }
-            let Some(object) = doc.objects.get(&id) else { continue };
+            let Some(object) = doc.objects.get(&id) else {
+                continue;
+            };
             numbers.insert(id, next);
             next += 1;
             order.push(id);
@@ -158,11 +174,18 @@ impl<W: Write> Assembler<W> {
     pub fn finish(mut self) -> Result<W, AssembleError> {
         let profile = self.profile;
         let icc_id = self.next_number();
-        let mut icc = Stream::new(Dictionary::from_iter([("N", Object::Integer(profile.components.into()))]), profile.icc.to_vec());
+        let mut icc = Stream::new(
+            Dictionary::from_iter([("N", Object::Integer(profile.components.into()))]),
+            profile.icc.to_vec(),
+        );
         icc.allows_compression = false;
         self.write_object(icc_id, &Object::Stream(icc))?;
 
-        let kids: Vec<Object> = self.kids.iter().map(|k| Object::Reference((*k, 0))).collect();
+        let kids: Vec<Object> = self
+            .kids
+            .iter()
+            .map(|k| Object::Reference((*k, 0)))
+            .collect();
         let pages = Dictionary::from_iter([
             ("Type", Object::Name(b"Pages".to_vec())),
             ("Count", Object::Integer(kids.len() as i64)),
@@ -183,7 +206,10 @@ impl<W: Write> Assembler<W> {
         let catalog = Dictionary::from_iter([
             ("Type", Object::Name(b"Catalog".to_vec())),
             ("Pages", Object::Reference((PAGES, 0))),
-            ("OutputIntents", Object::Array(vec![Object::Dictionary(intent)])),
+            (
+                "OutputIntents",
+                Object::Array(vec![Object::Dictionary(intent)]),
+            ),
         ]);
         self.offsets[CATALOG as usize] = self.written;
         self.write_at(CATALOG, &Object::Dictionary(catalog))?;
@@ -199,7 +225,10 @@ impl<W: Write> Assembler<W> {
         }
         self.emit(table.as_bytes())?;
         let id = hex(&self.hash.clone().finalize()[..16]);
-        let info = self.info.map(|i| format!(" /Info {i} 0 R")).unwrap_or_default();
+        let info = self
+            .info
+            .map(|i| format!(" /Info {i} 0 R"))
+            .unwrap_or_default();
         let trailer = format!(
             "trailer\n<< /Size {} /Root {CATALOG} 0 R{info} /ID [<{id}> <{id}>] >>\nstartxref\n{xref_at}\n%%EOF\n",
             self.offsets.len()
@@ -228,7 +257,8 @@ impl<W: Write> Assembler<W> {
         if lopdf::Writer::need_separator(object) {
             body.push(b' ');
         }
-        lopdf::Writer::write_object(&mut body, object).map_err(|e| AssembleError::Part(e.to_string()))?;
+        lopdf::Writer::write_object(&mut body, object)
+            .map_err(|e| AssembleError::Part(e.to_string()))?;
         if lopdf::Writer::need_end_separator(object) {
             body.push(b' ');
         }
@@ -246,12 +276,16 @@ impl<W: Write> Assembler<W> {
 
 /// The attributes `page` inherits from its ancestors and does not set itself.
 fn inherited_attributes(doc: &lopdf::Document, page: ObjectId) -> Vec<(Vec<u8>, Object)> {
-    let Ok(dict) = doc.get_dictionary(page) else { return Vec::new() };
+    let Ok(dict) = doc.get_dictionary(page) else {
+        return Vec::new();
+    };
     let mut found: BTreeMap<Vec<u8>, Object> = BTreeMap::new();
     let mut parent = dict.get(b"Parent").and_then(Object::as_reference).ok();
     // Page trees are shallow; the bound only stops a malformed cycle.
     for _ in 0..64 {
-        let Some(node) = parent.and_then(|p| doc.get_dictionary(p).ok()) else { break };
+        let Some(node) = parent.and_then(|p| doc.get_dictionary(p).ok()) else {
+            break;
+        };
         for key in INHERITED {
             if !dict.has(key) && !found.contains_key(key) {
                 if let Ok(value) = node.get(key) {
@@ -296,7 +330,10 @@ fn renumber(object: &mut Object, numbers: &HashMap<ObjectId, u32>) {
         }
         Object::Array(items) => items.iter_mut().for_each(|o| renumber(o, numbers)),
         Object::Dictionary(dict) => dict.iter_mut().for_each(|(_, o)| renumber(o, numbers)),
-        Object::Stream(stream) => stream.dict.iter_mut().for_each(|(_, o)| renumber(o, numbers)),
+        Object::Stream(stream) => stream
+            .dict
+            .iter_mut()
+            .for_each(|(_, o)| renumber(o, numbers)),
         _ => {}
     }
 }

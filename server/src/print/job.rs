@@ -27,7 +27,10 @@ use yrs::updates::decoder::Decode;
 use yrs::{Doc, Transact, Update};
 
 use super::preflight::{self, Finding, Input, PhotoPixels, PRINT_FONTS};
-use super::render::{render_cover_to, render_interior_to, CoverLayout, PhotoSource, PrintedPage, RenderError, RenderSettings, Source};
+use super::render::{
+    render_cover_to, render_interior_to, CoverLayout, PhotoSource, PrintedPage, RenderError,
+    RenderSettings, Source,
+};
 use crate::blob::BlobKey;
 use crate::ids::{RenderId, VersionId};
 use crate::jobs::{Progress, WorkerDeps};
@@ -61,18 +64,30 @@ pub fn blob_key(id: RenderId, part: &'static str) -> BlobKey {
 pub async fn run(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<JobOutcome, String> {
     let spec: RenderJob = match serde_json::from_value(job.payload.clone()) {
         Ok(spec) => spec,
-        Err(e) => return Ok(JobOutcome::Failed { error: format!("bad render job payload: {e}") }),
+        Err(e) => {
+            return Ok(JobOutcome::Failed {
+                error: format!("bad render job payload: {e}"),
+            })
+        }
     };
     let Some(project_id) = job.project_id else {
-        return Ok(JobOutcome::Failed { error: "a render job needs a project".into() });
+        return Ok(JobOutcome::Failed {
+            error: "a render job needs a project".into(),
+        });
     };
     let project = match deps.store.project(project_id).await {
         Ok(p) => p,
-        Err(StoreError::NotFound) => return Ok(JobOutcome::Failed { error: "the project no longer exists".into() }),
+        Err(StoreError::NotFound) => {
+            return Ok(JobOutcome::Failed {
+                error: "the project no longer exists".into(),
+            })
+        }
         Err(e) => return Err(e.to_string()),
     };
     let Some(product) = crdt_schema::product(&spec.product) else {
-        return Ok(JobOutcome::Failed { error: format!("unknown product {:?}", spec.product) });
+        return Ok(JobOutcome::Failed {
+            error: format!("unknown product {:?}", spec.product),
+        });
     };
     let group = crdt_schema::product(&project.product).map_or(product.group, |p| p.group);
 
@@ -80,23 +95,53 @@ pub async fn run(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<Jo
         Some(id) => {
             let version = match deps.store.version(project_id, id).await {
                 Ok(v) => v,
-                Err(StoreError::NotFound) => return Ok(JobOutcome::Failed { error: format!("version {id} of this project no longer exists") }),
+                Err(StoreError::NotFound) => {
+                    return Ok(JobOutcome::Failed {
+                        error: format!("version {id} of this project no longer exists"),
+                    })
+                }
                 Err(e) => return Err(e.to_string()),
             };
-            versions::fetch(&*deps.blobs, &version).await.map_err(|e| e.to_string())?.to_vec()
+            versions::fetch(&*deps.blobs, &version)
+                .await
+                .map_err(|e| e.to_string())?
+                .to_vec()
         }
-        None => versions::durable_state(&*deps.store, project_id).await.map_err(|e| e.to_string())?.0,
+        None => {
+            versions::durable_state(&*deps.store, project_id)
+                .await
+                .map_err(|e| e.to_string())?
+                .0
+        }
     };
     let book = match read_book(&state) {
         Ok(book) => book,
-        Err(e) => return Ok(JobOutcome::Failed { error: format!("the book cannot be read for printing: {e}") }),
+        Err(e) => {
+            return Ok(JobOutcome::Failed {
+                error: format!("the book cannot be read for printing: {e}"),
+            })
+        }
     };
 
-    let records = Visibility::new(deps.store.clone()).usable_in(project_id, &book).await.map_err(|e| e.to_string())?;
-    let pixels: HashMap<String, PhotoPixels> = records.iter().filter_map(|(id, r)| PhotoPixels::from_meta(&r.meta).map(|p| (id.clone(), p))).collect();
-    let report = preflight::preflight(&Input { book: &book, product, group, photos: &pixels, fonts: PRINT_FONTS });
+    let records = Visibility::new(deps.store.clone())
+        .usable_in(project_id, &book)
+        .await
+        .map_err(|e| e.to_string())?;
+    let pixels: HashMap<String, PhotoPixels> = records
+        .iter()
+        .filter_map(|(id, r)| PhotoPixels::from_meta(&r.meta).map(|p| (id.clone(), p)))
+        .collect();
+    let report = preflight::preflight(&Input {
+        book: &book,
+        product,
+        group,
+        photos: &pixels,
+        fonts: PRINT_FONTS,
+    });
     if !report.can_print() && !spec.force {
-        return Ok(JobOutcome::Failed { error: refusal(&report.errors) });
+        return Ok(JobOutcome::Failed {
+            error: refusal(&report.errors),
+        });
     }
     progress.set(0.1).await;
 
@@ -110,7 +155,9 @@ pub async fn run(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<Jo
     let id = RenderId(job.id.0);
     let pages = printed_pages(&book);
     if pages == 0 {
-        return Ok(JobOutcome::Failed { error: RenderError::NoPages.to_string() });
+        return Ok(JobOutcome::Failed {
+            error: RenderError::NoPages.to_string(),
+        });
     }
     let settings = RenderSettings::DEFAULT;
     let blobs = deps.blobs.clone();
@@ -129,43 +176,84 @@ pub async fn run(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<Jo
                 }
             };
             let probe = crate::photos::probe::probe(&bytes).ok()?;
-            Some(PhotoSource { bytes: Arc::new(bytes.to_vec()), probe, orientation: *orientation })
+            Some(PhotoSource {
+                bytes: Arc::new(bytes.to_vec()),
+                probe,
+                orientation: *orientation,
+            })
         };
-        let source = Source { book: &book_for_render, product, group, photos: &fetch };
-        let spool = |what: &str| tempfile::NamedTempFile::new().map_err(|e| format!("no temporary file for the {what}: {e}"));
+        let source = Source {
+            book: &book_for_render,
+            product,
+            group,
+            photos: &fetch,
+        };
+        let spool = |what: &str| {
+            tempfile::NamedTempFile::new()
+                .map_err(|e| format!("no temporary file for the {what}: {e}"))
+        };
         let interior = spool("interior PDF")?;
         let mut previews = Vec::new();
         let mut on_page = |page: PrintedPage| -> Result<(), RenderError> {
             if let Some(png) = page.preview {
-                handle.block_on(blobs.put(&BlobKey::numbered("renders", id.0, "preview", page.index), Bytes::from(png))).map_err(|e| RenderError::Sink(format!("storing a preview: {e}")))?;
+                handle
+                    .block_on(blobs.put(
+                        &BlobKey::numbered("renders", id.0, "preview", page.index),
+                        Bytes::from(png),
+                    ))
+                    .map_err(|e| RenderError::Sink(format!("storing a preview: {e}")))?;
                 previews.push(json!({ "index": page.index, "page_id": page.page_id, "url": preview_url(id, &page.index.to_string()) }));
             }
             let _ = done_tx.send(page.index + 1);
             Ok(())
         };
         let out = std::io::BufWriter::new(interior.reopen().map_err(|e| e.to_string())?);
-        let out = render_interior_to(&source, &settings, out, &mut on_page).map_err(render_failed)?;
-        out.into_inner().map_err(|e| e.to_string())?.sync_all().map_err(|e| e.to_string())?;
+        let out =
+            render_interior_to(&source, &settings, out, &mut on_page).map_err(render_failed)?;
+        out.into_inner()
+            .map_err(|e| e.to_string())?
+            .sync_all()
+            .map_err(|e| e.to_string())?;
         let cover_file = spool("cover PDF")?;
         let out = std::io::BufWriter::new(cover_file.reopen().map_err(|e| e.to_string())?);
-        let (out, cover) = render_cover_to(&source, &settings, pages, out).map_err(render_failed)?;
-        out.into_inner().map_err(|e| e.to_string())?.sync_all().map_err(|e| e.to_string())?;
+        let (out, cover) =
+            render_cover_to(&source, &settings, pages, out).map_err(render_failed)?;
+        out.into_inner()
+            .map_err(|e| e.to_string())?
+            .sync_all()
+            .map_err(|e| e.to_string())?;
         if let Some(png) = cover.preview {
-            handle.block_on(blobs.put(&blob_key(id, "cover-preview"), Bytes::from(png))).map_err(|e| format!("storing the cover preview: {e}"))?;
+            handle
+                .block_on(blobs.put(&blob_key(id, "cover-preview"), Bytes::from(png)))
+                .map_err(|e| format!("storing the cover preview: {e}"))?;
         }
-        Ok(Rendered { interior, cover_file, cover: cover.layout, previews })
+        Ok(Rendered {
+            interior,
+            cover_file,
+            cover: cover.layout,
+            previews,
+        })
     });
     while let Some(done) = done_rx.recv().await {
         progress.set(0.1 + 0.75 * done as f64 / pages as f64).await;
     }
-    let rendered = match rendering.await.map_err(|e| format!("the render task failed: {e}"))? {
+    let rendered = match rendering
+        .await
+        .map_err(|e| format!("the render task failed: {e}"))?
+    {
         Ok(r) => r,
         Err(e) => return Ok(JobOutcome::Failed { error: e }),
     };
     progress.set(0.9).await;
 
-    deps.blobs.put_file(&blob_key(id, "interior"), rendered.interior.path()).await.map_err(|e| e.to_string())?;
-    deps.blobs.put_file(&blob_key(id, "cover"), rendered.cover_file.path()).await.map_err(|e| e.to_string())?;
+    deps.blobs
+        .put_file(&blob_key(id, "interior"), rendered.interior.path())
+        .await
+        .map_err(|e| e.to_string())?;
+    deps.blobs
+        .put_file(&blob_key(id, "cover"), rendered.cover_file.path())
+        .await
+        .map_err(|e| e.to_string())?;
     let render = Render {
         id,
         project_id,
@@ -175,7 +263,10 @@ pub async fn run(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<Jo
         created_by: job.created_by,
         created_at: Utc::now(),
     };
-    deps.store.insert_render(&render).await.map_err(|e| e.to_string())?;
+    deps.store
+        .insert_render(&render)
+        .await
+        .map_err(|e| e.to_string())?;
     metrics::counter!("folio_renders_total").increment(1);
     let findings: Vec<&Finding> = report.all().collect();
     Ok(JobOutcome::Done {
@@ -219,13 +310,24 @@ fn refusal(errors: &[Finding]) -> String {
         .iter()
         .take(FINDINGS_IN_ERROR)
         .map(|f| {
-            let rule = serde_json::to_value(f.rule).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-            let item = f.item_id.as_deref().map(|i| format!(", item {i}")).unwrap_or_default();
+            let rule = serde_json::to_value(f.rule)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let item = f
+                .item_id
+                .as_deref()
+                .map(|i| format!(", item {i}"))
+                .unwrap_or_default();
             format!("page {}{item}: {rule}: {}", f.page_index + 1, f.message)
         })
         .collect();
     let more = errors.len().saturating_sub(FINDINGS_IN_ERROR);
-    let more = if more > 0 { format!("; and {more} more") } else { String::new() };
+    let more = if more > 0 {
+        format!("; and {more} more")
+    } else {
+        String::new()
+    };
     format!(
         "preflight found {} error(s), so the book was not rendered; fix them, or render with force: true. {}{more}",
         errors.len(),
@@ -237,7 +339,9 @@ fn read_book(state: &[u8]) -> Result<Book, String> {
     let doc = Doc::new();
     {
         let update = Update::decode_v1(state).map_err(|e| e.to_string())?;
-        doc.transact_mut().apply_update(update).map_err(|e| e.to_string())?;
+        doc.transact_mut()
+            .apply_update(update)
+            .map_err(|e| e.to_string())?;
     }
     let book = crdt_schema::model::read_book(&doc.transact());
     book.map_err(|e| e.to_string())
@@ -245,7 +349,11 @@ fn read_book(state: &[u8]) -> Result<Book, String> {
 
 /// The number of PDF pages: the book's pages of kind `page` that have a side.
 fn printed_pages(book: &Book) -> usize {
-    book.pages.iter().zip(preflight::page_sides(book)).filter(|(p, side)| p.kind == PageKind::Page && side.is_some()).count()
+    book.pages
+        .iter()
+        .zip(preflight::page_sides(book))
+        .filter(|(p, side)| p.kind == PageKind::Page && side.is_some())
+        .count()
 }
 
 /// The blob of an uploaded photo's original; `None` for a remote photo.
@@ -254,10 +362,12 @@ fn original_key(record: &PhotoRecord) -> Option<BlobKey> {
         return None;
     }
     let last = record.meta["sizes"].as_array()?.last()?;
-    (last["part"].as_str() == Some("original")).then(|| BlobKey::new("photos", record.id.0, "original"))
+    (last["part"].as_str() == Some("original"))
+        .then(|| BlobKey::new("photos", record.id.0, "original"))
 }
 
 fn orientation(record: &PhotoRecord) -> Orientation {
-    record.meta["orientation"].as_u64().map_or(Orientation::UPRIGHT, |v| Orientation::from_exif(v as u32))
+    record.meta["orientation"]
+        .as_u64()
+        .map_or(Orientation::UPRIGHT, |v| Orientation::from_exif(v as u32))
 }
-

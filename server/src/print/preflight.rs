@@ -58,7 +58,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crdt_schema::geometry::{core_aspect_ratio, Box, PageFrame, PageSide, PhotoView, PixelSize, PpiGrade, Rect, PPI_ERROR_BELOW, PPI_WARN_BELOW};
+use crdt_schema::geometry::{
+    core_aspect_ratio, Box, PageFrame, PageSide, PhotoView, PixelSize, PpiGrade, Rect,
+    PPI_ERROR_BELOW, PPI_WARN_BELOW,
+};
 use crdt_schema::model::{Book, Item, ItemKind, Page, PageKind, PhotoRef};
 use crdt_schema::{AspectGroup, Product};
 use serde::Serialize;
@@ -109,7 +112,11 @@ impl Rule {
     /// How bad breaking the rule is: errors block a render unless it is forced.
     pub fn severity(self) -> Severity {
         match self {
-            Rule::OffPage | Rule::MissingPhoto | Rule::RemotePhoto | Rule::VeryLowResolution | Rule::MissingFont => Severity::Error,
+            Rule::OffPage
+            | Rule::MissingPhoto
+            | Rule::RemotePhoto
+            | Rule::VeryLowResolution
+            | Rule::MissingFont => Severity::Error,
             Rule::LowResolution | Rule::CrossesGutter | Rule::CrossesSafeArea => Severity::Warning,
         }
     }
@@ -207,13 +214,25 @@ impl PhotoPixels {
             .as_array()?
             .iter()
             .filter_map(|s| {
-                let dim = |k: &str| s[k].as_u64().and_then(|v| u32::try_from(v).ok()).filter(|v| *v > 0);
+                let dim = |k: &str| {
+                    s[k].as_u64()
+                        .and_then(|v| u32::try_from(v).ok())
+                        .filter(|v| *v > 0)
+                };
                 Some(PixelSize::new(dim("w")?, dim("h")?))
             })
             .collect();
         let printed = *sizes.last()?;
-        let largest = sizes.iter().copied().max_by_key(PixelSize::area).unwrap_or(printed);
-        Some(PhotoPixels { printed, largest, remote: meta["format"] == "remote" })
+        let largest = sizes
+            .iter()
+            .copied()
+            .max_by_key(PixelSize::area)
+            .unwrap_or(printed);
+        Some(PhotoPixels {
+            printed,
+            largest,
+            remote: meta["format"] == "remote",
+        })
     }
 
     /// Whether a size with more pixels than the printed one exists.
@@ -239,7 +258,11 @@ pub struct Input<'a> {
 
 /// Every photo id the book's items show, for the caller to look up.
 pub fn referenced_photos(book: &Book) -> BTreeSet<String> {
-    book.pages.iter().flat_map(|p| &p.items).filter_map(|i| i.photo.as_ref().map(|r| r.id.clone())).collect()
+    book.pages
+        .iter()
+        .flat_map(|p| &p.items)
+        .filter_map(|i| i.photo.as_ref().map(|r| r.id.clone()))
+        .collect()
 }
 
 /// The side of the spread of each page of the book, in book order; `None` for the spine.
@@ -252,7 +275,11 @@ pub fn referenced_photos(book: &Book) -> BTreeSet<String> {
 ///   cover, which is the left page of that first spread.
 pub fn page_sides(book: &Book) -> Vec<Option<PageSide>> {
     let first_inside = book.pages.iter().map(|p| p.kind).find(|k| is_inside(*k));
-    let first = if first_inside == Some(PageKind::InsideFront) { PageSide::Left } else { PageSide::Right };
+    let first = if first_inside == Some(PageKind::InsideFront) {
+        PageSide::Left
+    } else {
+        PageSide::Right
+    };
     let mut inside = 0usize;
     book.pages
         .iter()
@@ -261,7 +288,11 @@ pub fn page_sides(book: &Book) -> Vec<Option<PageSide>> {
             PageKind::BackCover => Some(PageSide::Left),
             PageKind::Spine => None,
             PageKind::InsideFront | PageKind::InsideBack | PageKind::Page => {
-                let side = if inside.is_multiple_of(2) { first } else { first.facing() };
+                let side = if inside.is_multiple_of(2) {
+                    first
+                } else {
+                    first.facing()
+                };
                 inside += 1;
                 Some(side)
             }
@@ -270,14 +301,23 @@ pub fn page_sides(book: &Book) -> Vec<Option<PageSide>> {
 }
 
 fn is_inside(kind: PageKind) -> bool {
-    matches!(kind, PageKind::InsideFront | PageKind::InsideBack | PageKind::Page)
+    matches!(
+        kind,
+        PageKind::InsideFront | PageKind::InsideBack | PageKind::Page
+    )
 }
 
 /// Runs every rule over the book; see the module documentation.
 pub fn preflight(input: &Input<'_>) -> Report {
     let car = core_aspect_ratio(input.group);
     let mut report = Report::default();
-    for ((index, page), side) in input.book.pages.iter().enumerate().zip(page_sides(input.book)) {
+    for ((index, page), side) in input
+        .book
+        .pages
+        .iter()
+        .enumerate()
+        .zip(page_sides(input.book))
+    {
         let frame = side.map(|side| PageFrame::at_car(input.product, car, side));
         for item in &page.items {
             let at = At { page, index, item };
@@ -332,11 +372,17 @@ fn check_item(input: &Input<'_>, frame: Option<&PageFrame>, at: &At<'_>, report:
                     "photo {} is not in the photo library (deleted, never uploaded, or not shared with this book); replace it",
                     photo.id
                 );
-                report.push(Finding { photo_id: Some(photo.id.clone()), ..at.finding(Rule::MissingPhoto, msg) });
+                report.push(Finding {
+                    photo_id: Some(photo.id.clone()),
+                    ..at.finding(Rule::MissingPhoto, msg)
+                });
             }
             Some(pixels) if pixels.remote => {
                 let msg = "this photo lives at a partner and is not fetched for print, so its slot would print empty; upload the original and place it instead".to_owned();
-                report.push(Finding { photo_id: Some(photo.id.clone()), ..at.finding(Rule::RemotePhoto, msg) });
+                report.push(Finding {
+                    photo_id: Some(photo.id.clone()),
+                    ..at.finding(Rule::RemotePhoto, msg)
+                });
             }
             Some(pixels) => {
                 if let Some((frame, b)) = placed {
@@ -353,9 +399,18 @@ fn check_item(input: &Input<'_>, frame: Option<&PageFrame>, at: &At<'_>, report:
         }
     }
     if let Some(font) = &item.style.font {
-        if !input.fonts.iter().any(|f| f.trim().eq_ignore_ascii_case(font.trim())) {
-            let msg = format!("font {font:?} is not available for print; choose one of the theme's fonts");
-            report.push(Finding { font: Some(font.clone()), ..at.finding(Rule::MissingFont, msg) });
+        if !input
+            .fonts
+            .iter()
+            .any(|f| f.trim().eq_ignore_ascii_case(font.trim()))
+        {
+            let msg = format!(
+                "font {font:?} is not available for print; choose one of the theme's fonts"
+            );
+            report.push(Finding {
+                font: Some(font.clone()),
+                ..at.finding(Rule::MissingFont, msg)
+            });
         }
     }
 }
@@ -378,10 +433,19 @@ fn round_ppi(ppi: f64) -> f64 {
 /// clamped into range, as the editor shows them); `None` for a slot without area.
 fn effective_ppi(frame: &PageFrame, b: &Box, photo: &PhotoRef, pixels: PixelSize) -> Option<f64> {
     let view = PhotoView::clamped(photo.pan, photo.zoom);
-    frame.place_photo(pixels, b, view).ok().map(|p| round_ppi(p.effective_ppi))
+    frame
+        .place_photo(pixels, b, view)
+        .ok()
+        .map(|p| round_ppi(p.effective_ppi))
 }
 
-fn resolution(frame: &PageFrame, b: &Box, photo: &PhotoRef, pixels: &PhotoPixels, at: &At<'_>) -> Option<Finding> {
+fn resolution(
+    frame: &PageFrame,
+    b: &Box,
+    photo: &PhotoRef,
+    pixels: &PhotoPixels,
+    at: &At<'_>,
+) -> Option<Finding> {
     let ppi = effective_ppi(frame, b, photo, pixels.printed)?;
     let (rule, msg) = match PpiGrade::of(ppi) {
         PpiGrade::Good => return None,
@@ -395,7 +459,11 @@ fn resolution(frame: &PageFrame, b: &Box, photo: &PhotoRef, pixels: &PhotoPixels
         ),
     };
     let better = pixels.better_size_available();
-    let better_ppi = if better { effective_ppi(frame, b, photo, pixels.largest) } else { None };
+    let better_ppi = if better {
+        effective_ppi(frame, b, photo, pixels.largest)
+    } else {
+        None
+    };
     let advice = match better_ppi {
         Some(p) => format!(
             "; a larger size of this photo ({}×{} px) is available and would print at {p:.0} PPI",
@@ -421,14 +489,23 @@ fn boundaries(frame: &PageFrame, b: &Box, at: &At<'_>) -> Vec<Finding> {
     let mut found = Vec::new();
     if check.intersects_gutter {
         let gutter = frame.gutter();
-        let depth = if frame.side().gutter_on_left() { gutter.right() - bounds.left() } else { bounds.right() - gutter.left() };
+        let depth = if frame.side().gutter_on_left() {
+            gutter.right() - bounds.left()
+        } else {
+            bounds.right() - gutter.left()
+        };
         let depth = inches(depth);
         let msg = format!("this {what} reaches {depth:.2} in into the gutter, where the binding hides it; move it away from the spine");
-        found.push(Finding { depth_in: Some(depth), ..at.finding(Rule::CrossesGutter, msg) });
+        found.push(Finding {
+            depth_in: Some(depth),
+            ..at.finding(Rule::CrossesGutter, msg)
+        });
     }
     let tol = 1e-9 * frame.canvas().w;
     let overshoot = if at.item.kind == ItemKind::Text {
-        check.crosses_safe_area.then(|| outside(&bounds, &frame.safe()))
+        check
+            .crosses_safe_area
+            .then(|| outside(&bounds, &frame.safe()))
     } else {
         margin_overshoot(&bounds, &frame.viewable(), &frame.safe(), tol)
     };
@@ -442,7 +519,10 @@ fn boundaries(frame: &PageFrame, b: &Box, at: &At<'_>) -> Vec<Finding> {
                  extend it past the page edge or keep it inside the safe area"
             )
         };
-        found.push(Finding { depth_in: Some(depth), ..at.finding(Rule::CrossesSafeArea, msg) });
+        found.push(Finding {
+            depth_in: Some(depth),
+            ..at.finding(Rule::CrossesSafeArea, msg)
+        });
     }
     found
 }
@@ -454,9 +534,14 @@ fn round_depth(inches: f64) -> f64 {
 
 /// How far `bounds` reaches outside `safe` on its worst side (0 when inside).
 fn outside(bounds: &Rect, safe: &Rect) -> f64 {
-    [safe.left() - bounds.left(), bounds.right() - safe.right(), safe.top() - bounds.top(), bounds.bottom() - safe.bottom()]
-        .into_iter()
-        .fold(0.0, f64::max)
+    [
+        safe.left() - bounds.left(),
+        bounds.right() - safe.right(),
+        safe.top() - bounds.top(),
+        bounds.bottom() - safe.bottom(),
+    ]
+    .into_iter()
+    .fold(0.0, f64::max)
 }
 
 /// The largest overshoot past the safe line of an edge of `bounds` that ends inside a margin
@@ -466,12 +551,26 @@ fn outside(bounds: &Rect, safe: &Rect) -> f64 {
 /// off the page is caught as well as one that stops short of the edge.
 fn margin_overshoot(bounds: &Rect, viewable: &Rect, safe: &Rect, tol: f64) -> Option<f64> {
     let in_band = |edge: f64, outer: f64, line: f64| {
-        let (lo, hi) = if outer < line { (outer, line) } else { (line, outer) };
+        let (lo, hi) = if outer < line {
+            (outer, line)
+        } else {
+            (line, outer)
+        };
         (edge > lo + tol && edge < hi - tol).then(|| (edge - line).abs())
     };
-    let bands_x = [(viewable.left(), safe.left()), (viewable.right(), safe.right())];
-    let bands_y = [(viewable.top(), safe.top()), (viewable.bottom(), safe.bottom())];
-    let xs = [bounds.left(), bounds.right()].into_iter().flat_map(|e| bands_x.map(|(outer, line)| in_band(e, outer, line)));
-    let ys = [bounds.top(), bounds.bottom()].into_iter().flat_map(|e| bands_y.map(|(outer, line)| in_band(e, outer, line)));
+    let bands_x = [
+        (viewable.left(), safe.left()),
+        (viewable.right(), safe.right()),
+    ];
+    let bands_y = [
+        (viewable.top(), safe.top()),
+        (viewable.bottom(), safe.bottom()),
+    ];
+    let xs = [bounds.left(), bounds.right()]
+        .into_iter()
+        .flat_map(|e| bands_x.map(|(outer, line)| in_band(e, outer, line)));
+    let ys = [bounds.top(), bounds.bottom()]
+        .into_iter()
+        .flat_map(|e| bands_y.map(|(outer, line)| in_band(e, outer, line)));
     xs.chain(ys).flatten().reduce(f64::max)
 }

@@ -57,14 +57,17 @@ mod cover;
 mod fonts;
 mod photo;
 pub mod preview;
-mod text;
 #[cfg(test)]
 mod tests;
+mod text;
 
 use std::io::Write;
 use std::sync::Arc;
 
-use crdt_schema::geometry::{core_aspect_ratio, fit_photo, Box, GeometryError, PageFrame, PageTransform, PhotoView, PixelSize, PlacedPhoto, Rect, POINTS_PER_INCH};
+use crdt_schema::geometry::{
+    core_aspect_ratio, fit_photo, Box, GeometryError, PageFrame, PageTransform, PhotoView,
+    PixelSize, PlacedPhoto, Rect, POINTS_PER_INCH,
+};
 use crdt_schema::model::{Align, Book, Item, ItemKind, Page, PageKind};
 use crdt_schema::{AspectGroup, Product};
 use krilla::color::rgb;
@@ -80,7 +83,10 @@ use super::preflight::page_sides;
 use crate::layouts::Library;
 use crate::photos::exif_tags::Orientation;
 use crate::photos::probe::Probe;
-pub use cover::{render_cover, render_cover_to, spine_width_in, Cover, CoverLayout, LEAF_THICKNESS_IN, MIN_SPINE_IN};
+pub use cover::{
+    render_cover, render_cover_to, spine_width_in, Cover, CoverLayout, LEAF_THICKNESS_IN,
+    MIN_SPINE_IN,
+};
 use fonts::FontBook;
 use text::PrintFont;
 
@@ -111,7 +117,9 @@ pub struct PhotoSource {
 impl PhotoSource {
     /// The photo's pixel size as seen (after orientation): what the document's crop is of.
     pub fn pixels(&self) -> PixelSize {
-        let (w, h) = self.orientation.oriented_size(self.probe.width, self.probe.height);
+        let (w, h) = self
+            .orientation
+            .oriented_size(self.probe.width, self.probe.height);
         PixelSize::new(w, h)
     }
 }
@@ -192,9 +200,27 @@ pub struct PrintedPage {
 /// The interior PDF of `book` on `product` at [`RenderSettings::DEFAULT`] without previews,
 /// in memory: for small books and tests. `group` is the aspect-ratio group the book is edited
 /// in; `photos` gives a photo's original file by photo id.
-pub fn render_interior(book: &Book, product: &Product, group: AspectGroup, photos: &dyn Fn(&str) -> Option<PhotoSource>) -> Result<Vec<u8>, RenderError> {
-    let settings = RenderSettings { preview_px: None, ..RenderSettings::DEFAULT };
-    render_interior_to(&Source { book, product, group, photos }, &settings, Vec::new(), &mut |_| Ok(()))
+pub fn render_interior(
+    book: &Book,
+    product: &Product,
+    group: AspectGroup,
+    photos: &dyn Fn(&str) -> Option<PhotoSource>,
+) -> Result<Vec<u8>, RenderError> {
+    let settings = RenderSettings {
+        preview_px: None,
+        ..RenderSettings::DEFAULT
+    };
+    render_interior_to(
+        &Source {
+            book,
+            product,
+            group,
+            photos,
+        },
+        &settings,
+        Vec::new(),
+        &mut |_| Ok(()),
+    )
 }
 
 /// Writes the interior PDF to `out`, part by part (see the module documentation), calling
@@ -212,7 +238,10 @@ pub fn render_interior_to<W: Write>(
         .pages
         .iter()
         .zip(page_sides(source.book))
-        .filter_map(|(page, side)| side.filter(|_| page.kind == PageKind::Page).map(|side| (page, PageFrame::at_car(source.product, car, side))))
+        .filter_map(|(page, side)| {
+            side.filter(|_| page.kind == PageKind::Page)
+                .map(|side| (page, PageFrame::at_car(source.product, car, side)))
+        })
         .collect();
     if printed.is_empty() {
         return Err(RenderError::NoPages);
@@ -221,24 +250,39 @@ pub fn render_interior_to<W: Write>(
     for (part_index, part) in printed.chunks(settings.part_pages.max(1)).enumerate() {
         let mut document = new_document();
         for (page, frame) in part {
-            let mut pdf_page = document.start_page_with(page_settings(&frame.canvas(), &frame.trim())?);
+            let mut pdf_page =
+                document.start_page_with(page_settings(&frame.canvas(), &frame.trim())?);
             let mut surface = pdf_page.surface();
-            let canvas = PageCanvas { panel: Panel::of_frame(frame), theme: &theme, photos: source.photos, settings };
+            let canvas = PageCanvas {
+                panel: Panel::of_frame(frame),
+                theme: &theme,
+                photos: source.photos,
+                settings,
+            };
             let drawn = canvas.draw(&mut surface, page);
             surface.finish();
             pdf_page.finish();
             drawn?;
         }
-        let bytes = document.finish().map_err(|e| RenderError::Pdf(format!("{e:?}")))?;
+        let bytes = document
+            .finish()
+            .map_err(|e| RenderError::Pdf(format!("{e:?}")))?;
         let previews = match settings.preview_px {
-            Some(px) => preview::rasterise(&bytes, px)?.into_iter().map(Some).collect(),
+            Some(px) => preview::rasterise(&bytes, px)?
+                .into_iter()
+                .map(Some)
+                .collect(),
             None => vec![None; part.len()],
         };
         assembler.append(&bytes)?;
         drop(bytes);
         release_freed_memory();
         for (i, ((page, _), preview)) in part.iter().zip(previews).enumerate() {
-            on_page(PrintedPage { index: part_index * settings.part_pages.max(1) + i, page_id: page.id.clone(), preview })?;
+            on_page(PrintedPage {
+                index: part_index * settings.part_pages.max(1) + i,
+                page_id: page.id.clone(),
+                preview,
+            })?;
         }
     }
     Ok(assembler.finish()?)
@@ -261,7 +305,10 @@ fn release_freed_memory() {
 /// A krilla document for one part. No tag tree: a print file is not read by assistive
 /// technology, and tags add nothing the printer uses.
 fn new_document() -> Document {
-    Document::new_with(SerializeSettings { enable_tagging: false, ..SerializeSettings::default() })
+    Document::new_with(SerializeSettings {
+        enable_tagging: false,
+        ..SerializeSettings::default()
+    })
 }
 
 /// What the renderer takes from the book's theme: the defaults of items whose style leaves
@@ -284,14 +331,18 @@ impl Theme {
 }
 
 fn krilla_rect(r: &Rect) -> Result<krilla::geom::Rect, RenderError> {
-    krilla::geom::Rect::from_xywh(r.x as f32, r.y as f32, r.w as f32, r.h as f32).ok_or_else(|| RenderError::Pdf(format!("bad rectangle {r:?}")))
+    krilla::geom::Rect::from_xywh(r.x as f32, r.y as f32, r.w as f32, r.h as f32)
+        .ok_or_else(|| RenderError::Pdf(format!("bad rectangle {r:?}")))
 }
 
 /// MediaBox and BleedBox the canvas, TrimBox the trim. krilla's boxes are in its own
 /// top-left, y-down page space, the frame's, and flipped into PDF space when written.
 fn page_settings(canvas: &Rect, trim: &Rect) -> Result<PageSettings, RenderError> {
-    let settings = PageSettings::from_wh(canvas.w as f32, canvas.h as f32).ok_or_else(|| RenderError::Pdf(format!("bad page size {canvas:?}")))?;
-    Ok(settings.with_bleed_box(Some(krilla_rect(canvas)?)).with_trim_box(Some(krilla_rect(trim)?)))
+    let settings = PageSettings::from_wh(canvas.w as f32, canvas.h as f32)
+        .ok_or_else(|| RenderError::Pdf(format!("bad page size {canvas:?}")))?;
+    Ok(settings
+        .with_bleed_box(Some(krilla_rect(canvas)?))
+        .with_trim_box(Some(krilla_rect(trim)?)))
 }
 
 /// Where one book page is drawn, in points on the PDF page: the map from its relative
@@ -306,26 +357,47 @@ pub(crate) struct Panel {
 
 impl Panel {
     fn of_frame(frame: &PageFrame) -> Panel {
-        Panel { transform: *frame.transform(), region: frame.canvas() }
+        Panel {
+            transform: *frame.transform(),
+            region: frame.canvas(),
+        }
     }
 
     /// The rectangle the relative page lands on.
     pub fn content(&self) -> Rect {
         let t = &self.transform;
-        Rect::new(t.offset[0] - t.scale[0] / 2.0, t.offset[1] - t.scale[1] / 2.0, t.scale[0], t.scale[1])
+        Rect::new(
+            t.offset[0] - t.scale[0] / 2.0,
+            t.offset[1] - t.scale[1] / 2.0,
+            t.scale[0],
+            t.scale[1],
+        )
     }
 
     /// [`PageFrame::place_photo`] on this panel: the same fit, in points.
-    pub fn place_photo(&self, photo: PixelSize, slot: &Box, view: PhotoView) -> Result<PlacedPhoto, GeometryError> {
+    pub fn place_photo(
+        &self,
+        photo: PixelSize,
+        slot: &Box,
+        view: PhotoView,
+    ) -> Result<PlacedPhoto, GeometryError> {
         let rect = self.transform.box_rect(slot);
         place_in(photo, rect, view)
     }
 }
 
 /// A photo fitted into `rect` (points) under `view`.
-pub(crate) fn place_in(photo: PixelSize, rect: Rect, view: PhotoView) -> Result<PlacedPhoto, GeometryError> {
+pub(crate) fn place_in(
+    photo: PixelSize,
+    rect: Rect,
+    view: PhotoView,
+) -> Result<PlacedPhoto, GeometryError> {
     let fit = fit_photo(photo, [rect.w, rect.h], view)?;
-    Ok(PlacedPhoto { fit, slot: rect, effective_ppi: fit.crop.w / (rect.w / POINTS_PER_INCH) })
+    Ok(PlacedPhoto {
+        fit,
+        slot: rect,
+        effective_ppi: fit.crop.w / (rect.w / POINTS_PER_INCH),
+    })
 }
 
 /// What drawing one page needs.
@@ -349,11 +421,21 @@ impl PageCanvas<'_> {
         background::draw(self, surface, &page.background)?;
         for item in &page.items {
             // A box the validator let through always builds; one that does not is not drawn.
-            let Ok(b) = Box::try_from(item.bbox) else { continue };
+            let Ok(b) = Box::try_from(item.bbox) else {
+                continue;
+            };
             let rect = self.panel.transform.box_rect(&b);
             let [cx, cy] = rect.centre();
-            surface.push_transform(&Transform::from_rotate_at(b.rot() as f32, cx as f32, cy as f32));
-            let opacity = item.style.opacity.filter(|o| o.is_finite() && *o < 1.0).map(|o| o.max(0.0) as f32);
+            surface.push_transform(&Transform::from_rotate_at(
+                b.rot() as f32,
+                cx as f32,
+                cy as f32,
+            ));
+            let opacity = item
+                .style
+                .opacity
+                .filter(|o| o.is_finite() && *o < 1.0)
+                .map(|o| o.max(0.0) as f32);
             if let Some(o) = opacity {
                 surface.push_opacity(NormalizedF32::new(o).unwrap_or(NormalizedF32::ONE));
             }
@@ -374,75 +456,182 @@ impl PageCanvas<'_> {
     }
 
     /// The photo clipped to its slot, in the slot's unrotated frame (the caller rotates).
-    fn draw_photo(&self, surface: &mut Surface<'_>, item: &Item, b: &Box) -> Result<(), RenderError> {
-        let Some(reference) = &item.photo else { return Ok(()) };
+    fn draw_photo(
+        &self,
+        surface: &mut Surface<'_>,
+        item: &Item,
+        b: &Box,
+    ) -> Result<(), RenderError> {
+        let Some(reference) = &item.photo else {
+            return Ok(());
+        };
         let Some(source) = (self.photos)(&reference.id) else {
             tracing::warn!(photo = %reference.id, item = %item.id, "photo missing at render; its slot is left empty");
             return Ok(());
         };
         let view = PhotoView::clamped(reference.pan, reference.zoom);
         // A slot without area shows nothing.
-        let Ok(placed) = self.panel.place_photo(source.pixels(), b, view) else { return Ok(()) };
+        let Ok(placed) = self.panel.place_photo(source.pixels(), b, view) else {
+            return Ok(());
+        };
         draw_placed(surface, &reference.id, &source, &placed, self.settings)
     }
 
     /// The item's text, wrapped to its box, in the box's unrotated frame.
-    fn draw_text(&self, surface: &mut Surface<'_>, item: &Item, rect: &Rect) -> Result<(), RenderError> {
-        let Some(content) = item.text.as_deref().filter(|t| !t.trim().is_empty()) else { return Ok(()) };
-        let relative = item.style.size.filter(|s| s.is_finite() && *s > 0.0).unwrap_or(DEFAULT_TEXT_SIZE);
+    fn draw_text(
+        &self,
+        surface: &mut Surface<'_>,
+        item: &Item,
+        rect: &Rect,
+    ) -> Result<(), RenderError> {
+        let Some(content) = item.text.as_deref().filter(|t| !t.trim().is_empty()) else {
+            return Ok(());
+        };
+        let relative = item
+            .style
+            .size
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .unwrap_or(DEFAULT_TEXT_SIZE);
         let size = (relative * self.panel.transform.scale[0]) as f32;
         let font = self.font(item);
         let lines = text::wrap(font, content, size, rect.w as f32);
-        let color = item.style.color.as_deref().and_then(parse_color).or(self.theme.text_color).unwrap_or([0, 0, 0]);
+        let color = item
+            .style
+            .color
+            .as_deref()
+            .and_then(parse_color)
+            .or(self.theme.text_color)
+            .unwrap_or([0, 0, 0]);
         surface.set_fill(Some(solid(color)));
-        text::draw_lines(surface, font, &lines, size, item.style.align.unwrap_or(Align::Left), [rect.x as f32, rect.y as f32, rect.w as f32]);
+        text::draw_lines(
+            surface,
+            font,
+            &lines,
+            size,
+            item.style.align.unwrap_or(Align::Left),
+            [rect.x as f32, rect.y as f32, rect.w as f32],
+        );
         Ok(())
     }
 
     /// The item's font: its style's, else the theme's body font, else the fallback.
     fn font(&self, item: &Item) -> &'static PrintFont {
         let book = FontBook::get();
-        item.style.font.as_deref().and_then(|f| book.font(f, false)).or_else(|| self.theme.body_font.as_deref().and_then(|f| book.font(f, false))).unwrap_or_else(|| book.fallback())
+        item.style
+            .font
+            .as_deref()
+            .and_then(|f| book.font(f, false))
+            .or_else(|| {
+                self.theme
+                    .body_font
+                    .as_deref()
+                    .and_then(|f| book.font(f, false))
+            })
+            .unwrap_or_else(|| book.fallback())
     }
 
     /// A sticker: its symbol, centred in its box at 0.8 of the box's shorter side, in the
     /// first of its style's font and the symbol fonts that has every glyph of it.
-    fn draw_sticker(&self, surface: &mut Surface<'_>, item: &Item, rect: &Rect) -> Result<(), RenderError> {
-        let Some(symbol) = item.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { return Ok(()) };
+    fn draw_sticker(
+        &self,
+        surface: &mut Surface<'_>,
+        item: &Item,
+        rect: &Rect,
+    ) -> Result<(), RenderError> {
+        let Some(symbol) = item
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        else {
+            return Ok(());
+        };
         let book = FontBook::get();
-        let own = item.style.font.as_deref().and_then(|f| book.font(f, false)).filter(|f| f.covers(symbol));
-        let Some(font) = own.or_else(|| book.symbols_for(symbol)).or_else(|| Some(self.font(item)).filter(|f| f.covers(symbol))) else {
+        let own = item
+            .style
+            .font
+            .as_deref()
+            .and_then(|f| book.font(f, false))
+            .filter(|f| f.covers(symbol));
+        let Some(font) = own
+            .or_else(|| book.symbols_for(symbol))
+            .or_else(|| Some(self.font(item)).filter(|f| f.covers(symbol)))
+        else {
             tracing::warn!(item = %item.id, symbol, "no print font has this sticker's glyphs; it is left out");
             return Ok(());
         };
         let size = (0.8 * rect.w.min(rect.h)) as f32;
-        let color = item.style.color.as_deref().and_then(parse_color).or(self.theme.text_color).unwrap_or([0, 0, 0]);
+        let color = item
+            .style
+            .color
+            .as_deref()
+            .and_then(parse_color)
+            .or(self.theme.text_color)
+            .unwrap_or([0, 0, 0]);
         surface.set_fill(Some(solid(color)));
         let top = rect.y as f32 + (rect.h as f32 - font.line_height(size)) / 2.0;
-        text::draw_lines(surface, font, &[symbol.to_owned()], size, Align::Center, [rect.x as f32, top, rect.w as f32]);
+        text::draw_lines(
+            surface,
+            font,
+            &[symbol.to_owned()],
+            size,
+            Align::Center,
+            [rect.x as f32, top, rect.w as f32],
+        );
         Ok(())
     }
 
     /// A shape: its box filled with its colour, else the theme's accent.
-    fn draw_shape(&self, surface: &mut Surface<'_>, item: &Item, rect: &Rect) -> Result<(), RenderError> {
-        let Some(color) = item.style.color.as_deref().and_then(parse_color).or(self.theme.accent) else { return Ok(()) };
+    fn draw_shape(
+        &self,
+        surface: &mut Surface<'_>,
+        item: &Item,
+        rect: &Rect,
+    ) -> Result<(), RenderError> {
+        let Some(color) = item
+            .style
+            .color
+            .as_deref()
+            .and_then(parse_color)
+            .or(self.theme.accent)
+        else {
+            return Ok(());
+        };
         surface.set_fill(Some(solid(color)));
         surface.draw_path(&rect_path(rect)?);
         Ok(())
     }
 
     /// A border of the style's width (relative to the page width) just inside the box.
-    fn draw_border(&self, surface: &mut Surface<'_>, item: &Item, rect: &Rect) -> Result<(), RenderError> {
-        let Some(border) = &item.style.border else { return Ok(()) };
+    fn draw_border(
+        &self,
+        surface: &mut Surface<'_>,
+        item: &Item,
+        rect: &Rect,
+    ) -> Result<(), RenderError> {
+        let Some(border) = &item.style.border else {
+            return Ok(());
+        };
         let width = border.width * self.panel.transform.scale[0];
-        let Some(color) = parse_color(&border.color) else { return Ok(()) };
+        let Some(color) = parse_color(&border.color) else {
+            return Ok(());
+        };
         if !(width.is_finite() && width > 0.0) || width * 2.0 >= rect.w.min(rect.h) {
             return Ok(());
         }
-        let inner = Rect::new(rect.x + width / 2.0, rect.y + width / 2.0, rect.w - width, rect.h - width);
+        let inner = Rect::new(
+            rect.x + width / 2.0,
+            rect.y + width / 2.0,
+            rect.w - width,
+            rect.h - width,
+        );
         surface.set_fill(None);
         let [r, g, b] = color;
-        surface.set_stroke(Some(Stroke { paint: rgb::Color::new(r, g, b).into(), width: width as f32, ..Stroke::default() }));
+        surface.set_stroke(Some(Stroke {
+            paint: rgb::Color::new(r, g, b).into(),
+            width: width as f32,
+            ..Stroke::default()
+        }));
         surface.draw_path(&rect_path(&inner)?);
         surface.set_stroke(None);
         Ok(())
@@ -450,17 +639,34 @@ impl PageCanvas<'_> {
 }
 
 /// Draws `source` placed as `placed`, clipped to its slot.
-fn draw_placed(surface: &mut Surface<'_>, photo_id: &str, source: &PhotoSource, placed: &PlacedPhoto, settings: &RenderSettings) -> Result<(), RenderError> {
-    let tiles = photo::raster(photo_id, source, placed, settings.max_ppi, settings.tile_pixels)?;
+fn draw_placed(
+    surface: &mut Surface<'_>,
+    photo_id: &str,
+    source: &PhotoSource,
+    placed: &PlacedPhoto,
+    settings: &RenderSettings,
+) -> Result<(), RenderError> {
+    let tiles = photo::raster(
+        photo_id,
+        source,
+        placed,
+        settings.max_ppi,
+        settings.tile_pixels,
+    )?;
     draw_tiles(surface, &tiles, placed)
 }
 
 /// Draws the rasters of a photo placed as `placed`, clipped to its slot.
-fn draw_tiles(surface: &mut Surface<'_>, tiles: &[photo::Raster], placed: &PlacedPhoto) -> Result<(), RenderError> {
+fn draw_tiles(
+    surface: &mut Surface<'_>,
+    tiles: &[photo::Raster],
+    placed: &PlacedPhoto,
+) -> Result<(), RenderError> {
     surface.push_clip_path(&rect_path(&placed.slot)?, &FillRule::NonZero);
     for tile in tiles {
         let at = tile.page_rect(placed);
-        let size = Size::from_wh(at.w as f32, at.h as f32).ok_or_else(|| RenderError::Pdf(format!("bad image size {at:?}")))?;
+        let size = Size::from_wh(at.w as f32, at.h as f32)
+            .ok_or_else(|| RenderError::Pdf(format!("bad image size {at:?}")))?;
         surface.push_transform(&Transform::from_translate(at.x as f32, at.y as f32));
         surface.draw_image(tile.image.clone(), size);
         surface.pop();
@@ -472,11 +678,17 @@ fn draw_tiles(surface: &mut Surface<'_>, tiles: &[photo::Raster], placed: &Place
 pub(crate) fn rect_path(r: &Rect) -> Result<krilla::geom::Path, RenderError> {
     let mut builder = PathBuilder::new();
     builder.push_rect(krilla_rect(r)?);
-    builder.finish().ok_or_else(|| RenderError::Pdf(format!("bad rectangle {r:?}")))
+    builder
+        .finish()
+        .ok_or_else(|| RenderError::Pdf(format!("bad rectangle {r:?}")))
 }
 
 pub(crate) fn solid([r, g, b]: [u8; 3]) -> Fill {
-    Fill { paint: rgb::Color::new(r, g, b).into(), opacity: NormalizedF32::ONE, rule: FillRule::NonZero }
+    Fill {
+        paint: rgb::Color::new(r, g, b).into(),
+        opacity: NormalizedF32::ONE,
+        rule: FillRule::NonZero,
+    }
 }
 
 /// `#rrggbb` or `#rgb`, as the document and the themes write colours.
@@ -487,7 +699,11 @@ pub(crate) fn parse_color(s: &str) -> Option<[u8; 3]> {
     }
     let channel = |h: &str| u8::from_str_radix(h, 16).ok();
     match hex.len() {
-        6 => Some([channel(&hex[0..2])?, channel(&hex[2..4])?, channel(&hex[4..6])?]),
+        6 => Some([
+            channel(&hex[0..2])?,
+            channel(&hex[2..4])?,
+            channel(&hex[4..6])?,
+        ]),
         3 => {
             let short = |i: usize| channel(&hex[i..i + 1]).map(|v| v * 17);
             Some([short(0)?, short(1)?, short(2)?])

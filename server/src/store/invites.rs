@@ -26,7 +26,10 @@ pub(super) fn role_rank_sql(col: &str) -> String {
 
 /// The rank `role_rank_sql` gives `role`.
 pub(super) fn role_rank(role: Role) -> i32 {
-    Role::ALL.iter().position(|r| *r == role).expect("every role is listed") as i32
+    Role::ALL
+        .iter()
+        .position(|r| *r == role)
+        .expect("every role is listed") as i32
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -101,22 +104,43 @@ pub struct OutboxMail {
 #[async_trait]
 pub trait InviteStore: Send + Sync {
     /// Records an invite by its token's hash, and its mail in the same transaction.
-    async fn create_invite(&self, invite: &Invite, token_hash: &[u8], mail: Option<&OutboxMail>) -> StoreResult<()>;
+    async fn create_invite(
+        &self,
+        invite: &Invite,
+        token_hash: &[u8],
+        mail: Option<&OutboxMail>,
+    ) -> StoreResult<()>;
     /// A project's invites, newest first.
     async fn invites(&self, project: ProjectId) -> StoreResult<Vec<Invite>>;
     async fn invite_by_token(&self, token_hash: &[u8]) -> StoreResult<Invite>;
     /// Revokes one invite of a project (again is fine); `NotFound` for another project's.
-    async fn revoke_invite(&self, project: ProjectId, id: InviteId, now: DateTime<Utc>) -> StoreResult<Invite>;
+    async fn revoke_invite(
+        &self,
+        project: ProjectId,
+        id: InviteId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Invite>;
     /// Accepts a link for `user`; `notify` (for the inviter) is written only on `Joined`. The
     /// role granted is the invite's, capped at its maker's current role; a link whose maker
     /// is no longer a member is revoked and refused.
-    async fn accept_invite(&self, token_hash: &[u8], user: UserId, now: DateTime<Utc>, notify: &Notification) -> StoreResult<(Invite, AcceptOutcome)>;
+    async fn accept_invite(
+        &self,
+        token_hash: &[u8],
+        user: UserId,
+        now: DateTime<Utc>,
+        notify: &Notification,
+    ) -> StoreResult<(Invite, AcceptOutcome)>;
 
     async fn insert_notification(&self, n: &Notification) -> StoreResult<()>;
     /// A user's notifications, newest first.
     async fn notifications(&self, user: UserId, limit: i64) -> StoreResult<Vec<Notification>>;
     /// Marks the user's notifications among `ids` read; returns how many were unread.
-    async fn mark_read(&self, user: UserId, ids: &[NotificationId], now: DateTime<Utc>) -> StoreResult<u64>;
+    async fn mark_read(
+        &self,
+        user: UserId,
+        ids: &[NotificationId],
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
     /// Puts one mail in the outbox.
     async fn queue_mail(&self, mail: &OutboxMail) -> StoreResult<()>;
     /// Mail not yet sent, oldest first.
@@ -134,7 +158,8 @@ mod tests {
         let sql = role_rank_sql("role");
         for (i, r) in Role::ALL.iter().enumerate() {
             assert_eq!(role_rank(*r), i as i32);
-            let found = sql.contains(&format!("'{}' THEN {i}", r.as_str())) || (i == 4 && sql.ends_with("ELSE 4 END)"));
+            let found = sql.contains(&format!("'{}' THEN {i}", r.as_str()))
+                || (i == 4 && sql.ends_with("ELSE 4 END)"));
             assert!(found, "{r} is not ranked {i} in {sql}");
         }
     }

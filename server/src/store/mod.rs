@@ -19,11 +19,13 @@ use crate::access::Role;
 use crate::ids::{JobId, ProjectId, SessionId, UserId, VersionId};
 
 pub use invites::{AcceptOutcome, Invite, InviteRefusal, InviteStore, Notification, OutboxMail};
-pub use photos::{Group, GroupEvent, GroupEventKind, GroupSource, NewGroup, PhotoFilter, PhotoRecord, PhotoStore};
+pub use photos::{
+    Group, GroupEvent, GroupEventKind, GroupSource, NewGroup, PhotoFilter, PhotoRecord, PhotoStore,
+};
 pub use postgres::PgStore;
 pub use renders::{Render, RenderStore};
-pub use wall::{Comment, WallStore};
 pub use sqlite::SqliteStore;
+pub use wall::{Comment, WallStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -106,7 +108,10 @@ pub struct StoredDoc {
 impl StoredDoc {
     /// The sequence number of the newest durable update.
     pub fn last_seq(&self) -> i64 {
-        self.updates.last().map(|(s, _)| *s).unwrap_or(self.snapshot_seq)
+        self.updates
+            .last()
+            .map(|(s, _)| *s)
+            .unwrap_or(self.snapshot_seq)
     }
 }
 
@@ -135,7 +140,14 @@ impl VersionReason {
     }
 
     pub fn parse(s: &str) -> Option<VersionReason> {
-        [VersionReason::Auto, VersionReason::Manual, VersionReason::Restore, VersionReason::Automix].into_iter().find(|r| r.as_str() == s)
+        [
+            VersionReason::Auto,
+            VersionReason::Manual,
+            VersionReason::Restore,
+            VersionReason::Automix,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 
@@ -175,7 +187,14 @@ impl JobState {
     }
 
     pub fn parse(s: &str) -> Option<JobState> {
-        [JobState::Queued, JobState::Running, JobState::Done, JobState::Failed].into_iter().find(|r| r.as_str() == s)
+        [
+            JobState::Queued,
+            JobState::Running,
+            JobState::Done,
+            JobState::Failed,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 
@@ -229,7 +248,10 @@ pub struct Lease {
 #[derive(Debug, Clone)]
 pub enum JobOutcome {
     /// Finished; `version` is written in the same transaction as the job's completion.
-    Done { result: serde_json::Value, version: Option<Version> },
+    Done {
+        result: serde_json::Value,
+        version: Option<Version>,
+    },
     /// Failed in a way a later run may get past: queued again to run at `at`.
     Retry { error: String, at: DateTime<Utc> },
     /// Failed for good.
@@ -238,11 +260,25 @@ pub enum JobOutcome {
 
 /// The relational store. Implementations keep every multi-row change in one transaction.
 #[async_trait]
-pub trait Store: PhotoStore + InviteStore + WallStore + RenderStore + Send + Sync + 'static {
+pub trait Store:
+    PhotoStore + InviteStore + WallStore + RenderStore + Send + Sync + 'static
+{
     // Accounts and sessions.
-    async fn create_user(&self, email: &str, name: &str, password_hash: &str, now: DateTime<Utc>) -> StoreResult<User>;
+    async fn create_user(
+        &self,
+        email: &str,
+        name: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<User>;
     async fn user_credentials(&self, email: &str) -> StoreResult<UserCredentials>;
-    async fn create_session(&self, user: UserId, token_hash: &[u8], now: DateTime<Utc>, expires_at: DateTime<Utc>) -> StoreResult<SessionId>;
+    async fn create_session(
+        &self,
+        user: UserId,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<SessionId>;
     /// The unexpired session behind a token hash.
     async fn session(&self, token_hash: &[u8], now: DateTime<Utc>) -> StoreResult<Session>;
     async fn delete_session(&self, id: SessionId) -> StoreResult<()>;
@@ -252,7 +288,12 @@ pub trait Store: PhotoStore + InviteStore + WallStore + RenderStore + Send + Syn
     async fn create_project(&self, project: &Project, initial_doc: &[u8]) -> StoreResult<()>;
     async fn project(&self, id: ProjectId) -> StoreResult<Project>;
     async fn projects_of(&self, user: UserId) -> StoreResult<Vec<(Project, Role)>>;
-    async fn update_project(&self, id: ProjectId, patch: &ProjectPatch, now: DateTime<Utc>) -> StoreResult<Project>;
+    async fn update_project(
+        &self,
+        id: ProjectId,
+        patch: &ProjectPatch,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Project>;
     async fn delete_project(&self, id: ProjectId) -> StoreResult<()>;
     async fn role_of(&self, project: ProjectId, user: UserId) -> StoreResult<Option<Role>>;
     async fn members(&self, project: ProjectId) -> StoreResult<Vec<Member>>;
@@ -260,10 +301,21 @@ pub trait Store: PhotoStore + InviteStore + WallStore + RenderStore + Send + Syn
     /// Adds or changes a member. The owner's row is never changed here: callers check the
     /// owner rule first, and the store refuses as a last line (`Conflict`). In the same
     /// transaction the member's unrevoked invites are capped at the new role.
-    async fn set_member(&self, project: ProjectId, user: UserId, role: Role, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn set_member(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Removes a member (never the owner: `NotFound`) and, in the same transaction, revokes
     /// the invites they made in the project.
-    async fn remove_member(&self, project: ProjectId, user: UserId, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn remove_member(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
 
     // Documents.
     async fn load_doc(&self, project: ProjectId) -> StoreResult<StoredDoc>;
@@ -278,9 +330,20 @@ pub trait Store: PhotoStore + InviteStore + WallStore + RenderStore + Send + Syn
         Ok(doc)
     }
     /// Appends updates in one transaction (group commit); returns the sequence number of the last.
-    async fn append_updates(&self, project: ProjectId, updates: &[&[u8]], now: DateTime<Utc>) -> StoreResult<i64>;
+    async fn append_updates(
+        &self,
+        project: ProjectId,
+        updates: &[&[u8]],
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64>;
     /// Replaces the log up to `upto_seq` with `snapshot`, in one transaction.
-    async fn compact(&self, project: ProjectId, snapshot: &[u8], upto_seq: i64, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn compact(
+        &self,
+        project: ProjectId,
+        snapshot: &[u8],
+        upto_seq: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Number of log entries after the snapshot.
     async fn log_len(&self, project: ProjectId) -> StoreResult<i64>;
 
@@ -297,11 +360,28 @@ pub trait Store: PhotoStore + InviteStore + WallStore + RenderStore + Send + Syn
     async fn enqueue_job(&self, job: &NewJob, now: DateTime<Utc>) -> StoreResult<Job>;
     /// Takes the oldest job of one of `kinds` that is due, or whose worker's lease lapsed,
     /// for `lease_for`. A lapsed job that has used up its attempts fails instead.
-    async fn claim_job(&self, worker: &str, kinds: &[&str], now: DateTime<Utc>, lease_for: std::time::Duration) -> StoreResult<Option<Lease>>;
+    async fn claim_job(
+        &self,
+        worker: &str,
+        kinds: &[&str],
+        now: DateTime<Utc>,
+        lease_for: std::time::Duration,
+    ) -> StoreResult<Option<Lease>>;
     /// Extends the lease and records progress (0 to 1); false when the lease was lost.
-    async fn renew_lease(&self, lease: &Lease, progress: Option<f64>, now: DateTime<Utc>, lease_for: std::time::Duration) -> StoreResult<bool>;
+    async fn renew_lease(
+        &self,
+        lease: &Lease,
+        progress: Option<f64>,
+        now: DateTime<Utc>,
+        lease_for: std::time::Duration,
+    ) -> StoreResult<bool>;
     /// Ends the run; false, with nothing written, when the lease was lost.
-    async fn finish_job(&self, lease: &Lease, outcome: &JobOutcome, now: DateTime<Utc>) -> StoreResult<bool>;
+    async fn finish_job(
+        &self,
+        lease: &Lease,
+        outcome: &JobOutcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     async fn job(&self, id: JobId) -> StoreResult<Job>;
 
     /// Cheap liveness check for /readyz.

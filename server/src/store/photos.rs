@@ -43,7 +43,13 @@ pub enum GroupSource {
 }
 
 impl GroupSource {
-    pub const ALL: [GroupSource; 5] = [GroupSource::Upload, GroupSource::Album, GroupSource::Tag, GroupSource::Share, GroupSource::Print];
+    pub const ALL: [GroupSource; 5] = [
+        GroupSource::Upload,
+        GroupSource::Album,
+        GroupSource::Tag,
+        GroupSource::Share,
+        GroupSource::Print,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -97,8 +103,13 @@ pub enum GroupEventKind {
 }
 
 impl GroupEventKind {
-    pub const ALL: [GroupEventKind; 5] =
-        [GroupEventKind::Created, GroupEventKind::PhotosAdded, GroupEventKind::PhotosRemoved, GroupEventKind::TagAdded, GroupEventKind::Renamed];
+    pub const ALL: [GroupEventKind; 5] = [
+        GroupEventKind::Created,
+        GroupEventKind::PhotosAdded,
+        GroupEventKind::PhotosRemoved,
+        GroupEventKind::TagAdded,
+        GroupEventKind::Renamed,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -155,33 +166,75 @@ pub trait PhotoStore: Send + Sync {
     /// them: `by`, or the system when `None`. A pair already recorded keeps its first row, and
     /// photos that no longer exist are skipped; `NotFound` (nothing written) when the project
     /// does not exist.
-    async fn record_placements(&self, project: ProjectId, photos: &[PhotoId], by: Option<UserId>, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn record_placements(
+        &self,
+        project: ProjectId,
+        photos: &[PhotoId],
+        by: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Whether someone allowed to place the photo has placed it in the project's book.
     async fn placement_recorded(&self, project: ProjectId, photo: PhotoId) -> StoreResult<bool>;
 
     /// Adds tags to one photo; each new tag puts the photo in its owner's tag group (created
     /// on first use) and is a `tag_added` event on every other group holding the photo.
-    async fn add_tags(&self, photo: PhotoId, tags: &[String], now: DateTime<Utc>) -> StoreResult<PhotoRecord>;
+    async fn add_tags(
+        &self,
+        photo: PhotoId,
+        tags: &[String],
+        now: DateTime<Utc>,
+    ) -> StoreResult<PhotoRecord>;
     /// Removes a tag, and the photo from that tag's group.
-    async fn remove_tag(&self, photo: PhotoId, tag: &str, now: DateTime<Utc>) -> StoreResult<PhotoRecord>;
+    async fn remove_tag(
+        &self,
+        photo: PhotoId,
+        tag: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<PhotoRecord>;
 
     /// Creates a group holding `photos`; `NotFound` (and nothing written) when one of them is
     /// not the owner's.
-    async fn create_group(&self, group: &NewGroup, photos: &[PhotoId], now: DateTime<Utc>) -> StoreResult<Group>;
+    async fn create_group(
+        &self,
+        group: &NewGroup,
+        photos: &[PhotoId],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Group>;
     async fn group(&self, id: GroupId) -> StoreResult<Group>;
     /// An owner's groups, newest first.
     async fn groups(&self, owner: UserId, source: Option<GroupSource>) -> StoreResult<Vec<Group>>;
     /// A group's photos in the order they joined it.
     async fn group_photo_ids(&self, id: GroupId) -> StoreResult<Vec<PhotoId>>;
     /// Adds the photos not yet in the group; all-or-nothing like `create_group`.
-    async fn add_to_group(&self, id: GroupId, photos: &[PhotoId], now: DateTime<Utc>) -> StoreResult<Group>;
+    async fn add_to_group(
+        &self,
+        id: GroupId,
+        photos: &[PhotoId],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Group>;
     /// False when the photo was not in the group.
-    async fn remove_from_group(&self, id: GroupId, photo: PhotoId, now: DateTime<Utc>) -> StoreResult<bool>;
-    async fn rename_group(&self, id: GroupId, name: &str, now: DateTime<Utc>) -> StoreResult<Group>;
+    async fn remove_from_group(
+        &self,
+        id: GroupId,
+        photo: PhotoId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    async fn rename_group(&self, id: GroupId, name: &str, now: DateTime<Utc>)
+        -> StoreResult<Group>;
     /// Sets (or clears) a group's cover; `NotFound` when the photo is not in the group.
-    async fn set_group_cover(&self, id: GroupId, photo: Option<PhotoId>, now: DateTime<Utc>) -> StoreResult<Group>;
+    async fn set_group_cover(
+        &self,
+        id: GroupId,
+        photo: Option<PhotoId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Group>;
     /// A group's events after `after`, oldest first, at most `limit`.
-    async fn group_events(&self, id: GroupId, after: i64, limit: i64) -> StoreResult<Vec<GroupEvent>>;
+    async fn group_events(
+        &self,
+        id: GroupId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<GroupEvent>>;
     /// The groups holding a photo.
     async fn groups_of_photo(&self, photo: PhotoId) -> StoreResult<Vec<GroupId>>;
     /// The id of a group's newest event (0 without any).
@@ -190,6 +243,12 @@ pub trait PhotoStore: Send + Sync {
     /// The book designed for a group, and the last group event its design took in.
     async fn proactive_book(&self, group: GroupId) -> StoreResult<Option<(ProjectId, i64)>>;
     /// Records the book of a group; false (nothing written) when the group has one already.
-    async fn insert_proactive_book(&self, group: GroupId, project: ProjectId, last_event: i64, now: DateTime<Utc>) -> StoreResult<bool>;
+    async fn insert_proactive_book(
+        &self,
+        group: GroupId,
+        project: ProjectId,
+        last_event: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     async fn set_proactive_event(&self, group: GroupId, last_event: i64) -> StoreResult<()>;
 }

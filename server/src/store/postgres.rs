@@ -9,8 +9,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
-use super::*;
 use super::invites::{role_rank, role_rank_sql};
+use super::*;
 use crate::config::Durability;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
@@ -57,7 +57,9 @@ fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
 /// failure, deadlock, and a sequence number taken meanwhile (a unique violation on the log).
 fn is_transient(e: &StoreError) -> bool {
     match e {
-        StoreError::Db(sqlx::Error::Database(d)) => matches!(d.code().as_deref(), Some("40001" | "40P01" | "23505")),
+        StoreError::Db(sqlx::Error::Database(d)) => {
+            matches!(d.code().as_deref(), Some("40001" | "40P01" | "23505"))
+        }
         _ => false,
     }
 }
@@ -65,17 +67,21 @@ fn is_transient(e: &StoreError) -> bool {
 /// Appends every request of `batch` in one transaction and returns the last sequence number
 /// of each, in order. A request for a project that does not exist gets `NotFound` without
 /// failing the others.
-async fn append_batch(pool: &PgPool, batch: &[AppendRequest]) -> StoreResult<Vec<StoreResult<i64>>> {
+async fn append_batch(
+    pool: &PgPool,
+    batch: &[AppendRequest],
+) -> StoreResult<Vec<StoreResult<i64>>> {
     let mut projects: Vec<uuid::Uuid> = batch.iter().map(|r| r.project.0).collect();
     projects.sort_unstable();
     projects.dedup();
 
     let mut tx = pool.begin().await?;
     // Lock in id order; the ORDER BY is applied before the locks are taken.
-    let locked: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM projects WHERE id = ANY($1) ORDER BY id FOR UPDATE")
-        .bind(&projects)
-        .fetch_all(&mut *tx)
-        .await?;
+    let locked: Vec<uuid::Uuid> =
+        sqlx::query_scalar("SELECT id FROM projects WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            .bind(&projects)
+            .fetch_all(&mut *tx)
+            .await?;
     // A new statement, so a new snapshot: it sees the rows of whoever held the locks before.
     let newest: Vec<(uuid::Uuid, i64)> = sqlx::query_as(
         "SELECT p.id, GREATEST(COALESCE((SELECT MAX(u.seq) FROM doc_updates u WHERE u.project_id = p.id), 0), \
@@ -87,9 +93,17 @@ async fn append_batch(pool: &PgPool, batch: &[AppendRequest]) -> StoreResult<Vec
     .await?;
     let mut next: std::collections::HashMap<uuid::Uuid, i64> = newest.into_iter().collect();
 
-    let rows: usize = batch.iter().filter(|r| next.contains_key(&r.project.0)).map(|r| r.updates.len()).sum();
-    let (mut ids, mut seqs, mut data, mut times) =
-        (Vec::with_capacity(rows), Vec::with_capacity(rows), Vec::with_capacity(rows), Vec::with_capacity(rows));
+    let rows: usize = batch
+        .iter()
+        .filter(|r| next.contains_key(&r.project.0))
+        .map(|r| r.updates.len())
+        .sum();
+    let (mut ids, mut seqs, mut data, mut times) = (
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+    );
     let mut results = Vec::with_capacity(batch.len());
     for r in batch {
         let Some(seq) = next.get_mut(&r.project.0) else {
@@ -122,7 +136,10 @@ async fn append_batch(pool: &PgPool, batch: &[AppendRequest]) -> StoreResult<Vec
 }
 
 /// `append_batch`, attempted again after a transient failure.
-async fn append_with_retry(pool: &PgPool, batch: &[AppendRequest]) -> StoreResult<Vec<StoreResult<i64>>> {
+async fn append_with_retry(
+    pool: &PgPool,
+    batch: &[AppendRequest],
+) -> StoreResult<Vec<StoreResult<i64>>> {
     let mut attempt = 1;
     loop {
         match append_batch(pool, batch).await {
@@ -187,7 +204,10 @@ impl PgStore {
         if durability == Durability::Power {
             options = options.options([("synchronous_commit", "on")]);
         }
-        let pool = PgPoolOptions::new().max_connections(MAX_CONNECTIONS).connect_with(options).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options)
+            .await?;
         MIGRATOR.run(&pool).await?;
         let (appends, rx) = mpsc::unbounded_channel();
         tokio::spawn(committer(pool.clone(), rx));
@@ -262,8 +282,12 @@ fn version_from(row: &PgRow) -> sqlx::Result<Version> {
         created_at: row.try_get("created_at")?,
         bytes: row.try_get("bytes")?,
         seq: row.try_get("seq")?,
-        reason: VersionReason::parse(&reason).ok_or_else(|| sqlx::Error::Decode(format!("unknown version reason {reason:?}").into()))?,
-        created_by: row.try_get::<Option<uuid::Uuid>, _>("created_by")?.map(UserId),
+        reason: VersionReason::parse(&reason).ok_or_else(|| {
+            sqlx::Error::Decode(format!("unknown version reason {reason:?}").into())
+        })?,
+        created_by: row
+            .try_get::<Option<uuid::Uuid>, _>("created_by")?
+            .map(UserId),
     })
 }
 
@@ -271,7 +295,8 @@ const VERSION_COLS: &str = "id, project_id, created_at, bytes, seq, reason, crea
 
 fn json_column(row: &PgRow, column: &str) -> sqlx::Result<Option<serde_json::Value>> {
     let text: Option<String> = row.try_get(column)?;
-    text.map(|t| serde_json::from_str(&t).map_err(|e| sqlx::Error::Decode(Box::new(e)))).transpose()
+    text.map(|t| serde_json::from_str(&t).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+        .transpose()
 }
 
 fn job_from(row: &PgRow) -> sqlx::Result<Job> {
@@ -279,14 +304,19 @@ fn job_from(row: &PgRow) -> sqlx::Result<Job> {
     Ok(Job {
         id: JobId(row.try_get("id")?),
         kind: row.try_get("kind")?,
-        project_id: row.try_get::<Option<uuid::Uuid>, _>("project_id")?.map(ProjectId),
-        state: JobState::parse(&state).ok_or_else(|| sqlx::Error::Decode(format!("unknown job state {state:?}").into()))?,
+        project_id: row
+            .try_get::<Option<uuid::Uuid>, _>("project_id")?
+            .map(ProjectId),
+        state: JobState::parse(&state)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown job state {state:?}").into()))?,
         progress: row.try_get("progress")?,
         result: json_column(row, "result")?,
         error: row.try_get("error")?,
         attempts: row.try_get("attempts")?,
         max_attempts: row.try_get("max_attempts")?,
-        created_by: row.try_get::<Option<uuid::Uuid>, _>("created_by")?.map(UserId),
+        created_by: row
+            .try_get::<Option<uuid::Uuid>, _>("created_by")?
+            .map(UserId),
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         payload: json_column(row, "payload")?.unwrap_or(serde_json::Value::Null),
@@ -297,7 +327,9 @@ fn job_from(row: &PgRow) -> sqlx::Result<Job> {
 const JOB_COLS: &str = "id, kind, project_id, payload::text AS payload, state, progress, result::text AS result, error, attempts, max_attempts, created_by, created_at, updated_at";
 
 /// The one statement that records a version, on the pool or inside a job's completion.
-fn insert_version_query(v: &Version) -> sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments> {
+fn insert_version_query(
+    v: &Version,
+) -> sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments> {
     sqlx::query("INSERT INTO versions (id, project_id, created_at, bytes, seq, reason, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(v.id.0)
         .bind(v.project_id.0)
@@ -314,8 +346,19 @@ fn lease_end(now: DateTime<Utc>, lease_for: Duration) -> DateTime<Utc> {
 
 #[async_trait]
 impl Store for PgStore {
-    async fn create_user(&self, email: &str, name: &str, password_hash: &str, now: DateTime<Utc>) -> StoreResult<User> {
-        let user = User { id: UserId::new(), email: email.to_owned(), name: name.to_owned(), created_at: now };
+    async fn create_user(
+        &self,
+        email: &str,
+        name: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<User> {
+        let user = User {
+            id: UserId::new(),
+            email: email.to_owned(),
+            name: name.to_owned(),
+            created_at: now,
+        };
         let res = sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(user.id.0)
             .bind(email)
@@ -326,7 +369,9 @@ impl Store for PgStore {
             .await;
         match res {
             Ok(_) => Ok(user),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict("email already registered")),
+            Err(e) if is_unique_violation(&e) => {
+                Err(StoreError::Conflict("email already registered"))
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -338,10 +383,19 @@ impl Store for PgStore {
             .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound)?;
-        Ok(UserCredentials { user: user_from(&row)?, password_hash: row.try_get("password_hash")? })
+        Ok(UserCredentials {
+            user: user_from(&row)?,
+            password_hash: row.try_get("password_hash")?,
+        })
     }
 
-    async fn create_session(&self, user: UserId, token_hash: &[u8], now: DateTime<Utc>, expires_at: DateTime<Utc>) -> StoreResult<SessionId> {
+    async fn create_session(
+        &self,
+        user: UserId,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<SessionId> {
         let id = SessionId::new();
         sqlx::query("INSERT INTO sessions (id, user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id.0)
@@ -367,11 +421,18 @@ impl Store for PgStore {
         if expires_at <= now {
             return Err(StoreError::NotFound);
         }
-        Ok(Session { id: SessionId(row.try_get("sid")?), user: user_from(&row)?, expires_at })
+        Ok(Session {
+            id: SessionId(row.try_get("sid")?),
+            user: user_from(&row)?,
+            expires_at,
+        })
     }
 
     async fn delete_session(&self, id: SessionId) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id.0).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -397,22 +458,26 @@ impl Store for PgStore {
             .bind(p.created_at)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO doc_updates (project_id, seq, data, created_at) VALUES ($1, 1, $2, $3)")
-            .bind(p.id.0)
-            .bind(initial_doc)
-            .bind(p.created_at)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO doc_updates (project_id, seq, data, created_at) VALUES ($1, 1, $2, $3)",
+        )
+        .bind(p.id.0)
+        .bind(initial_doc)
+        .bind(p.created_at)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn project(&self, id: ProjectId) -> StoreResult<Project> {
-        let row = sqlx::query(&format!("SELECT {PROJECT_COLS} FROM projects p WHERE p.id = $1"))
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {PROJECT_COLS} FROM projects p WHERE p.id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         Ok(project_from(&row)?)
     }
 
@@ -430,7 +495,12 @@ impl Store for PgStore {
             .map_err(Into::into)
     }
 
-    async fn update_project(&self, id: ProjectId, patch: &ProjectPatch, now: DateTime<Utc>) -> StoreResult<Project> {
+    async fn update_project(
+        &self,
+        id: ProjectId,
+        patch: &ProjectPatch,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Project> {
         let row = sqlx::query(&format!(
             "UPDATE projects p SET title = COALESCE($1, title), product = COALESCE($2, product), \
              theme = COALESCE($3, theme), updated_at = $4 WHERE id = $5 RETURNING {PROJECT_COLS}"
@@ -447,7 +517,11 @@ impl Store for PgStore {
     }
 
     async fn delete_project(&self, id: ProjectId) -> StoreResult<()> {
-        let deleted = sqlx::query("DELETE FROM projects WHERE id = $1").bind(id.0).execute(&self.pool).await?.rows_affected();
+        let deleted = sqlx::query("DELETE FROM projects WHERE id = $1")
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
         if deleted == 0 {
             return Err(StoreError::NotFound);
         }
@@ -460,7 +534,9 @@ impl Store for PgStore {
             .bind(user.0)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| role_from(r.try_get("role")?)).transpose().map_err(Into::into)
+        row.map(|r| role_from(r.try_get("role")?))
+            .transpose()
+            .map_err(Into::into)
     }
 
     async fn members(&self, project: ProjectId) -> StoreResult<Vec<Member>> {
@@ -472,7 +548,12 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok(Member { user: user_from(r)?, role: role_from(r.try_get("role")?)? }))
+            .map(|r| {
+                Ok(Member {
+                    user: user_from(r)?,
+                    role: role_from(r.try_get("role")?)?,
+                })
+            })
             .collect::<sqlx::Result<_>>()
             .map_err(Into::into)
     }
@@ -486,7 +567,13 @@ impl Store for PgStore {
         Ok(user_from(&row)?)
     }
 
-    async fn set_member(&self, project: ProjectId, user: UserId, role: Role, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn set_member(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         // Their invites act for them, so none grants more than their new role. Invites are
         // locked before the membership, in the order an accept takes them.
@@ -511,7 +598,9 @@ impl Store for PgStore {
         .execute(&mut *tx)
         .await;
         match res {
-            Ok(r) if r.rows_affected() == 0 => return Err(StoreError::Conflict("the owner's role cannot change")),
+            Ok(r) if r.rows_affected() == 0 => {
+                return Err(StoreError::Conflict("the owner's role cannot change"))
+            }
             Ok(_) => {}
             Err(e) if is_foreign_key_violation(&e) => return Err(StoreError::NotFound),
             Err(e) => return Err(e.into()),
@@ -520,7 +609,12 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn remove_member(&self, project: ProjectId, user: UserId, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn remove_member(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         // Their invites acted for them; they end with the membership (locked first, in the
         // order an accept takes them).
@@ -554,14 +648,32 @@ impl Store for PgStore {
         self.read_doc(project, after).await
     }
 
-    async fn append_updates(&self, project: ProjectId, updates: &[&[u8]], now: DateTime<Utc>) -> StoreResult<i64> {
+    async fn append_updates(
+        &self,
+        project: ProjectId,
+        updates: &[&[u8]],
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
         let (reply, answer) = oneshot::channel();
-        let request = AppendRequest { project, updates: updates.iter().map(|u| u.to_vec()).collect(), now, reply };
-        self.appends.send(request).map_err(|_| StoreError::WriterGone)?;
+        let request = AppendRequest {
+            project,
+            updates: updates.iter().map(|u| u.to_vec()).collect(),
+            now,
+            reply,
+        };
+        self.appends
+            .send(request)
+            .map_err(|_| StoreError::WriterGone)?;
         answer.await.map_err(|_| StoreError::WriterGone)?
     }
 
-    async fn compact(&self, project: ProjectId, snapshot: &[u8], upto_seq: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn compact(
+        &self,
+        project: ProjectId,
+        snapshot: &[u8],
+        upto_seq: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         // An older snapshot never replaces a newer one (two nodes may fold the same project);
         // deleting up to an older `upto_seq` then removes only what the newer one holds.
         let mut tx = self.pool.begin().await?;
@@ -586,10 +698,12 @@ impl Store for PgStore {
     }
 
     async fn log_len(&self, project: ProjectId) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM doc_updates WHERE project_id = $1")
-            .bind(project.0)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM doc_updates WHERE project_id = $1")
+                .bind(project.0)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn insert_version(&self, v: &Version) -> StoreResult<()> {
@@ -610,12 +724,14 @@ impl Store for PgStore {
     }
 
     async fn version(&self, project: ProjectId, id: VersionId) -> StoreResult<Version> {
-        let row = sqlx::query(&format!("SELECT {VERSION_COLS} FROM versions WHERE project_id = $1 AND id = $2"))
-            .bind(project.0)
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {VERSION_COLS} FROM versions WHERE project_id = $1 AND id = $2"
+        ))
+        .bind(project.0)
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         Ok(version_from(&row)?)
     }
 
@@ -652,10 +768,18 @@ impl Store for PgStore {
                 return Ok(job_from(&row)?);
             }
         }
-        Err(StoreError::Conflict("the job kept being replaced; try again"))
+        Err(StoreError::Conflict(
+            "the job kept being replaced; try again",
+        ))
     }
 
-    async fn claim_job(&self, worker: &str, kinds: &[&str], now: DateTime<Utc>, lease_for: Duration) -> StoreResult<Option<Lease>> {
+    async fn claim_job(
+        &self,
+        worker: &str,
+        kinds: &[&str],
+        now: DateTime<Utc>,
+        lease_for: Duration,
+    ) -> StoreResult<Option<Lease>> {
         sqlx::query(
             "UPDATE jobs SET state = 'failed', lease_token = NULL, lease_until = NULL, updated_at = $1, \
              error = 'the job''s worker stopped before finishing, ' || attempts || ' times; giving up' \
@@ -682,10 +806,19 @@ impl Store for PgStore {
         .bind(&kinds)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| job_from(&r)).transpose()?.map(|job| Lease { job, token }))
+        Ok(row
+            .map(|r| job_from(&r))
+            .transpose()?
+            .map(|job| Lease { job, token }))
     }
 
-    async fn renew_lease(&self, lease: &Lease, progress: Option<f64>, now: DateTime<Utc>, lease_for: Duration) -> StoreResult<bool> {
+    async fn renew_lease(
+        &self,
+        lease: &Lease,
+        progress: Option<f64>,
+        now: DateTime<Utc>,
+        lease_for: Duration,
+    ) -> StoreResult<bool> {
         let r = sqlx::query(
             "UPDATE jobs SET lease_until = $1, progress = COALESCE($2, progress), updated_at = $3 \
              WHERE id = $4 AND lease_token = $5 AND state = 'running'",
@@ -700,10 +833,17 @@ impl Store for PgStore {
         Ok(r.rows_affected() == 1)
     }
 
-    async fn finish_job(&self, lease: &Lease, outcome: &JobOutcome, now: DateTime<Utc>) -> StoreResult<bool> {
+    async fn finish_job(
+        &self,
+        lease: &Lease,
+        outcome: &JobOutcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         let set = match outcome {
-            JobOutcome::Done { .. } => "state = 'done', progress = 1, result = $3::jsonb, error = NULL",
+            JobOutcome::Done { .. } => {
+                "state = 'done', progress = 1, result = $3::jsonb, error = NULL"
+            }
             JobOutcome::Retry { .. } => "state = 'queued', error = $3, run_after = $5",
             JobOutcome::Failed { .. } => "state = 'failed', error = $3",
         };
@@ -719,10 +859,11 @@ impl Store for PgStore {
         if query.execute(&mut *tx).await?.rows_affected() == 0 {
             return Ok(false);
         }
-        if let JobOutcome::Done { version: Some(v), .. } = outcome {
-            insert_version_query(v)
-                .execute(&mut *tx)
-                .await?;
+        if let JobOutcome::Done {
+            version: Some(v), ..
+        } = outcome
+        {
+            insert_version_query(v).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(true)

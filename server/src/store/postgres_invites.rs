@@ -13,7 +13,8 @@ use super::{StoreError, StoreResult};
 use crate::access::Role;
 use crate::ids::{InviteId, NotificationId, ProjectId, UserId};
 
-const INVITE_COLS: &str = "id, project_id, role, created_by, email, created_at, expires_at, max_uses, uses, revoked_at";
+const INVITE_COLS: &str =
+    "id, project_id, role, created_by, email, created_at, expires_at, max_uses, uses, revoked_at";
 
 fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_foreign_key_violation())
@@ -24,7 +25,8 @@ fn invite_from(row: &PgRow) -> sqlx::Result<Invite> {
     Ok(Invite {
         id: InviteId(row.try_get("id")?),
         project_id: ProjectId(row.try_get("project_id")?),
-        role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?,
+        role: Role::parse(&role)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?,
         created_by: UserId(row.try_get("created_by")?),
         email: row.try_get("email")?,
         created_at: row.try_get("created_at")?,
@@ -46,7 +48,10 @@ fn notification_from(row: &PgRow) -> sqlx::Result<Notification> {
     })
 }
 
-async fn insert_notification_in<'e, E: sqlx::PgExecutor<'e>>(exec: E, n: &Notification) -> sqlx::Result<()> {
+async fn insert_notification_in<'e, E: sqlx::PgExecutor<'e>>(
+    exec: E,
+    n: &Notification,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO notifications (id, user_id, kind, data, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(n.id.0)
         .bind(n.user_id.0)
@@ -60,7 +65,12 @@ async fn insert_notification_in<'e, E: sqlx::PgExecutor<'e>>(exec: E, n: &Notifi
 
 #[async_trait]
 impl InviteStore for PgStore {
-    async fn create_invite(&self, i: &Invite, token_hash: &[u8], mail: Option<&OutboxMail>) -> StoreResult<()> {
+    async fn create_invite(
+        &self,
+        i: &Invite,
+        token_hash: &[u8],
+        mail: Option<&OutboxMail>,
+    ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         let res = sqlx::query(
             "INSERT INTO invites (id, project_id, token_hash, role, created_by, email, created_at, expires_at, max_uses, uses) \
@@ -97,23 +107,32 @@ impl InviteStore for PgStore {
     }
 
     async fn invites(&self, project: ProjectId) -> StoreResult<Vec<Invite>> {
-        let rows = sqlx::query(&format!("SELECT {INVITE_COLS} FROM invites WHERE project_id = $1 ORDER BY created_at DESC, id"))
-            .bind(project.0)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {INVITE_COLS} FROM invites WHERE project_id = $1 ORDER BY created_at DESC, id"
+        ))
+        .bind(project.0)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.iter().map(invite_from).collect::<sqlx::Result<_>>()?)
     }
 
     async fn invite_by_token(&self, token_hash: &[u8]) -> StoreResult<Invite> {
-        let row = sqlx::query(&format!("SELECT {INVITE_COLS} FROM invites WHERE token_hash = $1"))
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {INVITE_COLS} FROM invites WHERE token_hash = $1"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         Ok(invite_from(&row)?)
     }
 
-    async fn revoke_invite(&self, project: ProjectId, id: InviteId, now: DateTime<Utc>) -> StoreResult<Invite> {
+    async fn revoke_invite(
+        &self,
+        project: ProjectId,
+        id: InviteId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Invite> {
         let row = sqlx::query(&format!(
             "UPDATE invites SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 AND project_id = $3 RETURNING {INVITE_COLS}"
         ))
@@ -126,42 +145,61 @@ impl InviteStore for PgStore {
         Ok(invite_from(&row)?)
     }
 
-    async fn accept_invite(&self, token_hash: &[u8], user: UserId, now: DateTime<Utc>, notify: &Notification) -> StoreResult<(Invite, AcceptOutcome)> {
+    async fn accept_invite(
+        &self,
+        token_hash: &[u8],
+        user: UserId,
+        now: DateTime<Utc>,
+        notify: &Notification,
+    ) -> StoreResult<(Invite, AcceptOutcome)> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(&format!("SELECT {INVITE_COLS} FROM invites WHERE token_hash = $1 FOR UPDATE"))
-            .bind(token_hash)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {INVITE_COLS} FROM invites WHERE token_hash = $1 FOR UPDATE"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         let mut invite = invite_from(&row)?;
         if let Some(why) = invite.refusal(now) {
             return Ok((invite, AcceptOutcome::Refused(why)));
         }
         // The link acts for its maker: never past their membership, nor above their role. The
         // maker's row is locked so a concurrent removal or demotion lands before or after.
-        let maker: Option<String> = sqlx::query_scalar("SELECT role FROM members WHERE project_id = $1 AND user_id = $2 FOR SHARE")
-            .bind(invite.project_id.0)
-            .bind(invite.created_by.0)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let maker: Option<String> = sqlx::query_scalar(
+            "SELECT role FROM members WHERE project_id = $1 AND user_id = $2 FOR SHARE",
+        )
+        .bind(invite.project_id.0)
+        .bind(invite.created_by.0)
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some(maker) = maker.as_deref().and_then(Role::parse) else {
-            sqlx::query("UPDATE invites SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2").bind(now).bind(invite.id.0).execute(&mut *tx).await?;
+            sqlx::query("UPDATE invites SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
+                .bind(now)
+                .bind(invite.id.0)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             invite.revoked_at = Some(now);
             return Ok((invite, AcceptOutcome::Refused(InviteRefusal::Revoked)));
         };
         let grant = invite.role.min(maker);
-        let current: Option<String> = sqlx::query_scalar("SELECT role FROM members WHERE project_id = $1 AND user_id = $2 FOR UPDATE")
-            .bind(invite.project_id.0)
-            .bind(user.0)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let current: Option<String> = sqlx::query_scalar(
+            "SELECT role FROM members WHERE project_id = $1 AND user_id = $2 FOR UPDATE",
+        )
+        .bind(invite.project_id.0)
+        .bind(user.0)
+        .fetch_optional(&mut *tx)
+        .await?;
         if let Some(role) = current.as_deref().and_then(Role::parse) {
             if role >= grant {
                 return Ok((invite, AcceptOutcome::AlreadyMember(role)));
             }
         }
-        sqlx::query("UPDATE invites SET uses = uses + 1 WHERE id = $1").bind(invite.id.0).execute(&mut *tx).await?;
+        sqlx::query("UPDATE invites SET uses = uses + 1 WHERE id = $1")
+            .bind(invite.id.0)
+            .execute(&mut *tx)
+            .await?;
         invite.uses += 1;
         sqlx::query(
             "INSERT INTO members (project_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
@@ -192,10 +230,18 @@ impl InviteStore for PgStore {
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.iter().map(notification_from).collect::<sqlx::Result<_>>()?)
+        Ok(rows
+            .iter()
+            .map(notification_from)
+            .collect::<sqlx::Result<_>>()?)
     }
 
-    async fn mark_read(&self, user: UserId, ids: &[NotificationId], now: DateTime<Utc>) -> StoreResult<u64> {
+    async fn mark_read(
+        &self,
+        user: UserId,
+        ids: &[NotificationId],
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
         let ids: Vec<uuid::Uuid> = ids.iter().map(|i| i.0).collect();
         let done = sqlx::query("UPDATE notifications SET read_at = $1 WHERE id = ANY($2) AND user_id = $3 AND read_at IS NULL")
             .bind(now)
@@ -235,7 +281,12 @@ impl InviteStore for PgStore {
         .await?;
         rows.iter()
             .map(|r| {
-                Ok(super::User { id: UserId(r.try_get("id")?), email: r.try_get("email")?, name: r.try_get("name")?, created_at: r.try_get("created_at")? })
+                Ok(super::User {
+                    id: UserId(r.try_get("id")?),
+                    email: r.try_get("email")?,
+                    name: r.try_get("name")?,
+                    created_at: r.try_get("created_at")?,
+                })
             })
             .collect::<sqlx::Result<_>>()
             .map_err(Into::into)

@@ -35,7 +35,9 @@ fn photo_from(row: &PgRow) -> sqlx::Result<PhotoRecord> {
         remote: row.try_get("remote")?,
         meta: row.try_get("meta")?,
         created_at: row.try_get("created_at")?,
-        tags: tags.map(|t| t.split('\n').map(str::to_owned).collect()).unwrap_or_default(),
+        tags: tags
+            .map(|t| t.split('\n').map(str::to_owned).collect())
+            .unwrap_or_default(),
     })
 }
 
@@ -44,10 +46,15 @@ fn group_from(row: &PgRow) -> sqlx::Result<Group> {
     Ok(Group {
         id: GroupId(row.try_get("id")?),
         owner_id: UserId(row.try_get("owner_id")?),
-        source: GroupSource::parse(&source).ok_or_else(|| decode_err(format!("unknown group source {source:?}")))?,
+        source: GroupSource::parse(&source)
+            .ok_or_else(|| decode_err(format!("unknown group source {source:?}")))?,
         name: row.try_get("name")?,
-        project_id: row.try_get::<Option<uuid::Uuid>, _>("project_id")?.map(ProjectId),
-        cover_photo_id: row.try_get::<Option<uuid::Uuid>, _>("cover_photo_id")?.map(PhotoId),
+        project_id: row
+            .try_get::<Option<uuid::Uuid>, _>("project_id")?
+            .map(ProjectId),
+        cover_photo_id: row
+            .try_get::<Option<uuid::Uuid>, _>("cover_photo_id")?
+            .map(PhotoId),
         photo_count: row.try_get("photo_count")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -60,7 +67,8 @@ fn event_from(row: &PgRow) -> sqlx::Result<GroupEvent> {
     Ok(GroupEvent {
         id: row.try_get("id")?,
         group_id: GroupId(row.try_get("group_id")?),
-        kind: GroupEventKind::parse(&kind).ok_or_else(|| decode_err(format!("unknown group event {kind:?}")))?,
+        kind: GroupEventKind::parse(&kind)
+            .ok_or_else(|| decode_err(format!("unknown group event {kind:?}")))?,
         photo_ids: serde_json::from_value(ids).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
         detail: row.try_get("detail")?,
         photo_count: row.try_get::<i32, _>("photo_count")? as i64,
@@ -82,11 +90,13 @@ async fn lock_group(tx: &mut Tx, group: GroupId) -> StoreResult<UserId> {
 
 async fn check_owned(tx: &mut Tx, owner: UserId, photos: &[PhotoId]) -> StoreResult<()> {
     let ids: Vec<uuid::Uuid> = photos.iter().map(|p| p.0).collect();
-    let owned: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT id) FROM photos WHERE id = ANY($1) AND owner_id = $2")
-        .bind(&ids)
-        .bind(owner.0)
-        .fetch_one(&mut **tx)
-        .await?;
+    let owned: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT id) FROM photos WHERE id = ANY($1) AND owner_id = $2",
+    )
+    .bind(&ids)
+    .bind(owner.0)
+    .fetch_one(&mut **tx)
+    .await?;
     let distinct = ids.iter().collect::<std::collections::HashSet<_>>().len() as i64;
     if owned != distinct {
         return Err(StoreError::NotFound);
@@ -94,11 +104,18 @@ async fn check_owned(tx: &mut Tx, owner: UserId, photos: &[PhotoId]) -> StoreRes
     Ok(())
 }
 
-async fn add_members(tx: &mut Tx, group: GroupId, photos: &[PhotoId], now: DateTime<Utc>) -> StoreResult<Vec<PhotoId>> {
-    let mut next: i32 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) FROM group_photos WHERE group_id = $1")
-        .bind(group.0)
-        .fetch_one(&mut **tx)
-        .await?;
+async fn add_members(
+    tx: &mut Tx,
+    group: GroupId,
+    photos: &[PhotoId],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<PhotoId>> {
+    let mut next: i32 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(position), 0) FROM group_photos WHERE group_id = $1",
+    )
+    .bind(group.0)
+    .fetch_one(&mut **tx)
+    .await?;
     let mut added = Vec::new();
     for p in photos {
         next += 1;
@@ -116,7 +133,14 @@ async fn add_members(tx: &mut Tx, group: GroupId, photos: &[PhotoId], now: DateT
     Ok(added)
 }
 
-async fn record_event(tx: &mut Tx, group: GroupId, kind: GroupEventKind, photos: &[PhotoId], detail: Option<&str>, now: DateTime<Utc>) -> StoreResult<()> {
+async fn record_event(
+    tx: &mut Tx,
+    group: GroupId,
+    kind: GroupEventKind,
+    photos: &[PhotoId],
+    detail: Option<&str>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO group_events (group_id, kind, photo_ids, detail, photo_count, created_at) \
          VALUES ($1, $2, $3, $4, (SELECT COUNT(*) FROM group_photos WHERE group_id = $1), $5)",
@@ -128,7 +152,11 @@ async fn record_event(tx: &mut Tx, group: GroupId, kind: GroupEventKind, photos:
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE photo_groups SET updated_at = $1 WHERE id = $2").bind(now).bind(group.0).execute(&mut **tx).await?;
+    sqlx::query("UPDATE photo_groups SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(group.0)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -143,11 +171,13 @@ async fn photo_owner(tx: &mut Tx, photo: PhotoId) -> StoreResult<UserId> {
 
 impl PgStore {
     async fn group_read(&self, id: GroupId) -> StoreResult<Group> {
-        let row = sqlx::query(&format!("SELECT {GROUP_COLS} FROM photo_groups g WHERE g.id = $1"))
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {GROUP_COLS} FROM photo_groups g WHERE g.id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         Ok(group_from(&row)?)
     }
 }
@@ -172,16 +202,21 @@ impl PhotoStore for PgStore {
     }
 
     async fn delete_photo(&self, id: PhotoId) -> StoreResult<()> {
-        sqlx::query("DELETE FROM photos WHERE id = $1").bind(id.0).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM photos WHERE id = $1")
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     async fn photo(&self, id: PhotoId) -> StoreResult<PhotoRecord> {
-        let row = sqlx::query(&format!("SELECT {PHOTO_COLS} FROM photos p WHERE p.id = $1"))
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {PHOTO_COLS} FROM photos p WHERE p.id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         Ok(photo_from(&row)?)
     }
 
@@ -235,7 +270,13 @@ impl PhotoStore for PgStore {
         Ok(ids.into_iter().map(ProjectId).collect())
     }
 
-    async fn record_placements(&self, project: ProjectId, photos: &[PhotoId], by: Option<UserId>, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn record_placements(
+        &self,
+        project: ProjectId,
+        photos: &[PhotoId],
+        by: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         if photos.is_empty() {
             return Ok(());
         }
@@ -266,22 +307,31 @@ impl PhotoStore for PgStore {
             .await?)
     }
 
-    async fn add_tags(&self, photo: PhotoId, tags: &[String], now: DateTime<Utc>) -> StoreResult<PhotoRecord> {
+    async fn add_tags(
+        &self,
+        photo: PhotoId,
+        tags: &[String],
+        now: DateTime<Utc>,
+    ) -> StoreResult<PhotoRecord> {
         let mut tx = self.pool.begin().await?;
         let owner = photo_owner(&mut tx, photo).await?;
         for tag in tags {
-            let new = sqlx::query("INSERT INTO photo_tags (photo_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(photo.0)
-                .bind(tag)
-                .execute(&mut *tx)
-                .await?;
+            let new = sqlx::query(
+                "INSERT INTO photo_tags (photo_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(photo.0)
+            .bind(tag)
+            .execute(&mut *tx)
+            .await?;
             if new.rows_affected() == 0 {
                 continue;
             }
-            let holders: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT group_id FROM group_photos WHERE photo_id = $1 ORDER BY group_id")
-                .bind(photo.0)
-                .fetch_all(&mut *tx)
-                .await?;
+            let holders: Vec<uuid::Uuid> = sqlx::query_scalar(
+                "SELECT group_id FROM group_photos WHERE photo_id = $1 ORDER BY group_id",
+            )
+            .bind(photo.0)
+            .fetch_all(&mut *tx)
+            .await?;
             let created: Option<uuid::Uuid> = sqlx::query_scalar(
                 "INSERT INTO photo_groups (id, owner_id, source, name, created_at, updated_at) VALUES ($1, $2, 'tag', $3, $4, $4) \
                  ON CONFLICT (owner_id, name) WHERE source = 'tag' DO NOTHING RETURNING id",
@@ -295,7 +345,15 @@ impl PhotoStore for PgStore {
             let group = match created {
                 Some(id) => {
                     lock_group(&mut tx, GroupId(id)).await?;
-                    record_event(&mut tx, GroupId(id), GroupEventKind::Created, &[], Some(tag), now).await?;
+                    record_event(
+                        &mut tx,
+                        GroupId(id),
+                        GroupEventKind::Created,
+                        &[],
+                        Some(tag),
+                        now,
+                    )
+                    .await?;
                     GroupId(id)
                 }
                 None => {
@@ -309,21 +367,46 @@ impl PhotoStore for PgStore {
             };
             let added = add_members(&mut tx, group, &[photo], now).await?;
             if !added.is_empty() {
-                record_event(&mut tx, group, GroupEventKind::PhotosAdded, &added, None, now).await?;
+                record_event(
+                    &mut tx,
+                    group,
+                    GroupEventKind::PhotosAdded,
+                    &added,
+                    None,
+                    now,
+                )
+                .await?;
             }
             for holder in holders.into_iter().map(GroupId).filter(|g| *g != group) {
                 lock_group(&mut tx, holder).await?;
-                record_event(&mut tx, holder, GroupEventKind::TagAdded, &[photo], Some(tag), now).await?;
+                record_event(
+                    &mut tx,
+                    holder,
+                    GroupEventKind::TagAdded,
+                    &[photo],
+                    Some(tag),
+                    now,
+                )
+                .await?;
             }
         }
         tx.commit().await?;
         self.photo(photo).await
     }
 
-    async fn remove_tag(&self, photo: PhotoId, tag: &str, now: DateTime<Utc>) -> StoreResult<PhotoRecord> {
+    async fn remove_tag(
+        &self,
+        photo: PhotoId,
+        tag: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<PhotoRecord> {
         let mut tx = self.pool.begin().await?;
         let owner = photo_owner(&mut tx, photo).await?;
-        let gone = sqlx::query("DELETE FROM photo_tags WHERE photo_id = $1 AND tag = $2").bind(photo.0).bind(tag).execute(&mut *tx).await?;
+        let gone = sqlx::query("DELETE FROM photo_tags WHERE photo_id = $1 AND tag = $2")
+            .bind(photo.0)
+            .bind(tag)
+            .execute(&mut *tx)
+            .await?;
         if gone.rows_affected() == 1 {
             let group: Option<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM photo_groups WHERE owner_id = $1 AND source = 'tag' AND name = $2 FOR UPDATE")
                 .bind(owner.0)
@@ -331,9 +414,22 @@ impl PhotoStore for PgStore {
                 .fetch_optional(&mut *tx)
                 .await?;
             if let Some(group) = group.map(GroupId) {
-                let out = sqlx::query("DELETE FROM group_photos WHERE group_id = $1 AND photo_id = $2").bind(group.0).bind(photo.0).execute(&mut *tx).await?;
+                let out =
+                    sqlx::query("DELETE FROM group_photos WHERE group_id = $1 AND photo_id = $2")
+                        .bind(group.0)
+                        .bind(photo.0)
+                        .execute(&mut *tx)
+                        .await?;
                 if out.rows_affected() == 1 {
-                    record_event(&mut tx, group, GroupEventKind::PhotosRemoved, &[photo], None, now).await?;
+                    record_event(
+                        &mut tx,
+                        group,
+                        GroupEventKind::PhotosRemoved,
+                        &[photo],
+                        None,
+                        now,
+                    )
+                    .await?;
                 }
             }
         }
@@ -341,7 +437,12 @@ impl PhotoStore for PgStore {
         self.photo(photo).await
     }
 
-    async fn create_group(&self, g: &NewGroup, photos: &[PhotoId], now: DateTime<Utc>) -> StoreResult<Group> {
+    async fn create_group(
+        &self,
+        g: &NewGroup,
+        photos: &[PhotoId],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Group> {
         let mut tx = self.pool.begin().await?;
         check_owned(&mut tx, g.owner_id, photos).await?;
         let res = sqlx::query(
@@ -360,10 +461,26 @@ impl PhotoStore for PgStore {
             Err(e) if is_foreign_key_violation(&e) => return Err(StoreError::NotFound),
             Err(e) => return Err(e.into()),
         }
-        record_event(&mut tx, g.id, GroupEventKind::Created, &[], Some(&g.name), now).await?;
+        record_event(
+            &mut tx,
+            g.id,
+            GroupEventKind::Created,
+            &[],
+            Some(&g.name),
+            now,
+        )
+        .await?;
         let added = add_members(&mut tx, g.id, photos, now).await?;
         if !added.is_empty() {
-            record_event(&mut tx, g.id, GroupEventKind::PhotosAdded, &added, None, now).await?;
+            record_event(
+                &mut tx,
+                g.id,
+                GroupEventKind::PhotosAdded,
+                &added,
+                None,
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         self.group_read(g.id).await
@@ -385,14 +502,21 @@ impl PhotoStore for PgStore {
     }
 
     async fn group_photo_ids(&self, id: GroupId) -> StoreResult<Vec<PhotoId>> {
-        let ids: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT photo_id FROM group_photos WHERE group_id = $1 ORDER BY position")
-            .bind(id.0)
-            .fetch_all(&self.pool)
-            .await?;
+        let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT photo_id FROM group_photos WHERE group_id = $1 ORDER BY position",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(ids.into_iter().map(PhotoId).collect())
     }
 
-    async fn add_to_group(&self, id: GroupId, photos: &[PhotoId], now: DateTime<Utc>) -> StoreResult<Group> {
+    async fn add_to_group(
+        &self,
+        id: GroupId,
+        photos: &[PhotoId],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Group> {
         let mut tx = self.pool.begin().await?;
         let owner = lock_group(&mut tx, id).await?;
         check_owned(&mut tx, owner, photos).await?;
@@ -404,10 +528,19 @@ impl PhotoStore for PgStore {
         self.group_read(id).await
     }
 
-    async fn remove_from_group(&self, id: GroupId, photo: PhotoId, now: DateTime<Utc>) -> StoreResult<bool> {
+    async fn remove_from_group(
+        &self,
+        id: GroupId,
+        photo: PhotoId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         lock_group(&mut tx, id).await?;
-        let out = sqlx::query("DELETE FROM group_photos WHERE group_id = $1 AND photo_id = $2").bind(id.0).bind(photo.0).execute(&mut *tx).await?;
+        let out = sqlx::query("DELETE FROM group_photos WHERE group_id = $1 AND photo_id = $2")
+            .bind(id.0)
+            .bind(photo.0)
+            .execute(&mut *tx)
+            .await?;
         let removed = out.rows_affected() == 1;
         if removed {
             sqlx::query("UPDATE photo_groups SET cover_photo_id = NULL WHERE id = $1 AND cover_photo_id = $2")
@@ -415,16 +548,33 @@ impl PhotoStore for PgStore {
                 .bind(photo.0)
                 .execute(&mut *tx)
                 .await?;
-            record_event(&mut tx, id, GroupEventKind::PhotosRemoved, &[photo], None, now).await?;
+            record_event(
+                &mut tx,
+                id,
+                GroupEventKind::PhotosRemoved,
+                &[photo],
+                None,
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(removed)
     }
 
-    async fn rename_group(&self, id: GroupId, name: &str, now: DateTime<Utc>) -> StoreResult<Group> {
+    async fn rename_group(
+        &self,
+        id: GroupId,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Group> {
         let mut tx = self.pool.begin().await?;
         lock_group(&mut tx, id).await?;
-        let out = sqlx::query("UPDATE photo_groups SET name = $1 WHERE id = $2 AND name <> $1").bind(name).bind(id.0).execute(&mut *tx).await?;
+        let out = sqlx::query("UPDATE photo_groups SET name = $1 WHERE id = $2 AND name <> $1")
+            .bind(name)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
         if out.rows_affected() == 1 {
             record_event(&mut tx, id, GroupEventKind::Renamed, &[], Some(name), now).await?;
         }
@@ -432,7 +582,12 @@ impl PhotoStore for PgStore {
         self.group_read(id).await
     }
 
-    async fn group_events(&self, id: GroupId, after: i64, limit: i64) -> StoreResult<Vec<GroupEvent>> {
+    async fn group_events(
+        &self,
+        id: GroupId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<GroupEvent>> {
         let rows = sqlx::query(
             "SELECT id, group_id, kind, photo_ids, detail, photo_count, created_at FROM group_events \
              WHERE group_id = $1 AND id > $2 ORDER BY id LIMIT $3",
@@ -446,18 +601,37 @@ impl PhotoStore for PgStore {
     }
 
     async fn latest_group_event(&self, id: GroupId) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0)::BIGINT FROM group_events WHERE group_id = $1").bind(id.0).fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar(
+            "SELECT COALESCE(MAX(id), 0)::BIGINT FROM group_events WHERE group_id = $1",
+        )
+        .bind(id.0)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     async fn proactive_book(&self, group: GroupId) -> StoreResult<Option<(ProjectId, i64)>> {
-        let row = sqlx::query("SELECT project_id, last_event_id FROM proactive_books WHERE group_id = $1").bind(group.0).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(
+            "SELECT project_id, last_event_id FROM proactive_books WHERE group_id = $1",
+        )
+        .bind(group.0)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(match row {
-            Some(r) => Some((ProjectId(r.try_get("project_id")?), r.try_get("last_event_id")?)),
+            Some(r) => Some((
+                ProjectId(r.try_get("project_id")?),
+                r.try_get("last_event_id")?,
+            )),
             None => None,
         })
     }
 
-    async fn insert_proactive_book(&self, group: GroupId, project: ProjectId, last_event: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+    async fn insert_proactive_book(
+        &self,
+        group: GroupId,
+        project: ProjectId,
+        last_event: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let done = sqlx::query("INSERT INTO proactive_books (group_id, project_id, last_event_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
             .bind(group.0)
             .bind(project.0)
@@ -474,11 +648,21 @@ impl PhotoStore for PgStore {
     }
 
     async fn groups_of_photo(&self, photo: PhotoId) -> StoreResult<Vec<GroupId>> {
-        let ids: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT group_id FROM group_photos WHERE photo_id = $1 ORDER BY group_id").bind(photo.0).fetch_all(&self.pool).await?;
+        let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT group_id FROM group_photos WHERE photo_id = $1 ORDER BY group_id",
+        )
+        .bind(photo.0)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(ids.into_iter().map(GroupId).collect())
     }
 
-    async fn set_group_cover(&self, id: GroupId, photo: Option<PhotoId>, now: DateTime<Utc>) -> StoreResult<Group> {
+    async fn set_group_cover(
+        &self,
+        id: GroupId,
+        photo: Option<PhotoId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Group> {
         let done = sqlx::query(
             "UPDATE photo_groups SET cover_photo_id = $1, updated_at = $3 WHERE id = $2 \
              AND ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM group_photos WHERE group_id = $2 AND photo_id = $1))",

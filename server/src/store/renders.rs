@@ -39,10 +39,14 @@ macro_rules! render_from {
         Render {
             id: RenderId(row.try_get("id")?),
             project_id: ProjectId(row.try_get("project_id")?),
-            version_id: row.try_get::<Option<uuid::Uuid>, _>("version_id")?.map(VersionId),
+            version_id: row
+                .try_get::<Option<uuid::Uuid>, _>("version_id")?
+                .map(VersionId),
             product: row.try_get("product")?,
             pages: row.try_get("pages")?,
-            created_by: row.try_get::<Option<uuid::Uuid>, _>("created_by")?.map(UserId),
+            created_by: row
+                .try_get::<Option<uuid::Uuid>, _>("created_by")?
+                .map(UserId),
             created_at: row.try_get("created_at")?,
         }
     }};

@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use rusqlite::OptionalExtension;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{Row, SqlitePool};
 
-
-use super::*;
 use super::invites::{role_rank, role_rank_sql};
+use super::*;
 use crate::config::Durability;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -48,7 +49,8 @@ const WRITER_CHECKPOINT_PAGES: i64 = 4_000;
 /// Copies committed WAL frames into the database file without blocking the writer
 /// (`PASSIVE`), until the store is dropped.
 fn checkpointer_thread(conn: rusqlite::Connection, stop: std::sync::mpsc::Receiver<()>) {
-    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY)
+    {
         if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
             tracing::warn!(error = %e, "WAL checkpoint failed; the writer will checkpoint by itself");
         }
@@ -82,14 +84,21 @@ pub(super) fn sqlite_foreign_key_violation(e: &rusqlite::Error) -> bool {
 }
 
 /// Appends one project's updates numbered after its newest sequence number.
-fn insert_updates(tx: &rusqlite::Transaction, project: ProjectId, updates: &[Vec<u8>], now: &str) -> rusqlite::Result<i64> {
+fn insert_updates(
+    tx: &rusqlite::Transaction,
+    project: ProjectId,
+    updates: &[Vec<u8>],
+    now: &str,
+) -> rusqlite::Result<i64> {
     let base: i64 = tx
         .prepare_cached(
             "SELECT MAX(COALESCE((SELECT MAX(seq) FROM doc_updates WHERE project_id = ?1), 0), \
                         COALESCE((SELECT seq FROM doc_snapshots WHERE project_id = ?1), 0))",
         )?
         .query_row([project.0], |r| r.get(0))?;
-    let mut insert = tx.prepare_cached("INSERT INTO doc_updates (project_id, seq, data, created_at) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO doc_updates (project_id, seq, data, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )?;
     let mut seq = base;
     for data in updates {
         seq += 1;
@@ -177,13 +186,23 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         {
-            let migrate = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+            let migrate = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await?;
             MIGRATOR.run(&migrate).await?;
             migrate.close().await;
         }
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
 
-        let sync_pragma = if durability == Durability::Power { "FULL" } else { "NORMAL" };
+        let sync_pragma = if durability == Durability::Power {
+            "FULL"
+        } else {
+            "NORMAL"
+        };
         let background_checkpoints = durability == Durability::Power;
         let conn = rusqlite::Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(10))?;
@@ -210,7 +229,11 @@ impl SqliteStore {
                 .spawn(move || checkpointer_thread(checkpoints, stopped))
                 .map_err(|_| StoreError::WriterGone)?;
         }
-        Ok(SqliteStore { pool, writes, _checkpointer: stop })
+        Ok(SqliteStore {
+            pool,
+            writes,
+            _checkpointer: stop,
+        })
     }
 
     /// Runs `f` on the writer thread and waits for its answer.
@@ -254,7 +277,8 @@ fn role_from(s: &str) -> sqlx::Result<Role> {
     Role::parse(s).ok_or_else(|| sqlx::Error::Decode(format!("unknown role {s:?}").into()))
 }
 
-const PROJECT_COLS: &str = "p.id, p.title, p.owner_id, p.product, p.theme, p.origin, p.created_at, p.updated_at";
+const PROJECT_COLS: &str =
+    "p.id, p.title, p.owner_id, p.product, p.theme, p.origin, p.created_at, p.updated_at";
 
 fn version_from(row: &SqliteRow) -> sqlx::Result<Version> {
     let reason: String = row.try_get("reason")?;
@@ -264,8 +288,12 @@ fn version_from(row: &SqliteRow) -> sqlx::Result<Version> {
         created_at: row.try_get("created_at")?,
         bytes: row.try_get("bytes")?,
         seq: row.try_get("seq")?,
-        reason: VersionReason::parse(&reason).ok_or_else(|| sqlx::Error::Decode(format!("unknown version reason {reason:?}").into()))?,
-        created_by: row.try_get::<Option<uuid::Uuid>, _>("created_by")?.map(UserId),
+        reason: VersionReason::parse(&reason).ok_or_else(|| {
+            sqlx::Error::Decode(format!("unknown version reason {reason:?}").into())
+        })?,
+        created_by: row
+            .try_get::<Option<uuid::Uuid>, _>("created_by")?
+            .map(UserId),
     })
 }
 
@@ -273,7 +301,8 @@ const VERSION_COLS: &str = "id, project_id, created_at, bytes, seq, reason, crea
 
 fn json_column(row: &SqliteRow, column: &str) -> sqlx::Result<Option<serde_json::Value>> {
     let text: Option<String> = row.try_get(column)?;
-    text.map(|t| serde_json::from_str(&t).map_err(|e| sqlx::Error::Decode(Box::new(e)))).transpose()
+    text.map(|t| serde_json::from_str(&t).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+        .transpose()
 }
 
 fn job_from(row: &SqliteRow) -> sqlx::Result<Job> {
@@ -281,14 +310,19 @@ fn job_from(row: &SqliteRow) -> sqlx::Result<Job> {
     Ok(Job {
         id: JobId(row.try_get("id")?),
         kind: row.try_get("kind")?,
-        project_id: row.try_get::<Option<uuid::Uuid>, _>("project_id")?.map(ProjectId),
-        state: JobState::parse(&state).ok_or_else(|| sqlx::Error::Decode(format!("unknown job state {state:?}").into()))?,
+        project_id: row
+            .try_get::<Option<uuid::Uuid>, _>("project_id")?
+            .map(ProjectId),
+        state: JobState::parse(&state)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown job state {state:?}").into()))?,
         progress: row.try_get("progress")?,
         result: json_column(row, "result")?,
         error: row.try_get("error")?,
         attempts: row.try_get("attempts")?,
         max_attempts: row.try_get("max_attempts")?,
-        created_by: row.try_get::<Option<uuid::Uuid>, _>("created_by")?.map(UserId),
+        created_by: row
+            .try_get::<Option<uuid::Uuid>, _>("created_by")?
+            .map(UserId),
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         payload: json_column(row, "payload")?.unwrap_or(serde_json::Value::Null),
@@ -311,9 +345,25 @@ fn insert_version_row(c: &rusqlite::Connection, v: &Version) -> rusqlite::Result
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn create_user(&self, email: &str, name: &str, password_hash: &str, now: DateTime<Utc>) -> StoreResult<User> {
-        let user = User { id: UserId::new(), email: email.to_owned(), name: name.to_owned(), created_at: now };
-        let (id, email, name, hash) = (user.id, email.to_owned(), name.to_owned(), password_hash.to_owned());
+    async fn create_user(
+        &self,
+        email: &str,
+        name: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<User> {
+        let user = User {
+            id: UserId::new(),
+            email: email.to_owned(),
+            name: name.to_owned(),
+            created_at: now,
+        };
+        let (id, email, name, hash) = (
+            user.id,
+            email.to_owned(),
+            name.to_owned(),
+            password_hash.to_owned(),
+        );
         self.write(move |c| {
             match c.execute(
                 "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -329,15 +379,26 @@ impl Store for SqliteStore {
     }
 
     async fn user_credentials(&self, email: &str) -> StoreResult<UserCredentials> {
-        let row = sqlx::query("SELECT id, email, name, created_at, password_hash FROM users WHERE email = ?")
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        Ok(UserCredentials { user: user_from(&row)?, password_hash: row.try_get("password_hash")? })
+        let row = sqlx::query(
+            "SELECT id, email, name, created_at, password_hash FROM users WHERE email = ?",
+        )
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok(UserCredentials {
+            user: user_from(&row)?,
+            password_hash: row.try_get("password_hash")?,
+        })
     }
 
-    async fn create_session(&self, user: UserId, token_hash: &[u8], now: DateTime<Utc>, expires_at: DateTime<Utc>) -> StoreResult<SessionId> {
+    async fn create_session(
+        &self,
+        user: UserId,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<SessionId> {
         let id = SessionId::new();
         let hash = token_hash.to_vec();
         self.write(move |c| {
@@ -364,7 +425,11 @@ impl Store for SqliteStore {
         if expires_at <= now {
             return Err(StoreError::NotFound);
         }
-        Ok(Session { id: SessionId(row.try_get("sid")?), user: user_from(&row)?, expires_at })
+        Ok(Session {
+            id: SessionId(row.try_get("sid")?),
+            user: user_from(&row)?,
+            expires_at,
+        })
     }
 
     async fn delete_session(&self, id: SessionId) -> StoreResult<()> {
@@ -408,11 +473,13 @@ impl Store for SqliteStore {
     }
 
     async fn project(&self, id: ProjectId) -> StoreResult<Project> {
-        let row = sqlx::query(&format!("SELECT {PROJECT_COLS} FROM projects p WHERE p.id = ?"))
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {PROJECT_COLS} FROM projects p WHERE p.id = ?"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         Ok(project_from(&row)?)
     }
 
@@ -430,7 +497,12 @@ impl Store for SqliteStore {
             .map_err(Into::into)
     }
 
-    async fn update_project(&self, id: ProjectId, patch: &ProjectPatch, now: DateTime<Utc>) -> StoreResult<Project> {
+    async fn update_project(
+        &self,
+        id: ProjectId,
+        patch: &ProjectPatch,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Project> {
         let patch = patch.clone();
         let changed = self
             .write(move |c| {
@@ -448,7 +520,9 @@ impl Store for SqliteStore {
     }
 
     async fn delete_project(&self, id: ProjectId) -> StoreResult<()> {
-        let deleted = self.write(move |c| Ok(c.execute("DELETE FROM projects WHERE id = ?", [id.0])?)).await?;
+        let deleted = self
+            .write(move |c| Ok(c.execute("DELETE FROM projects WHERE id = ?", [id.0])?))
+            .await?;
         if deleted == 0 {
             return Err(StoreError::NotFound);
         }
@@ -461,7 +535,9 @@ impl Store for SqliteStore {
             .bind(user.0)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| role_from(r.try_get("role")?)).transpose().map_err(Into::into)
+        row.map(|r| role_from(r.try_get("role")?))
+            .transpose()
+            .map_err(Into::into)
     }
 
     async fn members(&self, project: ProjectId) -> StoreResult<Vec<Member>> {
@@ -473,7 +549,12 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok(Member { user: user_from(r)?, role: role_from(r.try_get("role")?)? }))
+            .map(|r| {
+                Ok(Member {
+                    user: user_from(r)?,
+                    role: role_from(r.try_get("role")?)?,
+                })
+            })
             .collect::<sqlx::Result<_>>()
             .map_err(Into::into)
     }
@@ -487,7 +568,13 @@ impl Store for SqliteStore {
         Ok(user_from(&row)?)
     }
 
-    async fn set_member(&self, project: ProjectId, user: UserId, role: Role, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn set_member(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         self.write(move |c| {
             let tx = c.transaction()?;
             // A guarded upsert: the owner's row never changes.
@@ -514,7 +601,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn remove_member(&self, project: ProjectId, user: UserId, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn remove_member(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         self.write(move |c| {
             let tx = c.transaction()?;
             let removed = tx.execute(
@@ -544,50 +636,84 @@ impl Store for SqliteStore {
             .fetch_optional(&mut *tx)
             .await?;
         let (snapshot, snapshot_seq) = match snap {
-            Some(r) => (Some(r.try_get::<Vec<u8>, _>("data")?), r.try_get::<i64, _>("seq")?),
+            Some(r) => (
+                Some(r.try_get::<Vec<u8>, _>("data")?),
+                r.try_get::<i64, _>("seq")?,
+            ),
             None => (None, 0),
         };
-        let updates = sqlx::query("SELECT seq, data FROM doc_updates WHERE project_id = ? AND seq > ? ORDER BY seq")
-            .bind(project.0)
-            .bind(snapshot_seq)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("seq")?, r.try_get("data")?)))
-            .collect::<sqlx::Result<Vec<_>>>()?;
+        let updates = sqlx::query(
+            "SELECT seq, data FROM doc_updates WHERE project_id = ? AND seq > ? ORDER BY seq",
+        )
+        .bind(project.0)
+        .bind(snapshot_seq)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("seq")?, r.try_get("data")?)))
+        .collect::<sqlx::Result<Vec<_>>>()?;
         tx.commit().await?;
-        Ok(StoredDoc { snapshot, snapshot_seq, updates })
+        Ok(StoredDoc {
+            snapshot,
+            snapshot_seq,
+            updates,
+        })
     }
 
     async fn doc_since(&self, project: ProjectId, after: i64) -> StoreResult<StoredDoc> {
         let mut tx = self.pool.begin().await?;
-        let snapshot_seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM doc_snapshots WHERE project_id = ?")
-            .bind(project.0)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let snapshot_seq: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM doc_snapshots WHERE project_id = ?")
+                .bind(project.0)
+                .fetch_optional(&mut *tx)
+                .await?;
         if snapshot_seq.unwrap_or(0) > after {
             drop(tx);
             return self.load_doc(project).await;
         }
-        let updates = sqlx::query("SELECT seq, data FROM doc_updates WHERE project_id = ? AND seq > ? ORDER BY seq")
-            .bind(project.0)
-            .bind(after)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("seq")?, r.try_get("data")?)))
-            .collect::<sqlx::Result<Vec<_>>>()?;
-        Ok(StoredDoc { snapshot: None, snapshot_seq: snapshot_seq.unwrap_or(0), updates })
+        let updates = sqlx::query(
+            "SELECT seq, data FROM doc_updates WHERE project_id = ? AND seq > ? ORDER BY seq",
+        )
+        .bind(project.0)
+        .bind(after)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("seq")?, r.try_get("data")?)))
+        .collect::<sqlx::Result<Vec<_>>>()?;
+        Ok(StoredDoc {
+            snapshot: None,
+            snapshot_seq: snapshot_seq.unwrap_or(0),
+            updates,
+        })
     }
 
-    async fn append_updates(&self, project: ProjectId, updates: &[&[u8]], now: DateTime<Utc>) -> StoreResult<i64> {
+    async fn append_updates(
+        &self,
+        project: ProjectId,
+        updates: &[&[u8]],
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let request = AppendRequest { project, updates: updates.iter().map(|u| u.to_vec()).collect(), now, reply };
-        self.writes.send(WriteJob::Append(request)).map_err(|_| StoreError::WriterGone)?;
+        let request = AppendRequest {
+            project,
+            updates: updates.iter().map(|u| u.to_vec()).collect(),
+            now,
+            reply,
+        };
+        self.writes
+            .send(WriteJob::Append(request))
+            .map_err(|_| StoreError::WriterGone)?;
         answer.await.map_err(|_| StoreError::WriterGone)?
     }
 
-    async fn compact(&self, project: ProjectId, snapshot: &[u8], upto_seq: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn compact(
+        &self,
+        project: ProjectId,
+        snapshot: &[u8],
+        upto_seq: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         let snapshot = snapshot.to_vec();
         self.write(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -605,39 +731,43 @@ impl Store for SqliteStore {
     }
 
     async fn log_len(&self, project: ProjectId) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM doc_updates WHERE project_id = ?")
-            .bind(project.0)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM doc_updates WHERE project_id = ?")
+                .bind(project.0)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn insert_version(&self, v: &Version) -> StoreResult<()> {
         let v = v.clone();
-        self.write(move |c| {
-            match insert_version_row(c, &v) {
-                Ok(_) => Ok(()),
-                Err(e) if sqlite_foreign_key_violation(&e) => Err(StoreError::NotFound),
-                Err(e) => Err(e.into()),
-            }
+        self.write(move |c| match insert_version_row(c, &v) {
+            Ok(_) => Ok(()),
+            Err(e) if sqlite_foreign_key_violation(&e) => Err(StoreError::NotFound),
+            Err(e) => Err(e.into()),
         })
         .await
     }
 
     async fn versions(&self, project: ProjectId) -> StoreResult<Vec<Version>> {
-        let rows = sqlx::query(&format!("SELECT {VERSION_COLS} FROM versions WHERE project_id = ? ORDER BY created_at DESC, id"))
-            .bind(project.0)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {VERSION_COLS} FROM versions WHERE project_id = ? ORDER BY created_at DESC, id"
+        ))
+        .bind(project.0)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.iter().map(version_from).collect::<sqlx::Result<_>>()?)
     }
 
     async fn version(&self, project: ProjectId, id: VersionId) -> StoreResult<Version> {
-        let row = sqlx::query(&format!("SELECT {VERSION_COLS} FROM versions WHERE project_id = ? AND id = ?"))
-            .bind(project.0)
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {VERSION_COLS} FROM versions WHERE project_id = ? AND id = ?"
+        ))
+        .bind(project.0)
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         Ok(version_from(&row)?)
     }
 
@@ -686,7 +816,13 @@ impl Store for SqliteStore {
         self.job(id).await
     }
 
-    async fn claim_job(&self, worker: &str, kinds: &[&str], now: DateTime<Utc>, lease_for: Duration) -> StoreResult<Option<Lease>> {
+    async fn claim_job(
+        &self,
+        worker: &str,
+        kinds: &[&str],
+        now: DateTime<Utc>,
+        lease_for: Duration,
+    ) -> StoreResult<Option<Lease>> {
         // Idle workers poll: look first with a plain read, so polling never queues behind
         // the document writes on the writer thread.
         let due: bool = sqlx::query_scalar(
@@ -701,7 +837,8 @@ impl Store for SqliteStore {
         let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
         let worker = worker.to_owned();
         let token = uuid::Uuid::new_v4();
-        let until = now + chrono::Duration::from_std(lease_for).unwrap_or(chrono::Duration::seconds(30));
+        let until =
+            now + chrono::Duration::from_std(lease_for).unwrap_or(chrono::Duration::seconds(30));
         let claimed = self
             .write(move |c| {
                 // One IMMEDIATE transaction holds SQLite's write lock: no other worker, in this
@@ -736,14 +873,24 @@ impl Store for SqliteStore {
             })
             .await?;
         match claimed {
-            Some(id) => Ok(Some(Lease { job: self.job(JobId(id)).await?, token })),
+            Some(id) => Ok(Some(Lease {
+                job: self.job(JobId(id)).await?,
+                token,
+            })),
             None => Ok(None),
         }
     }
 
-    async fn renew_lease(&self, lease: &Lease, progress: Option<f64>, now: DateTime<Utc>, lease_for: Duration) -> StoreResult<bool> {
+    async fn renew_lease(
+        &self,
+        lease: &Lease,
+        progress: Option<f64>,
+        now: DateTime<Utc>,
+        lease_for: Duration,
+    ) -> StoreResult<bool> {
         let (id, token) = (lease.job.id, lease.token);
-        let until = now + chrono::Duration::from_std(lease_for).unwrap_or(chrono::Duration::seconds(30));
+        let until =
+            now + chrono::Duration::from_std(lease_for).unwrap_or(chrono::Duration::seconds(30));
         let changed = self
             .write(move |c| {
                 Ok(c.execute(
@@ -756,7 +903,12 @@ impl Store for SqliteStore {
         Ok(changed == 1)
     }
 
-    async fn finish_job(&self, lease: &Lease, outcome: &JobOutcome, now: DateTime<Utc>) -> StoreResult<bool> {
+    async fn finish_job(
+        &self,
+        lease: &Lease,
+        outcome: &JobOutcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let (id, token, outcome) = (lease.job.id, lease.token, outcome.clone());
         self.write(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -804,7 +956,6 @@ impl Store for SqliteStore {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -812,12 +963,20 @@ mod tests {
     async fn store() -> (SqliteStore, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("folio-store-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
-        (SqliteStore::open(&dir.join("t.db"), Durability::Process).await.unwrap(), dir)
+        (
+            SqliteStore::open(&dir.join("t.db"), Durability::Process)
+                .await
+                .unwrap(),
+            dir,
+        )
     }
 
     async fn project(s: &SqliteStore) -> ProjectId {
         let now = Utc::now();
-        let user = s.create_user(&format!("{}@x.test", uuid::Uuid::new_v4()), "U", "h", now).await.unwrap();
+        let user = s
+            .create_user(&format!("{}@x.test", uuid::Uuid::new_v4()), "U", "h", now)
+            .await
+            .unwrap();
         let p = Project {
             id: ProjectId::new(),
             title: "T".into(),
@@ -848,9 +1007,15 @@ mod tests {
         }
         s.compact(p, b"snap", 1201, Utc::now()).await.unwrap();
         assert_eq!(s.log_len(p).await.unwrap(), 0);
-        assert_eq!(s.append_updates(p, &[b"next"], Utc::now()).await.unwrap(), 1202);
+        assert_eq!(
+            s.append_updates(p, &[b"next"], Utc::now()).await.unwrap(),
+            1202
+        );
         let doc = s.load_doc(p).await.unwrap();
-        assert_eq!((doc.snapshot.as_deref(), doc.snapshot_seq), (Some(&b"snap"[..]), 1201));
+        assert_eq!(
+            (doc.snapshot.as_deref(), doc.snapshot_seq),
+            (Some(&b"snap"[..]), 1201)
+        );
         assert_eq!(doc.updates, vec![(1202, b"next".to_vec())]);
         let _ = std::fs::remove_dir_all(dir);
     }

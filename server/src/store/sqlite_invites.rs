@@ -13,7 +13,8 @@ use super::{StoreError, StoreResult};
 use crate::access::Role;
 use crate::ids::{InviteId, NotificationId, ProjectId, UserId};
 
-const INVITE_COLS: &str = "id, project_id, role, created_by, email, created_at, expires_at, max_uses, uses, revoked_at";
+const INVITE_COLS: &str =
+    "id, project_id, role, created_by, email, created_at, expires_at, max_uses, uses, revoked_at";
 
 fn millis_to_time(ms: Option<i64>) -> Option<DateTime<Utc>> {
     ms.and_then(|m| Utc.timestamp_millis_opt(m).single())
@@ -44,7 +45,11 @@ fn invite_from_rusqlite(r: &rusqlite::Row) -> rusqlite::Result<(Invite, String)>
     let role: String = r.get("role")?;
     let created_at: String = r.get("created_at")?;
     let revoked_at: Option<String> = r.get("revoked_at")?;
-    let parse = |s: &str| DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).ok();
+    let parse = |s: &str| {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .ok()
+    };
     Ok((
         Invite {
             id: InviteId(r.get("id")?),
@@ -77,13 +82,24 @@ fn notification_from(row: &SqliteRow) -> sqlx::Result<Notification> {
 fn insert_notification_row(c: &rusqlite::Connection, n: &Notification) -> rusqlite::Result<usize> {
     c.execute(
         "INSERT INTO notifications (id, user_id, kind, data, created_at) VALUES (?, ?, ?, ?, ?)",
-        rusqlite::params![n.id.0, n.user_id.0, n.kind, n.data.to_string(), ts(n.created_at)],
+        rusqlite::params![
+            n.id.0,
+            n.user_id.0,
+            n.kind,
+            n.data.to_string(),
+            ts(n.created_at)
+        ],
     )
 }
 
 #[async_trait]
 impl InviteStore for SqliteStore {
-    async fn create_invite(&self, invite: &Invite, token_hash: &[u8], mail: Option<&OutboxMail>) -> StoreResult<()> {
+    async fn create_invite(
+        &self,
+        invite: &Invite,
+        token_hash: &[u8],
+        mail: Option<&OutboxMail>,
+    ) -> StoreResult<()> {
         let (i, hash, mail) = (invite.clone(), token_hash.to_vec(), mail.cloned());
         self.write(move |c| {
             let tx = c.transaction()?;
@@ -120,23 +136,32 @@ impl InviteStore for SqliteStore {
     }
 
     async fn invites(&self, project: ProjectId) -> StoreResult<Vec<Invite>> {
-        let rows = sqlx::query(&format!("SELECT {INVITE_COLS} FROM invites WHERE project_id = ? ORDER BY created_at DESC, id"))
-            .bind(project.0)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {INVITE_COLS} FROM invites WHERE project_id = ? ORDER BY created_at DESC, id"
+        ))
+        .bind(project.0)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.iter().map(invite_from).collect::<sqlx::Result<_>>()?)
     }
 
     async fn invite_by_token(&self, token_hash: &[u8]) -> StoreResult<Invite> {
-        let row = sqlx::query(&format!("SELECT {INVITE_COLS} FROM invites WHERE token_hash = ?"))
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {INVITE_COLS} FROM invites WHERE token_hash = ?"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         Ok(invite_from(&row)?)
     }
 
-    async fn revoke_invite(&self, project: ProjectId, id: InviteId, now: DateTime<Utc>) -> StoreResult<Invite> {
+    async fn revoke_invite(
+        &self,
+        project: ProjectId,
+        id: InviteId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Invite> {
         let changed = self
             .write(move |c| {
                 Ok(c.execute(
@@ -148,16 +173,29 @@ impl InviteStore for SqliteStore {
         if changed == 0 {
             return Err(StoreError::NotFound);
         }
-        let row = sqlx::query(&format!("SELECT {INVITE_COLS} FROM invites WHERE id = ?")).bind(id.0).fetch_one(&self.pool).await?;
+        let row = sqlx::query(&format!("SELECT {INVITE_COLS} FROM invites WHERE id = ?"))
+            .bind(id.0)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(invite_from(&row)?)
     }
 
-    async fn accept_invite(&self, token_hash: &[u8], user: UserId, now: DateTime<Utc>, notify: &Notification) -> StoreResult<(Invite, AcceptOutcome)> {
+    async fn accept_invite(
+        &self,
+        token_hash: &[u8],
+        user: UserId,
+        now: DateTime<Utc>,
+        notify: &Notification,
+    ) -> StoreResult<(Invite, AcceptOutcome)> {
         let (hash, notify) = (token_hash.to_vec(), notify.clone());
         self.write(move |c| {
             let tx = c.transaction()?;
             let (mut invite, _) = tx
-                .query_row(&format!("SELECT {INVITE_COLS} FROM invites WHERE token_hash = ?"), [&hash], invite_from_rusqlite)
+                .query_row(
+                    &format!("SELECT {INVITE_COLS} FROM invites WHERE token_hash = ?"),
+                    [&hash],
+                    invite_from_rusqlite,
+                )
                 .optional()?
                 .ok_or(StoreError::NotFound)?;
             if let Some(why) = invite.refusal(now) {
@@ -165,13 +203,20 @@ impl InviteStore for SqliteStore {
             }
             let role_in = |who: UserId| -> rusqlite::Result<Option<Role>> {
                 let role: Option<String> = tx
-                    .query_row("SELECT role FROM members WHERE project_id = ? AND user_id = ?", rusqlite::params![invite.project_id.0, who.0], |r| r.get(0))
+                    .query_row(
+                        "SELECT role FROM members WHERE project_id = ? AND user_id = ?",
+                        rusqlite::params![invite.project_id.0, who.0],
+                        |r| r.get(0),
+                    )
                     .optional()?;
                 Ok(role.as_deref().and_then(Role::parse))
             };
             // The link acts for its maker: never past their membership, nor above their role.
             let Some(maker) = role_in(invite.created_by)? else {
-                tx.execute("UPDATE invites SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", rusqlite::params![ts(now), invite.id.0])?;
+                tx.execute(
+                    "UPDATE invites SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?",
+                    rusqlite::params![ts(now), invite.id.0],
+                )?;
                 tx.commit()?;
                 invite.revoked_at = Some(now);
                 return Ok((invite, AcceptOutcome::Refused(InviteRefusal::Revoked)));
@@ -182,7 +227,10 @@ impl InviteStore for SqliteStore {
                     return Ok((invite, AcceptOutcome::AlreadyMember(role)));
                 }
             }
-            tx.execute("UPDATE invites SET uses = uses + 1 WHERE id = ?", [invite.id.0])?;
+            tx.execute(
+                "UPDATE invites SET uses = uses + 1 WHERE id = ?",
+                [invite.id.0],
+            )?;
             invite.uses += 1;
             tx.execute(
                 "INSERT INTO members (project_id, user_id, role, created_at) VALUES (?, ?, ?, ?) \
@@ -198,12 +246,10 @@ impl InviteStore for SqliteStore {
 
     async fn insert_notification(&self, n: &Notification) -> StoreResult<()> {
         let n = n.clone();
-        self.write(move |c| {
-            match insert_notification_row(c, &n) {
-                Ok(_) => Ok(()),
-                Err(e) if sqlite_foreign_key_violation(&e) => Err(StoreError::NotFound),
-                Err(e) => Err(e.into()),
-            }
+        self.write(move |c| match insert_notification_row(c, &n) {
+            Ok(_) => Ok(()),
+            Err(e) if sqlite_foreign_key_violation(&e) => Err(StoreError::NotFound),
+            Err(e) => Err(e.into()),
         })
         .await
     }
@@ -214,10 +260,18 @@ impl InviteStore for SqliteStore {
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.iter().map(notification_from).collect::<sqlx::Result<_>>()?)
+        Ok(rows
+            .iter()
+            .map(notification_from)
+            .collect::<sqlx::Result<_>>()?)
     }
 
-    async fn mark_read(&self, user: UserId, ids: &[NotificationId], now: DateTime<Utc>) -> StoreResult<u64> {
+    async fn mark_read(
+        &self,
+        user: UserId,
+        ids: &[NotificationId],
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
         let ids = ids.to_vec();
         self.write(move |c| {
             let tx = c.transaction()?;
@@ -263,7 +317,12 @@ impl InviteStore for SqliteStore {
         .await?;
         rows.iter()
             .map(|r| {
-                Ok(super::User { id: UserId(r.try_get("id")?), email: r.try_get("email")?, name: r.try_get("name")?, created_at: r.try_get("created_at")? })
+                Ok(super::User {
+                    id: UserId(r.try_get("id")?),
+                    email: r.try_get("email")?,
+                    name: r.try_get("name")?,
+                    created_at: r.try_get("created_at")?,
+                })
             })
             .collect::<sqlx::Result<_>>()
             .map_err(Into::into)

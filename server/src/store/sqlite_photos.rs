@@ -33,7 +33,9 @@ fn photo_from(row: &SqliteRow) -> sqlx::Result<PhotoRecord> {
         remote: row.try_get("remote")?,
         meta: serde_json::from_str(&meta).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
         created_at: row.try_get("created_at")?,
-        tags: tags.map(|t| t.split('\n').map(str::to_owned).collect()).unwrap_or_default(),
+        tags: tags
+            .map(|t| t.split('\n').map(str::to_owned).collect())
+            .unwrap_or_default(),
     })
 }
 
@@ -42,10 +44,15 @@ fn group_from(row: &SqliteRow) -> sqlx::Result<Group> {
     Ok(Group {
         id: GroupId(row.try_get("id")?),
         owner_id: UserId(row.try_get("owner_id")?),
-        source: GroupSource::parse(&source).ok_or_else(|| decode_err(format!("unknown group source {source:?}")))?,
+        source: GroupSource::parse(&source)
+            .ok_or_else(|| decode_err(format!("unknown group source {source:?}")))?,
         name: row.try_get("name")?,
-        project_id: row.try_get::<Option<uuid::Uuid>, _>("project_id")?.map(ProjectId),
-        cover_photo_id: row.try_get::<Option<uuid::Uuid>, _>("cover_photo_id")?.map(PhotoId),
+        project_id: row
+            .try_get::<Option<uuid::Uuid>, _>("project_id")?
+            .map(ProjectId),
+        cover_photo_id: row
+            .try_get::<Option<uuid::Uuid>, _>("cover_photo_id")?
+            .map(PhotoId),
         photo_count: row.try_get("photo_count")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -58,7 +65,8 @@ fn event_from(row: &SqliteRow) -> sqlx::Result<GroupEvent> {
     Ok(GroupEvent {
         id: row.try_get("id")?,
         group_id: GroupId(row.try_get("group_id")?),
-        kind: GroupEventKind::parse(&kind).ok_or_else(|| decode_err(format!("unknown group event {kind:?}")))?,
+        kind: GroupEventKind::parse(&kind)
+            .ok_or_else(|| decode_err(format!("unknown group event {kind:?}")))?,
         photo_ids: serde_json::from_str(&ids).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
         detail: row.try_get("detail")?,
         photo_count: row.try_get("photo_count")?,
@@ -70,10 +78,14 @@ fn event_from(row: &SqliteRow) -> sqlx::Result<GroupEvent> {
 
 /// The group's owner, or `NotFound`.
 fn group_owner(tx: &rusqlite::Transaction, group: GroupId) -> StoreResult<UserId> {
-    tx.query_row("SELECT owner_id FROM photo_groups WHERE id = ?", [group.0], |r| r.get(0))
-        .optional()?
-        .map(UserId)
-        .ok_or(StoreError::NotFound)
+    tx.query_row(
+        "SELECT owner_id FROM photo_groups WHERE id = ?",
+        [group.0],
+        |r| r.get(0),
+    )
+    .optional()?
+    .map(UserId)
+    .ok_or(StoreError::NotFound)
 }
 
 /// `NotFound` unless every photo exists and belongs to `owner`.
@@ -88,8 +100,17 @@ fn check_owned(tx: &rusqlite::Transaction, owner: UserId, photos: &[PhotoId]) ->
 }
 
 /// Adds the photos not already in the group, after its last; returns those added.
-fn add_members(tx: &rusqlite::Transaction, group: GroupId, photos: &[PhotoId], now: &str) -> StoreResult<Vec<PhotoId>> {
-    let mut next: i64 = tx.query_row("SELECT COALESCE(MAX(position), 0) FROM group_photos WHERE group_id = ?", [group.0], |r| r.get(0))?;
+fn add_members(
+    tx: &rusqlite::Transaction,
+    group: GroupId,
+    photos: &[PhotoId],
+    now: &str,
+) -> StoreResult<Vec<PhotoId>> {
+    let mut next: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(position), 0) FROM group_photos WHERE group_id = ?",
+        [group.0],
+        |r| r.get(0),
+    )?;
     let mut insert = tx.prepare_cached("INSERT INTO group_photos (group_id, photo_id, position, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")?;
     let mut added = Vec::new();
     for p in photos {
@@ -101,24 +122,34 @@ fn add_members(tx: &rusqlite::Transaction, group: GroupId, photos: &[PhotoId], n
     Ok(added)
 }
 
-fn record_event(tx: &rusqlite::Transaction, group: GroupId, kind: GroupEventKind, photos: &[PhotoId], detail: Option<&str>, now: &str) -> StoreResult<()> {
+fn record_event(
+    tx: &rusqlite::Transaction,
+    group: GroupId,
+    kind: GroupEventKind,
+    photos: &[PhotoId],
+    detail: Option<&str>,
+    now: &str,
+) -> StoreResult<()> {
     let ids = serde_json::to_string(photos).expect("ids serialise");
     tx.prepare_cached(
         "INSERT INTO group_events (group_id, kind, photo_ids, detail, photo_count, created_at) \
          VALUES (?1, ?2, ?3, ?4, (SELECT COUNT(*) FROM group_photos WHERE group_id = ?1), ?5)",
     )?
     .execute(rusqlite::params![group.0, kind.as_str(), ids, detail, now])?;
-    tx.prepare_cached("UPDATE photo_groups SET updated_at = ? WHERE id = ?")?.execute(rusqlite::params![now, group.0])?;
+    tx.prepare_cached("UPDATE photo_groups SET updated_at = ? WHERE id = ?")?
+        .execute(rusqlite::params![now, group.0])?;
     Ok(())
 }
 
 impl SqliteStore {
     async fn group_read(&self, id: GroupId) -> StoreResult<Group> {
-        let row = sqlx::query(&format!("SELECT {GROUP_COLS} FROM photo_groups g WHERE g.id = ?"))
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {GROUP_COLS} FROM photo_groups g WHERE g.id = ?"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         Ok(group_from(&row)?)
     }
 }
@@ -131,7 +162,14 @@ impl PhotoStore for SqliteStore {
             let res = c.execute(
                 "INSERT INTO photos (id, owner_id, name, remote, meta, created_at, seq) \
                  VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM photos))",
-                rusqlite::params![p.id.0, p.owner_id.0, p.name, p.remote, p.meta.to_string(), ts(p.created_at)],
+                rusqlite::params![
+                    p.id.0,
+                    p.owner_id.0,
+                    p.name,
+                    p.remote,
+                    p.meta.to_string(),
+                    ts(p.created_at)
+                ],
             );
             match res {
                 Ok(_) => Ok(()),
@@ -209,7 +247,13 @@ impl PhotoStore for SqliteStore {
         Ok(ids.into_iter().map(ProjectId).collect())
     }
 
-    async fn record_placements(&self, project: ProjectId, photos: &[PhotoId], by: Option<UserId>, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn record_placements(
+        &self,
+        project: ProjectId,
+        photos: &[PhotoId],
+        by: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         if photos.is_empty() {
             return Ok(());
         }
@@ -224,9 +268,16 @@ impl PhotoStore for SqliteStore {
                      ON CONFLICT (project_id, photo_id) DO NOTHING",
                 )?;
                 for photo in &photos {
-                    match q.execute(rusqlite::params![project.0, photo.0, by.map(|u| u.0), ts(now)]) {
+                    match q.execute(rusqlite::params![
+                        project.0,
+                        photo.0,
+                        by.map(|u| u.0),
+                        ts(now)
+                    ]) {
                         Ok(_) => {}
-                        Err(e) if sqlite_foreign_key_violation(&e) => return Err(StoreError::NotFound),
+                        Err(e) if sqlite_foreign_key_violation(&e) => {
+                            return Err(StoreError::NotFound)
+                        }
                         Err(e) => return Err(e.into()),
                     }
                 }
@@ -238,14 +289,21 @@ impl PhotoStore for SqliteStore {
     }
 
     async fn placement_recorded(&self, project: ProjectId, photo: PhotoId) -> StoreResult<bool> {
-        Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM photo_placements WHERE project_id = ? AND photo_id = ?)")
-            .bind(project.0)
-            .bind(photo.0)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM photo_placements WHERE project_id = ? AND photo_id = ?)",
+        )
+        .bind(project.0)
+        .bind(photo.0)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
-    async fn add_tags(&self, photo: PhotoId, tags: &[String], now: DateTime<Utc>) -> StoreResult<PhotoRecord> {
+    async fn add_tags(
+        &self,
+        photo: PhotoId,
+        tags: &[String],
+        now: DateTime<Utc>,
+    ) -> StoreResult<PhotoRecord> {
         let tags = tags.to_vec();
         self.write(move |c| {
             let tx = c.transaction()?;
@@ -294,7 +352,12 @@ impl PhotoStore for SqliteStore {
         self.photo(photo).await
     }
 
-    async fn remove_tag(&self, photo: PhotoId, tag: &str, now: DateTime<Utc>) -> StoreResult<PhotoRecord> {
+    async fn remove_tag(
+        &self,
+        photo: PhotoId,
+        tag: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<PhotoRecord> {
         let tag = tag.to_owned();
         self.write(move |c| {
             let tx = c.transaction()?;
@@ -321,7 +384,12 @@ impl PhotoStore for SqliteStore {
         self.photo(photo).await
     }
 
-    async fn create_group(&self, group: &NewGroup, photos: &[PhotoId], now: DateTime<Utc>) -> StoreResult<Group> {
+    async fn create_group(
+        &self,
+        group: &NewGroup,
+        photos: &[PhotoId],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Group> {
         let (g, photos) = (group.clone(), photos.to_vec());
         self.write(move |c| {
             let tx = c.transaction()?;
@@ -364,14 +432,21 @@ impl PhotoStore for SqliteStore {
     }
 
     async fn group_photo_ids(&self, id: GroupId) -> StoreResult<Vec<PhotoId>> {
-        let ids: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT photo_id FROM group_photos WHERE group_id = ? ORDER BY position")
-            .bind(id.0)
-            .fetch_all(&self.pool)
-            .await?;
+        let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT photo_id FROM group_photos WHERE group_id = ? ORDER BY position",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(ids.into_iter().map(PhotoId).collect())
     }
 
-    async fn add_to_group(&self, id: GroupId, photos: &[PhotoId], now: DateTime<Utc>) -> StoreResult<Group> {
+    async fn add_to_group(
+        &self,
+        id: GroupId,
+        photos: &[PhotoId],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Group> {
         let photos = photos.to_vec();
         self.write(move |c| {
             let tx = c.transaction()?;
@@ -389,7 +464,12 @@ impl PhotoStore for SqliteStore {
         self.group_read(id).await
     }
 
-    async fn remove_from_group(&self, id: GroupId, photo: PhotoId, now: DateTime<Utc>) -> StoreResult<bool> {
+    async fn remove_from_group(
+        &self,
+        id: GroupId,
+        photo: PhotoId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         self.write(move |c| {
             let tx = c.transaction()?;
             let now = ts(now);
@@ -405,13 +485,22 @@ impl PhotoStore for SqliteStore {
         .await
     }
 
-    async fn rename_group(&self, id: GroupId, name: &str, now: DateTime<Utc>) -> StoreResult<Group> {
+    async fn rename_group(
+        &self,
+        id: GroupId,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Group> {
         let name = name.to_owned();
         self.write(move |c| {
             let tx = c.transaction()?;
             let now = ts(now);
             group_owner(&tx, id)?;
-            if tx.execute("UPDATE photo_groups SET name = ? WHERE id = ? AND name <> ?", rusqlite::params![name, id.0, name])? == 1 {
+            if tx.execute(
+                "UPDATE photo_groups SET name = ? WHERE id = ? AND name <> ?",
+                rusqlite::params![name, id.0, name],
+            )? == 1
+            {
                 record_event(&tx, id, GroupEventKind::Renamed, &[], Some(&name), &now)?;
             }
             tx.commit()?;
@@ -421,7 +510,12 @@ impl PhotoStore for SqliteStore {
         self.group_read(id).await
     }
 
-    async fn group_events(&self, id: GroupId, after: i64, limit: i64) -> StoreResult<Vec<GroupEvent>> {
+    async fn group_events(
+        &self,
+        id: GroupId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<GroupEvent>> {
         let rows = sqlx::query(
             "SELECT id, group_id, kind, photo_ids, detail, photo_count, created_at FROM group_events \
              WHERE group_id = ? AND id > ? ORDER BY id LIMIT ?",
@@ -435,18 +529,36 @@ impl PhotoStore for SqliteStore {
     }
 
     async fn latest_group_event(&self, id: GroupId) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM group_events WHERE group_id = ?").bind(id.0).fetch_one(&self.pool).await?)
+        Ok(
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM group_events WHERE group_id = ?")
+                .bind(id.0)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn proactive_book(&self, group: GroupId) -> StoreResult<Option<(ProjectId, i64)>> {
-        let row = sqlx::query("SELECT project_id, last_event_id FROM proactive_books WHERE group_id = ?").bind(group.0).fetch_optional(&self.pool).await?;
+        let row =
+            sqlx::query("SELECT project_id, last_event_id FROM proactive_books WHERE group_id = ?")
+                .bind(group.0)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(match row {
-            Some(r) => Some((ProjectId(r.try_get("project_id")?), r.try_get("last_event_id")?)),
+            Some(r) => Some((
+                ProjectId(r.try_get("project_id")?),
+                r.try_get("last_event_id")?,
+            )),
             None => None,
         })
     }
 
-    async fn insert_proactive_book(&self, group: GroupId, project: ProjectId, last_event: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+    async fn insert_proactive_book(
+        &self,
+        group: GroupId,
+        project: ProjectId,
+        last_event: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let n = self
             .write(move |c| {
                 Ok(c.execute(
@@ -467,11 +579,21 @@ impl PhotoStore for SqliteStore {
     }
 
     async fn groups_of_photo(&self, photo: PhotoId) -> StoreResult<Vec<GroupId>> {
-        let ids: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT group_id FROM group_photos WHERE photo_id = ? ORDER BY group_id").bind(photo.0).fetch_all(&self.pool).await?;
+        let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT group_id FROM group_photos WHERE photo_id = ? ORDER BY group_id",
+        )
+        .bind(photo.0)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(ids.into_iter().map(GroupId).collect())
     }
 
-    async fn set_group_cover(&self, id: GroupId, photo: Option<PhotoId>, now: DateTime<Utc>) -> StoreResult<Group> {
+    async fn set_group_cover(
+        &self,
+        id: GroupId,
+        photo: Option<PhotoId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Group> {
         let n = self
             .write(move |c| {
                 Ok(c.execute(

@@ -36,8 +36,18 @@ pub trait WallStore: Send + Sync {
     async fn comment(&self, id: CommentId) -> StoreResult<Comment>;
     /// Top-level comments newest first, older than the comment `before` when given, at most
     /// `limit`; and every reply to them, oldest first.
-    async fn wall(&self, project: ProjectId, before: Option<CommentId>, limit: i64) -> StoreResult<(Vec<Comment>, Vec<Comment>)>;
-    async fn update_comment(&self, id: CommentId, body: &str, now: DateTime<Utc>) -> StoreResult<Comment>;
+    async fn wall(
+        &self,
+        project: ProjectId,
+        before: Option<CommentId>,
+        limit: i64,
+    ) -> StoreResult<(Vec<Comment>, Vec<Comment>)>;
+    async fn update_comment(
+        &self,
+        id: CommentId,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Comment>;
     /// Deletes a comment and its replies.
     async fn delete_comment(&self, id: CommentId) -> StoreResult<()>;
 }
@@ -53,7 +63,9 @@ macro_rules! comment_from {
             project_id: ProjectId(row.try_get("project_id")?),
             author_id: UserId(row.try_get("author_id")?),
             author_name: row.try_get("author_name")?,
-            parent_id: row.try_get::<Option<uuid::Uuid>, _>("parent_id")?.map(CommentId),
+            parent_id: row
+                .try_get::<Option<uuid::Uuid>, _>("parent_id")?
+                .map(CommentId),
             page_id: row.try_get("page_id")?,
             item_id: row.try_get("item_id")?,
             body: row.try_get("body")?,
@@ -92,15 +104,22 @@ impl WallStore for SqliteStore {
     }
 
     async fn comment(&self, id: CommentId) -> StoreResult<Comment> {
-        let row = sqlx::query(&format!("SELECT {COLS} FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = ?"))
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {COLS} FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = ?"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         Ok(sqlite_comment(&row)?)
     }
 
-    async fn wall(&self, project: ProjectId, before: Option<CommentId>, limit: i64) -> StoreResult<(Vec<Comment>, Vec<Comment>)> {
+    async fn wall(
+        &self,
+        project: ProjectId,
+        before: Option<CommentId>,
+        limit: i64,
+    ) -> StoreResult<(Vec<Comment>, Vec<Comment>)> {
         let top = sqlx::query(&format!(
             "SELECT {COLS} FROM comments c JOIN users u ON u.id = c.author_id WHERE c.project_id = ?1 AND c.parent_id IS NULL \
              AND (?2 IS NULL OR c.seq < (SELECT seq FROM comments WHERE id = ?2)) ORDER BY c.seq DESC LIMIT ?3"
@@ -113,7 +132,9 @@ impl WallStore for SqliteStore {
         .iter()
         .map(sqlite_comment)
         .collect::<sqlx::Result<Vec<_>>>()?;
-        let (Some(newest), Some(oldest)) = (top.first(), top.last()) else { return Ok((top, Vec::new())) };
+        let (Some(newest), Some(oldest)) = (top.first(), top.last()) else {
+            return Ok((top, Vec::new()));
+        };
         let replies = sqlx::query(&format!(
             "SELECT {COLS} FROM comments c JOIN users u ON u.id = c.author_id JOIN comments p ON p.id = c.parent_id \
              WHERE c.project_id = ? AND p.seq BETWEEN ? AND ? ORDER BY c.seq"
@@ -129,9 +150,21 @@ impl WallStore for SqliteStore {
         Ok((top, replies))
     }
 
-    async fn update_comment(&self, id: CommentId, body: &str, now: DateTime<Utc>) -> StoreResult<Comment> {
+    async fn update_comment(
+        &self,
+        id: CommentId,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Comment> {
         let body = body.to_owned();
-        let n = self.write(move |c| Ok(c.execute("UPDATE comments SET body = ?, updated_at = ? WHERE id = ?", rusqlite::params![body, ts(now), id.0])?)).await?;
+        let n = self
+            .write(move |c| {
+                Ok(c.execute(
+                    "UPDATE comments SET body = ?, updated_at = ? WHERE id = ?",
+                    rusqlite::params![body, ts(now), id.0],
+                )?)
+            })
+            .await?;
         if n == 0 {
             return Err(StoreError::NotFound);
         }
@@ -139,7 +172,9 @@ impl WallStore for SqliteStore {
     }
 
     async fn delete_comment(&self, id: CommentId) -> StoreResult<()> {
-        let n = self.write(move |c| Ok(c.execute("DELETE FROM comments WHERE id = ?", [id.0])?)).await?;
+        let n = self
+            .write(move |c| Ok(c.execute("DELETE FROM comments WHERE id = ?", [id.0])?))
+            .await?;
         if n == 0 {
             return Err(StoreError::NotFound);
         }
@@ -172,15 +207,22 @@ impl WallStore for PgStore {
     }
 
     async fn comment(&self, id: CommentId) -> StoreResult<Comment> {
-        let row = sqlx::query(&format!("SELECT {COLS} FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1"))
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {COLS} FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         Ok(pg_comment(&row)?)
     }
 
-    async fn wall(&self, project: ProjectId, before: Option<CommentId>, limit: i64) -> StoreResult<(Vec<Comment>, Vec<Comment>)> {
+    async fn wall(
+        &self,
+        project: ProjectId,
+        before: Option<CommentId>,
+        limit: i64,
+    ) -> StoreResult<(Vec<Comment>, Vec<Comment>)> {
         let top = sqlx::query(&format!(
             "SELECT {COLS} FROM comments c JOIN users u ON u.id = c.author_id WHERE c.project_id = $1 AND c.parent_id IS NULL \
              AND ($2::uuid IS NULL OR c.seq < (SELECT seq FROM comments WHERE id = $2)) ORDER BY c.seq DESC LIMIT $3"
@@ -193,7 +235,9 @@ impl WallStore for PgStore {
         .iter()
         .map(pg_comment)
         .collect::<sqlx::Result<Vec<_>>>()?;
-        let (Some(newest), Some(oldest)) = (top.first(), top.last()) else { return Ok((top, Vec::new())) };
+        let (Some(newest), Some(oldest)) = (top.first(), top.last()) else {
+            return Ok((top, Vec::new()));
+        };
         let replies = sqlx::query(&format!(
             "SELECT {COLS} FROM comments c JOIN users u ON u.id = c.author_id JOIN comments p ON p.id = c.parent_id \
              WHERE c.project_id = $1 AND p.seq BETWEEN $2 AND $3 ORDER BY c.seq"
@@ -209,8 +253,18 @@ impl WallStore for PgStore {
         Ok((top, replies))
     }
 
-    async fn update_comment(&self, id: CommentId, body: &str, now: DateTime<Utc>) -> StoreResult<Comment> {
-        let done = sqlx::query("UPDATE comments SET body = $1, updated_at = $2 WHERE id = $3").bind(body).bind(now).bind(id.0).execute(&self.pool).await?;
+    async fn update_comment(
+        &self,
+        id: CommentId,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Comment> {
+        let done = sqlx::query("UPDATE comments SET body = $1, updated_at = $2 WHERE id = $3")
+            .bind(body)
+            .bind(now)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -218,7 +272,10 @@ impl WallStore for PgStore {
     }
 
     async fn delete_comment(&self, id: CommentId) -> StoreResult<()> {
-        let done = sqlx::query("DELETE FROM comments WHERE id = $1").bind(id.0).execute(&self.pool).await?;
+        let done = sqlx::query("DELETE FROM comments WHERE id = $1")
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }

@@ -56,9 +56,22 @@ pub async fn serve_socket(socket: WebSocket, svc: SyncService, who: Who) {
     let (close_tx, close_rx) = watch::channel(None);
     let close_tx = Arc::new(close_tx);
     let (sink, stream) = socket.split();
-    let writer = tokio::spawn(write_loop(sink, out_rx, close_rx.clone(), cfg.ping_interval()));
+    let writer = tokio::spawn(write_loop(
+        sink,
+        out_rx,
+        close_rx.clone(),
+        cfg.ping_interval(),
+    ));
 
-    let peer = Peer { conn_id, user: who.user, user_str: Arc::from(who.user.to_string()), session: who.session, role: who.role, out: out_tx.clone(), close: close_tx.clone() };
+    let peer = Peer {
+        conn_id,
+        user: who.user,
+        user_str: Arc::from(who.user.to_string()),
+        session: who.session,
+        role: who.role,
+        out: out_tx.clone(),
+        close: close_tx.clone(),
+    };
     let room = match svc.join(who.project, peer).await {
         Ok(room) => room,
         Err(e) => {
@@ -76,15 +89,23 @@ pub async fn serve_socket(socket: WebSocket, svc: SyncService, who: Who) {
         room: room.clone(),
         conn_id,
         close: close_tx.clone(),
-        limits: Limits { max_awareness_bytes: cfg.max_awareness_bytes },
+        limits: Limits {
+            max_awareness_bytes: cfg.max_awareness_bytes,
+        },
         max_frame: cfg.max_frame_bytes,
         bucket: TokenBucket::new(cfg.rate_per_s, cfg.rate_burst),
         updates: TokenBucket::new(cfg.updates_per_s, cfg.updates_burst),
         user_json,
-        photos: PhotoGate::new(who.project, who.user, Visibility::new(svc.shared.store.clone())),
+        photos: PhotoGate::new(
+            who.project,
+            who.user,
+            Visibility::new(svc.shared.store.clone()),
+        ),
         out: out_tx,
     };
-    reader.run(stream, close_rx, who.session_expires, cfg.ping_interval()).await;
+    reader
+        .run(stream, close_rx, who.session_expires, cfg.ping_interval())
+        .await;
 
     let _ = room.send(RoomMsg::Leave { conn: conn_id }).await;
     // If nobody chose a close code yet, the peer went away or closed normally.
@@ -120,7 +141,13 @@ impl Reader {
         self.close.send_replace(Some(Close::new(code, reason)));
     }
 
-    async fn run(mut self, mut stream: SplitStream<WebSocket>, mut close_rx: watch::Receiver<Option<Close>>, expires: DateTime<Utc>, ping: Duration) {
+    async fn run(
+        mut self,
+        mut stream: SplitStream<WebSocket>,
+        mut close_rx: watch::Receiver<Option<Close>>,
+        expires: DateTime<Utc>,
+        ping: Duration,
+    ) {
         let ttl = (expires - Utc::now()).to_std().unwrap_or(Duration::ZERO);
         let expiry = tokio::time::sleep(ttl);
         tokio::pin!(expiry);
@@ -165,7 +192,14 @@ impl Reader {
     /// Handles one binary frame; false ends the connection.
     async fn binary(&mut self, data: Bytes) -> bool {
         if data.len() > self.max_frame {
-            self.close(close_code::TOO_LARGE, format!("frame of {} bytes is over the limit of {}", data.len(), self.max_frame));
+            self.close(
+                close_code::TOO_LARGE,
+                format!(
+                    "frame of {} bytes is over the limit of {}",
+                    data.len(),
+                    self.max_frame
+                ),
+            );
             return false;
         }
         if !self.bucket.take() {
@@ -183,7 +217,10 @@ impl Reader {
                 return false;
             }
         };
-        let updates = msgs.iter().filter(|m| matches!(m, protocol::Incoming::Content { .. })).count();
+        let updates = msgs
+            .iter()
+            .filter(|m| matches!(m, protocol::Incoming::Content { .. }))
+            .count();
         if !self.updates.take_n(updates) {
             self.close(close_code::RATE, "update rate over the limit; slow down");
             return false;
@@ -206,9 +243,19 @@ impl Reader {
                     Err(Refusal::Photo(reason)) => {
                         // Refused like the room refuses an update: not applied, persisted or
                         // relayed, and the sender told why.
-                        metrics::counter!("folio_updates_rejected_total", "reason" => "photo").increment(1);
-                        if self.out.try_send(protocol::permission_denied(&format!("permission denied: {reason}"))).is_err() {
-                            self.close(close_code::TOO_SLOW, "outbound queue full; reconnect and resync");
+                        metrics::counter!("folio_updates_rejected_total", "reason" => "photo")
+                            .increment(1);
+                        if self
+                            .out
+                            .try_send(protocol::permission_denied(&format!(
+                                "permission denied: {reason}"
+                            )))
+                            .is_err()
+                        {
+                            self.close(
+                                close_code::TOO_SLOW,
+                                "outbound queue full; reconnect and resync",
+                            );
                             return false;
                         }
                         continue;
@@ -216,7 +263,10 @@ impl Reader {
                     Err(Refusal::Store(e)) => {
                         // Neither refused nor passed: the client reconnects and sends it again.
                         tracing::warn!(conn = self.conn_id, error = %e, "checking the photos of an update failed");
-                        self.close(close_code::RESTART, "the server could not check this update just now; reconnecting");
+                        self.close(
+                            close_code::RESTART,
+                            "the server could not check this update just now; reconnecting",
+                        );
                         return false;
                     }
                 }
@@ -226,11 +276,22 @@ impl Reader {
         if passed.is_empty() {
             return true;
         }
-        self.room.send(RoomMsg::Frame { conn: self.conn_id, msgs: passed }).await.is_ok()
+        self.room
+            .send(RoomMsg::Frame {
+                conn: self.conn_id,
+                msgs: passed,
+            })
+            .await
+            .is_ok()
     }
 }
 
-async fn write_loop(mut sink: SplitSink<WebSocket, Message>, mut out: mpsc::Receiver<Bytes>, mut close: watch::Receiver<Option<Close>>, ping: Duration) {
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut out: mpsc::Receiver<Bytes>,
+    mut close: watch::Receiver<Option<Close>>,
+    ping: Duration,
+) {
     let mut pings = tokio::time::interval(ping);
     pings.tick().await;
     loop {
@@ -300,7 +361,12 @@ struct TokenBucket {
 impl TokenBucket {
     fn new(rate_per_s: u32, burst: u32) -> TokenBucket {
         let burst = burst.max(1) as f64;
-        TokenBucket { rate: rate_per_s as f64, burst, tokens: burst, last: Instant::now() }
+        TokenBucket {
+            rate: rate_per_s as f64,
+            burst,
+            tokens: burst,
+            last: Instant::now(),
+        }
     }
 
     fn take(&mut self) -> bool {
@@ -309,7 +375,8 @@ impl TokenBucket {
 
     fn take_n(&mut self, n: usize) -> bool {
         let now = Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * self.rate).min(self.burst);
+        self.tokens =
+            (self.tokens + now.duration_since(self.last).as_secs_f64() * self.rate).min(self.burst);
         self.last = now;
         if self.tokens >= n as f64 {
             self.tokens -= n as f64;

@@ -33,7 +33,10 @@ pub struct Close {
 
 impl Close {
     pub fn new(code: u16, reason: impl Into<String>) -> Close {
-        Close { code, reason: reason.into() }
+        Close {
+            code,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -114,7 +117,14 @@ pub struct SyncService {
 }
 
 impl SyncService {
-    pub fn new(cfg: Arc<Config>, store: Arc<dyn Store>, fanout: Arc<dyn Fanout>, node_id: crate::fanout::NodeId, jobs: crate::jobs::Queue, presence: crate::presence::Presence) -> SyncService {
+    pub fn new(
+        cfg: Arc<Config>,
+        store: Arc<dyn Store>,
+        fanout: Arc<dyn Fanout>,
+        node_id: crate::fanout::NodeId,
+        jobs: crate::jobs::Queue,
+        presence: crate::presence::Presence,
+    ) -> SyncService {
         let svc = SyncService {
             shared: Arc::new(Shared {
                 cfg,
@@ -171,7 +181,11 @@ impl SyncService {
         let handle = RoomHandle { tx, generation };
         rooms.insert(project, handle.clone());
         let room = Room::new(project, generation, self.clone(), rx);
-        self.shared.tasks.lock().expect("tasks lock").spawn(room.run());
+        self.shared
+            .tasks
+            .lock()
+            .expect("tasks lock")
+            .spawn(room.run());
         metrics::gauge!("folio_docs_loaded").set(rooms.len() as f64);
         Ok(handle)
     }
@@ -179,7 +193,10 @@ impl SyncService {
     /// Called by a room that is unloading: forget it if it is still the registered one.
     fn forget_room(&self, project: ProjectId, generation: u64) {
         let mut rooms = self.shared.rooms.lock().expect("rooms lock");
-        if rooms.get(&project).is_some_and(|h| h.generation == generation) {
+        if rooms
+            .get(&project)
+            .is_some_and(|h| h.generation == generation)
+        {
             rooms.remove(&project);
         }
         metrics::gauge!("folio_docs_loaded").set(rooms.len() as f64);
@@ -198,7 +215,9 @@ impl SyncService {
                 }
             }
         }
-        Err(SyncError::Load("the document kept unloading; try again".into()))
+        Err(SyncError::Load(
+            "the document kept unloading; try again".into(),
+        ))
     }
 
     /// Loads a project's room for a socket about to connect, unless the node already holds
@@ -209,11 +228,23 @@ impl SyncService {
     }
 
     /// Adds a connection to its project's room; returns the room's inbox for its frames.
-    pub(crate) async fn join(&self, project: ProjectId, peer: Peer) -> Result<mpsc::Sender<RoomMsg>, SyncError> {
+    pub(crate) async fn join(
+        &self,
+        project: ProjectId,
+        peer: Peer,
+    ) -> Result<mpsc::Sender<RoomMsg>, SyncError> {
         for _ in 0..5 {
             let handle = self.room(project, Opening::Socket)?;
             let (reply, answer) = oneshot::channel();
-            if handle.tx.send(RoomMsg::Join { peer: peer.clone(), reply }).await.is_err() {
+            if handle
+                .tx
+                .send(RoomMsg::Join {
+                    peer: peer.clone(),
+                    reply,
+                })
+                .await
+                .is_err()
+            {
                 self.forget_room(project, handle.generation);
                 continue;
             }
@@ -233,9 +264,14 @@ impl SyncService {
         &self.shared.presence
     }
 
-    pub async fn edit_as_system(&self, project: ProjectId, edit: SystemEdit) -> Result<(), SyncError> {
+    pub async fn edit_as_system(
+        &self,
+        project: ProjectId,
+        edit: SystemEdit,
+    ) -> Result<(), SyncError> {
         let (reply, done) = oneshot::channel();
-        self.send(project, RoomMsg::SystemEdit { edit, reply }).await?;
+        self.send(project, RoomMsg::SystemEdit { edit, reply })
+            .await?;
         done.await.unwrap_or(Err(SyncError::Retry))
     }
 
@@ -249,7 +285,10 @@ impl SyncService {
                     Ok(e) => e,
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                         // Whatever was missed is in the durable log: every room catches up.
-                        tracing::warn!(missed = n, "fan-out listener lagged; rooms catch up from the store");
+                        tracing::warn!(
+                            missed = n,
+                            "fan-out listener lagged; rooms catch up from the store"
+                        );
                         Event::Resync
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
@@ -272,7 +311,9 @@ impl SyncService {
                 // For SSE streams only.
                 Event::Activity { .. } => Vec::new(),
                 // From another node (a node never receives its own).
-                Event::DocUpdate { project, .. } | Event::Awareness { project, .. } => rooms.get(project).cloned().into_iter().collect(),
+                Event::DocUpdate { project, .. } | Event::Awareness { project, .. } => {
+                    rooms.get(project).cloned().into_iter().collect()
+                }
             }
         };
         let relay = matches!(event, Event::DocUpdate { .. } | Event::Awareness { .. });
@@ -281,7 +322,9 @@ impl SyncService {
                 // Never stall the listener behind one busy room: a late update is still
                 // applied in order (rooms buffer ahead-of-sequence updates), and a dropped
                 // awareness update is repeated by its client.
-                if let Err(tokio::sync::mpsc::error::TrySendError::Full(msg)) = room.tx.try_send(RoomMsg::Event(event.clone())) {
+                if let Err(tokio::sync::mpsc::error::TrySendError::Full(msg)) =
+                    room.tx.try_send(RoomMsg::Event(event.clone()))
+                {
                     let tx = room.tx.clone();
                     tokio::spawn(async move {
                         let _ = tx.send(msg).await;
@@ -295,7 +338,11 @@ impl SyncService {
 
     /// Revokes a session everywhere: its sockets close with 4401.
     pub fn session_revoked(&self, session: SessionId) {
-        if let Err(e) = self.shared.fanout.publish(Event::SessionRevoked { session }) {
+        if let Err(e) = self
+            .shared
+            .fanout
+            .publish(Event::SessionRevoked { session })
+        {
             tracing::warn!(error = %e, "could not publish session revocation");
         }
     }
@@ -303,7 +350,14 @@ impl SyncService {
     /// Stops accepting, flushes every room, and closes sockets with 1012.
     pub async fn shutdown(&self) {
         self.shared.shutting_down.store(true, Ordering::Release);
-        let rooms: Vec<RoomHandle> = self.shared.rooms.lock().expect("rooms lock").values().cloned().collect();
+        let rooms: Vec<RoomHandle> = self
+            .shared
+            .rooms
+            .lock()
+            .expect("rooms lock")
+            .values()
+            .cloned()
+            .collect();
         for room in rooms {
             let _ = room.tx.send(RoomMsg::Shutdown).await;
         }

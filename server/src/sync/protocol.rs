@@ -5,11 +5,11 @@
 //! are checked before anything is allocated or applied.
 
 use bytes::Bytes;
+use crdt_schema::validate::{parse_update, ParsedUpdate};
 use yrs::encoding::read::{Cursor, Read};
 use yrs::encoding::write::Write;
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::{Encode, Encoder, EncoderV1};
-use crdt_schema::validate::{parse_update, ParsedUpdate};
 use yrs::{StateVector, Update};
 
 pub const MSG_SYNC: u64 = 0;
@@ -29,7 +29,11 @@ pub enum Incoming {
     SyncStep1(StateVector),
     /// SyncStep2 or Update: decoded for yrs, parsed for validation, and the raw bytes kept
     /// for the log and relays.
-    Content { update: Update, parsed: ParsedUpdate, raw: Bytes },
+    Content {
+        update: Update,
+        parsed: ParsedUpdate,
+        raw: Bytes,
+    },
     Awareness(Vec<AwarenessEntry>),
     QueryAwareness,
     /// An auth message from a client carries nothing the server acts on.
@@ -91,11 +95,18 @@ fn decode_message(cur: &mut Cursor, limits: &Limits) -> Result<Incoming, FrameEr
                     precheck_update(buf)?;
                     // yrs asserts on some impossible inputs in debug builds; a hostile
                     // frame must cost an error, never a panic.
-                    let decoded = std::panic::catch_unwind(|| (Update::decode_v1(buf), parse_update(buf)))
-                        .map_err(|_| FrameError::Malformed("update could not be decoded".into()))?;
+                    let decoded =
+                        std::panic::catch_unwind(|| (Update::decode_v1(buf), parse_update(buf)))
+                            .map_err(|_| {
+                                FrameError::Malformed("update could not be decoded".into())
+                            })?;
                     let update = decoded.0.map_err(malformed("update"))?;
                     let parsed = decoded.1.map_err(|e| FrameError::Malformed(e.message))?;
-                    Ok(Incoming::Content { update, parsed, raw: Bytes::copy_from_slice(buf) })
+                    Ok(Incoming::Content {
+                        update,
+                        parsed,
+                        raw: Bytes::copy_from_slice(buf),
+                    })
                 }
                 other => Err(FrameError::Malformed(format!("unknown sync step {other}"))),
             }
@@ -113,7 +124,9 @@ fn decode_message(cur: &mut Cursor, limits: &Limits) -> Result<Incoming, FrameEr
             Ok(Incoming::Auth)
         }
         MSG_QUERY_AWARENESS => Ok(Incoming::QueryAwareness),
-        other => Err(FrameError::Malformed(format!("unknown message type {other}"))),
+        other => Err(FrameError::Malformed(format!(
+            "unknown message type {other}"
+        ))),
     }
 }
 
@@ -138,7 +151,9 @@ fn precheck_update(buf: &[u8]) -> Result<(), FrameError> {
         let mut clock: u32 = cur.read_var().map_err(malformed("update clock"))?;
         for _ in 0..blocks {
             let len = skip_block(&mut cur)?;
-            clock = clock.checked_add(len).ok_or_else(|| FrameError::Malformed("an update's blocks run past the largest clock".into()))?;
+            clock = clock.checked_add(len).ok_or_else(|| {
+                FrameError::Malformed("an update's blocks run past the largest clock".into())
+            })?;
         }
     }
     let delete_clients = count(&mut cur, 2, "delete-set clients")?;
@@ -148,7 +163,9 @@ fn precheck_update(buf: &[u8]) -> Result<(), FrameError> {
         for _ in 0..ranges {
             let clock: u32 = cur.read_var().map_err(malformed("delete set"))?;
             let len: u32 = cur.read_var().map_err(malformed("delete set"))?;
-            clock.checked_add(len).ok_or_else(|| FrameError::Malformed("a deleted range runs past the largest clock".into()))?;
+            clock.checked_add(len).ok_or_else(|| {
+                FrameError::Malformed("a deleted range runs past the largest clock".into())
+            })?;
         }
     }
     Ok(())
@@ -169,7 +186,9 @@ fn precheck_state_vector(buf: &[u8]) -> Result<(), FrameError> {
 fn client_id(cur: &mut Cursor) -> Result<u64, FrameError> {
     let client: u64 = cur.read_var().map_err(malformed("client id"))?;
     if client > MAX_CLIENT_ID {
-        return Err(FrameError::Malformed(format!("client id {client} is longer than 53 bits")));
+        return Err(FrameError::Malformed(format!(
+            "client id {client} is longer than 53 bits"
+        )));
     }
     Ok(client)
 }
@@ -187,7 +206,9 @@ fn count(cur: &mut Cursor, min_bytes: u64, what: &str) -> Result<u32, FrameError
     let n: u32 = cur.read_var().map_err(malformed(what))?;
     let left = (cur.buf.len() - cur.next) as u64;
     if n as u64 * min_bytes > left {
-        return Err(FrameError::Malformed(format!("update claims {n} {what} in {left} bytes")));
+        return Err(FrameError::Malformed(format!(
+            "update claims {n} {what} in {left} bytes"
+        )));
     }
     Ok(n)
 }
@@ -230,7 +251,9 @@ fn skip_block(cur: &mut Cursor) -> Result<u32, FrameError> {
         2 => {
             let n = count(cur, 1, "JSON strings")?;
             if n > i32::MAX as u32 || n as u64 + 1 > (cur.buf.len() - cur.next) as u64 {
-                return Err(FrameError::Malformed(format!("update claims {n} JSON strings")));
+                return Err(FrameError::Malformed(format!(
+                    "update claims {n} JSON strings"
+                )));
             }
             for _ in 0..=n {
                 cur.read_string().map_err(&bad)?;
@@ -261,7 +284,11 @@ fn skip_block(cur: &mut Cursor) -> Result<u32, FrameError> {
                 3 => {
                     cur.read_string().map_err(&bad)?;
                 }
-                other => return Err(FrameError::Malformed(format!("unknown type ref {other} in an update"))),
+                other => {
+                    return Err(FrameError::Malformed(format!(
+                        "unknown type ref {other} in an update"
+                    )))
+                }
             }
             1
         }
@@ -279,7 +306,11 @@ fn skip_block(cur: &mut Cursor) -> Result<u32, FrameError> {
             skip_value(cur, 0)?;
             1
         }
-        other => return Err(FrameError::Malformed(format!("unknown content {other} in an update"))),
+        other => {
+            return Err(FrameError::Malformed(format!(
+                "unknown content {other} in an update"
+            )))
+        }
     };
     Ok(len)
 }
@@ -294,7 +325,9 @@ fn skip_signed_var(cur: &mut Cursor) -> Result<(), FrameError> {
             return Ok(());
         }
     }
-    Err(FrameError::Malformed("a signed integer in an update is longer than 10 bytes".into()))
+    Err(FrameError::Malformed(
+        "a signed integer in an update is longer than 10 bytes".into(),
+    ))
 }
 
 /// Skips one lib0 `Any` (yrs `Any::decode`).
@@ -320,10 +353,16 @@ fn skip_value(cur: &mut Cursor, depth: usize) -> Result<(), FrameError> {
         }
         tag @ (117 | 118) => {
             if depth >= MAX_VALUE_DEPTH {
-                return Err(FrameError::Malformed(format!("a value in the update nests deeper than {MAX_VALUE_DEPTH} levels")));
+                return Err(FrameError::Malformed(format!(
+                    "a value in the update nests deeper than {MAX_VALUE_DEPTH} levels"
+                )));
             }
             let map = tag == 118;
-            let n = count(cur, if map { 2 } else { 1 }, if map { "map entries" } else { "array values" })?;
+            let n = count(
+                cur,
+                if map { 2 } else { 1 },
+                if map { "map entries" } else { "array values" },
+            )?;
             for _ in 0..n {
                 if map {
                     cur.read_string().map_err(&bad)?;
@@ -331,7 +370,11 @@ fn skip_value(cur: &mut Cursor, depth: usize) -> Result<(), FrameError> {
                 skip_value(cur, depth + 1)?;
             }
         }
-        other => return Err(FrameError::Malformed(format!("unknown value tag {other} in an update"))),
+        other => {
+            return Err(FrameError::Malformed(format!(
+                "unknown value tag {other} in an update"
+            )))
+        }
     }
     Ok(())
 }
@@ -341,23 +384,37 @@ pub fn decode_awareness(buf: &[u8], limits: &Limits) -> Result<Vec<AwarenessEntr
     let count: u64 = cur.read_var().map_err(malformed("awareness count"))?;
     // Each entry takes at least three bytes.
     if count > (buf.len() as u64) / 3 {
-        return Err(FrameError::Malformed(format!("awareness claims {count} states in {} bytes", buf.len())));
+        return Err(FrameError::Malformed(format!(
+            "awareness claims {count} states in {} bytes",
+            buf.len()
+        )));
     }
     let mut entries = Vec::with_capacity(count as usize);
     for _ in 0..count {
         let client_id: u64 = cur.read_var().map_err(malformed("awareness client id"))?;
         if client_id == 0 || client_id > MAX_CLIENT_ID {
-            return Err(FrameError::Malformed(format!("awareness client id {client_id} is out of range")));
+            return Err(FrameError::Malformed(format!(
+                "awareness client id {client_id} is out of range"
+            )));
         }
         let clock: u32 = cur.read_var().map_err(malformed("awareness clock"))?;
         let json = cur.read_string().map_err(malformed("awareness state"))?;
         if json.len() > limits.max_awareness_bytes {
-            return Err(FrameError::AwarenessTooLarge { size: json.len(), limit: limits.max_awareness_bytes });
+            return Err(FrameError::AwarenessTooLarge {
+                size: json.len(),
+                limit: limits.max_awareness_bytes,
+            });
         }
-        entries.push(AwarenessEntry { client_id, clock, json: json.to_owned() });
+        entries.push(AwarenessEntry {
+            client_id,
+            clock,
+            json: json.to_owned(),
+        });
     }
     if cur.has_content() {
-        return Err(FrameError::Malformed("trailing bytes after awareness states".into()));
+        return Err(FrameError::Malformed(
+            "trailing bytes after awareness states".into(),
+        ));
     }
     Ok(entries)
 }
@@ -374,7 +431,11 @@ pub fn stamp_user(entry: &mut AwarenessEntry, user: &serde_json::Value) -> Resul
         Some(obj) => {
             obj.insert("user".into(), user.clone());
         }
-        None => return Err(FrameError::Malformed("awareness state must be a JSON object or null".into())),
+        None => {
+            return Err(FrameError::Malformed(
+                "awareness state must be a JSON object or null".into(),
+            ))
+        }
     }
     entry.json = state.to_string();
     Ok(())
@@ -439,14 +500,23 @@ pub fn awareness<'a>(entries: impl ExactSizeIterator<Item = (u64, u32, &'a str)>
 mod tests {
     use super::*;
 
-    const LIMITS: Limits = Limits { max_awareness_bytes: 100 };
+    const LIMITS: Limits = Limits {
+        max_awareness_bytes: 100,
+    };
 
     #[test]
     fn awareness_round_trips() {
         let bytes = awareness([(7u64, 3u32, "{\"a\":1}")].into_iter());
         let msgs = decode_frame(&bytes, &LIMITS).unwrap();
         match &msgs[..] {
-            [Incoming::Awareness(e)] => assert_eq!(e, &vec![AwarenessEntry { client_id: 7, clock: 3, json: "{\"a\":1}".into() }]),
+            [Incoming::Awareness(e)] => assert_eq!(
+                e,
+                &vec![AwarenessEntry {
+                    client_id: 7,
+                    clock: 3,
+                    json: "{\"a\":1}".into()
+                }]
+            ),
             _ => panic!("expected one awareness message"),
         }
     }
@@ -455,15 +525,18 @@ mod tests {
     fn hostile_frames_are_errors_not_panics() {
         let cases: Vec<Vec<u8>> = vec![
             vec![],
-            vec![0xff],                                   // truncated varint
+            vec![0xff],                                     // truncated varint
             vec![0x00, 0x01, 0xff, 0xff, 0xff, 0xff, 0x0f], // giant length prefix
-            vec![0x00, 0x02, 0x05, 0x01],                 // length beyond the frame
-            vec![0x01, 0x04, 0xff, 0xff, 0xff, 0x7f],     // awareness count bomb
-            vec![0x09],                                   // unknown type
-            vec![0x00, 0x07, 0x00],                       // unknown sync step
+            vec![0x00, 0x02, 0x05, 0x01],                   // length beyond the frame
+            vec![0x01, 0x04, 0xff, 0xff, 0xff, 0x7f],       // awareness count bomb
+            vec![0x09],                                     // unknown type
+            vec![0x00, 0x07, 0x00],                         // unknown sync step
         ];
         for c in cases {
-            assert!(decode_frame(&c, &LIMITS).is_err(), "{c:?} should be refused");
+            assert!(
+                decode_frame(&c, &LIMITS).is_err(),
+                "{c:?} should be refused"
+            );
         }
     }
 
@@ -476,22 +549,55 @@ mod tests {
     fn declared_counts_past_the_bytes_are_refused_before_decoding() {
         // Found by the sync_decoder fuzz target: an item of JSON-like values whose count
         // says four billion made yrs reserve 32 GB.
-        let found = include_bytes!("../../../fuzz/regressions/sync_decoder/any-count-4-billion-values.bin");
+        let found =
+            include_bytes!("../../../fuzz/regressions/sync_decoder/any-count-4-billion-values.bin");
         assert!(decode_frame(found, &LIMITS).is_err());
         // One client, one block: an item under root "m", key "k", values claiming u32::MAX.
         let mut any = vec![1, 1, 5, 0, HAS_PARENT_SUB | 8, 1, 1, b'm', 1, b'k'];
         any.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f, 120]);
         any.extend_from_slice(&[0]);
-        let err = decode_frame(&update_frame(&any), &LIMITS).err().expect("refused");
+        let err = decode_frame(&update_frame(&any), &LIMITS)
+            .err()
+            .expect("refused");
         assert!(err.to_string().contains("values"), "{err}");
         // The same with legacy JSON strings, and an array value claiming too many entries.
         let mut json = any.clone();
         json[4] = HAS_PARENT_SUB | 2;
         assert!(decode_frame(&update_frame(&json), &LIMITS).is_err());
-        let nested = [&[1, 1, 5, 0, HAS_PARENT_SUB | 8, 1, 1, b'm', 1, b'k', 1, 117, 0xff, 0xff, 0xff, 0x0f][..], &[0]].concat();
+        let nested = [
+            &[
+                1,
+                1,
+                5,
+                0,
+                HAS_PARENT_SUB | 8,
+                1,
+                1,
+                b'm',
+                1,
+                b'k',
+                1,
+                117,
+                0xff,
+                0xff,
+                0xff,
+                0x0f,
+            ][..],
+            &[0],
+        ]
+        .concat();
         assert!(decode_frame(&update_frame(&nested), &LIMITS).is_err());
         // A state vector claiming four billion entries.
-        let step1 = [MSG_SYNC as u8, SYNC_STEP1 as u8, 5, 0xff, 0xff, 0xff, 0xff, 0x0f];
+        let step1 = [
+            MSG_SYNC as u8,
+            SYNC_STEP1 as u8,
+            5,
+            0xff,
+            0xff,
+            0xff,
+            0xff,
+            0x0f,
+        ];
         assert!(decode_frame(&step1, &LIMITS).is_err());
     }
 
@@ -499,11 +605,17 @@ mod tests {
     fn client_ids_past_53_bits_are_refused() {
         // Found by the sync_decoder fuzz target: yrs asserts on such an id in a state vector
         // (a panic on the connection's task in debug builds, a silently changed id in release).
-        let found = include_bytes!("../../../fuzz/regressions/sync_decoder/state-vector-client-past-53-bits.bin");
+        let found = include_bytes!(
+            "../../../fuzz/regressions/sync_decoder/state-vector-client-past-53-bits.bin"
+        );
         assert!(decode_frame(found, &LIMITS).is_err());
         let big = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10]; // 2^59
         let step1 = [&[MSG_SYNC as u8, SYNC_STEP1 as u8, 11, 1][..], &big, &[1]].concat();
-        assert!(decode_frame(&step1, &LIMITS).err().expect("refused").to_string().contains("53 bits"));
+        assert!(decode_frame(&step1, &LIMITS)
+            .err()
+            .expect("refused")
+            .to_string()
+            .contains("53 bits"));
         // In an update's header, an origin and the delete set.
         let header = [&[1, 0][..], &big, &[0, 0]].concat();
         assert!(precheck_update(&header).is_err());
@@ -511,7 +623,12 @@ mod tests {
         assert!(precheck_update(&origin).is_err());
         let deletes = [&[0, 1][..], &big, &[1, 0, 1]].concat();
         assert!(precheck_update(&deletes).is_err());
-        let fine = [&[0, 1][..], &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f], &[1, 0, 1]].concat(); // 2^53 - 1
+        let fine = [
+            &[0, 1][..],
+            &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f],
+            &[1, 0, 1],
+        ]
+        .concat(); // 2^53 - 1
         assert_eq!(precheck_update(&fine), Ok(()));
     }
 
@@ -519,13 +636,20 @@ mod tests {
     fn clocks_past_u32_are_refused() {
         // Found by the sync_decoder fuzz target: a deleted range whose end passes 2^32 made
         // yrs overflow (a caught panic in debug builds, a wrapped range in release).
-        let found = include_bytes!("../../../fuzz/regressions/sync_decoder/delete-range-past-u32.bin");
+        let found =
+            include_bytes!("../../../fuzz/regressions/sync_decoder/delete-range-past-u32.bin");
         assert!(decode_frame(found, &LIMITS).is_err());
         let deletes = [0, 1, 5, 1, 0xff, 0xff, 0xff, 0xff, 0x0f, 2];
-        assert!(precheck_update(&deletes).err().expect("refused").to_string().contains("largest clock"));
+        assert!(precheck_update(&deletes)
+            .expect_err("refused")
+            .to_string()
+            .contains("largest clock"));
         // A GC block of length 2 at clock 2^32 - 1.
         let gc = [1, 1, 5, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 2, 0];
-        assert!(precheck_update(&gc).err().expect("refused").to_string().contains("largest clock"));
+        assert!(precheck_update(&gc)
+            .expect_err("refused")
+            .to_string()
+            .contains("largest clock"));
         let gc_fits = [1, 1, 5, 0xfe, 0xff, 0xff, 0xff, 0x0f, 0, 1, 0];
         assert_eq!(precheck_update(&gc_fits), Ok(()));
     }
@@ -537,7 +661,9 @@ mod tests {
         let mut update = vec![1, 1, 5, 0, HAS_PARENT_SUB | 8, 1, 1, b'm', 1, b'k', 1];
         update.extend(std::iter::repeat_n([117u8, 1], depth).flatten());
         update.extend_from_slice(&[126, 0]);
-        let err = decode_frame(&update_frame(&update), &LIMITS).err().expect("refused");
+        let err = decode_frame(&update_frame(&update), &LIMITS)
+            .err()
+            .expect("refused");
         assert!(err.to_string().contains("deeper"), "{err}");
         // Shallow nesting is what the book holds, and passes.
         let mut shallow = vec![1, 1, 5, 0, HAS_PARENT_SUB | 8, 1, 1, b'm', 1, b'k', 1];
@@ -550,7 +676,10 @@ mod tests {
     #[test]
     fn the_precheck_passes_every_kind_of_content_yrs_writes() {
         use yrs::types::text::{Text, TextPrelim};
-        use yrs::{Any, Array, ArrayPrelim, Doc, Map, MapPrelim, ReadTxn, Transact, WriteTxn, XmlElementPrelim, XmlFragment};
+        use yrs::{
+            Any, Array, ArrayPrelim, Doc, Map, MapPrelim, ReadTxn, Transact, WriteTxn,
+            XmlElementPrelim, XmlFragment,
+        };
         let doc = Doc::with_client_id(7);
         let first = {
             let mut txn = doc.transact_mut();
@@ -559,12 +688,21 @@ mod tests {
             map.insert(&mut txn, "i", i64::MAX);
             map.insert(&mut txn, "s", "héllo");
             map.insert(&mut txn, "b", Any::Buffer(vec![1u8, 2, 3].into()));
-            map.insert(&mut txn, "j", Any::from_json(r#"{"a":[1,{"b":[true,null,"x"]}],"c":-7}"#).unwrap());
+            map.insert(
+                &mut txn,
+                "j",
+                Any::from_json(r#"{"a":[1,{"b":[true,null,"x"]}],"c":-7}"#).unwrap(),
+            );
             map.insert(&mut txn, "nested", MapPrelim::default());
             map.insert(&mut txn, "sub", Doc::new());
             let text = txn.get_or_insert_text("text");
             text.insert(&mut txn, 0, "hello 🌊 world");
-            text.format(&mut txn, 0, 5, [("bold".into(), Any::Bool(true))].into_iter().collect());
+            text.format(
+                &mut txn,
+                0,
+                5,
+                [("bold".into(), Any::Bool(true))].into_iter().collect(),
+            );
             text.insert_embed(&mut txn, 3, Any::from_json(r#"{"image":"x.png"}"#).unwrap());
             let pages = txn.get_or_insert_array("pages");
             pages.insert_range(&mut txn, 0, [1, 2, 3, 4]);
@@ -585,7 +723,9 @@ mod tests {
             txn.get_or_insert_map("meta").insert(&mut txn, "s", "again");
             txn.encode_update_v1()
         };
-        let state = doc.transact().encode_state_as_update_v1(&StateVector::default());
+        let state = doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
         // Skips: the first and third update without the second in between.
         let gapped = yrs::merge_updates_v1([first.as_slice(), third.as_slice()]).unwrap();
         let yjs = [
@@ -593,9 +733,22 @@ mod tests {
             include_bytes!("../../../crdt-schema/fixtures/ts/edited.update.bin"),
             include_bytes!("../../../crdt-schema/fixtures/ts/concurrent-page-move.update.bin"),
         ];
-        for update in [&first[..], &second, &third, &state, &gapped, Update::EMPTY_V1].into_iter().chain(yjs) {
+        for update in [
+            &first[..],
+            &second,
+            &third,
+            &state,
+            &gapped,
+            Update::EMPTY_V1,
+        ]
+        .into_iter()
+        .chain(yjs)
+        {
             assert_eq!(precheck_update(update), Ok(()), "{update:?}");
-            assert!(matches!(&decode_frame(&update_frame(update), &LIMITS).unwrap()[..], [Incoming::Content { .. }]));
+            assert!(matches!(
+                &decode_frame(&update_frame(update), &LIMITS).unwrap()[..],
+                [Incoming::Content { .. }]
+            ));
         }
         assert!(decode_frame(&sync_step1(&doc.transact().state_vector()), &LIMITS).is_ok());
     }
@@ -604,13 +757,24 @@ mod tests {
     fn oversized_awareness_is_its_own_error() {
         let big = format!("{{\"x\":\"{}\"}}", "a".repeat(200));
         let bytes = awareness([(7u64, 1u32, big.as_str())].into_iter());
-        assert!(matches!(decode_frame(&bytes, &LIMITS), Err(FrameError::AwarenessTooLarge { .. })));
+        assert!(matches!(
+            decode_frame(&bytes, &LIMITS),
+            Err(FrameError::AwarenessTooLarge { .. })
+        ));
     }
 
     #[test]
     fn stamping_overwrites_a_spoofed_user() {
-        let mut e = AwarenessEntry { client_id: 1, clock: 1, json: r#"{"user":{"name":"Mallory"},"cursor":1}"#.into() };
-        stamp_user(&mut e, &serde_json::json!({"id":"u1","name":"Alice","color":"#fff"})).unwrap();
+        let mut e = AwarenessEntry {
+            client_id: 1,
+            clock: 1,
+            json: r#"{"user":{"name":"Mallory"},"cursor":1}"#.into(),
+        };
+        stamp_user(
+            &mut e,
+            &serde_json::json!({"id":"u1","name":"Alice","color":"#fff"}),
+        )
+        .unwrap();
         let v: serde_json::Value = serde_json::from_str(&e.json).unwrap();
         assert_eq!(v["user"]["name"], "Alice");
         assert_eq!(v["cursor"], 1);

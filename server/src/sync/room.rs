@@ -20,11 +20,13 @@ use yrs::updates::decoder::Decode;
 use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
 
 use crdt_schema::schema;
-use crdt_schema::validate::{parse_update, Actor, BlockBody, ClientClaim, Level, ParsedUpdate, Validator, CAUSALITY};
+use crdt_schema::validate::{
+    parse_update, Actor, BlockBody, ClientClaim, Level, ParsedUpdate, Validator, CAUSALITY,
+};
 
 use super::protocol::{self, AwarenessEntry, Incoming};
-use crate::access::Role;
 use super::{close_code, Close, Peer, SyncError, SyncService, SystemEdit};
+use crate::access::Role;
 use crate::fanout::Event;
 use crate::ids::ProjectId;
 use crate::store::{StoreResult, StoredDoc};
@@ -33,10 +35,21 @@ use crate::store::{StoreResult, StoredDoc};
 const MAX_OWNED_CLIENTS: usize = 16;
 
 pub(crate) enum RoomMsg {
-    Join { peer: Peer, reply: oneshot::Sender<Result<(), SyncError>> },
-    Leave { conn: u64 },
-    Frame { conn: u64, msgs: Vec<Incoming> },
-    SystemEdit { edit: SystemEdit, reply: oneshot::Sender<Result<(), SyncError>> },
+    Join {
+        peer: Peer,
+        reply: oneshot::Sender<Result<(), SyncError>>,
+    },
+    Leave {
+        conn: u64,
+    },
+    Frame {
+        conn: u64,
+        msgs: Vec<Incoming>,
+    },
+    SystemEdit {
+        edit: SystemEdit,
+        reply: oneshot::Sender<Result<(), SyncError>>,
+    },
     Event(Event),
     Shutdown,
 }
@@ -131,7 +144,12 @@ pub(crate) struct Room {
 }
 
 impl Room {
-    pub(crate) fn new(project: ProjectId, generation: u64, svc: SyncService, rx: mpsc::Receiver<RoomMsg>) -> Room {
+    pub(crate) fn new(
+        project: ProjectId,
+        generation: u64,
+        svc: SyncService,
+        rx: mpsc::Receiver<RoomMsg>,
+    ) -> Room {
         let client_id = rand::random::<u64>() & ((1 << 53) - 1) | 1;
         Room {
             project,
@@ -162,19 +180,31 @@ impl Room {
     }
 
     async fn load(&mut self) -> Result<(), SyncError> {
-        let stored = self.svc.shared.store.load_doc(self.project).await.map_err(|e| {
-            tracing::error!(project = %self.project, error = %e, "loading document failed");
-            SyncError::Load("the book could not be read from the store".into())
-        })?;
+        let stored = self
+            .svc
+            .shared
+            .store
+            .load_doc(self.project)
+            .await
+            .map_err(|e| {
+                tracing::error!(project = %self.project, error = %e, "loading document failed");
+                SyncError::Load("the book could not be read from the store".into())
+            })?;
         let mut txn = self.doc().transact_mut();
-        for bytes in stored.snapshot.iter().chain(stored.updates.iter().map(|(_, u)| u)) {
+        for bytes in stored
+            .snapshot
+            .iter()
+            .chain(stored.updates.iter().map(|(_, u)| u))
+        {
             match Update::decode_v1(bytes) {
                 Ok(u) => {
                     if let Err(e) = txn.apply_update(u) {
                         tracing::error!(project = %self.project, error = %e, "stored update does not apply");
                     }
                 }
-                Err(e) => tracing::error!(project = %self.project, error = %e, "stored update does not decode"),
+                Err(e) => {
+                    tracing::error!(project = %self.project, error = %e, "stored update does not decode")
+                }
             }
         }
         let state = txn.encode_state_as_update_v1(&StateVector::default());
@@ -218,7 +248,12 @@ impl Room {
                 _ => tokio::time::Instant::now() + Duration::from_secs(3600),
             };
             let wake = {
-                let (rx, in_flight, compaction, catch_up) = (&mut self.rx, &mut self.in_flight, &mut self.compaction, &mut self.catch_up);
+                let (rx, in_flight, compaction, catch_up) = (
+                    &mut self.rx,
+                    &mut self.in_flight,
+                    &mut self.compaction,
+                    &mut self.catch_up,
+                );
                 let idle = self.peers.is_empty();
                 tokio::select! {
                     msg = rx.recv() => Wake::Msg(msg),
@@ -252,7 +287,9 @@ impl Room {
     }
 
     fn is_flushed(&self) -> bool {
-        self.in_flight.is_none() && self.collecting.updates.is_empty() && self.collecting.outbound.is_empty()
+        self.in_flight.is_none()
+            && self.collecting.updates.is_empty()
+            && self.collecting.outbound.is_empty()
     }
 
     fn handle(&mut self, msg: RoomMsg) {
@@ -280,7 +317,9 @@ impl Room {
                 if update.as_slice() != Update::EMPTY_V1 {
                     match parse_update(&update) {
                         Ok(parsed) => self.validator.observe(&parsed),
-                        Err(e) => tracing::error!(project = %self.project, error = %e, "a system edit could not be indexed"),
+                        Err(e) => {
+                            tracing::error!(project = %self.project, error = %e, "a system edit could not be indexed")
+                        }
                     }
                     self.accept(None, Bytes::from(update));
                 }
@@ -291,7 +330,10 @@ impl Room {
                 self.shutting_down = true;
                 let all: Vec<u64> = self.peers.keys().copied().collect();
                 for id in all {
-                    self.kick(id, Close::new(close_code::RESTART, "server restarting; reconnect"));
+                    self.kick(
+                        id,
+                        Close::new(close_code::RESTART, "server restarting; reconnect"),
+                    );
                 }
             }
         }
@@ -309,13 +351,23 @@ impl Room {
         if let Some(aw) = self.awareness_state() {
             let _ = peer.out.try_send(aw);
         }
-        self.peers.insert(conn, PeerState { peer, owned: HashSet::new(), held: VecDeque::new(), held_bytes: 0 });
+        self.peers.insert(
+            conn,
+            PeerState {
+                peer,
+                owned: HashSet::new(),
+                held: VecDeque::new(),
+                held_bytes: 0,
+            },
+        );
         self.idle_since = None;
         let _ = reply.send(Ok(()));
     }
 
     fn leave(&mut self, conn: u64) {
-        let Some(state) = self.peers.remove(&conn) else { return };
+        let Some(state) = self.peers.remove(&conn) else {
+            return;
+        };
         let mut gone = Vec::new();
         for client in state.owned {
             self.owners.remove(&client);
@@ -347,10 +399,18 @@ impl Room {
     fn event(&mut self, event: Event) {
         match event {
             Event::Member { user, role, .. } => {
-                let ids: Vec<u64> = self.peers.values().filter(|p| p.peer.user == user).map(|p| p.peer.conn_id).collect();
+                let ids: Vec<u64> = self
+                    .peers
+                    .values()
+                    .filter(|p| p.peer.user == user)
+                    .map(|p| p.peer.conn_id)
+                    .collect();
                 for id in ids {
                     match role {
-                        None => self.kick(id, Close::new(close_code::FORBIDDEN, "you were removed from this project")),
+                        None => self.kick(
+                            id,
+                            Close::new(close_code::FORBIDDEN, "you were removed from this project"),
+                        ),
                         Some(role) => {
                             if let Some(p) = self.peers.get_mut(&id) {
                                 p.peer.role = role;
@@ -362,13 +422,24 @@ impl Room {
             Event::ProjectDeleted { .. } => {
                 let ids: Vec<u64> = self.peers.keys().copied().collect();
                 for id in ids {
-                    self.kick(id, Close::new(close_code::FORBIDDEN, "this project was deleted"));
+                    self.kick(
+                        id,
+                        Close::new(close_code::FORBIDDEN, "this project was deleted"),
+                    );
                 }
             }
             Event::SessionRevoked { session } => {
-                let ids: Vec<u64> = self.peers.values().filter(|p| p.peer.session == session).map(|p| p.peer.conn_id).collect();
+                let ids: Vec<u64> = self
+                    .peers
+                    .values()
+                    .filter(|p| p.peer.session == session)
+                    .map(|p| p.peer.conn_id)
+                    .collect();
                 for id in ids {
-                    self.kick(id, Close::new(close_code::TOKEN, "your login was revoked; log in again"));
+                    self.kick(
+                        id,
+                        Close::new(close_code::TOKEN, "your login was revoked; log in again"),
+                    );
                 }
             }
             Event::DocUpdate { seq, update, .. } => self.remote_update(seq, update),
@@ -424,7 +495,10 @@ impl Room {
             let mut txn = self.doc().transact_mut();
             let inserts = crdt_schema::update_inserts_news(&txn.state_vector(), &update);
             match txn.apply_update(update) {
-                Ok(()) => (inserts || !txn.delete_set().is_empty(), txn.delete_set().clone()),
+                Ok(()) => (
+                    inserts || !txn.delete_set().is_empty(),
+                    txn.delete_set().clone(),
+                ),
                 Err(e) => {
                     tracing::error!(project = %self.project, error = %e, "a committed update does not apply");
                     (false, txn.delete_set().clone())
@@ -443,8 +517,12 @@ impl Room {
     /// Awareness from a client of another node: kept, so this node's new clients see it,
     /// and relayed to this node's clients.
     fn remote_awareness(&mut self, frame: Bytes) {
-        let limits = protocol::Limits { max_awareness_bytes: usize::MAX };
-        let Ok(msgs) = protocol::decode_frame(&frame, &limits) else { return };
+        let limits = protocol::Limits {
+            max_awareness_bytes: usize::MAX,
+        };
+        let Ok(msgs) = protocol::decode_frame(&frame, &limits) else {
+            return;
+        };
         for msg in msgs {
             if let Incoming::Awareness(entries) = msg {
                 // Ids owned by a connection here belong to that connection: another node's
@@ -453,14 +531,26 @@ impl Room {
                 let clients = entries
                     .into_iter()
                     .filter(|e| !self.owners.contains_key(&e.client_id))
-                    .map(|e| (ClientID::new(e.client_id), AwarenessUpdateEntry { clock: e.clock, json: Arc::from(e.json) }))
+                    .map(|e| {
+                        (
+                            ClientID::new(e.client_id),
+                            AwarenessUpdateEntry {
+                                clock: e.clock,
+                                json: Arc::from(e.json),
+                            },
+                        )
+                    })
                     .collect::<HashMap<_, _>>();
                 if clients.is_empty() {
                     continue;
                 }
                 let update = AwarenessUpdate { clients };
                 let _ = self.awareness.apply_update(update.clone());
-                let out = if update.clients.len() == total { frame.clone() } else { encode_awareness(&update) };
+                let out = if update.clients.len() == total {
+                    frame.clone()
+                } else {
+                    encode_awareness(&update)
+                };
                 self.deliver(Out::AllExcept(None, out));
             }
         }
@@ -474,7 +564,9 @@ impl Room {
         }
         let store = self.svc.shared.store.clone();
         let (project, after) = (self.project, self.last_seq);
-        self.catch_up = Some(tokio::spawn(async move { store.doc_since(project, after).await }));
+        self.catch_up = Some(tokio::spawn(async move {
+            store.doc_since(project, after).await
+        }));
     }
 
     fn caught_up(&mut self, res: Result<StoreResult<StoredDoc>, tokio::task::JoinError>) {
@@ -482,7 +574,11 @@ impl Room {
         match res {
             Ok(Ok(doc)) => {
                 let last = doc.last_seq();
-                if let Some(snapshot) = doc.snapshot.as_deref().filter(|_| doc.snapshot_seq > self.last_seq) {
+                if let Some(snapshot) = doc
+                    .snapshot
+                    .as_deref()
+                    .filter(|_| doc.snapshot_seq > self.last_seq)
+                {
                     self.apply_durable(snapshot);
                     self.log_len = 0;
                 }
@@ -499,8 +595,12 @@ impl Room {
                 self.pending.retain(|seq, _| *seq > last);
                 self.drain_pending();
             }
-            Ok(Err(e)) => tracing::warn!(project = %self.project, error = %e, "catching up from the store failed; will retry"),
-            Err(e) => tracing::warn!(project = %self.project, error = %e, "catch-up task failed; will retry"),
+            Ok(Err(e)) => {
+                tracing::warn!(project = %self.project, error = %e, "catching up from the store failed; will retry")
+            }
+            Err(e) => {
+                tracing::warn!(project = %self.project, error = %e, "catch-up task failed; will retry")
+            }
         }
         if std::mem::take(&mut self.catch_up_again) || !self.pending.is_empty() {
             self.start_catch_up();
@@ -513,7 +613,11 @@ impl Room {
                 let diff = self.doc().transact().encode_diff_v1(&sv);
                 self.emit(Out::To(conn, protocol::sync_step2(&diff)));
             }
-            Incoming::Content { update, parsed, raw } => {
+            Incoming::Content {
+                update,
+                parsed,
+                raw,
+            } => {
                 if self.content(conn, update, parsed, raw, Instant::now()) {
                     self.retry_held(conn);
                 }
@@ -530,34 +634,62 @@ impl Room {
 
     /// Validates and applies one update from a connection; true when it was applied.
     /// `since` is when the update first arrived (it may have been held).
-    fn content(&mut self, conn: u64, update: Update, parsed: ParsedUpdate, raw: Bytes, since: Instant) -> bool {
+    fn content(
+        &mut self,
+        conn: u64,
+        update: Update,
+        parsed: ParsedUpdate,
+        raw: Bytes,
+        since: Instant,
+    ) -> bool {
         let peer = &self.peers[&conn].peer;
         let role = peer.role;
         if !role.can_write_doc() {
             // A viewer's SyncStep2 on connect repeats known content; only real news is a write.
             if crdt_schema::update_carries_news(&self.doc().transact(), &update) {
-                self.refuse(conn, "read_only", &format!("a {role} can view this book but not edit it"));
+                self.refuse(
+                    conn,
+                    "read_only",
+                    &format!("a {role} can view this book but not edit it"),
+                );
             }
             return false;
         }
         if raw.len() > schema::MAX_UPDATE_BYTES {
-            self.refuse(conn, "too_large", &format!("rule 3 (sizes): an update may be at most {} bytes", schema::MAX_UPDATE_BYTES));
+            self.refuse(
+                conn,
+                "too_large",
+                &format!(
+                    "rule 3 (sizes): an update may be at most {} bytes",
+                    schema::MAX_UPDATE_BYTES
+                ),
+            );
             return false;
         }
         let actor = Actor {
             user: peer.user_str.clone(),
-            level: if role >= Role::Editor { Level::Editor } else { Level::Contributor },
+            level: if role >= Role::Editor {
+                Level::Editor
+            } else {
+                Level::Contributor
+            },
         };
         // Client ids and clocks first: no one writes under another's client id, or claims
         // its clocks with a garbage-collected range (SPEC §15).
-        if let Err(rejection) = self.validator.check_clients(&parsed, |client| self.claim(conn, client)) {
+        if let Err(rejection) = self
+            .validator
+            .check_clients(&parsed, |client| self.claim(conn, client))
+        {
             self.refuse(conn, "invalid", &rejection.to_string());
             return false;
         }
         // The client ids this update writes new content under become this connection's.
         let mut writes_under: Vec<u64> = Vec::new();
         for b in &parsed.blocks {
-            if matches!(b.body, BlockBody::Item(_)) && b.id.clock + b.len > self.validator.index().known_clock(b.id.client) && !writes_under.contains(&b.id.client) {
+            if matches!(b.body, BlockBody::Item(_))
+                && b.id.clock + b.len > self.validator.index().known_clock(b.id.client)
+                && !writes_under.contains(&b.id.client)
+            {
                 writes_under.push(b.id.client);
             }
         }
@@ -581,7 +713,10 @@ impl Room {
             let mut txn = self.doc().transact_mut();
             let inserts = crdt_schema::update_inserts_news(&txn.state_vector(), &update);
             match txn.apply_update(update) {
-                Ok(()) => Ok((inserts || !txn.delete_set().is_empty(), txn.delete_set().clone())),
+                Ok(()) => Ok((
+                    inserts || !txn.delete_set().is_empty(),
+                    txn.delete_set().clone(),
+                )),
                 Err(e) => Err(e),
             }
         };
@@ -611,7 +746,11 @@ impl Room {
             return ClientClaim::Others;
         }
         if let Some(owner) = self.owners.get(&client) {
-            return if *owner == conn { ClientClaim::Mine } else { ClientClaim::Others };
+            return if *owner == conn {
+                ClientClaim::Mine
+            } else {
+                ClientClaim::Others
+            };
         }
         match (self.client_users.get(&client), self.peers.get(&conn)) {
             (Some(user), Some(state)) if *user == state.peer.user_str => ClientClaim::Mine,
@@ -623,8 +762,12 @@ impl Room {
     /// Records that `conn` wrote under `client`: the id is its connection's while it stays,
     /// and its user's while the room is loaded.
     fn take_client(&mut self, conn: u64, client: u64) {
-        let Some(state) = self.peers.get_mut(&conn) else { return };
-        self.client_users.entry(client).or_insert_with(|| state.peer.user_str.clone());
+        let Some(state) = self.peers.get_mut(&conn) else {
+            return;
+        };
+        self.client_users
+            .entry(client)
+            .or_insert_with(|| state.peer.user_str.clone());
         if self.owners.contains_key(&client) || state.owned.len() >= MAX_OWNED_CLIENTS {
             return;
         }
@@ -650,7 +793,9 @@ impl Room {
         metrics::counter!("folio_updates_held_total").increment(1);
         let mut over = Vec::new();
         while state.held.len() > MAX_HELD || state.held_bytes > MAX_HELD_BYTES {
-            let Some(oldest) = state.held.pop_front() else { break };
+            let Some(oldest) = state.held.pop_front() else {
+                break;
+            };
             state.held_bytes -= oldest.raw.len();
             over.push(oldest);
         }
@@ -662,9 +807,15 @@ impl Room {
 
     /// Refuses held updates that waited longer than `HOLD_FOR`.
     fn expire_held(&mut self, conn: u64) {
-        let Some(state) = self.peers.get_mut(&conn) else { return };
+        let Some(state) = self.peers.get_mut(&conn) else {
+            return;
+        };
         let mut expired = 0;
-        while state.held.front().is_some_and(|h| h.since.elapsed() > HOLD_FOR) {
+        while state
+            .held
+            .front()
+            .is_some_and(|h| h.since.elapsed() > HOLD_FOR)
+        {
             let h = state.held.pop_front().expect("front exists");
             state.held_bytes -= h.raw.len();
             expired += 1;
@@ -678,7 +829,9 @@ impl Room {
     /// more of them apply.
     fn retry_held(&mut self, conn: u64) {
         loop {
-            let Some(state) = self.peers.get_mut(&conn) else { return };
+            let Some(state) = self.peers.get_mut(&conn) else {
+                return;
+            };
             if state.held.is_empty() {
                 return;
             }
@@ -690,7 +843,9 @@ impl Room {
                     return;
                 }
                 match Update::decode_v1(&h.raw) {
-                    Ok(update) => progressed |= self.content(conn, update, h.parsed, h.raw, h.since),
+                    Ok(update) => {
+                        progressed |= self.content(conn, update, h.parsed, h.raw, h.since)
+                    }
                     Err(_) => continue,
                 }
             }
@@ -703,7 +858,10 @@ impl Room {
     /// Answers a refused update with PermissionDenied; nothing of it was applied.
     fn refuse(&mut self, conn: u64, reason_label: &'static str, reason: &str) {
         metrics::counter!("folio_updates_rejected_total", "reason" => reason_label).increment(1);
-        self.send_to(conn, protocol::permission_denied(&format!("permission denied: {reason}")));
+        self.send_to(
+            conn,
+            protocol::permission_denied(&format!("permission denied: {reason}")),
+        );
     }
 
     /// Records an applied update for the next commit and queues its relay behind it.
@@ -730,7 +888,12 @@ impl Room {
                     // claims the id with its next change, which has a newer clock.
                     let id = ClientID::new(e.client_id);
                     let live = self.awareness.state::<serde::de::IgnoredAny>(id).is_some();
-                    if live && self.awareness.meta(id).is_some_and(|(clock, _)| e.clock <= clock) {
+                    if live
+                        && self
+                            .awareness
+                            .meta(id)
+                            .is_some_and(|(clock, _)| e.clock <= clock)
+                    {
                         continue;
                     }
                     let state = self.peers.get_mut(&conn).expect("peer exists");
@@ -738,14 +901,24 @@ impl Room {
                         continue;
                     }
                     // An id someone else has written under stays theirs.
-                    if self.client_users.get(&e.client_id).is_some_and(|u| *u != state.peer.user_str) {
+                    if self
+                        .client_users
+                        .get(&e.client_id)
+                        .is_some_and(|u| *u != state.peer.user_str)
+                    {
                         continue;
                     }
                     state.owned.insert(e.client_id);
                     self.owners.insert(e.client_id, conn);
                 }
             }
-            accepted.insert(ClientID::new(e.client_id), AwarenessUpdateEntry { clock: e.clock, json: Arc::from(e.json) });
+            accepted.insert(
+                ClientID::new(e.client_id),
+                AwarenessUpdateEntry {
+                    clock: e.clock,
+                    json: Arc::from(e.json),
+                },
+            );
         }
         if accepted.is_empty() {
             return;
@@ -766,7 +939,11 @@ impl Room {
     }
 
     fn publish_awareness(&self, frame: Bytes) {
-        let event = Event::Awareness { origin: self.svc.node_id(), project: self.project, update: frame };
+        let event = Event::Awareness {
+            origin: self.svc.node_id(),
+            project: self.project,
+            update: frame,
+        };
         if let Err(e) = self.svc.shared.fanout.publish(event) {
             tracing::debug!(project = %self.project, error = %e, "publishing awareness failed");
         }
@@ -816,7 +993,10 @@ impl Room {
         // Only a full queue means a slow client. A closed one is a connection already on
         // its way out (its Leave is queued behind this message): nothing to count or kick.
         let failed = match self.peers.get(&conn) {
-            Some(state) => matches!(state.peer.out.try_send(bytes), Err(mpsc::error::TrySendError::Full(_))),
+            Some(state) => matches!(
+                state.peer.out.try_send(bytes),
+                Err(mpsc::error::TrySendError::Full(_))
+            ),
             None => false,
         };
         if failed {
@@ -826,7 +1006,13 @@ impl Room {
 
     fn drop_slow(&mut self, conn: u64) {
         metrics::counter!("folio_outbound_drops_total").increment(1);
-        self.kick(conn, Close::new(close_code::TOO_SLOW, "outbound queue overflow: reconnect and resync"));
+        self.kick(
+            conn,
+            Close::new(
+                close_code::TOO_SLOW,
+                "outbound queue overflow: reconnect and resync",
+            ),
+        );
     }
 
     fn start_commit(&mut self) {
@@ -835,7 +1021,12 @@ impl Room {
         }
         let batch = std::mem::take(&mut self.collecting);
         let handle = self.spawn_append(batch.updates.clone(), Duration::ZERO);
-        self.in_flight = Some(InFlight { batch, started: Instant::now(), attempt: 0, handle });
+        self.in_flight = Some(InFlight {
+            batch,
+            started: Instant::now(),
+            attempt: 0,
+            handle,
+        });
     }
 
     fn spawn_append(&self, updates: Vec<Bytes>, delay: Duration) -> JoinHandle<StoreResult<i64>> {
@@ -854,7 +1045,8 @@ impl Room {
         let mut flight = self.in_flight.take().expect("a commit was in flight");
         let error = match res {
             Ok(Ok(last_seq)) => {
-                metrics::histogram!("folio_commit_seconds").record(flight.started.elapsed().as_secs_f64());
+                metrics::histogram!("folio_commit_seconds")
+                    .record(flight.started.elapsed().as_secs_f64());
                 let n = flight.batch.updates.len() as i64;
                 let first = last_seq - n + 1;
                 if first == self.last_seq + 1 {
@@ -865,7 +1057,12 @@ impl Room {
                     self.start_catch_up();
                 }
                 for (i, update) in flight.batch.updates.drain(..).enumerate() {
-                    let event = Event::DocUpdate { origin: self.svc.node_id(), project: self.project, seq: first + i as i64, update };
+                    let event = Event::DocUpdate {
+                        origin: self.svc.node_id(),
+                        project: self.project,
+                        seq: first + i as i64,
+                        update,
+                    };
                     if let Err(e) = self.svc.shared.fanout.publish(event) {
                         tracing::warn!(project = %self.project, error = %e, "publishing an update failed");
                     }
@@ -895,7 +1092,9 @@ impl Room {
     /// at most every interval, and the last edits of a session are never left out. The
     /// queue keeps one such job per book across nodes (its dedupe key).
     fn maybe_queue_version(&mut self) {
-        let Some(interval) = self.svc.config().version_interval() else { return };
+        let Some(interval) = self.svc.config().version_interval() else {
+            return;
+        };
         let now = Instant::now();
         if self.version_queued_until.is_some_and(|t| now < t) {
             return;
@@ -904,7 +1103,10 @@ impl Room {
         let queue = self.svc.shared.jobs.clone();
         let job = crate::jobs::Queue::version_job(
             self.project,
-            crate::jobs::VersionJob { reason: crate::store::VersionReason::Auto, unless_unchanged: true },
+            crate::jobs::VersionJob {
+                reason: crate::store::VersionReason::Auto,
+                unless_unchanged: true,
+            },
             None,
             interval,
         );
@@ -921,11 +1123,18 @@ impl Room {
         if self.compaction.is_some() || self.log_len < limit || !self.is_flushed() {
             return;
         }
-        let snapshot = self.doc().transact().encode_state_as_update_v1(&StateVector::default());
+        let snapshot = self
+            .doc()
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
         let store = self.svc.shared.store.clone();
         let (project, upto) = (self.project, self.last_seq);
-        let handle = tokio::spawn(async move { store.compact(project, &snapshot, upto, Utc::now()).await });
-        self.compaction = Some(Compaction { log_len_at_start: self.log_len, handle });
+        let handle =
+            tokio::spawn(async move { store.compact(project, &snapshot, upto, Utc::now()).await });
+        self.compaction = Some(Compaction {
+            log_len_at_start: self.log_len,
+            handle,
+        });
     }
 
     fn compaction_done(&mut self, res: Result<StoreResult<()>, tokio::task::JoinError>) {
@@ -935,7 +1144,9 @@ impl Room {
                 self.log_len -= c.log_len_at_start;
                 metrics::counter!("folio_compactions_total").increment(1);
             }
-            Ok(Err(e)) => tracing::warn!(project = %self.project, error = %e, "compaction failed; the log stays"),
+            Ok(Err(e)) => {
+                tracing::warn!(project = %self.project, error = %e, "compaction failed; the log stays")
+            }
             Err(e) => tracing::warn!(project = %self.project, error = %e, "compaction task failed"),
         }
     }
@@ -958,8 +1169,17 @@ impl Room {
             let _ = c.handle.await;
         }
         if self.log_len > 0 {
-            let snapshot = self.doc().transact().encode_state_as_update_v1(&StateVector::default());
-            if let Err(e) = self.svc.shared.store.compact(self.project, &snapshot, self.last_seq, Utc::now()).await {
+            let snapshot = self
+                .doc()
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default());
+            if let Err(e) = self
+                .svc
+                .shared
+                .store
+                .compact(self.project, &snapshot, self.last_seq, Utc::now())
+                .await
+            {
                 tracing::warn!(project = %self.project, error = %e, "compaction on unload failed; the log stays");
             }
         }
@@ -968,5 +1188,12 @@ impl Room {
 }
 
 fn encode_awareness(update: &AwarenessUpdate) -> Bytes {
-    protocol::awareness(update.clients.iter().map(|(c, e)| (c.get(), e.clock, e.json.as_ref())).collect::<Vec<_>>().into_iter())
+    protocol::awareness(
+        update
+            .clients
+            .iter()
+            .map(|(c, e)| (c.get(), e.clock, e.json.as_ref()))
+            .collect::<Vec<_>>()
+            .into_iter(),
+    )
 }

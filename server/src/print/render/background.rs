@@ -24,26 +24,56 @@ use super::photo::{raster, Raster};
 use super::{draw_tiles, parse_color, place_in, rect_path, solid, PageCanvas, RenderError};
 use crate::assets::{is_theme_asset, theme_asset};
 
-pub(super) fn draw(canvas: &PageCanvas<'_>, surface: &mut Surface<'_>, background: &Background) -> Result<(), RenderError> {
+pub(super) fn draw(
+    canvas: &PageCanvas<'_>,
+    surface: &mut Surface<'_>,
+    background: &Background,
+) -> Result<(), RenderError> {
     if let Some(color) = background.color.as_deref().and_then(parse_color) {
         surface.set_fill(Some(solid(color)));
         surface.draw_path(&rect_path(&canvas.panel.region)?);
     }
-    let Some(asset) = background.asset.as_deref().filter(|a| !a.is_empty()) else { return Ok(()) };
-    let Some(art) = Art::load(canvas, asset) else { return Ok(()) };
+    let Some(asset) = background.asset.as_deref().filter(|a| !a.is_empty()) else {
+        return Ok(());
+    };
+    let Some(art) = Art::load(canvas, asset) else {
+        return Ok(());
+    };
     let page = canvas.panel.content();
     let copies: &[(i32, i32)] = if canvas.settings.mirror_bleed {
-        &[(-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1), (0, 0)]
+        &[
+            (-1, -1),
+            (0, -1),
+            (1, -1),
+            (-1, 0),
+            (1, 0),
+            (-1, 1),
+            (0, 1),
+            (1, 1),
+            (0, 0),
+        ]
     } else {
         &[(0, 0)]
     };
     for &(i, j) in copies {
-        let cell = Rect::new(page.x + i as f64 * page.w, page.y + j as f64 * page.h, page.w, page.h);
+        let cell = Rect::new(
+            page.x + i as f64 * page.w,
+            page.y + j as f64 * page.h,
+            page.w,
+            page.h,
+        );
         // A neighbour reaches SEAM_OVERLAP under the page's own copy, drawn last, so the two
         // anti-aliased edges do not leave a hairline of paper between them.
-        let cell = if (i, j) == (0, 0) { cell } else { grown_towards_page(&cell, i, j) };
+        let cell = if (i, j) == (0, 0) {
+            cell
+        } else {
+            grown_towards_page(&cell, i, j)
+        };
         // Only copies that reach into the region are drawn.
-        if cell.intersection(&canvas.panel.region).is_none_or(|r| r.w <= 1e-6 || r.h <= 1e-6) {
+        if cell
+            .intersection(&canvas.panel.region)
+            .is_none_or(|r| r.w <= 1e-6 || r.h <= 1e-6)
+        {
             continue;
         }
         let mirror_x = (i != 0) != background.flip;
@@ -61,7 +91,8 @@ pub(super) fn draw(canvas: &PageCanvas<'_>, surface: &mut Surface<'_>, backgroun
 const SEAM_OVERLAP: f64 = 0.25;
 
 fn grown_towards_page(cell: &Rect, i: i32, j: i32) -> Rect {
-    let (mut left, mut top, mut right, mut bottom) = (cell.left(), cell.top(), cell.right(), cell.bottom());
+    let (mut left, mut top, mut right, mut bottom) =
+        (cell.left(), cell.top(), cell.right(), cell.bottom());
     match i {
         -1 => right += SEAM_OVERLAP,
         1 => left -= SEAM_OVERLAP,
@@ -77,8 +108,16 @@ fn grown_towards_page(cell: &Rect, i: i32, j: i32) -> Rect {
 
 /// Maps `[0, w] × [0, h]` onto `cell`, mirrored about its vertical and/or horizontal centre.
 fn mirrored(cell: &Rect, x: bool, y: bool) -> Transform {
-    let (sx, tx) = if x { (-1.0, cell.x + cell.w) } else { (1.0, cell.x) };
-    let (sy, ty) = if y { (-1.0, cell.y + cell.h) } else { (1.0, cell.y) };
+    let (sx, tx) = if x {
+        (-1.0, cell.x + cell.w)
+    } else {
+        (1.0, cell.x)
+    };
+    let (sy, ty) = if y {
+        (-1.0, cell.y + cell.h)
+    } else {
+        (1.0, cell.y)
+    };
     Transform::from_row(sx as f32, 0.0, 0.0, sy as f32, tx as f32, ty as f32)
 }
 
@@ -86,14 +125,20 @@ fn mirrored(cell: &Rect, x: bool, y: bool) -> Transform {
 enum Art {
     Svg(std::boxed::Box<usvg::Tree>),
     /// A photo, rastered once for every copy.
-    Photo { placed: PlacedPhoto, tiles: Vec<Raster> },
+    Photo {
+        placed: PlacedPhoto,
+        tiles: Vec<Raster>,
+    },
 }
 
 impl Art {
     fn load(canvas: &PageCanvas<'_>, asset: &str) -> Option<Art> {
         if is_theme_asset(asset) {
             let Some(bytes) = theme_asset(asset) else {
-                tracing::warn!(asset, "unknown theme background; only its colour is printed");
+                tracing::warn!(
+                    asset,
+                    "unknown theme background; only its colour is printed"
+                );
                 return None;
             };
             return match usvg::Tree::from_data(bytes, &usvg::Options::default()) {
@@ -105,12 +150,26 @@ impl Art {
             };
         }
         let Some(source) = (canvas.photos)(asset) else {
-            tracing::warn!(photo = asset, "background photo missing at render; only its colour is printed");
+            tracing::warn!(
+                photo = asset,
+                "background photo missing at render; only its colour is printed"
+            );
             return None;
         };
         let page = canvas.panel.content();
-        let placed = place_in(source.pixels(), Rect::new(0.0, 0.0, page.w, page.h), PhotoView::DEFAULT).ok()?;
-        match raster(asset, &source, &placed, canvas.settings.max_ppi, canvas.settings.tile_pixels) {
+        let placed = place_in(
+            source.pixels(),
+            Rect::new(0.0, 0.0, page.w, page.h),
+            PhotoView::DEFAULT,
+        )
+        .ok()?;
+        match raster(
+            asset,
+            &source,
+            &placed,
+            canvas.settings.max_ppi,
+            canvas.settings.tile_pixels,
+        ) {
             Ok(tiles) => Some(Art::Photo { placed, tiles }),
             Err(e) => {
                 tracing::warn!(photo = asset, error = %e, "background photo could not be embedded; only its colour is printed");
@@ -123,9 +182,17 @@ impl Art {
     fn draw(&self, surface: &mut Surface<'_>, [w, h]: [f64; 2]) -> Result<(), RenderError> {
         match self {
             Art::Svg(tree) => {
-                let size = Size::from_wh(w as f32, h as f32).ok_or_else(|| RenderError::Pdf(format!("bad background size {w}×{h}")))?;
+                let size = Size::from_wh(w as f32, h as f32)
+                    .ok_or_else(|| RenderError::Pdf(format!("bad background size {w}×{h}")))?;
                 // Artwork text, if any, is outlined: it needs no font of ours.
-                surface.draw_svg(tree, size, SvgSettings { embed_text: false, ..SvgSettings::default() });
+                surface.draw_svg(
+                    tree,
+                    size,
+                    SvgSettings {
+                        embed_text: false,
+                        ..SvgSettings::default()
+                    },
+                );
                 Ok(())
             }
             Art::Photo { placed, tiles } => draw_tiles(surface, tiles, placed),

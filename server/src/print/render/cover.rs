@@ -15,12 +15,17 @@
 
 use std::io::Write;
 
-use crdt_schema::geometry::{core_aspect_ratio, PageFrame, PageSide, PageTransform, Rect, POINTS_PER_INCH};
+use crdt_schema::geometry::{
+    core_aspect_ratio, PageFrame, PageSide, PageTransform, Rect, POINTS_PER_INCH,
+};
 use crdt_schema::model::PageKind;
 use crdt_schema::Product;
 use serde::Serialize;
 
-use super::{new_document, page_settings, preview, PageCanvas, Panel, RenderError, RenderSettings, Source, Theme};
+use super::{
+    new_document, page_settings, preview, PageCanvas, Panel, RenderError, RenderSettings, Source,
+    Theme,
+};
 use crate::print::assemble::Assembler;
 
 /// Thickness of one leaf of interior paper, in inches: 0.0045 in (about 114 µm), a 170 g/m²
@@ -53,7 +58,11 @@ impl CoverLayout {
     pub fn new(product: &Product, pages: usize) -> CoverLayout {
         let k = POINTS_PER_INCH;
         let spine_in = spine_width_in(pages);
-        let ([tw, th], b, s) = ([product.trim_in[0] * k, product.trim_in[1] * k], product.bleed_in * k, spine_in * k);
+        let ([tw, th], b, s) = (
+            [product.trim_in[0] * k, product.trim_in[1] * k],
+            product.bleed_in * k,
+            spine_in * k,
+        );
         let sheet = Rect::new(0.0, 0.0, 2.0 * tw + s + 2.0 * b, th + 2.0 * b);
         CoverLayout {
             spine_in,
@@ -74,24 +83,38 @@ pub struct Cover {
 }
 
 /// Writes the cover PDF of `source`'s book, for `pages` interior pages, to `out`.
-pub fn render_cover_to<W: Write>(source: &Source<'_>, settings: &RenderSettings, pages: usize, out: W) -> Result<(W, Cover), RenderError> {
+pub fn render_cover_to<W: Write>(
+    source: &Source<'_>,
+    settings: &RenderSettings,
+    pages: usize,
+    out: W,
+) -> Result<(W, Cover), RenderError> {
     let layout = CoverLayout::new(source.product, pages);
     let car = core_aspect_ratio(source.group);
     let theme = Theme::of(source.book);
     let sheet = layout.sheet;
 
     let back_frame = PageFrame::at_car(source.product, car, PageSide::Left);
-    let back = Panel { transform: *back_frame.transform(), region: Rect::from_edges(0.0, 0.0, layout.spine.x, sheet.h) };
+    let back = Panel {
+        transform: *back_frame.transform(),
+        region: Rect::from_edges(0.0, 0.0, layout.spine.x, sheet.h),
+    };
     let front_frame = PageFrame::at_car(source.product, car, PageSide::Right);
     // The front panel's frame starts one trim and the spine to the right of the back's.
     let dx = layout.front.x - layout.back.x;
     let t = front_frame.transform();
     let front = Panel {
-        transform: PageTransform { scale: t.scale, offset: [t.offset[0] + dx, t.offset[1]] },
+        transform: PageTransform {
+            scale: t.scale,
+            offset: [t.offset[0] + dx, t.offset[1]],
+        },
         region: Rect::from_edges(layout.front.x, 0.0, sheet.w, sheet.h),
     };
     let spine = Panel {
-        transform: PageTransform { scale: [layout.spine.w, layout.spine.h], offset: layout.spine.centre() },
+        transform: PageTransform {
+            scale: [layout.spine.w, layout.spine.h],
+            offset: layout.spine.centre(),
+        },
         region: Rect::new(layout.spine.x, 0.0, layout.spine.w, sheet.h),
     };
 
@@ -99,9 +122,20 @@ pub fn render_cover_to<W: Write>(source: &Source<'_>, settings: &RenderSettings,
     let mut pdf_page = document.start_page_with(page_settings(&sheet, &layout.trim)?);
     let mut surface = pdf_page.surface();
     let mut drawn = Ok(());
-    for (kind, panel) in [(PageKind::BackCover, back), (PageKind::Spine, spine), (PageKind::FrontCover, front)] {
-        let Some(page) = source.book.pages.iter().find(|p| p.kind == kind) else { continue };
-        let canvas = PageCanvas { panel, theme: &theme, photos: source.photos, settings };
+    for (kind, panel) in [
+        (PageKind::BackCover, back),
+        (PageKind::Spine, spine),
+        (PageKind::FrontCover, front),
+    ] {
+        let Some(page) = source.book.pages.iter().find(|p| p.kind == kind) else {
+            continue;
+        };
+        let canvas = PageCanvas {
+            panel,
+            theme: &theme,
+            photos: source.photos,
+            settings,
+        };
         drawn = canvas.draw(&mut surface, page);
         if drawn.is_err() {
             break;
@@ -110,7 +144,9 @@ pub fn render_cover_to<W: Write>(source: &Source<'_>, settings: &RenderSettings,
     surface.finish();
     pdf_page.finish();
     drawn?;
-    let bytes = document.finish().map_err(|e| RenderError::Pdf(format!("{e:?}")))?;
+    let bytes = document
+        .finish()
+        .map_err(|e| RenderError::Pdf(format!("{e:?}")))?;
     let preview = match settings.preview_px {
         Some(px) => preview::rasterise(&bytes, px)?.into_iter().next(),
         None => None,
@@ -122,6 +158,9 @@ pub fn render_cover_to<W: Write>(source: &Source<'_>, settings: &RenderSettings,
 
 /// The cover PDF in memory, without a preview.
 pub fn render_cover(source: &Source<'_>, pages: usize) -> Result<Vec<u8>, RenderError> {
-    let settings = RenderSettings { preview_px: None, ..RenderSettings::DEFAULT };
+    let settings = RenderSettings {
+        preview_px: None,
+        ..RenderSettings::DEFAULT
+    };
     Ok(render_cover_to(source, &settings, pages, Vec::new())?.0)
 }

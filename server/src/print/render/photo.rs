@@ -41,7 +41,6 @@ pub const JPEG_QUALITY: u8 = 92;
 /// A photo, or one band of it, ready to draw: an image and the rectangle of the photo's
 /// (oriented) pixels it covers.
 pub(super) struct Raster {
-
     pub image: Image,
     pub covers: Rect,
 }
@@ -61,27 +60,49 @@ impl Raster {
 
 /// Whether `source` placed as `placed` is embedded as its original file.
 pub(super) fn passes_through(source: &PhotoSource, placed: &PlacedPhoto, max_ppi: f64) -> bool {
-    source.probe.format == PhotoFormat::Jpeg && source.orientation == Orientation::UPRIGHT && placed.effective_ppi <= max_ppi
+    source.probe.format == PhotoFormat::Jpeg
+        && source.orientation == Orientation::UPRIGHT
+        && placed.effective_ppi <= max_ppi
 }
 
 /// The images to embed for `source` placed as `placed`: one, or the bands (of at most
 /// `tile_pixels` output pixels each) of a tiled raster, top to bottom.
-pub(super) fn raster(photo_id: &str, source: &PhotoSource, placed: &PlacedPhoto, max_ppi: f64, tile_pixels: u64) -> Result<Vec<Raster>, RenderError> {
-    let problem = |problem: String| RenderError::Photo { photo_id: photo_id.to_owned(), problem };
+pub(super) fn raster(
+    photo_id: &str,
+    source: &PhotoSource,
+    placed: &PlacedPhoto,
+    max_ppi: f64,
+    tile_pixels: u64,
+) -> Result<Vec<Raster>, RenderError> {
+    let problem = |problem: String| RenderError::Photo {
+        photo_id: photo_id.to_owned(),
+        problem,
+    };
     let pixels = source.pixels();
     if passes_through(source, placed, max_ppi) {
         let image = Image::from_jpeg(Arc::clone(&source.bytes).into(), false).map_err(problem)?;
-        return Ok(vec![Raster { image, covers: Rect::new(0.0, 0.0, pixels.w as f64, pixels.h as f64) }]);
+        return Ok(vec![Raster {
+            image,
+            covers: Rect::new(0.0, 0.0, pixels.w as f64, pixels.h as f64),
+        }]);
     }
     // Decoding may allocate the canvas, an oriented copy and the crop, at up to 8 bytes a pixel.
     let max_alloc = source.probe.pixels().saturating_mul(8 * 3).max(1 << 20);
-    let decoded = decode(&source.bytes, &source.probe, max_alloc).map_err(|e| problem(e.to_string()))?;
+    let decoded =
+        decode(&source.bytes, &source.probe, max_alloc).map_err(|e| problem(e.to_string()))?;
     let upright = orient(decoded, source.orientation);
     let covers = whole_pixels(&placed.fit.crop, pixels);
     let alpha = upright.color().has_alpha();
-    let upright = if alpha { DynamicImage::ImageRgba8(upright.into_rgba8()) } else { DynamicImage::ImageRgb8(upright.into_rgb8()) };
+    let upright = if alpha {
+        DynamicImage::ImageRgba8(upright.into_rgba8())
+    } else {
+        DynamicImage::ImageRgb8(upright.into_rgb8())
+    };
     let k = (max_ppi / placed.effective_ppi).min(1.0);
-    let target = PixelSize::new(((covers.w * k).round() as u32).max(1), ((covers.h * k).round() as u32).max(1));
+    let target = PixelSize::new(
+        ((covers.w * k).round() as u32).max(1),
+        ((covers.h * k).round() as u32).max(1),
+    );
 
     // Bands of whole output rows, each resampled from the source rows it maps back to.
     let rows_per_band = ((tile_pixels / target.w as u64).max(1) as u32).min(target.h);
@@ -90,9 +111,18 @@ pub(super) fn raster(photo_id: &str, source: &PhotoSource, placed: &PlacedPhoto,
     let mut row = 0u32;
     while row < target.h {
         let rows = rows_per_band.min(target.h - row);
-        let band = Rect::new(covers.x, covers.y + row as f64 * source_per_row, covers.w, rows as f64 * source_per_row);
-        let image = embed(&upright, &band, PixelSize::new(target.w, rows), alpha).map_err(problem)?;
-        bands.push(Raster { image, covers: band });
+        let band = Rect::new(
+            covers.x,
+            covers.y + row as f64 * source_per_row,
+            covers.w,
+            rows as f64 * source_per_row,
+        );
+        let image =
+            embed(&upright, &band, PixelSize::new(target.w, rows), alpha).map_err(problem)?;
+        bands.push(Raster {
+            image,
+            covers: band,
+        });
         row += rows;
     }
     Ok(bands)
@@ -108,10 +138,27 @@ fn whole_pixels(crop: &Rect, photo: PixelSize) -> Rect {
 }
 
 /// The `region` of `pixels` (8-bit RGB or RGBA) resampled to `size`, as an image to embed.
-fn embed(pixels: &DynamicImage, region: &Rect, size: PixelSize, alpha: bool) -> Result<Image, String> {
-    let mut dst = ResizeImage::new(size.w, size.h, if alpha { PixelType::U8x4 } else { PixelType::U8x3 });
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)).crop(region.x, region.y, region.w, region.h);
-    Resizer::new().resize(pixels, &mut dst, &options).map_err(|e| format!("the photo could not be resized: {e}"))?;
+fn embed(
+    pixels: &DynamicImage,
+    region: &Rect,
+    size: PixelSize,
+    alpha: bool,
+) -> Result<Image, String> {
+    let mut dst = ResizeImage::new(
+        size.w,
+        size.h,
+        if alpha {
+            PixelType::U8x4
+        } else {
+            PixelType::U8x3
+        },
+    );
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
+        .crop(region.x, region.y, region.w, region.h);
+    Resizer::new()
+        .resize(pixels, &mut dst, &options)
+        .map_err(|e| format!("the photo could not be resized: {e}"))?;
     let buffer = dst.into_vec();
     if alpha {
         return Ok(Image::from_rgba8(buffer, size.w, size.h));

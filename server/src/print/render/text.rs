@@ -27,18 +27,28 @@ pub(super) struct PrintFont {
 impl PrintFont {
     /// The face of the font file `data` (the first face of a collection), or an error naming
     /// `name` when krilla or rustybuzz cannot parse it.
-    pub(super) fn from_bytes(name: &'static str, data: &'static [u8]) -> Result<PrintFont, RenderError> {
+    pub(super) fn from_bytes(
+        name: &'static str,
+        data: &'static [u8],
+    ) -> Result<PrintFont, RenderError> {
         let bad = || RenderError::Font(format!("{name} could not be parsed"));
         let font = Font::new(data.into(), 0).ok_or_else(bad)?;
         let face = rustybuzz::Face::from_slice(data, 0).ok_or_else(bad)?;
         let units_per_em = face.units_per_em() as f32;
-        Ok(PrintFont { name, font, face, units_per_em })
+        Ok(PrintFont {
+            name,
+            font,
+            face,
+            units_per_em,
+        })
     }
 
     /// Inter Regular, the fallback print font: [`FontBook::fallback`], cloned.
     #[allow(dead_code)] // used by the tests; the renderer takes its fonts from the book
     pub(super) fn inter() -> Result<PrintFont, RenderError> {
-        let font = FontBook::get().font("Inter", false).ok_or_else(|| RenderError::Font("Inter-Regular.otf could not be parsed".to_owned()))?;
+        let font = FontBook::get()
+            .font("Inter", false)
+            .ok_or_else(|| RenderError::Font("Inter-Regular.otf could not be parsed".to_owned()))?;
         Ok(font.clone())
     }
 
@@ -51,7 +61,9 @@ impl PrintFont {
     /// Whether the font has a glyph for every character of `text` but whitespace and controls
     /// (so the renderer can pick a font that shows a sticker's symbol).
     pub(super) fn covers(&self, text: &str) -> bool {
-        text.chars().filter(|c| !c.is_whitespace() && !c.is_control()).all(|c| self.face.glyph_index(c).is_some_and(|g| g.0 != 0))
+        text.chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control())
+            .all(|c| self.face.glyph_index(c).is_some_and(|g| g.0 != 0))
     }
 
     /// The width of `text` set on one line at `size`, in the size's unit.
@@ -60,7 +72,11 @@ impl PrintFont {
         buffer.push_str(text);
         buffer.guess_segment_properties();
         let shaped = rustybuzz::shape(&self.face, &[], buffer);
-        let units: i64 = shaped.glyph_positions().iter().map(|p| p.x_advance as i64).sum();
+        let units: i64 = shaped
+            .glyph_positions()
+            .iter()
+            .map(|p| p.x_advance as i64)
+            .sum();
         units as f32 / self.units_per_em * size
     }
 
@@ -101,7 +117,14 @@ pub(super) fn wrap(font: &PrintFont, text: &str, size: f32, max_width: f32) -> V
 
 /// Draws `lines` from the top of a box `x..x + width` whose top edge is `top`, aligned within
 /// the box (justified text is set flush left for now), with the surface's current fill.
-pub(super) fn draw_lines(surface: &mut Surface<'_>, font: &PrintFont, lines: &[String], size: f32, align: Align, [x, top, width]: [f32; 3]) {
+pub(super) fn draw_lines(
+    surface: &mut Surface<'_>,
+    font: &PrintFont,
+    lines: &[String],
+    size: f32,
+    align: Align,
+    [x, top, width]: [f32; 3],
+) {
     let mut baseline = top + font.ascent(size);
     for line in lines {
         if !line.is_empty() {
@@ -110,7 +133,14 @@ pub(super) fn draw_lines(surface: &mut Surface<'_>, font: &PrintFont, lines: &[S
                 Align::Center => (width - font.width(line, size)) / 2.0,
                 Align::Right => width - font.width(line, size),
             };
-            surface.draw_text(Point::from_xy(x + offset, baseline), font.font.clone(), size, line, false, TextDirection::Auto);
+            surface.draw_text(
+                Point::from_xy(x + offset, baseline),
+                font.font.clone(),
+                size,
+                line,
+                false,
+                TextDirection::Auto,
+            );
         }
         baseline += size * LINE_HEIGHT;
     }

@@ -26,8 +26,12 @@ const MAX_ALLOWED: usize = 1024;
 pub fn photo_refs(parsed: &ParsedUpdate) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::new();
     for block in &parsed.blocks {
-        let BlockBody::Item(item) = &block.body else { continue };
-        let Content::Any(values) = &item.content else { continue };
+        let BlockBody::Item(item) = &block.body else {
+            continue;
+        };
+        let Content::Any(values) = &item.content else {
+            continue;
+        };
         for value in values {
             if let Any::Map(map) = value {
                 if let Some(Any::String(id)) = map.get("id") {
@@ -59,17 +63,30 @@ pub struct PhotoGate {
 
 impl PhotoGate {
     pub fn new(project: ProjectId, user: UserId, visibility: Visibility) -> PhotoGate {
-        PhotoGate { project, user, visibility, allowed: HashMap::new() }
+        PhotoGate {
+            project,
+            user,
+            visibility,
+            allowed: HashMap::new(),
+        }
     }
 
     /// Passes an update whose every photo reference the writer may place; refuses it at the
     /// first one they may not.
     pub async fn check(&mut self, parsed: &ParsedUpdate) -> Result<(), Refusal> {
         for id in photo_refs(parsed) {
-            if self.allowed.get(id).is_some_and(|at| at.elapsed() < ALLOWED_FOR) {
+            if self
+                .allowed
+                .get(id)
+                .is_some_and(|at| at.elapsed() < ALLOWED_FOR)
+            {
                 continue;
             }
-            match self.visibility.allow_placement(self.user, self.project, id).await {
+            match self
+                .visibility
+                .allow_placement(self.user, self.project, id)
+                .await
+            {
                 Ok(true) => {
                     if self.allowed.len() >= MAX_ALLOWED {
                         self.allowed.clear();
@@ -120,13 +137,40 @@ mod tests {
         let p = parsed(|txn| {
             let pages = txn.get_or_insert_map("probe");
             let item = pages.insert(txn, "item", MapPrelim::default());
-            item.insert(txn, "photo", Any::from(HashMap::from([("id".to_owned(), Any::from("p-1")), ("zoom".to_owned(), Any::from(1.0))])));
-            item.insert(txn, "again", Any::from(HashMap::from([("id".to_owned(), Any::from("p-1"))])));
-            item.insert(txn, "background", Any::from(HashMap::from([("color".to_owned(), Any::from("#fff"))])));
+            item.insert(
+                txn,
+                "photo",
+                Any::from(HashMap::from([
+                    ("id".to_owned(), Any::from("p-1")),
+                    ("zoom".to_owned(), Any::from(1.0)),
+                ])),
+            );
+            item.insert(
+                txn,
+                "again",
+                Any::from(HashMap::from([("id".to_owned(), Any::from("p-1"))])),
+            );
+            item.insert(
+                txn,
+                "background",
+                Any::from(HashMap::from([("color".to_owned(), Any::from("#fff"))])),
+            );
             item.insert(txn, "id", "item-1");
-            item.insert(txn, "numeric", Any::from(HashMap::from([("id".to_owned(), Any::from(3.0))])));
+            item.insert(
+                txn,
+                "numeric",
+                Any::from(HashMap::from([("id".to_owned(), Any::from(3.0))])),
+            );
             let many = txn.get_or_insert_array("many");
-            yrs::Array::insert_range(&many, txn, 0, [Any::from(1.0), Any::from(HashMap::from([("id".to_owned(), Any::from("p-2"))]))]);
+            yrs::Array::insert_range(
+                &many,
+                txn,
+                0,
+                [
+                    Any::from(1.0),
+                    Any::from(HashMap::from([("id".to_owned(), Any::from("p-2"))])),
+                ],
+            );
         });
         let mut refs = photo_refs(&p);
         refs.sort();
