@@ -1,15 +1,12 @@
 //! Folio server library: `run` starts a node on a listener; `main.rs` only parses config.
 
-pub mod access;
 pub mod assets;
 pub mod auth;
 pub mod automix;
 pub mod automix_job;
 pub mod blob;
-pub mod config;
 pub mod fanout;
 pub mod http;
-pub mod ids;
 pub mod jobs;
 pub mod layouts;
 pub mod limits;
@@ -22,6 +19,10 @@ pub mod proactive;
 pub mod store;
 pub mod sync;
 pub mod versions;
+
+// The shared vocabulary moved to its own crate; re-exported so `crate::ids` and friends keep
+// naming the same things across the server while the rest of the house moves out.
+pub use folio_domain::{access, config, ids};
 
 use std::future::{Future, IntoFuture};
 use std::sync::Arc;

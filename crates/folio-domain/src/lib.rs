@@ -1,0 +1,9 @@
+//! Folio's shared vocabulary: ids, roles and access rules, and the node's configuration.
+//!
+//! Every other server crate depends on this one and it depends on none of them. It does no
+//! IO: the configuration is parsed from flags and environment by clap, and read by the
+//! crates that act on it.
+
+pub mod access;
+pub mod config;
+pub mod ids;
