@@ -1,28 +1,13 @@
-//! The photo library's pure core (SPEC §9): what a photo is, read from its bytes alone. No
-//! HTTP, database, blob storage, clock or randomness here; the upload endpoint and the size
-//! pipeline build on these functions.
+//! The photo library's IO half (SPEC §9): `library` ingests into blob storage and the
+//! store, handles remote photos and the JSON shape, and reads files back; `visibility`
+//! decides who may see a photo and who may place one in a book.
 //!
-//! - `probe`: format and declared pixel size from the header, so a decompression bomb is
-//!   refused before any pixel is decoded;
-//! - `decode`: decoding under explicit limits, and EXIF orientation applied to pixels;
-//! - `exif_tags` and `capture`: capture time, GPS, orientation and camera from EXIF;
-//! - `colors`: dominant colours in CIELAB by seeded k-means;
-//! - `meta`: the `PhotoMeta` of one file, and its error type;
-//! - `sizes`: the generated sizes (Lanczos3), pure as well.
-//!
-//! `library` is the IO half: ingest into blob storage and the store, remote photos, the
-//! JSON shape, and reading its files back; `visibility` decides who may see a photo and who
-//! may place one in a book.
+//! What a photo is, read from its bytes alone, is the `folio-media` crate; its modules are
+//! re-exported here under their old paths.
 
-pub mod capture;
-pub mod colors;
-pub mod decode;
-pub mod exif_tags;
 pub mod library;
-pub mod meta;
-pub mod probe;
-pub mod sizes;
 pub mod visibility;
 
+pub use folio_media::{capture, colors, decode, exif_tags, meta, probe, sizes};
 pub use library::{IngestError, Library, PhotoFile, RemoteInfo, RemoteSize, Source};
 pub use visibility::Visibility;
