@@ -1,14 +1,11 @@
 //! Folio server library: `run` starts a node on a listener; `main.rs` only parses config.
 
-pub mod assets;
 pub mod auth;
-pub mod automix;
 pub mod automix_job;
 pub mod blob;
 pub mod fanout;
 pub mod http;
 pub mod jobs;
-pub mod layouts;
 pub mod limits;
 mod observe;
 pub mod passwords;
@@ -22,7 +19,9 @@ pub mod versions;
 
 // The shared vocabulary moved to its own crate; re-exported so `crate::ids` and friends keep
 // naming the same things across the server while the rest of the house moves out.
+pub use folio_automix as automix;
 pub use folio_domain::{access, config, ids};
+pub use folio_layouts::{self as layouts, artwork as assets};
 
 use std::future::{Future, IntoFuture};
 use std::sync::Arc;

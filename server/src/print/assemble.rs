@@ -55,12 +55,12 @@ pub struct OutputProfile {
 
 impl OutputProfile {
     /// sRGB IEC 61966-2.1. The profile is icc-profiles-free's `sRGB.icc` (zlib licence, see
-    /// `server/assets/icc/`).
+    /// `assets/icc/`).
     pub const SRGB: OutputProfile = OutputProfile {
         id: "srgb",
         condition: "sRGB IEC61966-2.1",
         registry: "http://www.color.org",
-        icc: include_bytes!("../../assets/icc/sRGB.icc"),
+        icc: include_bytes!("../../../assets/icc/sRGB.icc"),
         components: 3,
     };
 }

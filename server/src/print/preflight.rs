@@ -71,7 +71,7 @@ use serde_json::Value;
 mod tests;
 
 /// The font families the renderer can embed: every family the themes of
-/// `server/assets/themes.json` use (a test keeps the two in step), all under the SIL Open Font
+/// `assets/themes.json` use (a test keeps the two in step), all under the SIL Open Font
 /// License. An item style naming any other font is `missing_font`. Matched without regard to
 /// ASCII case or surrounding spaces, as CSS matches family names.
 pub const PRINT_FONTS: &[&str] = &[

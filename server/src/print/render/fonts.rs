@@ -1,7 +1,7 @@
 //! The print fonts: every family the themes use ([`FAMILIES`], the same set as preflight's
 //! [`PRINT_FONTS`](crate::print::preflight::PRINT_FONTS)), in a regular and a bold face, compiled
-//! into the server from `server/assets/fonts/<Family>/` (SIL OFL 1.1; each folder has its
-//! `OFL.txt`, and `server/assets/fonts/README.md` says where every file comes from).
+//! into the server from `assets/fonts/<Family>/` (SIL OFL 1.1; each folder has its
+//! `OFL.txt`, and `assets/fonts/README.md` says where every file comes from).
 //!
 //! A family's faces are parsed on the first use of that face, once for the life of the process:
 //! both krilla (which draws and subsets the font into the PDF) and rustybuzz (which measures
@@ -19,12 +19,13 @@ pub const FAMILIES: &[&str] = PRINT_FONTS;
 /// One font file: its name and its bytes.
 type File = (&'static str, &'static [u8]);
 
-/// `server/assets/fonts/<dir>/<file>`, compiled in.
+/// `assets/fonts/<dir>/<file>`, compiled in.
 macro_rules! font_file {
     ($dir:literal, $file:literal) => {
         (
             $file,
-            include_bytes!(concat!("../../../assets/fonts/", $dir, "/", $file)) as &'static [u8],
+            include_bytes!(concat!("../../../../assets/fonts/", $dir, "/", $file))
+                as &'static [u8],
         )
     };
 }
@@ -122,7 +123,7 @@ struct Family {
     bold: Option<Face>,
 }
 
-/// The symbol fonts stickers fall back to, in order (see `server/assets/fonts/README.md`).
+/// The symbol fonts stickers fall back to, in order (see `assets/fonts/README.md`).
 static SYMBOL_FILES: [File; 2] = [
     font_file!("NotoSansSymbols", "NotoSansSymbols2-Regular.ttf"),
     font_file!("NotoSansSymbols", "NotoSansSymbols-Regular.ttf"),

@@ -1,12 +1,12 @@
-//! Theme artwork shipped in the binary: the SVG backgrounds `server/assets/themes.json` names
-//! (made by `server/assets/themes/gen_backgrounds.py`). The renderer draws them into PDFs, and
+//! Theme artwork shipped in the binary: the SVG backgrounds `assets/themes.json` names
+//! (made by `assets/themes/gen_backgrounds.py`). The renderer draws them into PDFs, and
 //! `GET /assets/themes/...` serves them to the web client.
 
 macro_rules! theme_art {
     ($($path:literal),* $(,)?) => {
         /// Every theme asset, by the name a page background uses (`themes/<theme>/<file>`).
         pub const THEME_ASSETS: &[(&str, &[u8])] = &[
-            $((concat!("themes/", $path), include_bytes!(concat!("../assets/themes/", $path)))),*
+            $((concat!("themes/", $path), include_bytes!(concat!("../../../assets/themes/", $path)))),*
         ];
     };
 }
@@ -44,7 +44,7 @@ mod tests {
     #[test]
     fn every_background_the_themes_name_is_shipped_and_parses() {
         let themes: serde_json::Value =
-            serde_json::from_str(include_str!("../assets/themes.json")).unwrap();
+            serde_json::from_str(include_str!("../../../assets/themes.json")).unwrap();
         let mut named = 0;
         for theme in themes.as_array().unwrap() {
             for background in theme["backgrounds"].as_array().unwrap() {

@@ -5,10 +5,10 @@
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use serde_json::Value;
 
-use crate::ids::PhotoId;
-use crate::photos::capture::CaptureTime;
-use crate::photos::exif_tags::Gps;
-use crate::photos::meta::Shape;
+use folio_domain::ids::PhotoId;
+use folio_media::capture::CaptureTime;
+use folio_media::exif_tags::Gps;
+use folio_media::meta::Shape;
 
 /// One photo, as automix sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,7 +116,7 @@ impl Photo {
         };
         let offset = meta["taken_at_offset"]
             .as_str()
-            .and_then(|s| crate::photos::capture::parse_offset(s.as_bytes()));
+            .and_then(|s| folio_media::capture::parse_offset(s.as_bytes()));
         let taken = meta["taken_at"]
             .as_str()
             .and_then(|s| parse_taken_at(s, offset));

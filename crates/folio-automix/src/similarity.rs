@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use super::photo::{LabShare, Photo};
-use crate::photos::colors::ciede2000;
-use crate::photos::exif_tags::Gps;
+use folio_media::colors::ciede2000;
+use folio_media::exif_tags::Gps;
 
 /// The mean Earth radius, in kilometres.
 const EARTH_RADIUS_KM: f64 = 6371.0088;

@@ -1,5 +1,5 @@
 //! The layout library and the themes (SPEC §10.4, §10.6): page designs automix fills, read from
-//! `server/assets/` at compile time and checked before first use.
+//! `assets/` at compile time and checked before first use.
 //!
 //! **Layouts.** A layout belongs to one aspect-ratio group and has 1 to 6 photo slots. A slot's
 //! `box` is `[x, y, w, h, rot]` in the page's relative coordinates exactly as an item's box
@@ -31,9 +31,10 @@
 //! * every slot that does not reach a page edge, and every caption area, lies inside the safe
 //!   area of every product of the group on left and right pages.
 //!
-//! `server/assets/gen_layouts.py` generates the layout files; see it for how the designs are
+//! `assets/gen_layouts.py` generates the layout files; see it for how the designs are
 //! chosen. Themes live in [`themes`].
 
+pub mod artwork;
 pub mod themes;
 
 use std::collections::HashSet;
@@ -44,25 +45,25 @@ use crdt_schema::AspectGroup;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::photos::meta::Shape;
+use folio_media::meta::Shape;
 pub use themes::{Background, Colors, Fonts, Theme, ThemeProblem};
 
 /// The layout files, one per aspect-ratio group, as shipped.
 const LAYOUT_FILES: &[(&str, &str)] = &[
     (
         "layouts/square.json",
-        include_str!("../assets/layouts/square.json"),
+        include_str!("../../../assets/layouts/square.json"),
     ),
     (
         "layouts/portrait.json",
-        include_str!("../assets/layouts/portrait.json"),
+        include_str!("../../../assets/layouts/portrait.json"),
     ),
     (
         "layouts/landscape.json",
-        include_str!("../assets/layouts/landscape.json"),
+        include_str!("../../../assets/layouts/landscape.json"),
     ),
 ];
-const THEMES_FILE: (&str, &str) = ("themes.json", include_str!("../assets/themes.json"));
+const THEMES_FILE: (&str, &str) = ("themes.json", include_str!("../../../assets/themes.json"));
 
 /// Fewest and most photos on one page.
 pub const MIN_SLOTS: usize = 1;
@@ -125,7 +126,7 @@ pub struct Library {
 }
 
 impl Library {
-    /// The library shipped in `server/assets`, parsed and checked on first use.
+    /// The library shipped in `assets`, parsed and checked on first use.
     ///
     /// # Panics
     /// When a shipped file is invalid: the files are compiled in, and the unit tests refuse

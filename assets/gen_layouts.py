@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Generates the layout library, server/assets/layouts/{square,portrait,landscape}.json.
+"""Generates the layout library, assets/layouts/{square,portrait,landscape}.json.
 
-Run from anywhere: `python3 server/assets/gen_layouts.py` (about 40 s). The output is deterministic, so a
+Run from anywhere: `python3 assets/gen_layouts.py` (about 40 s). The output is deterministic, so a
 diff after a run shows exactly what a change to this script did. The server embeds the JSON
 and validates it (server/src/layouts.rs); this script only has to produce good designs.
 

@@ -26,9 +26,9 @@ use crdt_schema::AspectGroup;
 use serde::Serialize;
 
 use super::photo::Photo;
-use crate::ids::PhotoId;
-use crate::layouts::{Layout, Library};
-use crate::photos::meta::Shape;
+use folio_domain::ids::PhotoId;
+use folio_layouts::{Layout, Library};
+use folio_media::meta::Shape;
 
 /// Crop loss per photo within which two layouts count as equally good.
 pub const NEAR_TIE: f64 = 0.01;

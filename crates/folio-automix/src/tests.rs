@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use super::order::{natural_cmp, order, TimeSource};
 use super::*;
-use crate::photos::exif_tags::Gps;
-use crate::photos::meta::Shape;
+use folio_media::exif_tags::Gps;
+use folio_media::meta::Shape;
 
 fn lib() -> &'static Library {
     Library::get()
@@ -995,7 +995,7 @@ fn automix_photos_are_read_from_stored_metadata() {
     assert_eq!((bare.width, bare.taken, bare.colors.len()), (0, None, 0));
     // EXIF capture times convert the same way.
     let ct =
-        crate::photos::capture::capture_time(b"2008:05:30 15:56:01", Some(b"5"), Some(b"+02:00"))
+        folio_media::capture::capture_time(b"2008:05:30 15:56:01", Some(b"5"), Some(b"+02:00"))
             .unwrap();
     assert_eq!(
         Taken::from(ct),

@@ -41,9 +41,9 @@ use crdt_schema::geometry::PageSide;
 use crdt_schema::AspectGroup;
 use serde::Serialize;
 
-use crate::ids::PhotoId;
-use crate::layouts::{Background, Library};
 pub use events::EventParams;
+use folio_domain::ids::PhotoId;
+use folio_layouts::{Background, Library};
 pub use layout::{Design, Placement};
 pub use order::TimeSource;
 pub use photo::{LabShare, Photo, Taken};
@@ -289,7 +289,7 @@ fn capacity(lib: &Library, group: AspectGroup) -> pages::Capacity {
             .map(|l| l.slots.len())
             .max()
     };
-    let plain = most(false).unwrap_or(crate::layouts::MAX_SLOTS);
+    let plain = most(false).unwrap_or(folio_layouts::MAX_SLOTS);
     pages::Capacity {
         plain,
         captioned: most(true).unwrap_or(plain),

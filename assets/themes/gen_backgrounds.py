@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the theme background artwork (server/assets/themes/<theme>/<name>.svg).
+"""Writes the theme background artwork (assets/themes/<theme>/<name>.svg).
 
 Each background is drawn on a 1000 x 1000 viewBox and stretched to the page it covers
 (preserveAspectRatio="none"), so it fits every aspect-ratio group. The designs are

@@ -244,7 +244,7 @@ fn is_asset_path(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layouts::Library;
+    use crate::Library;
 
     fn library() -> &'static Library {
         Library::get()
