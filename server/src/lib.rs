@@ -1,9 +1,6 @@
 //! Folio server library: `run` starts a node on a listener; `main.rs` only parses config.
 
 pub mod auth;
-pub mod automix_job;
-pub mod blob;
-pub mod fanout;
 pub mod http;
 pub mod jobs;
 pub mod limits;
@@ -12,16 +9,17 @@ pub mod passwords;
 pub mod photos;
 pub mod presence;
 pub mod print;
-pub mod proactive;
 pub mod store;
 pub mod sync;
-pub mod versions;
 
 // The shared vocabulary moved to its own crate; re-exported so `crate::ids` and friends keep
 // naming the same things across the server while the rest of the house moves out.
 pub use folio_automix as automix;
+pub use folio_blob as blob;
 pub use folio_domain::{access, config, ids};
+pub use folio_fanout as fanout;
 pub use folio_layouts::{self as layouts, artwork as assets};
+pub use jobs::{automix as automix_job, proactive, versions};
 
 use std::future::{Future, IntoFuture};
 use std::sync::Arc;
@@ -173,7 +171,7 @@ impl AppState {
             store: self.store.clone(),
             blobs: self.blobs.clone(),
             fanout: self.fanout.clone(),
-            sync: Some(self.sync.clone()),
+            docs: Arc::new(self.sync.clone()),
         }
     }
 }
@@ -196,12 +194,12 @@ pub async fn run_worker(cfg: Config, shutdown: impl Future<Output = ()>) -> anyh
     };
     let deps = jobs::WorkerDeps {
         cfg: cfg.clone(),
+        docs: Arc::new(jobs::LogWriter::new(store.clone(), fanout.clone())),
         store,
         blobs,
         fanout,
-        sync: None,
     };
-    let mut workers = jobs::spawn_workers(deps, &queue, cfg.workers);
+    let mut workers = jobs::spawn_workers(deps, jobs::registry(), &queue, cfg.workers);
     println!("folio worker running {} job(s) at a time", cfg.workers);
     tracing::info!(workers = cfg.workers, "worker started");
     shutdown.await;
@@ -220,7 +218,12 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let state = build_state(cfg).await?;
     let grace = Duration::from_secs(state.cfg.shutdown_grace_s);
-    let mut workers = jobs::spawn_workers(state.worker_deps(), &state.jobs, state.cfg.workers);
+    let mut workers = jobs::spawn_workers(
+        state.worker_deps(),
+        jobs::registry(),
+        &state.jobs,
+        state.cfg.workers,
+    );
     let sync = state.sync.clone();
     let app = http::router(state);
     let (flushed_tx, flushed_rx) = tokio::sync::oneshot::channel::<()>();

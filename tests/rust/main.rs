@@ -24,5 +24,6 @@ mod proactive;
 mod renders;
 mod store;
 mod sync;
+mod tidy;
 mod versions;
 mod wall;

@@ -29,9 +29,9 @@
 //! Everything comes from one seed (`StdRng`), so a stream is the same on every run.
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
-use folio_server::automix::{LabShare, Photo, Taken};
-use folio_server::ids::PhotoId;
-use folio_server::photos::exif_tags::Gps;
+use folio_automix::{LabShare, Photo, Taken};
+use folio_domain::ids::PhotoId;
+use folio_media::exif_tags::Gps;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;

@@ -22,10 +22,10 @@ use std::time::Instant;
 use clap::Parser;
 use crdt_schema::geometry::{core_aspect_ratio, fit_photo, slot_aspect, PixelSize};
 use crdt_schema::AspectGroup;
-use folio_server::automix::similarity::{change_across, change_across_span};
-use folio_server::automix::{self, events, order, BookInput, EventParams, Options, Weights};
-use folio_server::ids::PhotoId;
-use folio_server::layouts::{group_name, Library};
+use folio_automix::similarity::{change_across, change_across_span};
+use folio_automix::{self, events, order, BookInput, EventParams, Options, Weights};
+use folio_domain::ids::PhotoId;
+use folio_layouts::{group_name, Library};
 use serde_json::json;
 
 use gen::{Scenario, Stream};
@@ -170,7 +170,7 @@ fn main() -> anyhow::Result<()> {
     let ln = f64::ln;
     let sensitivity: Vec<(String, EventParams, usize)> = {
         let d = EventParams::DEFAULT;
-        let span = folio_server::automix::similarity::CHANGE_SPAN;
+        let span = folio_automix::similarity::CHANGE_SPAN;
         let mut v = Vec::new();
         for (kname, k) in [("ln 8", ln(8.0)), ("ln 17", ln(17.0)), ("ln 34", ln(34.0))] {
             for window in [5, 10, 20] {
@@ -496,7 +496,7 @@ fn sorted(m: &HashMap<String, usize>) -> Vec<(String, usize)> {
 
 /// The boundaries autoflow misses (FN) or invents (FP), with the evidence across them.
 fn diagnose(book: &[&automix::Photo], ordered: &order::Ordered, truth: &[usize], ours: &[usize]) {
-    use folio_server::automix::similarity::{color_distance, haversine_km};
+    use folio_automix::similarity::{color_distance, haversine_km};
     let change = |i: usize| change_across(book, i, &Weights::DEFAULT);
     let open = EventParams {
         min_gap: 0.0,

@@ -112,6 +112,23 @@ impl From<SyncError> for ApiError {
     }
 }
 
+impl From<folio_domain::docs::DocWriteError> for ApiError {
+    fn from(e: folio_domain::docs::DocWriteError) -> ApiError {
+        use folio_domain::docs::DocWriteError;
+        match e {
+            DocWriteError::Unavailable(_) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                format!("{e}; try again"),
+            ),
+            DocWriteError::TooManyBooks { .. } => {
+                ApiError::too_many("too_many_books_open", e.to_string(), 30)
+            }
+            DocWriteError::Failed(_) => ApiError::internal("document error", e),
+        }
+    }
+}
+
 impl From<Refused> for ApiError {
     fn from(r: Refused) -> ApiError {
         ApiError::too_many(r.code(), r.to_string(), r.retry_after_s())

@@ -18,7 +18,7 @@ impl From<VersionError> for ApiError {
     fn from(e: VersionError) -> ApiError {
         match e {
             VersionError::Store(e) => e.into(),
-            VersionError::Sync(e) => e.into(),
+            VersionError::Write(e) => e.into(),
             VersionError::Blob(BlobError::NotFound) => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "version_missing",

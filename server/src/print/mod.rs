@@ -1,6 +1,5 @@
-//! Printing a book (SPEC §11): the checks before a render, and the render itself.
+//! Printing a book (SPEC §11). The pure part (preflight, render, assembly) is the
+//! `folio-print` crate, re-exported here; `job` runs a render as a background job.
 
-pub mod assemble;
-pub mod job;
-pub mod preflight;
-pub mod render;
+pub use crate::jobs::render as job;
+pub use folio_print::{assemble, preflight, render};

@@ -7,6 +7,7 @@
 mod conn;
 pub mod protocol;
 mod room;
+mod writer;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -80,13 +80,13 @@ use krilla::{Document, SerializeSettings};
 
 use super::assemble::{AssembleError, Assembler, OutputProfile};
 use super::preflight::page_sides;
-use crate::layouts::Library;
-use crate::photos::exif_tags::Orientation;
-use crate::photos::probe::Probe;
 pub use cover::{
     render_cover, render_cover_to, spine_width_in, Cover, CoverLayout, LEAF_THICKNESS_IN,
     MIN_SPINE_IN,
 };
+use folio_layouts::Library;
+use folio_media::exif_tags::Orientation;
+use folio_media::probe::Probe;
 use fonts::FontBook;
 use text::PrintFont;
 

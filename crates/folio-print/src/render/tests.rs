@@ -18,7 +18,7 @@ use crdt_schema::{product, AspectGroup};
 use image::{ImageFormat, Rgb, RgbImage};
 
 use super::*;
-use crate::photos::probe::probe;
+use folio_media::probe::probe;
 
 const USER: &str = "00000000-0000-0000-0000-000000000001";
 const PHOTO: &str = "11111111-1111-1111-1111-111111111111";

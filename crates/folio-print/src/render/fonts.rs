@@ -1,5 +1,5 @@
 //! The print fonts: every family the themes use ([`FAMILIES`], the same set as preflight's
-//! [`PRINT_FONTS`](crate::print::preflight::PRINT_FONTS)), in a regular and a bold face, compiled
+//! [`PRINT_FONTS`](crate::preflight::PRINT_FONTS)), in a regular and a bold face, compiled
 //! into the server from `assets/fonts/<Family>/` (SIL OFL 1.1; each folder has its
 //! `OFL.txt`, and `assets/fonts/README.md` says where every file comes from).
 //!
@@ -10,7 +10,7 @@
 use std::sync::{LazyLock, OnceLock};
 
 use super::text::PrintFont;
-use crate::print::preflight::PRINT_FONTS;
+use crate::preflight::PRINT_FONTS;
 
 /// The print font families, as themes and item styles name them: preflight's list, so that
 /// what preflight accepts is exactly what prints. [`FILES`] gives their files in this order.
@@ -195,8 +195,8 @@ mod tests {
     use krilla::{Document, SerializeSettings};
 
     use super::*;
-    use crate::print::preflight::PRINT_FONTS;
-    use crate::print::render::text;
+    use crate::preflight::PRINT_FONTS;
+    use crate::render::text;
 
     /// Characters every print font must have: Latin, Latin-1 and a digit.
     const SAMPLE: &str = "Aa0 éüñçß";

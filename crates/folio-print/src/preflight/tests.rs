@@ -14,7 +14,7 @@ use crdt_schema::{product, AspectGroup};
 use serde_json::json;
 
 use super::*;
-use crate::layouts::Library;
+use folio_layouts::Library;
 
 const USER: &str = "00000000-0000-0000-0000-000000000001";
 const PHOTO: &str = "11111111-1111-1111-1111-111111111111";

@@ -16,9 +16,9 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::automix_job::{design_project, AutomixJob};
 use crate::config::Config;
 use crate::ids::{GroupId, JobId, NotificationId, ProjectId};
+use crate::jobs::automix::{design_project, AutomixJob};
 use crate::jobs::{Progress, Queue, WorkerDeps, DEFAULT_ATTEMPTS};
 use crate::store::{
     Group, GroupSource, Job, JobOutcome, NewJob, Notification, OutboxMail, PhotoFilter, Project,
@@ -295,4 +295,27 @@ pub async fn groups_of_photo(
     photo: crate::ids::PhotoId,
 ) -> Vec<GroupId> {
     store.groups_of_photo(photo).await.unwrap_or_default()
+}
+
+/// The `proactive` job kind.
+pub struct ProactiveKind;
+
+#[async_trait::async_trait]
+impl crate::jobs::JobKind for ProactiveKind {
+    fn name(&self) -> &'static str {
+        PROACTIVE
+    }
+
+    async fn run(
+        &self,
+        deps: &WorkerDeps,
+        job: &Job,
+        progress: &Progress,
+    ) -> Result<JobOutcome, String> {
+        run(deps, job, progress).await
+    }
+
+    async fn finished(&self, deps: &WorkerDeps, job: &Job) {
+        follow_up(deps, job).await
+    }
 }

@@ -16,10 +16,10 @@ use yrs::TransactionMut;
 
 use crate::automix::{self, BookInput, Design, Options, Photo};
 use crate::ids::{PhotoId, ProjectId, UserId};
+use crate::jobs::versions;
 use crate::jobs::{edit_doc, Progress, WorkerDeps};
 use crate::layouts::Library;
 use crate::store::{Job, JobOutcome, VersionReason};
-use crate::versions;
 use crdt_schema::model::{self, Background, ItemKind, NewItem, NewPage, PageKind, PhotoRef, Style};
 
 /// The job kind.
@@ -456,4 +456,23 @@ async fn remix(
         result,
         version: None,
     })
+}
+
+/// The `automix` job kind.
+pub struct AutomixKind;
+
+#[async_trait::async_trait]
+impl crate::jobs::JobKind for AutomixKind {
+    fn name(&self) -> &'static str {
+        AUTOMIX
+    }
+
+    async fn run(
+        &self,
+        deps: &WorkerDeps,
+        job: &Job,
+        progress: &Progress,
+    ) -> Result<JobOutcome, String> {
+        run(deps, job, progress).await
+    }
 }

@@ -11,7 +11,7 @@ use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use bytes::Bytes;
 
 use super::{BlobError, BlobKey, BlobRead, BlobStore};
-use crate::config::Config;
+use folio_domain::config::Config;
 
 /// A dead endpoint must fail fast rather than hold a request (or startup) for minutes.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);

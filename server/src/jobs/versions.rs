@@ -1,15 +1,22 @@
 //! Versions of a book (SPEC §7): taken from the durable log, kept in blob storage under a key
-//! made from the version's id, read back whole, and restored as a new change on top.
+//! made from the version's id, read back whole, and restored as a new change on top. The
+//! `version` job kind takes them in the background (periodic versions, and before a run of
+//! automix).
 
+use std::time::Duration;
+
+use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use folio_domain::docs::{DocWriteError, DocWriter};
+use serde::{Deserialize, Serialize};
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 
+use super::queue::{JobKind, Progress, Queue, WorkerDeps, DEFAULT_ATTEMPTS};
 use crate::blob::{BlobError, BlobKey, BlobStore};
-use crate::ids::{ProjectId, UserId, VersionId};
-use crate::store::{Store, StoreError, Version, VersionReason};
-use crate::sync::{SyncError, SyncService};
+use crate::ids::{JobId, ProjectId, UserId, VersionId};
+use crate::store::{Job, JobOutcome, NewJob, Store, StoreError, Version, VersionReason};
 
 #[derive(Debug, thiserror::Error)]
 pub enum VersionError {
@@ -20,7 +27,7 @@ pub enum VersionError {
     #[error("the stored document does not decode: {0}")]
     Corrupt(String),
     #[error(transparent)]
-    Sync(#[from] SyncError),
+    Write(#[from] DocWriteError),
 }
 
 /// Where a version's bytes live.
@@ -118,7 +125,7 @@ pub async fn fetch(blobs: &dyn BlobStore, version: &Version) -> Result<Bytes, Ve
 pub async fn restore(
     store: &dyn Store,
     blobs: &dyn BlobStore,
-    sync: &SyncService,
+    docs: &dyn DocWriter,
     version: &Version,
     by: UserId,
 ) -> Result<(Version, crdt_schema::restore::Kept), VersionError> {
@@ -141,7 +148,7 @@ pub async fn restore(
     .await?;
     let kept = std::sync::Arc::new(std::sync::Mutex::new(crdt_schema::restore::Kept::default()));
     let out = kept.clone();
-    sync.edit_as_system(
+    docs.edit_as_system(
         version.project_id,
         Box::new(move |txn| {
             *out.lock().unwrap_or_else(|e| e.into_inner()) =
@@ -152,4 +159,121 @@ pub async fn restore(
     metrics::counter!("folio_version_restores_total").increment(1);
     let kept = std::mem::take(&mut *kept.lock().unwrap_or_else(|e| e.into_inner()));
     Ok((before, kept))
+}
+
+/// Takes a version of a project's document (SPEC §7).
+pub const VERSION: &str = "version";
+
+/// What a `version` job takes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VersionJob {
+    pub reason: VersionReason,
+    /// Skip when the newest version already holds every durable update (used for the
+    /// periodic versions, so an idle book does not pile up copies).
+    #[serde(default)]
+    pub unless_unchanged: bool,
+}
+
+/// A `version` job for `project`. Only one periodic version job per project is queued at a
+/// time, across all nodes.
+pub fn version_job(
+    project: ProjectId,
+    job: VersionJob,
+    by: Option<UserId>,
+    delay: Duration,
+) -> NewJob {
+    let dedupe_key = job.unless_unchanged.then(|| format!("version:{project}"));
+    NewJob {
+        id: JobId::new(),
+        kind: VERSION.into(),
+        project_id: Some(project),
+        payload: serde_json::to_value(&job).expect("a version job serialises"),
+        created_by: by,
+        dedupe_key,
+        max_attempts: DEFAULT_ATTEMPTS,
+        run_after: (!delay.is_zero())
+            .then(|| Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default()),
+    }
+}
+
+impl Queue {
+    /// See [`version_job`]; the rooms' periodic versions are queued through this until they
+    /// hand the moment to the node's wiring instead.
+    pub fn version_job(
+        project: ProjectId,
+        job: VersionJob,
+        by: Option<UserId>,
+        delay: Duration,
+    ) -> NewJob {
+        version_job(project, job, by, delay)
+    }
+}
+
+/// The `version` job kind.
+pub struct VersionKind;
+
+#[async_trait]
+impl JobKind for VersionKind {
+    fn name(&self) -> &'static str {
+        VERSION
+    }
+
+    async fn run(
+        &self,
+        deps: &WorkerDeps,
+        job: &Job,
+        _progress: &Progress,
+    ) -> Result<JobOutcome, String> {
+        let spec: VersionJob = match serde_json::from_value(job.payload.clone()) {
+            Ok(spec) => spec,
+            Err(e) => {
+                return Ok(JobOutcome::Failed {
+                    error: format!("bad version job payload: {e}"),
+                })
+            }
+        };
+        let Some(project) = job.project_id else {
+            return Ok(JobOutcome::Failed {
+                error: "a version job needs a project".into(),
+            });
+        };
+        let state = durable_state(&*deps.store, project)
+            .await
+            .map_err(|e| e.to_string())?;
+        if spec.unless_unchanged {
+            let newest = deps
+                .store
+                .versions(project)
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .map(|v| v.seq)
+                .max();
+            if newest == Some(state.1) {
+                return Ok(JobOutcome::Done {
+                    result: serde_json::json!({ "project_id": project, "skipped": "unchanged" }),
+                    version: None,
+                });
+            }
+        }
+        // The version's id is the job's: a second run of the same job writes the same blob
+        // key, and the version row commits with the job's completion, under its lease.
+        let id = VersionId(job.id.0);
+        let version = write(
+            &*deps.blobs,
+            project,
+            id,
+            state,
+            spec.reason,
+            job.created_by,
+            Utc::now(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let result = serde_json::json!({ "project_id": project, "version": version });
+        Ok(JobOutcome::Done {
+            result,
+            version: Some(version),
+        })
+    }
 }

@@ -26,7 +26,7 @@ use super::{
     new_document, page_settings, preview, PageCanvas, Panel, RenderError, RenderSettings, Source,
     Theme,
 };
-use crate::print::assemble::Assembler;
+use crate::assemble::Assembler;
 
 /// Thickness of one leaf of interior paper, in inches: 0.0045 in (about 114 µm), a 170 g/m²
 /// silk photo-book paper. A printer with other paper sets its own.

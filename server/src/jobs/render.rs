@@ -1,4 +1,4 @@
-//! The `render` job (SPEC §4, §11): the IO around the pure [`super::render`] engine.
+//! The `render` job (SPEC §4, §11): the IO around the pure [`crate::print::render`] engine.
 //!
 //! A run reads the book of one version (or the book as it durably is now), runs preflight on
 //! it, and refuses to render a book with errors unless the render is forced. Otherwise it
@@ -26,18 +26,18 @@ use serde_json::json;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, Transact, Update};
 
-use super::preflight::{self, Finding, Input, PhotoPixels, PRINT_FONTS};
-use super::render::{
-    render_cover_to, render_interior_to, CoverLayout, PhotoSource, PrintedPage, RenderError,
-    RenderSettings, Source,
-};
 use crate::blob::BlobKey;
 use crate::ids::{RenderId, VersionId};
+use crate::jobs::versions;
 use crate::jobs::{Progress, WorkerDeps};
 use crate::photos::exif_tags::Orientation;
 use crate::photos::Visibility;
+use crate::print::preflight::{self, Finding, Input, PhotoPixels, PRINT_FONTS};
+use crate::print::render::{
+    render_cover_to, render_interior_to, CoverLayout, PhotoSource, PrintedPage, RenderError,
+    RenderSettings, Source,
+};
 use crate::store::{Job, JobOutcome, PhotoRecord, Render, StoreError};
-use crate::versions;
 
 /// The job kind.
 pub const RENDER: &str = "render";
@@ -370,4 +370,23 @@ fn orientation(record: &PhotoRecord) -> Orientation {
     record.meta["orientation"]
         .as_u64()
         .map_or(Orientation::UPRIGHT, |v| Orientation::from_exif(v as u32))
+}
+
+/// The `render` job kind.
+pub struct RenderKind;
+
+#[async_trait::async_trait]
+impl crate::jobs::JobKind for RenderKind {
+    fn name(&self) -> &'static str {
+        RENDER
+    }
+
+    async fn run(
+        &self,
+        deps: &WorkerDeps,
+        job: &Job,
+        progress: &Progress,
+    ) -> Result<JobOutcome, String> {
+        run(deps, job, progress).await
+    }
 }

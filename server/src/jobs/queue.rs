@@ -8,42 +8,71 @@
 //!
 //! `folio serve` runs workers as tasks in its own process; `folio worker` runs only workers,
 //! on any number of machines sharing the store.
+//!
+//! The queue knows no job kind: each kind implements [`JobKind`] and the node registers the
+//! kinds it runs in a [`Registry`]. A worker claims only jobs of registered kinds.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
+use folio_domain::docs::{DocWriter, SystemEdit};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
 use crate::blob::BlobStore;
 use crate::config::Config;
-use crate::ids::{JobId, ProjectId, UserId, VersionId};
-use crate::store::{Job, JobOutcome, Lease, NewJob, Store, StoreResult, VersionReason};
-use crate::versions;
-
-/// Takes a version of a project's document (SPEC §7).
-pub const VERSION: &str = "version";
-/// Every kind this build can run.
-pub const KINDS: [&str; 4] = [
-    VERSION,
-    crate::automix_job::AUTOMIX,
-    crate::proactive::PROACTIVE,
-    crate::print::job::RENDER,
-];
+use crate::ids::ProjectId;
+use crate::store::{Job, JobOutcome, Lease, NewJob, Store, StoreResult};
 
 /// Runs allowed per job, counting runs whose worker died.
 pub const DEFAULT_ATTEMPTS: i32 = 3;
 
-/// What a `version` job takes.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct VersionJob {
-    pub reason: VersionReason,
-    /// Skip when the newest version already holds every durable update (used for the
-    /// periodic versions, so an idle book does not pile up copies).
-    #[serde(default)]
-    pub unless_unchanged: bool,
+/// One kind of background job: its name in the queue, and how to run it.
+#[async_trait]
+pub trait JobKind: Send + Sync + 'static {
+    /// The `kind` the queue stores for jobs of this kind.
+    fn name(&self) -> &'static str;
+
+    /// Runs one claimed job. An `Err` is a message for the job's `error` field; the queue
+    /// runs the job again while it has attempts left.
+    async fn run(
+        &self,
+        deps: &WorkerDeps,
+        job: &Job,
+        progress: &Progress,
+    ) -> Result<JobOutcome, String>;
+
+    /// Called once the job's outcome is recorded, whatever it was.
+    async fn finished(&self, _deps: &WorkerDeps, _job: &Job) {}
+}
+
+/// The job kinds a node runs.
+#[derive(Clone, Default)]
+pub struct Registry {
+    kinds: Vec<Arc<dyn JobKind>>,
+}
+
+impl Registry {
+    /// Adds a kind. A second kind of the same name is a programming error.
+    pub fn with(mut self, kind: impl JobKind) -> Registry {
+        assert!(
+            self.get(kind.name()).is_none(),
+            "job kind {:?} registered twice",
+            kind.name()
+        );
+        self.kinds.push(Arc::new(kind));
+        self
+    }
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.kinds.iter().map(|k| k.name()).collect()
+    }
+
+    fn get(&self, name: &str) -> Option<&Arc<dyn JobKind>> {
+        self.kinds.iter().find(|k| k.name() == name)
+    }
 }
 
 /// The queue as request handlers and rooms see it: enqueueing also wakes this process's
@@ -67,28 +96,6 @@ impl Queue {
         self.wake.notify_waiters();
         Ok(job)
     }
-
-    /// A `version` job for `project`. Only one periodic version job per project is queued
-    /// at a time, across all nodes.
-    pub fn version_job(
-        project: ProjectId,
-        job: VersionJob,
-        by: Option<UserId>,
-        delay: Duration,
-    ) -> NewJob {
-        let dedupe_key = job.unless_unchanged.then(|| format!("version:{project}"));
-        NewJob {
-            id: JobId::new(),
-            kind: VERSION.into(),
-            project_id: Some(project),
-            payload: serde_json::to_value(&job).expect("a version job serialises"),
-            created_by: by,
-            dedupe_key,
-            max_attempts: DEFAULT_ATTEMPTS,
-            run_after: (!delay.is_zero())
-                .then(|| Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default()),
-        }
-    }
 }
 
 /// What a worker needs. A worker has no sockets and no rooms: it reads and writes through
@@ -100,71 +107,22 @@ pub struct WorkerDeps {
     pub blobs: Arc<dyn BlobStore>,
     /// Job events for the project's SSE streams (SPEC §4 `job`).
     pub fanout: Arc<dyn crate::fanout::Fanout>,
-    /// This process's live rooms, when it serves clients (`folio serve`); `folio worker` has
-    /// none and writes documents through the durable log (see `edit_doc`).
-    pub sync: Option<crate::sync::SyncService>,
+    /// Where machine edits of books go: this process's live rooms when it serves clients
+    /// (`folio serve`), the durable log in `folio worker` ([`super::LogWriter`]).
+    pub docs: Arc<dyn DocWriter>,
 }
 
-/// Writes a system edit into a book, as the system user (SPEC §6.3 rule 5). In a serving
-/// process it goes through the live room, which commits it, relays it to every open editor
-/// and publishes it to the other nodes. A worker without rooms applies it to the durable
-/// document, appends the difference to the log and publishes it; serving nodes apply it
-/// from the fan-out, or from the log within their heal interval if they missed it.
+/// Writes a system edit into a book, as the system user (SPEC §6.3 rule 5), through the
+/// node's [`DocWriter`].
 pub async fn edit_doc(
     deps: &WorkerDeps,
     project: ProjectId,
-    edit: crate::sync::SystemEdit,
+    edit: SystemEdit,
 ) -> Result<(), String> {
-    if let Some(sync) = &deps.sync {
-        return sync
-            .edit_as_system(project, edit)
-            .await
-            .map_err(|e| e.to_string());
-    }
-    use yrs::updates::decoder::Decode;
-    use yrs::{Transact, Update};
-    let stored = deps
-        .store
-        .load_doc(project)
+    deps.docs
+        .edit_as_system(project, edit)
         .await
-        .map_err(|e| e.to_string())?;
-    let doc = yrs::Doc::new();
-    {
-        let mut txn = doc.transact_mut();
-        for bytes in stored
-            .snapshot
-            .iter()
-            .chain(stored.updates.iter().map(|(_, u)| u))
-        {
-            let u = Update::decode_v1(bytes)
-                .map_err(|e| format!("the stored book does not decode: {e}"))?;
-            txn.apply_update(u)
-                .map_err(|e| format!("the stored book does not apply: {e}"))?;
-        }
-    }
-    let update = {
-        let mut txn = doc.transact_mut();
-        edit(&mut txn);
-        txn.encode_update_v1()
-    };
-    if update.as_slice() == Update::EMPTY_V1 {
-        return Ok(());
-    }
-    let seq = deps
-        .store
-        .append_updates(project, &[update.as_slice()], Utc::now())
-        .await
-        .map_err(|e| e.to_string())?;
-    let event = crate::fanout::Event::DocUpdate {
-        origin: uuid::Uuid::new_v4(),
-        project,
-        seq,
-        update: update.into(),
-    };
-    if let Err(e) = deps.fanout.publish(event) {
-        tracing::warn!(%project, error = %e, "could not publish a worker's edit; nodes pick it up from the log");
-    }
-    Ok(())
+        .map_err(|e| e.to_string())
 }
 
 /// A running job's way to report how far it got (0 to 1): recorded under its lease and
@@ -219,8 +177,9 @@ async fn announce(deps: &WorkerDeps, id: crate::ids::JobId) {
     }
 }
 
-/// Starts `n` worker loops. They stop when the returned set is dropped or aborted.
-pub fn spawn_workers(deps: WorkerDeps, queue: &Queue, n: usize) -> JoinSet<()> {
+/// Starts `n` worker loops running the kinds in `kinds`. They stop when the returned set is
+/// dropped or aborted.
+pub fn spawn_workers(deps: WorkerDeps, kinds: Registry, queue: &Queue, n: usize) -> JoinSet<()> {
     let mut set = JoinSet::new();
     let process = format!(
         "{}-{}",
@@ -229,12 +188,18 @@ pub fn spawn_workers(deps: WorkerDeps, queue: &Queue, n: usize) -> JoinSet<()> {
     );
     for i in 0..n {
         let name = format!("worker-{process}-{i}");
-        set.spawn(worker_loop(deps.clone(), queue.wake.clone(), name));
+        set.spawn(worker_loop(
+            deps.clone(),
+            kinds.clone(),
+            queue.wake.clone(),
+            name,
+        ));
     }
     set
 }
 
-async fn worker_loop(deps: WorkerDeps, wake: Arc<Notify>, name: String) {
+async fn worker_loop(deps: WorkerDeps, kinds: Registry, wake: Arc<Notify>, name: String) {
+    let names = kinds.names();
     let poll = Duration::from_millis(deps.cfg.job_poll_ms.max(10));
     let mut failures = 0u32;
     loop {
@@ -242,12 +207,12 @@ async fn worker_loop(deps: WorkerDeps, wake: Arc<Notify>, name: String) {
         let woken = wake.notified();
         match deps
             .store
-            .claim_job(&name, &KINDS, Utc::now(), deps.cfg.job_lease())
+            .claim_job(&name, &names, Utc::now(), deps.cfg.job_lease())
             .await
         {
             Ok(Some(lease)) => {
                 failures = 0;
-                run_job(&deps, &name, lease).await;
+                run_job(&deps, &kinds, &name, lease).await;
             }
             Ok(None) => {
                 failures = 0;
@@ -265,7 +230,7 @@ async fn worker_loop(deps: WorkerDeps, wake: Arc<Notify>, name: String) {
 }
 
 /// Runs one claimed job while renewing its lease, then records the outcome under the lease.
-async fn run_job(deps: &WorkerDeps, worker: &str, lease: Lease) {
+async fn run_job(deps: &WorkerDeps, kinds: &Registry, worker: &str, lease: Lease) {
     let job = lease.job.clone();
     tracing::info!(worker, job = %job.id, kind = %job.kind, attempt = job.attempts, "job started");
     let lease_for = deps.cfg.job_lease();
@@ -296,7 +261,14 @@ async fn run_job(deps: &WorkerDeps, worker: &str, lease: Lease) {
         deps: deps.clone(),
         lease: lease.clone(),
     };
-    let outcome = match execute(deps, &job, &progress).await {
+    let kind = kinds.get(&job.kind);
+    let ran = match kind {
+        Some(kind) => kind.run(deps, &job, &progress).await,
+        None => Ok(JobOutcome::Failed {
+            error: format!("this worker does not know job kind {:?}", job.kind),
+        }),
+    };
+    let outcome = match ran {
         Ok(outcome) => outcome,
         Err(error) if job.attempts < job.max_attempts => {
             let backoff = chrono::Duration::seconds(1 << job.attempts.clamp(0, 6));
@@ -323,8 +295,8 @@ async fn run_job(deps: &WorkerDeps, worker: &str, lease: Lease) {
                 .increment(1);
             tracing::info!(worker, job = %job.id, outcome = state, "job finished");
             announce(deps, job.id).await;
-            if job.kind == crate::proactive::PROACTIVE {
-                crate::proactive::follow_up(deps, &job).await;
+            if let Some(kind) = kind {
+                kind.finished(deps, &job).await;
             }
         }
         Ok(false) => {
@@ -334,71 +306,4 @@ async fn run_job(deps: &WorkerDeps, worker: &str, lease: Lease) {
             tracing::error!(worker, job = %job.id, error = %e, "recording a job's outcome failed; its lease will lapse and it runs again")
         }
     }
-}
-
-/// Runs a job's body. Errors are messages for the job's `error` field.
-async fn execute(deps: &WorkerDeps, job: &Job, progress: &Progress) -> Result<JobOutcome, String> {
-    match job.kind.as_str() {
-        VERSION => version_job(deps, job).await,
-        crate::automix_job::AUTOMIX => crate::automix_job::run(deps, job, progress).await,
-        crate::proactive::PROACTIVE => crate::proactive::run(deps, job, progress).await,
-        crate::print::job::RENDER => crate::print::job::run(deps, job, progress).await,
-        other => Ok(JobOutcome::Failed {
-            error: format!("this worker does not know job kind {other:?}"),
-        }),
-    }
-}
-
-async fn version_job(deps: &WorkerDeps, job: &Job) -> Result<JobOutcome, String> {
-    let spec: VersionJob = match serde_json::from_value(job.payload.clone()) {
-        Ok(spec) => spec,
-        Err(e) => {
-            return Ok(JobOutcome::Failed {
-                error: format!("bad version job payload: {e}"),
-            })
-        }
-    };
-    let Some(project) = job.project_id else {
-        return Ok(JobOutcome::Failed {
-            error: "a version job needs a project".into(),
-        });
-    };
-    let state = versions::durable_state(&*deps.store, project)
-        .await
-        .map_err(|e| e.to_string())?;
-    if spec.unless_unchanged {
-        let newest = deps
-            .store
-            .versions(project)
-            .await
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .map(|v| v.seq)
-            .max();
-        if newest == Some(state.1) {
-            return Ok(JobOutcome::Done {
-                result: serde_json::json!({ "project_id": project, "skipped": "unchanged" }),
-                version: None,
-            });
-        }
-    }
-    // The version's id is the job's: a second run of the same job writes the same blob key,
-    // and the version row commits with the job's completion, under its lease.
-    let id = VersionId(job.id.0);
-    let version = versions::write(
-        &*deps.blobs,
-        project,
-        id,
-        state,
-        spec.reason,
-        job.created_by,
-        Utc::now(),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    let result = serde_json::json!({ "project_id": project, "version": version });
-    Ok(JobOutcome::Done {
-        result,
-        version: Some(version),
-    })
 }

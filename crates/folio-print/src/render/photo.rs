@@ -28,9 +28,9 @@ use image::{DynamicImage, ExtendedColorType};
 use krilla::image::Image;
 
 use super::{PhotoSource, RenderError};
-use crate::photos::decode::{decode, orient};
-use crate::photos::exif_tags::Orientation;
-use crate::photos::probe::PhotoFormat;
+use folio_media::decode::{decode, orient};
+use folio_media::exif_tags::Orientation;
+use folio_media::probe::PhotoFormat;
 
 /// Output rasters above this many pixels are made in bands (about 16 MB of RGB).
 pub const TILE_PIXELS: u64 = 16 * 1024 * 1024 / 3;

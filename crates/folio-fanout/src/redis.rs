@@ -21,8 +21,8 @@ use futures_util::StreamExt;
 use tokio::sync::{broadcast, mpsc};
 
 use super::{ActivityKind, Event, Fanout, FanoutError, NodeId};
-use crate::access::Role;
-use crate::ids::{ProjectId, SessionId, UserId};
+use folio_domain::access::Role;
+use folio_domain::ids::{ProjectId, SessionId, UserId};
 
 const CONTROL: &str = "folio:ctl";
 /// Publishes waiting for the connection beyond this many are dropped (gaps heal from the log).

@@ -10,8 +10,8 @@ mod redis;
 use bytes::Bytes;
 use tokio::sync::broadcast;
 
-use crate::access::Role;
-use crate::ids::{ProjectId, SessionId, UserId};
+use folio_domain::access::Role;
+use folio_domain::ids::{ProjectId, SessionId, UserId};
 
 pub use self::redis::RedisFanout;
 pub use local::LocalFanout;

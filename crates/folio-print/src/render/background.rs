@@ -22,7 +22,7 @@ use krilla_svg::{SurfaceExt, SvgSettings};
 
 use super::photo::{raster, Raster};
 use super::{draw_tiles, parse_color, place_in, rect_path, solid, PageCanvas, RenderError};
-use crate::assets::{is_theme_asset, theme_asset};
+use folio_layouts::artwork::{is_theme_asset, theme_asset};
 
 pub(super) fn draw(
     canvas: &PageCanvas<'_>,
