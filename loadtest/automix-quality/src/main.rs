@@ -23,7 +23,7 @@ use clap::Parser;
 use crdt_schema::geometry::{core_aspect_ratio, fit_photo, slot_aspect, PixelSize};
 use crdt_schema::AspectGroup;
 use folio_automix::similarity::{change_across, change_across_span};
-use folio_automix::{self, events, order, BookInput, EventParams, Options, Weights};
+use folio_automix::{self as automix, events, order, BookInput, EventParams, Options, Weights};
 use folio_domain::ids::PhotoId;
 use folio_layouts::{group_name, Library};
 use serde_json::json;
