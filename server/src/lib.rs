@@ -16,13 +16,13 @@ pub mod photos;
 pub mod presence;
 pub mod print;
 pub mod proactive;
-pub mod store;
 pub mod sync;
 pub mod versions;
 
 // The shared vocabulary moved to its own crate; re-exported so `crate::ids` and friends keep
 // naming the same things across the server while the rest of the house moves out.
 pub use folio_domain::{access, config, ids};
+pub use folio_store as store;
 
 use std::future::{Future, IntoFuture};
 use std::sync::Arc;

@@ -10,8 +10,8 @@ use sqlx::Row;
 use super::invites::*;
 use super::sqlite::{sqlite_foreign_key_violation, ts, SqliteStore};
 use super::{StoreError, StoreResult};
-use crate::access::Role;
-use crate::ids::{InviteId, NotificationId, ProjectId, UserId};
+use folio_domain::access::Role;
+use folio_domain::ids::{InviteId, NotificationId, ProjectId, UserId};
 
 const INVITE_COLS: &str =
     "id, project_id, role, created_by, email, created_at, expires_at, max_uses, uses, revoked_at";

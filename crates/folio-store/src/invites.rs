@@ -16,8 +16,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::StoreResult;
-use crate::access::Role;
-use crate::ids::{InviteId, NotificationId, ProjectId, UserId};
+use folio_domain::access::Role;
+use folio_domain::ids::{InviteId, NotificationId, ProjectId, UserId};
 
 /// SQL ranking the role column `col` as `Role`'s order does: viewer 0 up to manager 4.
 pub(super) fn role_rank_sql(col: &str) -> String {

@@ -10,7 +10,7 @@ use sqlx::Row;
 use super::postgres::PgStore;
 use super::sqlite::{ts, SqliteStore};
 use super::{StoreError, StoreResult};
-use crate::ids::{CommentId, ProjectId, UserId};
+use folio_domain::ids::{CommentId, ProjectId, UserId};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comment {

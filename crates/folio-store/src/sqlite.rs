@@ -14,9 +14,9 @@ use sqlx::{Row, SqlitePool};
 
 use super::invites::{role_rank, role_rank_sql};
 use super::*;
-use crate::config::Durability;
+use folio_domain::config::Durability;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
 /// Reads go through a pool of sqlx connections. Every write goes to one thread that owns
 /// the only writing connection:

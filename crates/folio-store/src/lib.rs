@@ -1,4 +1,4 @@
-//! All SQL lives below this module: one `Store` interface, with SQLite and PostgreSQL behind it.
+//! All SQL: one `Store` interface, with SQLite and PostgreSQL behind it (the `folio-store` crate).
 
 mod invites;
 mod photos;
@@ -15,8 +15,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::access::Role;
-use crate::ids::{JobId, ProjectId, SessionId, UserId, VersionId};
+use folio_domain::access::Role;
+use folio_domain::ids::{JobId, ProjectId, SessionId, UserId, VersionId};
 
 pub use invites::{AcceptOutcome, Invite, InviteRefusal, InviteStore, Notification, OutboxMail};
 pub use photos::{

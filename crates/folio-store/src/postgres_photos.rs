@@ -10,7 +10,7 @@ use sqlx::{Postgres, Row, Transaction};
 use super::photos::*;
 use super::postgres::PgStore;
 use super::{StoreError, StoreResult};
-use crate::ids::{GroupId, PhotoId, ProjectId, UserId};
+use folio_domain::ids::{GroupId, PhotoId, ProjectId, UserId};
 
 const PHOTO_COLS: &str = "p.id, p.owner_id, p.name, p.remote, p.meta, p.created_at, \
      (SELECT string_agg(tag, E'\\n' ORDER BY tag) FROM photo_tags t WHERE t.photo_id = p.id) AS tags";

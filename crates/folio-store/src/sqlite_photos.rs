@@ -10,7 +10,7 @@ use sqlx::Row;
 use super::photos::*;
 use super::sqlite::{sqlite_foreign_key_violation, ts, SqliteStore};
 use super::{StoreError, StoreResult};
-use crate::ids::{GroupId, PhotoId, ProjectId, UserId};
+use folio_domain::ids::{GroupId, PhotoId, ProjectId, UserId};
 
 /// Tags come back as one newline-joined column (a tag never holds a newline).
 const PHOTO_COLS: &str = "p.id, p.owner_id, p.name, p.remote, p.meta, p.created_at, \

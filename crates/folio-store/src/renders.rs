@@ -10,7 +10,7 @@ use sqlx::Row;
 use super::postgres::PgStore;
 use super::sqlite::{ts, SqliteStore};
 use super::{StoreError, StoreResult};
-use crate::ids::{ProjectId, RenderId, UserId, VersionId};
+use folio_domain::ids::{ProjectId, RenderId, UserId, VersionId};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Render {

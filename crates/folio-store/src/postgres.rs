@@ -11,9 +11,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::invites::{role_rank, role_rank_sql};
 use super::*;
-use crate::config::Durability;
+use folio_domain::config::Durability;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
 /// Connections per node. Appends use one at a time (the committer); the rest serve reads
 /// and account or project writes.
