@@ -1,14 +1,14 @@
 //! All SQL: one `Store` interface, with SQLite and PostgreSQL behind it (the `folio-store` crate).
 
+mod append;
+mod body;
+mod dialect;
 mod invites;
 mod photos;
 mod postgres;
-mod postgres_invites;
-mod postgres_photos;
 mod renders;
+mod rows;
 mod sqlite;
-mod sqlite_invites;
-mod sqlite_photos;
 mod wall;
 
 use async_trait::async_trait;
