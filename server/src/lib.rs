@@ -9,7 +9,6 @@ pub mod passwords;
 pub mod photos;
 pub mod presence;
 pub mod print;
-pub mod store;
 pub mod sync;
 
 // The shared vocabulary moved to its own crate; re-exported so `crate::ids` and friends keep
@@ -20,6 +19,7 @@ pub use folio_domain::{access, config, ids};
 pub use folio_fanout as fanout;
 pub use folio_layouts::{self as layouts, artwork as assets};
 pub use jobs::{automix as automix_job, proactive, versions};
+pub use folio_store as store;
 
 use std::future::{Future, IntoFuture};
 use std::sync::Arc;

@@ -438,6 +438,60 @@ test_both_dbs!(compaction_folds_the_log_into_a_snapshot, async |store| {
     assert_eq!((since.snapshot, since.updates.len()), (None, 0));
 });
 
+test_both_dbs!(one_large_append_numbers_in_order, async |store| {
+    let owner = user(&*store, "Owner").await;
+    let p = project(&*store, owner.id).await;
+    let batch: Vec<Vec<u8>> = (0..1200u32).map(|i| i.to_le_bytes().to_vec()).collect();
+    let refs: Vec<&[u8]> = batch.iter().map(|b| b.as_slice()).collect();
+    assert_eq!(store.append_updates(p, &refs, now()).await.unwrap(), 1201);
+    let doc = store.load_doc(p).await.unwrap();
+    assert_eq!(doc.updates.len(), 1201);
+    assert_eq!(doc.updates[0], (1, b"first".to_vec()));
+    for (i, (seq, data)) in doc.updates[1..].iter().enumerate() {
+        assert_eq!(*seq, i as i64 + 2);
+        assert_eq!(data, &(i as u32).to_le_bytes().to_vec());
+    }
+});
+
+// Appends and every other kind of write at once: on SQLite they share one writer (group
+// commit on the writer thread, the rest in its turns), which must neither stall nor fail.
+test_both_dbs!(appends_and_other_writes_interleave, async |store| {
+    let owner = user(&*store, "Owner").await;
+    let p = project(&*store, owner.id).await;
+    let mut tasks = Vec::new();
+    for t in 0..8u8 {
+        let appender = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..20u8 {
+                appender
+                    .append_updates(p, &[&[t, i]], now())
+                    .await
+                    .expect("append");
+            }
+        }));
+        let writer = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..5 {
+                let u = user(&*writer, "Writer").await;
+                let q = project(&*writer, u.id).await;
+                writer
+                    .set_member(q, owner.id, Role::Editor, now())
+                    .await
+                    .expect("member");
+                writer.compact(q, b"snap", 1, now()).await.expect("compact");
+            }
+        }));
+    }
+    tokio::time::timeout(WAIT, async {
+        for t in tasks {
+            t.await.unwrap();
+        }
+    })
+    .await
+    .expect("every write finished in time");
+    assert_eq!(store.load_doc(p).await.unwrap().last_seq(), 1 + 8 * 20);
+});
+
 test_both_dbs!(unknown_projects_have_no_document, async |store| {
     let unknown = ProjectId::new();
     let doc = store.load_doc(unknown).await.unwrap();

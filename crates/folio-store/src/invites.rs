@@ -1,5 +1,5 @@
-//! Invitation links, notifications and the email outbox (SPEC §12). SQLite and PostgreSQL
-//! implement `InviteStore` in `sqlite_invites.rs` and `postgres_invites.rs`.
+//! Invitation links, notifications and the email outbox (SPEC §12): `InviteStore` and
+//! its row types; its one body over both databases is `body/invites.rs`.
 //!
 //! **Invariants:**
 //! - accepting an invite checks it, counts the use and writes the membership (and the
@@ -16,16 +16,16 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::StoreResult;
-use crate::access::Role;
-use crate::ids::{InviteId, NotificationId, ProjectId, UserId};
+use folio_domain::access::Role;
+use folio_domain::ids::{InviteId, NotificationId, ProjectId, UserId};
 
 /// SQL ranking the role column `col` as `Role`'s order does: viewer 0 up to manager 4.
-pub(super) fn role_rank_sql(col: &str) -> String {
+pub(crate) fn role_rank_sql(col: &str) -> String {
     format!("(CASE {col} WHEN 'viewer' THEN 0 WHEN 'commenter' THEN 1 WHEN 'contributor' THEN 2 WHEN 'editor' THEN 3 ELSE 4 END)")
 }
 
 /// The rank `role_rank_sql` gives `role`.
-pub(super) fn role_rank(role: Role) -> i32 {
+pub(crate) fn role_rank(role: Role) -> i32 {
     Role::ALL
         .iter()
         .position(|r| *r == role)

@@ -1,22 +1,22 @@
-//! All SQL lives below this module: one `Store` interface, with SQLite and PostgreSQL behind it.
+//! All SQL: one `Store` interface, with SQLite and PostgreSQL behind it (the `folio-store` crate).
 
+mod append;
+mod body;
+mod dialect;
 mod invites;
 mod photos;
 mod postgres;
-mod postgres_invites;
-mod postgres_photos;
 mod renders;
+mod rows;
 mod sqlite;
-mod sqlite_invites;
-mod sqlite_photos;
 mod wall;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::access::Role;
-use crate::ids::{JobId, ProjectId, SessionId, UserId, VersionId};
+use folio_domain::access::Role;
+use folio_domain::ids::{JobId, ProjectId, SessionId, UserId, VersionId};
 
 pub use invites::{AcceptOutcome, Invite, InviteRefusal, InviteStore, Notification, OutboxMail};
 pub use photos::{

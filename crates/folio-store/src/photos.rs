@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::StoreResult;
-use crate::ids::{GroupId, PhotoId, ProjectId, UserId};
+use folio_domain::ids::{GroupId, PhotoId, ProjectId, UserId};
 
 /// One photo. `meta` is the SPEC §4 `photo` metadata as ingest wrote it (format, size,
 /// orientation, shape, capture time, GPS, camera, colours, sizes, bytes).
