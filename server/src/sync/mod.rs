@@ -7,10 +7,12 @@
 mod conn;
 pub mod protocol;
 mod room;
+mod socket;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
@@ -21,8 +23,9 @@ use crate::fanout::{Event, Fanout};
 use crate::ids::{ProjectId, SessionId};
 use crate::store::Store;
 
-pub use conn::{serve_socket, Peer, Who};
-use room::{Room, RoomMsg};
+pub use conn::{serve_socket, Who};
+use room::{Peer, RoomMsg};
+pub use socket::{Frame, SocketError};
 
 /// A WebSocket close: code and reason (SPEC §5 close codes).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +92,14 @@ enum Opening {
 /// A system edit run inside a room's transaction, e.g. renaming the book.
 pub type SystemEdit = Box<dyn FnOnce(&mut TransactionMut) + Send>;
 
+/// Where rooms report that a book they committed edits to is due a periodic version. The
+/// server wires it to the job queue; sync itself knows nothing of jobs.
+pub trait VersionDue: Send + Sync {
+    /// A version of `project` should be taken `after` from now (once, however often this
+    /// is called before then).
+    fn version_due(&self, project: ProjectId, after: Duration);
+}
+
 #[derive(Clone)]
 struct RoomHandle {
     tx: mpsc::Sender<RoomMsg>,
@@ -99,7 +110,7 @@ struct Shared {
     cfg: Arc<Config>,
     store: Arc<dyn Store>,
     fanout: Arc<dyn Fanout>,
-    jobs: crate::jobs::Queue,
+    versions: Arc<dyn VersionDue>,
     presence: crate::presence::Presence,
     rooms: Mutex<HashMap<ProjectId, RoomHandle>>,
     tasks: Mutex<JoinSet<()>>,
@@ -122,7 +133,7 @@ impl SyncService {
         store: Arc<dyn Store>,
         fanout: Arc<dyn Fanout>,
         node_id: crate::fanout::NodeId,
-        jobs: crate::jobs::Queue,
+        versions: Arc<dyn VersionDue>,
         presence: crate::presence::Presence,
     ) -> SyncService {
         let svc = SyncService {
@@ -130,7 +141,7 @@ impl SyncService {
                 cfg,
                 store,
                 fanout,
-                jobs,
+                versions,
                 presence,
                 rooms: Mutex::new(HashMap::new()),
                 tasks: Mutex::new(JoinSet::new()),
@@ -180,12 +191,11 @@ impl SyncService {
         let (tx, rx) = mpsc::channel(1024);
         let handle = RoomHandle { tx, generation };
         rooms.insert(project, handle.clone());
-        let room = Room::new(project, generation, self.clone(), rx);
         self.shared
             .tasks
             .lock()
             .expect("tasks lock")
-            .spawn(room.run());
+            .spawn(room::run(project, generation, self.clone(), rx));
         metrics::gauge!("folio_docs_loaded").set(rooms.len() as f64);
         Ok(handle)
     }
