@@ -267,13 +267,13 @@ impl SyncService {
         Err(SyncError::Retry)
     }
 
-    /// Runs an edit as the system user inside the project's document, durably: it returns
-    /// once the edit is committed.
     /// Who is online, from live connections on every node.
     pub fn presence(&self) -> &crate::presence::Presence {
         &self.shared.presence
     }
 
+    /// Runs an edit as the system user inside the project's document, durably: it returns
+    /// once the edit is committed. `Retry` when the room gave up on a failing store.
     pub async fn edit_as_system(
         &self,
         project: ProjectId,
