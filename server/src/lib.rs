@@ -135,7 +135,7 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<AppState> {
         store.clone(),
         fanout.clone(),
         node_id,
-        jobs.clone(),
+        Arc::new(VersionJobs(jobs.clone())),
         presence,
     );
     let photos = photos::Library::new(
@@ -162,6 +162,30 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<AppState> {
         limits,
         passwords,
     })
+}
+
+/// Rooms ask for periodic versions through this: the job queue keeps one due per book
+/// across nodes (its dedupe key), and a worker takes it.
+struct VersionJobs(jobs::Queue);
+
+impl sync::VersionDue for VersionJobs {
+    fn version_due(&self, project: ids::ProjectId, after: Duration) {
+        let job = jobs::Queue::version_job(
+            project,
+            jobs::VersionJob {
+                reason: store::VersionReason::Auto,
+                unless_unchanged: true,
+            },
+            None,
+            after,
+        );
+        let queue = self.0.clone();
+        tokio::spawn(async move {
+            if let Err(e) = queue.enqueue(job).await {
+                tracing::warn!(%project, error = %e, "queueing a periodic version failed");
+            }
+        });
+    }
 }
 
 impl AppState {

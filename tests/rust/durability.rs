@@ -253,3 +253,90 @@ async fn kill_9_during_a_write_burst_loses_nothing_any_client_received() {
     );
     server.kill9().await;
 }
+
+/// Makes every append to the update log fail (or work again), in the database the server
+/// runs on: a trigger that aborts inserts, as a store refusing writes would.
+async fn refuse_appends(server: &TestServer, refuse: bool) {
+    use sqlx::Connection;
+    match server.database_url.as_deref() {
+        Some(url) if url.starts_with("postgres") => {
+            let mut db = sqlx::PgConnection::connect(url).await.expect("connect");
+            let sql: &[&str] = if refuse {
+                &[
+                    "CREATE FUNCTION refuse_appends() RETURNS trigger AS $$ \
+                     BEGIN RAISE EXCEPTION 'the disk is on fire'; END $$ LANGUAGE plpgsql",
+                    "CREATE TRIGGER refuse_appends BEFORE INSERT ON doc_updates \
+                     FOR EACH ROW EXECUTE FUNCTION refuse_appends()",
+                ]
+            } else {
+                &[
+                    "DROP TRIGGER refuse_appends ON doc_updates",
+                    "DROP FUNCTION refuse_appends()",
+                ]
+            };
+            for s in sql {
+                sqlx::query(s).execute(&mut db).await.expect(s);
+            }
+        }
+        _ => {
+            let path = server.data_dir.join("folio.db");
+            let url = format!("sqlite://{}", path.display());
+            let mut db = sqlx::SqliteConnection::connect(&url)
+                .await
+                .expect("connect");
+            let sql = if refuse {
+                "CREATE TRIGGER refuse_appends BEFORE INSERT ON doc_updates \
+                 BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END"
+            } else {
+                "DROP TRIGGER refuse_appends"
+            };
+            sqlx::query(sql).execute(&mut db).await.expect(sql);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_store_that_keeps_refusing_commits_closes_sockets_with_1013_and_loses_nothing() {
+    let server = TestServer::start_with(|c| c.idle_unload_s = 3600).await;
+    let api = Api::new(&server.url);
+    let owner = api.signup("Owner").await;
+    let project = api.create_project(&owner, "Trip").await;
+    let a = YClient::connect(&server.ws_url(), &project, &owner.token).await;
+    let b = YClient::connect(&server.ws_url(), &project, &owner.token).await;
+    a.wait_synced().await;
+    b.wait_synced().await;
+    let pages_before = page_ids(&b.doc).len();
+
+    refuse_appends(&server, true).await;
+    a.edit(|txn| add_page(txn, &owner.id, "made-while-the-store-was-down"));
+    // The room retries with back-off for some seconds, then gives up: everyone is told to
+    // reconnect, with a code stock clients reconnect on.
+    assert!(
+        eventually(Duration::from_secs(30), || a.closed().is_some()
+            && b.closed().is_some())
+        .await,
+        "the room never gave up"
+    );
+    for c in [&a, &b] {
+        let (code, reason) = c.closed().unwrap();
+        assert_eq!(code, 1013, "{reason}");
+        assert!(reason.contains("reconnect"), "{reason}");
+    }
+    // Nothing uncommitted was relayed.
+    assert_eq!(page_ids(&b.doc).len(), pages_before);
+
+    // The store heals; the author reconnects with what it holds, as y-websocket does, and
+    // the page is saved and reaches everyone.
+    refuse_appends(&server, false).await;
+    let a = YClient::connect_doc(&server.ws_url(), &project, &owner.token, a.doc.clone()).await;
+    a.wait_synced().await;
+    let c = YClient::connect(&server.ws_url(), &project, &owner.token).await;
+    c.wait_synced().await;
+    assert!(
+        eventually(WAIT, || page_ids(&c.doc)
+            .contains(&"made-while-the-store-was-down".to_string()))
+        .await,
+        "the page made while the store was down was lost"
+    );
+    assert!(log_len(&server, &project).await > 0);
+}

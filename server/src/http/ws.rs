@@ -4,14 +4,15 @@
 use std::collections::HashMap;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
+use futures_util::{future, Sink, SinkExt, Stream, StreamExt};
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{project_role, session_for_token, AppPath};
 use crate::ids::ProjectId;
-use crate::sync::{serve_socket, Who};
+use crate::sync::{serve_socket, Close, Frame, SocketError, Who};
 use crate::AppState;
 
 pub async fn upgrade(
@@ -59,8 +60,51 @@ pub async fn upgrade(
         .max_message_size(hard_cap)
         .max_frame_size(hard_cap)
         .on_upgrade(move |socket| async move {
-            serve_socket(socket, sync, who).await;
+            serve_socket(frames(socket), sync, who).await;
             drop(permit);
         })
         .into_response())
+}
+
+/// axum's WebSocket as the stream and sink of frames that sync reads and writes.
+fn frames(
+    socket: WebSocket,
+) -> impl Stream<Item = Result<Frame, SocketError>> + Sink<Frame, Error = axum::Error> + Send {
+    socket
+        .map(|read| read.map(frame_of).map_err(socket_error))
+        .with(|frame| future::ready(Ok::<_, axum::Error>(message_of(frame))))
+}
+
+fn frame_of(message: Message) -> Frame {
+    match message {
+        Message::Binary(data) => Frame::Binary(data),
+        Message::Text(_) => Frame::Text,
+        Message::Ping(data) => Frame::Ping(data),
+        Message::Pong(data) => Frame::Pong(data),
+        Message::Close(frame) => Frame::Close(frame.map(|f| Close::new(f.code, f.reason.as_str()))),
+    }
+}
+
+fn message_of(frame: Frame) -> Message {
+    match frame {
+        Frame::Binary(data) => Message::Binary(data),
+        Frame::Text => Message::Text(Default::default()),
+        Frame::Ping(data) => Message::Ping(data),
+        Frame::Pong(data) => Message::Pong(data),
+        Frame::Close(close) => Message::Close(close.map(|c| CloseFrame {
+            code: c.code,
+            reason: c.reason.into(),
+        })),
+    }
+}
+
+/// tungstenite reports a frame or message over its size limit as "Space limit exceeded"
+/// or "... too long"; sync answers those with 4413.
+fn socket_error(e: axum::Error) -> SocketError {
+    let text = e.to_string();
+    if text.contains("too long") || text.contains("Space limit") {
+        SocketError::TooLarge
+    } else {
+        SocketError::Other(text)
+    }
 }

@@ -7,33 +7,19 @@ mod photo_gate;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::{mpsc, watch};
 
 use super::protocol::{self, FrameError, Limits};
-use super::room::RoomMsg;
+use super::room::{Peer, PeerInfo, RoomMsg};
+use super::socket::{Frame, SocketError};
 use super::{close_code, Close, SyncService};
 use crate::access::Role;
 use crate::ids::{ProjectId, SessionId, UserId};
 use crate::photos::Visibility;
 use photo_gate::{PhotoGate, Refusal};
-
-/// A connection as its room sees it.
-#[derive(Clone)]
-pub struct Peer {
-    pub conn_id: u64,
-    pub user: UserId,
-    /// The user id as the document's `createdBy` holds it.
-    pub user_str: Arc<str>,
-    pub session: SessionId,
-    pub role: Role,
-    pub out: mpsc::Sender<Bytes>,
-    pub close: Arc<watch::Sender<Option<Close>>>,
-}
 
 /// Who is connecting, already authenticated and authorised by the HTTP layer.
 pub struct Who {
@@ -49,7 +35,12 @@ pub struct Who {
 /// Most messages written to the socket before one flush.
 const WRITE_BATCH: usize = 64;
 
-pub async fn serve_socket(socket: WebSocket, svc: SyncService, who: Who) {
+/// Serves one upgraded socket until it closes. The socket is any stream and sink of
+/// [`Frame`]s: the HTTP layer adapts its WebSocket to it.
+pub async fn serve_socket<S>(socket: S, svc: SyncService, who: Who)
+where
+    S: Stream<Item = Result<Frame, SocketError>> + Sink<Frame> + Send + 'static,
+{
     let cfg = svc.config().clone();
     let conn_id = svc.next_conn_id();
     let (out_tx, out_rx) = mpsc::channel(cfg.outbound_queue.max(1));
@@ -64,11 +55,13 @@ pub async fn serve_socket(socket: WebSocket, svc: SyncService, who: Who) {
     ));
 
     let peer = Peer {
-        conn_id,
-        user: who.user,
-        user_str: Arc::from(who.user.to_string()),
-        session: who.session,
-        role: who.role,
+        info: PeerInfo {
+            conn_id,
+            user: who.user,
+            user_str: Arc::from(who.user.to_string()),
+            session: who.session,
+            role: who.role,
+        },
         out: out_tx.clone(),
         close: close_tx.clone(),
     };
@@ -143,11 +136,12 @@ impl Reader {
 
     async fn run(
         mut self,
-        mut stream: SplitStream<WebSocket>,
+        stream: impl Stream<Item = Result<Frame, SocketError>>,
         mut close_rx: watch::Receiver<Option<Close>>,
         expires: DateTime<Utc>,
         ping: Duration,
     ) {
+        tokio::pin!(stream);
         let ttl = (expires - Utc::now()).to_std().unwrap_or(Duration::ZERO);
         let expiry = tokio::time::sleep(ttl);
         tokio::pin!(expiry);
@@ -165,24 +159,23 @@ impl Reader {
                 frame = stream.next() => {
                     last_seen = Instant::now();
                     match frame {
-                        None | Some(Ok(Message::Close(_))) => return,
-                        Some(Err(e)) => {
-                            let text = e.to_string();
-                            if text.contains("too long") || text.contains("Space limit") {
-                                return self.close(close_code::TOO_LARGE, format!("frame over the limit of {} bytes", self.max_frame));
-                            }
+                        None | Some(Ok(Frame::Close(_))) => return,
+                        Some(Err(SocketError::TooLarge)) => {
+                            return self.close(close_code::TOO_LARGE, format!("frame over the limit of {} bytes", self.max_frame));
+                        }
+                        Some(Err(SocketError::Other(text))) => {
                             tracing::debug!(error = %text, "websocket read failed");
                             return;
                         }
-                        Some(Ok(Message::Binary(data))) => {
+                        Some(Ok(Frame::Binary(data))) => {
                             if !self.binary(data).await {
                                 return;
                             }
                         }
-                        Some(Ok(Message::Text(_))) => {
+                        Some(Ok(Frame::Text)) => {
                             return self.close(close_code::MALFORMED, "text frames are not part of the y-websocket protocol");
                         }
-                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                        Some(Ok(Frame::Ping(_) | Frame::Pong(_))) => {}
                     }
                 }
             }
@@ -287,11 +280,12 @@ impl Reader {
 }
 
 async fn write_loop(
-    mut sink: SplitSink<WebSocket, Message>,
+    sink: impl Sink<Frame>,
     mut out: mpsc::Receiver<Bytes>,
     mut close: watch::Receiver<Option<Close>>,
     ping: Duration,
 ) {
+    tokio::pin!(sink);
     let mut pings = tokio::time::interval(ping);
     pings.tick().await;
     loop {
@@ -301,8 +295,8 @@ async fn write_loop(
                 let reason = close.borrow().clone();
                 if changed.is_err() || reason.is_some() {
                     if let Some(c) = reason {
-                        let frame = CloseFrame { code: c.code, reason: truncate(&c.reason, 120).into() };
-                        let _ = sink.send(Message::Close(Some(frame))).await;
+                        let frame = Close::new(c.code, truncate(&c.reason, 120));
+                        let _ = sink.send(Frame::Close(Some(frame))).await;
                     }
                     let _ = sink.close().await;
                     return;
@@ -313,13 +307,13 @@ async fn write_loop(
                     let _ = sink.close().await;
                     return;
                 };
-                if sink.feed(Message::Binary(first)).await.is_err() {
+                if sink.feed(Frame::Binary(first)).await.is_err() {
                     return;
                 }
                 for _ in 1..WRITE_BATCH {
                     match out.try_recv() {
                         Ok(b) => {
-                            if sink.feed(Message::Binary(b)).await.is_err() {
+                            if sink.feed(Frame::Binary(b)).await.is_err() {
                                 return;
                             }
                         }
@@ -331,7 +325,7 @@ async fn write_loop(
                 }
             }
             _ = pings.tick() => {
-                if sink.send(Message::Ping(Bytes::new())).await.is_err() {
+                if sink.send(Frame::Ping(Bytes::new())).await.is_err() {
                     return;
                 }
             }

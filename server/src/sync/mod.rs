@@ -8,10 +8,12 @@ mod conn;
 pub mod protocol;
 mod room;
 mod writer;
+mod socket;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
@@ -22,8 +24,9 @@ use crate::fanout::{Event, Fanout};
 use crate::ids::{ProjectId, SessionId};
 use crate::store::Store;
 
-pub use conn::{serve_socket, Peer, Who};
-use room::{Room, RoomMsg};
+pub use conn::{serve_socket, Who};
+use room::{Peer, RoomMsg};
+pub use socket::{Frame, SocketError};
 
 /// A WebSocket close: code and reason (SPEC §5 close codes).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +93,14 @@ enum Opening {
 /// A system edit run inside a room's transaction, e.g. renaming the book.
 pub type SystemEdit = Box<dyn FnOnce(&mut TransactionMut) + Send>;
 
+/// Where rooms report that a book they committed edits to is due a periodic version. The
+/// server wires it to the job queue; sync itself knows nothing of jobs.
+pub trait VersionDue: Send + Sync {
+    /// A version of `project` should be taken `after` from now (once, however often this
+    /// is called before then).
+    fn version_due(&self, project: ProjectId, after: Duration);
+}
+
 #[derive(Clone)]
 struct RoomHandle {
     tx: mpsc::Sender<RoomMsg>,
@@ -100,7 +111,7 @@ struct Shared {
     cfg: Arc<Config>,
     store: Arc<dyn Store>,
     fanout: Arc<dyn Fanout>,
-    jobs: crate::jobs::Queue,
+    versions: Arc<dyn VersionDue>,
     presence: crate::presence::Presence,
     rooms: Mutex<HashMap<ProjectId, RoomHandle>>,
     tasks: Mutex<JoinSet<()>>,
@@ -123,7 +134,7 @@ impl SyncService {
         store: Arc<dyn Store>,
         fanout: Arc<dyn Fanout>,
         node_id: crate::fanout::NodeId,
-        jobs: crate::jobs::Queue,
+        versions: Arc<dyn VersionDue>,
         presence: crate::presence::Presence,
     ) -> SyncService {
         let svc = SyncService {
@@ -131,7 +142,7 @@ impl SyncService {
                 cfg,
                 store,
                 fanout,
-                jobs,
+                versions,
                 presence,
                 rooms: Mutex::new(HashMap::new()),
                 tasks: Mutex::new(JoinSet::new()),
@@ -181,12 +192,11 @@ impl SyncService {
         let (tx, rx) = mpsc::channel(1024);
         let handle = RoomHandle { tx, generation };
         rooms.insert(project, handle.clone());
-        let room = Room::new(project, generation, self.clone(), rx);
         self.shared
             .tasks
             .lock()
             .expect("tasks lock")
-            .spawn(room.run());
+            .spawn(room::run(project, generation, self.clone(), rx));
         metrics::gauge!("folio_docs_loaded").set(rooms.len() as f64);
         Ok(handle)
     }
@@ -258,13 +268,13 @@ impl SyncService {
         Err(SyncError::Retry)
     }
 
-    /// Runs an edit as the system user inside the project's document, durably: it returns
-    /// once the edit is committed.
     /// Who is online, from live connections on every node.
     pub fn presence(&self) -> &crate::presence::Presence {
         &self.shared.presence
     }
 
+    /// Runs an edit as the system user inside the project's document, durably: it returns
+    /// once the edit is committed. `Retry` when the room gave up on a failing store.
     pub async fn edit_as_system(
         &self,
         project: ProjectId,
