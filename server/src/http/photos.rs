@@ -17,7 +17,8 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::error::{ApiError, ApiResult};
+use super::codes;
+use super::error::{ApiError, ApiResult, MissingAs};
 use super::extract::{project_role, session_for_token, AppJson, AppPath, AuthUser};
 use crate::access::Role;
 use crate::ids::{GroupId, PhotoId, ProjectId, UserId};
@@ -31,27 +32,18 @@ pub(super) const MAX_TAGS: usize = 32;
 const MAX_PHOTO_IDS: usize = 10_000;
 
 fn photo_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "photo_not_found",
+    ApiError::missing(
+        codes::PHOTO_NOT_FOUND,
         "no photo with this id that you can see",
     )
 }
 
 fn album_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "album_not_found",
-        "no album of yours with this id",
-    )
+    ApiError::missing(codes::ALBUM_NOT_FOUND, "no album of yours with this id")
 }
 
 fn group_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "group_not_found",
-        "no group of yours with this id",
-    )
+    ApiError::missing(codes::GROUP_NOT_FOUND, "no group of yours with this id")
 }
 
 /// A photo's display name from an upload's file name: the last path segment, without
@@ -75,7 +67,7 @@ pub(super) fn check_group_name(name: &str) -> ApiResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
         return Err(ApiError::invalid(
-            "invalid_name",
+            codes::INVALID_NAME,
             "a name is 1 to 200 characters, without control characters",
         ));
     }
@@ -87,7 +79,7 @@ pub(super) fn clean_tag(raw: &str) -> ApiResult<String> {
     let tag = raw.trim().to_lowercase();
     if tag.is_empty() || tag.chars().count() > 64 || tag.chars().any(char::is_control) {
         return Err(ApiError::invalid(
-            "invalid_tag",
+            codes::INVALID_TAG,
             format!(
                 "{raw:?} is not a tag: tags are 1 to 64 characters, without control characters"
             ),
@@ -118,11 +110,7 @@ async fn own_group(
 
 /// A photo the caller may see, or 404 (never 403: ids cannot be probed).
 async fn visible_photo(app: &AppState, user: UserId, id: PhotoId) -> ApiResult<PhotoRecord> {
-    let record = match app.store.photo(id).await {
-        Ok(r) => r,
-        Err(StoreError::NotFound) => return Err(photo_not_found()),
-        Err(e) => return Err(e.into()),
-    };
+    let record = app.store.photo(id).await.missing_as(photo_not_found)?;
     if app.photos.can_see(user, &record).await? {
         Ok(record)
     } else {
@@ -141,7 +129,7 @@ async fn own_photo(app: &AppState, user: UserId, id: PhotoId) -> ApiResult<Photo
 pub(super) fn photo_ids(raw: &[String]) -> ApiResult<Vec<PhotoId>> {
     if raw.is_empty() || raw.len() > MAX_PHOTO_IDS {
         return Err(ApiError::invalid(
-            "invalid_photo_ids",
+            codes::INVALID_PHOTO_IDS,
             format!("photo_ids lists 1 to {MAX_PHOTO_IDS} photo ids"),
         ));
     }
@@ -149,7 +137,7 @@ pub(super) fn photo_ids(raw: &[String]) -> ApiResult<Vec<PhotoId>> {
     for s in raw {
         let id = s.parse().map_err(|_| {
             ApiError::invalid(
-                "invalid_photo_ids",
+                codes::INVALID_PHOTO_IDS,
                 format!("{s:?} is not a photo id (a UUID)"),
             )
         })?;
@@ -160,16 +148,12 @@ pub(super) fn photo_ids(raw: &[String]) -> ApiResult<Vec<PhotoId>> {
     Ok(out)
 }
 
-/// `NotFound` from a group write means a photo was not the owner's.
-fn group_write_error(e: StoreError) -> ApiError {
-    match e {
-        StoreError::NotFound => ApiError::new(
-            StatusCode::NOT_FOUND,
-            "photo_not_found",
-            "one of the photos is not one of yours; nothing was changed",
-        ),
-        e => e.into(),
-    }
+/// What `NotFound` from a group write means: a photo was not the owner's.
+fn not_all_yours() -> ApiError {
+    ApiError::missing(
+        codes::PHOTO_NOT_FOUND,
+        "one of the photos is not one of yours; nothing was changed",
+    )
 }
 
 fn group_json(g: &Group) -> Value {
@@ -194,21 +178,16 @@ fn album_json(g: &Group) -> Value {
 /// What one file part came to.
 enum Part {
     Photo(PhotoRecord),
-    Failed {
-        file: String,
-        status: u16,
-        code: &'static str,
-        message: String,
-    },
+    Failed { file: String, error: ApiError },
 }
 
 /// Whole-request failures; the files stored so far are discarded.
 fn multipart_error(e: MultipartError, limit: u64) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request_too_large", format!("the upload is larger than the {limit} bytes allowed per request; send fewer files at a time"))
+        ApiError::too_large(codes::REQUEST_TOO_LARGE, format!("the upload is larger than the {limit} bytes allowed per request; send fewer files at a time"))
     } else {
         ApiError::bad_request(
-            "invalid_multipart",
+            codes::INVALID_MULTIPART,
             format!("the multipart body could not be read: {}", e.body_text()),
         )
     }
@@ -254,19 +233,15 @@ pub async fn upload(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request_too_large", format!("the upload is larger than the {limit} bytes allowed per request; send fewer files at a time")).into_response();
+        return ApiError::too_large(codes::REQUEST_TOO_LARGE, format!("the upload is larger than the {limit} bytes allowed per request; send fewer files at a time")).into_response();
     }
     let mut multipart = match multipart {
         Ok(m) => m,
         Err(e) => {
-            return ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                format!(
-                    "send the photos as multipart/form-data with one `file` part per photo ({})",
-                    e.body_text()
-                ),
-            )
+            return ApiError::unsupported_media_type(format!(
+                "send the photos as multipart/form-data with one `file` part per photo ({})",
+                e.body_text()
+            ))
             .into_response()
         }
     };
@@ -310,13 +285,13 @@ async fn read_parts(
             Some("album_id") => {
                 if files > 0 {
                     return Err(ApiError::bad_request(
-                        "album_id_after_files",
+                        codes::ALBUM_ID_AFTER_FILES,
                         "put the album_id part before the file parts; nothing was stored",
                     ));
                 }
                 let text = field.text().await.map_err(|e| multipart_error(e, limit))?;
                 let id: GroupId = text.trim().parse().map_err(|_| {
-                    ApiError::bad_request("invalid_album_id", "album_id is not a UUID")
+                    ApiError::bad_request(codes::INVALID_ALBUM_ID, "album_id is not a UUID")
                 })?;
                 album = Some(own_group(app, session.user.id, id, Some(GroupSource::Album)).await?);
             }
@@ -335,28 +310,23 @@ async fn read_parts(
                     };
                 parts.push(match outcome {
                     Ok(record) => Part::Photo(record),
-                    Err(e) => {
-                        let (status, code, message) = e.describe();
-                        Part::Failed {
-                            file: name,
-                            status,
-                            code,
-                            message,
-                        }
-                    }
+                    Err(e) => Part::Failed {
+                        file: name,
+                        error: e.into(),
+                    },
                 });
             }
             other => {
                 let what = other
                     .map(|n| format!("{n:?}"))
                     .unwrap_or_else(|| "without a name".into());
-                return Err(ApiError::bad_request("unknown_part", format!("unexpected multipart part {what}: send `file` parts and an optional `album_id`")));
+                return Err(ApiError::bad_request(codes::UNKNOWN_PART, format!("unexpected multipart part {what}: send `file` parts and an optional `album_id`")));
             }
         }
     }
     if files == 0 {
         return Err(ApiError::bad_request(
-            "no_files",
+            codes::NO_FILES,
             "the upload has no `file` part",
         ));
     }
@@ -423,14 +393,13 @@ async fn finish_upload(
     let failures: Vec<(u16, &'static str, &str, &str)> = parts
         .iter()
         .filter_map(|p| {
-            if let Part::Failed {
-                file,
-                status,
-                code,
-                message,
-            } = p
-            {
-                Some((*status, *code, file.as_str(), message.as_str()))
+            if let Part::Failed { file, error } = p {
+                Some((
+                    error.status.as_u16(),
+                    error.code,
+                    file.as_str(),
+                    error.message.as_str(),
+                ))
             } else {
                 None
             }
@@ -459,7 +428,7 @@ async fn finish_upload(
             )
         } else {
             (
-                "no_photos_ingested".to_owned(),
+                codes::NO_PHOTOS_INGESTED.to_owned(),
                 format!(
                     "none of the {} files could be used; see `errors` for each",
                     failures.len()
@@ -491,7 +460,7 @@ fn parse_query_id<T: std::str::FromStr>(
     raw.as_deref()
         .map(|s| {
             s.parse().map_err(|_| {
-                ApiError::bad_request("invalid_query", format!("{what} is not a UUID"))
+                ApiError::bad_request(codes::INVALID_QUERY, format!("{what} is not a UUID"))
             })
         })
         .transpose()
@@ -502,7 +471,7 @@ pub async fn list(
     AuthUser(session): AuthUser,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request(codes::INVALID_QUERY, e.body_text()))?;
     let user = session.user.id;
     if let Some(project) = parse_query_id::<ProjectId>(&q.project_id, "project_id")? {
         project_role(&app, project, &session).await?;
@@ -515,7 +484,7 @@ pub async fn list(
     let group: Option<GroupId> = parse_query_id(&q.group_id, "group_id")?;
     if album.is_some() && group.is_some() {
         return Err(ApiError::bad_request(
-            "invalid_query",
+            codes::INVALID_QUERY,
             "give album_id or group_id, not both",
         ));
     }
@@ -563,7 +532,7 @@ pub async fn file(
     headers: HeaderMap,
     query: Result<Query<FileQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Response> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request(codes::INVALID_QUERY, e.body_text()))?;
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -572,7 +541,7 @@ pub async fn file(
         Some(token) if !token.is_empty() => session_for_token(&app, token).await?,
         _ => {
             return Err(ApiError::unauthorized(
-                "unauthorized",
+                codes::UNAUTHORIZED,
                 "missing bearer token: send Authorization: Bearer <token> or ?token=",
             ))
         }
@@ -581,7 +550,7 @@ pub async fn file(
         None | Some("") => None,
         Some(s) => Some(s.parse::<usize>().map_err(|_| {
             ApiError::bad_request(
-                "invalid_size",
+                codes::INVALID_SIZE,
                 "size is the index of a size in the photo's `sizes` (0, 1, …)",
             )
         })?),
@@ -590,30 +559,12 @@ pub async fn file(
     let count = record.meta["sizes"].as_array().map_or(0, Vec::len);
     let index = size.unwrap_or(count.saturating_sub(1));
     let etag = format!("\"{}-{index}\"", record.id);
-    let file = match app.photos.file(&record, size).await {
-        Ok(Some(f)) => f,
-        Ok(None) => {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "no_such_size",
-                format!("this photo has {count} sizes, numbered from 0"),
-            ))
-        }
-        Err(crate::blob::BlobError::NotFound) => {
-            return Err(ApiError::internal(
-                "a photo's file is missing from blob storage",
-                record.id,
-            ))
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "blob storage failed");
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "blob_storage_unavailable",
-                "blob storage is not answering; try again later",
-            ));
-        }
-    };
+    let file = app.photos.file(&record, size).await?.ok_or_else(|| {
+        ApiError::missing(
+            codes::NO_SUCH_SIZE,
+            format!("this photo has {count} sizes, numbered from 0"),
+        )
+    })?;
     match file {
         PhotoFile::Remote { url } => Ok((
             StatusCode::TEMPORARY_REDIRECT,
@@ -662,7 +613,7 @@ pub async fn add_tags(
 ) -> ApiResult<Json<Value>> {
     if body.tags.is_empty() || body.tags.len() > MAX_TAGS {
         return Err(ApiError::invalid(
-            "invalid_tags",
+            codes::INVALID_TAGS,
             format!("tags lists 1 to {MAX_TAGS} tags"),
         ));
     }
@@ -719,14 +670,14 @@ pub async fn register_remote(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let name = check_group_name(&body.name)?;
     let sizes = crate::photos::library::check_remote_sizes(body.sizes)
-        .map_err(|m| ApiError::invalid("invalid_sizes", m))?;
+        .map_err(|m| ApiError::invalid(codes::INVALID_SIZES, m))?;
     let offset = match body.taken_at_offset.as_deref() {
         None => None,
         Some(o) => Some(
             crate::photos::capture::parse_offset(o.as_bytes())
                 .map(|_| o.to_owned())
                 .ok_or_else(|| {
-                    ApiError::invalid("invalid_taken_at", "taken_at_offset looks like +02:00")
+                    ApiError::invalid(codes::INVALID_TAKEN_AT, "taken_at_offset looks like +02:00")
                 })?,
         ),
     };
@@ -741,7 +692,7 @@ pub async fn register_remote(
                     || chrono::DateTime::parse_from_rfc3339(t).is_ok()
             };
             if !ok {
-                return Err(ApiError::invalid("invalid_taken_at", "taken_at is RFC 3339 (2024-05-30T13:56:01Z), or a local time 2024-05-30T15:56:01 when no offset is known"));
+                return Err(ApiError::invalid(codes::INVALID_TAKEN_AT, "taken_at is RFC 3339 (2024-05-30T13:56:01Z), or a local time 2024-05-30T15:56:01 when no offset is known"));
             }
             Some(t.to_owned())
         }
@@ -757,7 +708,7 @@ pub async fn register_remote(
         }
         Some(_) => {
             return Err(ApiError::invalid(
-                "invalid_gps",
+                codes::INVALID_GPS,
                 "gps is {lat, lon} in degrees, lat within ±90 and lon within ±180",
             ))
         }
@@ -766,7 +717,7 @@ pub async fn register_remote(
     let camera = match body.camera {
         Some(c) if c.chars().count() > 200 || c.chars().any(char::is_control) => {
             return Err(ApiError::invalid(
-                "invalid_camera",
+                codes::INVALID_CAMERA,
                 "camera is at most 200 characters",
             ))
         }
@@ -883,29 +834,29 @@ pub async fn patch_album(
         Some(None) => Some(None),
         Some(Some(raw)) => Some(Some(raw.parse().map_err(|_| {
             ApiError::invalid(
-                "invalid_cover",
+                codes::INVALID_COVER,
                 "cover_photo_id is a photo id of the album, or null",
             )
         })?)),
     };
     if name.is_none() && cover.is_none() {
         return Err(ApiError::invalid(
-            "empty_patch",
+            codes::EMPTY_PATCH,
             "give a name or a cover_photo_id",
         ));
     }
     let mut album = own_group(&app, session.user.id, id, Some(GroupSource::Album)).await?;
     if let Some(cover) = cover {
-        album = match app.store.set_group_cover(id, cover, Utc::now()).await {
-            Ok(a) => a,
-            Err(StoreError::NotFound) => {
-                return Err(ApiError::invalid(
-                    "invalid_cover",
+        album = app
+            .store
+            .set_group_cover(id, cover, Utc::now())
+            .await
+            .missing_as(|| {
+                ApiError::invalid(
+                    codes::INVALID_COVER,
                     "the cover must be a photo of this album",
-                ))
-            }
-            Err(e) => return Err(e.into()),
-        };
+                )
+            })?;
     }
     if let Some(name) = name {
         album = app.store.rename_group(id, &name, Utc::now()).await?;
@@ -926,7 +877,7 @@ pub async fn add_album_photos(
         .store
         .add_to_group(id, &ids, Utc::now())
         .await
-        .map_err(group_write_error)?;
+        .missing_as(not_all_yours)?;
     crate::proactive::groups_changed(&app.cfg, &app.jobs, &[id]).await;
     Ok(Json(json!({ "album": album_json(&album) })))
 }
@@ -941,9 +892,8 @@ pub async fn remove_album_photo(
         crate::proactive::groups_changed(&app.cfg, &app.jobs, &[id]).await;
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "photo_not_found",
+        Err(ApiError::missing(
+            codes::PHOTO_NOT_FOUND,
             "this photo is not in the album",
         ))
     }
@@ -966,7 +916,7 @@ pub async fn share(
     let project: ProjectId = body
         .project_id
         .parse()
-        .map_err(|_| ApiError::invalid("invalid_project_id", "project_id is not a UUID"))?;
+        .map_err(|_| ApiError::invalid(codes::INVALID_PROJECT_ID, "project_id is not a UUID"))?;
     let (project, role) = project_role(&app, project, &session).await?;
     if role < Role::Contributor {
         return Err(ApiError::forbidden(
@@ -984,7 +934,7 @@ pub async fn share(
         .store
         .create_group(&group, &ids, Utc::now())
         .await
-        .map_err(group_write_error)?;
+        .missing_as(not_all_yours)?;
     crate::proactive::groups_changed(&app.cfg, &app.jobs, &[group.id]).await;
     Ok((
         StatusCode::CREATED,
@@ -1021,7 +971,7 @@ pub async fn print_selection(
         .store
         .create_group(&group, &ids, Utc::now())
         .await
-        .map_err(group_write_error)?;
+        .missing_as(not_all_yours)?;
     crate::proactive::groups_changed(&app.cfg, &app.jobs, &[group.id]).await;
     Ok((
         StatusCode::CREATED,
@@ -1039,12 +989,12 @@ pub async fn list_groups(
     AuthUser(session): AuthUser,
     query: Result<Query<GroupsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request(codes::INVALID_QUERY, e.body_text()))?;
     let source = match q.source.as_deref() {
         None | Some("") => None,
         Some(s) => Some(GroupSource::parse(s).ok_or_else(|| {
             ApiError::bad_request(
-                "invalid_query",
+                codes::INVALID_QUERY,
                 "source is one of upload, album, tag, share, print",
             )
         })?),
@@ -1077,7 +1027,7 @@ pub async fn group_events(
     AppPath(id): AppPath<GroupId>,
     query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request(codes::INVALID_QUERY, e.body_text()))?;
     own_group(&app, session.user.id, id, None).await?;
     let limit = q.limit.unwrap_or(500).clamp(1, 1000);
     let events = app

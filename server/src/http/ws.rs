@@ -8,6 +8,7 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 
+use super::codes;
 use super::error::{ApiError, ApiResult};
 use super::extract::{project_role, session_for_token, AppPath};
 use crate::ids::ProjectId;
@@ -24,13 +25,16 @@ pub async fn upgrade(
         .get("token")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
-            ApiError::unauthorized("unauthorized", "missing token: connect with ?token=<token>")
+            ApiError::unauthorized(
+                codes::UNAUTHORIZED,
+                "missing token: connect with ?token=<token>",
+            )
         })?;
     let session = session_for_token(&app, token).await?;
     let (_, role) = project_role(&app, project, &session).await?;
     let ws = ws.map_err(|r| {
         ApiError::bad_request(
-            "not_websocket",
+            codes::NOT_WEBSOCKET,
             format!("expected a WebSocket upgrade: {}", r.body_text()),
         )
     })?;
