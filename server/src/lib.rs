@@ -22,7 +22,7 @@ pub mod versions;
 
 // The shared vocabulary moved to its own crate; re-exported so `crate::ids` and friends keep
 // naming the same things across the server while the rest of the house moves out.
-pub use folio_domain::{access, config, ids};
+pub use folio_domain::{access, config, events, ids};
 
 use std::future::{Future, IntoFuture};
 use std::sync::Arc;
@@ -53,6 +53,8 @@ pub struct AppState {
     pub limits: Arc<limits::Limits>,
     /// Password hashing, bounded in how many run at once.
     pub passwords: passwords::Passwords,
+    /// Where handlers raise domain events; the subscribers are registered in `build_state`.
+    pub events: events::Events,
 }
 
 async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
@@ -147,6 +149,15 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<AppState> {
         cfg.photo_max_pixels,
         cfg.photo_decoders,
     );
+    // What follows a change, in order: live clients hear of it, then proactive books are
+    // queued. Each subscriber is done before the handler that raised the event answers.
+    let events = events::Events::new(vec![
+        Arc::new(http::subscribers::LiveClients::new(fanout.clone())),
+        Arc::new(http::subscribers::ProactiveBooks::new(
+            cfg.clone(),
+            jobs.clone(),
+        )),
+    ]);
     let limits = Arc::new(limits::Limits::new(&cfg));
     let passwords = passwords::Passwords::new(
         cfg.password_hashes(),
@@ -164,6 +175,7 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<AppState> {
         metrics: observe::metrics_handle(),
         limits,
         passwords,
+        events,
     })
 }
 

@@ -1,4 +1,5 @@
-//! Folio's shared vocabulary: ids, roles and access rules, and the node's configuration.
+//! Folio's shared vocabulary: ids, roles and access rules, the node's configuration, and the
+//! domain events that handlers raise and subscribers handle.
 //!
 //! Every other server crate depends on this one and it depends on none of them. It does no
 //! IO: the configuration is parsed from flags and environment by clap, and read by the
@@ -6,4 +7,5 @@
 
 pub mod access;
 pub mod config;
+pub mod events;
 pub mod ids;

@@ -17,7 +17,7 @@ use super::error::{ApiError, ApiResult, MissingAs};
 use super::extract::{AppJson, AppPath, AuthUser, Manager, ProjectAccess};
 use crate::access::Role;
 use crate::auth;
-use crate::fanout::Event;
+use crate::events::DomainEvent;
 use crate::ids::{InviteId, NotificationId, ProjectId};
 use crate::store::{AcceptOutcome, Invite, InviteRefusal, Notification, OutboxMail};
 use crate::AppState;
@@ -237,14 +237,14 @@ pub async fn accept(
             json!({ "project": project, "role": role, "joined": false }),
         )),
         AcceptOutcome::Joined(role) => {
-            if let Err(e) = app.fanout.publish(Event::Member {
-                project: invite.project_id,
-                user: session.user.id,
-                role: Some(role),
-            }) {
-                tracing::error!(error = %e, "publishing a membership event failed");
-            }
-            super::wall::publish_notification(&app, &notify);
+            app.events
+                .publish(DomainEvent::MembershipChanged {
+                    project: invite.project_id,
+                    user: session.user.id,
+                    role: Some(role),
+                })
+                .await;
+            super::wall::notification_recorded(&app, &notify).await;
             Ok(Json(
                 json!({ "project": project, "role": role, "joined": true }),
             ))

@@ -16,6 +16,7 @@ mod photos;
 mod preflight;
 mod projects;
 mod renders;
+pub mod subscribers;
 mod versions;
 mod wall;
 mod ws;

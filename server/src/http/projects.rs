@@ -12,7 +12,7 @@ use super::codes;
 use super::error::{ApiError, ApiResult, MissingAs};
 use super::extract::{AppJson, AppPath, AuthUser, Editor, Manager, ProjectAccess};
 use crate::access::{self, MemberChange, Role};
-use crate::fanout::Event;
+use crate::events::DomainEvent;
 use crate::ids::{ProjectId, UserId};
 use crate::store::{Project, ProjectPatch};
 use crate::AppState;
@@ -162,7 +162,9 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     let project = access.project.id;
     app.store.delete_project(project).await?;
-    publish(&app, Event::ProjectDeleted { project });
+    app.events
+        .publish(DomainEvent::ProjectDeleted { project })
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -236,14 +238,13 @@ pub async fn set_member(
         app.store
             .set_member(project.id, user_id, role, Utc::now())
             .await?;
-        publish(
-            &app,
-            Event::Member {
+        app.events
+            .publish(DomainEvent::MembershipChanged {
                 project: project.id,
                 user: user_id,
                 role: Some(role),
-            },
-        );
+            })
+            .await;
         if user_id != access.session.user.id {
             super::invites::notify_role_change(&app, project, user_id, role, &access.session.user)
                 .await;
@@ -271,21 +272,14 @@ pub async fn remove_member(
         .remove_member(project.id, user_id, Utc::now())
         .await
         .missing_as(|| ApiError::not_found("this user is not a member of the project"))?;
-    publish(
-        &app,
-        Event::Member {
+    app.events
+        .publish(DomainEvent::MembershipChanged {
             project: project.id,
             user: user_id,
             role: None,
-        },
-    );
+        })
+        .await;
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn publish(app: &AppState, event: Event) {
-    if let Err(e) = app.fanout.publish(event) {
-        tracing::error!(error = %e, "publishing a membership event failed");
-    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use super::codes;
 use super::error::{ApiError, ApiResult};
 use super::extract::{AppJson, AppPath, Commenter, ProjectAccess};
 use crate::access::Role;
-use crate::fanout::{ActivityKind, Event};
+use crate::events::DomainEvent;
 use crate::ids::{CommentId, NotificationId, ProjectId, UserId};
 use crate::store::{Comment, Notification, StoreError};
 use crate::AppState;
@@ -72,39 +72,24 @@ pub(super) fn check_ref(raw: Option<String>, what: &str) -> ApiResult<Option<Str
     }
 }
 
-fn publish(app: &AppState, project: ProjectId, data: Value) {
-    let event = Event::Activity {
-        project: Some(project),
-        user: None,
-        kind: ActivityKind::Comment,
-        data: data.to_string().into(),
-    };
-    if let Err(e) = app.fanout.publish(event) {
-        tracing::warn!(error = %e, "could not publish a wall event");
-    }
-}
-
-/// Records a notification and tells the user's open streams at once.
+/// Records a notification, then raises it so the user's open streams hear of it at once.
 pub async fn notify(app: &AppState, n: &Notification) {
     if let Err(e) = app.store.insert_notification(n).await {
         tracing::warn!(error = %e, "could not record a notification");
         return;
     }
-    publish_notification(app, n);
+    notification_recorded(app, n).await;
 }
 
-/// Tells a user's open streams about a notification already recorded.
-pub fn publish_notification(app: &AppState, n: &Notification) {
-    let data = serde_json::to_string(n).unwrap_or_default();
-    let event = Event::Activity {
-        project: None,
-        user: Some(n.user_id),
-        kind: ActivityKind::Notification,
-        data: data.into(),
-    };
-    if let Err(e) = app.fanout.publish(event) {
-        tracing::warn!(error = %e, "could not publish a notification");
-    }
+/// Raises a notification already recorded.
+pub async fn notification_recorded(app: &AppState, n: &Notification) {
+    let notification = serde_json::to_value(n).unwrap_or_default();
+    app.events
+        .publish(DomainEvent::NotificationRecorded {
+            user: n.user_id,
+            notification,
+        })
+        .await;
 }
 
 /// Who made a page of the book, from its durable document (for "a comment on your page").
@@ -237,11 +222,12 @@ pub async fn post(
         Err(e) => return Err(e.into()),
     };
     let json = comment_json(&comment);
-    publish(
-        &app,
-        access.project.id,
-        json!({ "action": "new", "comment": json }),
-    );
+    app.events
+        .publish(DomainEvent::CommentPosted {
+            project: access.project.id,
+            comment: json.clone(),
+        })
+        .await;
     // "A comment on your page": its maker hears of it, unless they wrote it.
     if let Some(page) = &page_id {
         if let Some(maker) = page_creator(&app, access.project.id, page)
@@ -297,11 +283,12 @@ pub async fn edit(
     }
     let comment = app.store.update_comment(id, &body, Utc::now()).await?;
     let json = comment_json(&comment);
-    publish(
-        &app,
-        access.project.id,
-        json!({ "action": "edited", "comment": json }),
-    );
+    app.events
+        .publish(DomainEvent::CommentEdited {
+            project: access.project.id,
+            comment: json.clone(),
+        })
+        .await;
     Ok(Json(json!({ "comment": json })))
 }
 
@@ -318,10 +305,13 @@ pub async fn delete(
         ));
     }
     app.store.delete_comment(id).await?;
-    publish(
-        &app,
-        access.project.id,
-        json!({ "action": "deleted", "comment": { "id": id, "parent_id": comment.parent_id, "page_id": comment.page_id } }),
-    );
+    app.events
+        .publish(DomainEvent::CommentDeleted {
+            project: access.project.id,
+            comment: id,
+            parent: comment.parent_id,
+            page: comment.page_id,
+        })
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }

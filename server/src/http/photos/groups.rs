@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::{album_json, check_group_name, group_json, not_all_yours, own_group, photo_ids};
 use crate::access::Role;
+use crate::events::DomainEvent;
 use crate::http::codes;
 use crate::http::error::{ApiError, ApiResult, MissingAs};
 use crate::http::extract::{project_role, AppJson, AppPath, AuthUser};
@@ -137,7 +138,9 @@ pub async fn patch_album(
     if let Some(name) = name {
         album = app.store.rename_group(id, &name, Utc::now()).await?;
     }
-    crate::proactive::groups_changed(&app.cfg, &app.jobs, &[id]).await;
+    app.events
+        .publish(DomainEvent::GroupChanged { group: id })
+        .await;
     Ok(Json(json!({ "album": album_json(&album) })))
 }
 
@@ -154,7 +157,12 @@ pub async fn add_album_photos(
         .add_to_group(id, &ids, Utc::now())
         .await
         .missing_as(not_all_yours)?;
-    crate::proactive::groups_changed(&app.cfg, &app.jobs, &[id]).await;
+    app.events
+        .publish(DomainEvent::PhotosAddedToGroup {
+            group: id,
+            photos: ids,
+        })
+        .await;
     Ok(Json(json!({ "album": album_json(&album) })))
 }
 
@@ -165,7 +173,9 @@ pub async fn remove_album_photo(
 ) -> ApiResult<StatusCode> {
     own_group(&app, session.user.id, id, Some(GroupSource::Album)).await?;
     if app.store.remove_from_group(id, photo, Utc::now()).await? {
-        crate::proactive::groups_changed(&app.cfg, &app.jobs, &[id]).await;
+        app.events
+            .publish(DomainEvent::PhotoRemovedFromGroup { group: id, photo })
+            .await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::missing(
@@ -211,7 +221,9 @@ pub async fn share(
         .create_group(&group, &ids, Utc::now())
         .await
         .missing_as(not_all_yours)?;
-    crate::proactive::groups_changed(&app.cfg, &app.jobs, &[group.id]).await;
+    app.events
+        .publish(DomainEvent::GroupCreated { group: group.id })
+        .await;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "group": group_json(&group) })),
@@ -248,7 +260,9 @@ pub async fn print_selection(
         .create_group(&group, &ids, Utc::now())
         .await
         .missing_as(not_all_yours)?;
-    crate::proactive::groups_changed(&app.cfg, &app.jobs, &[group.id]).await;
+    app.events
+        .publish(DomainEvent::GroupCreated { group: group.id })
+        .await;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "group": group_json(&group) })),

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{check_group_name, clean_tag, own_group, own_photo, visible_photo, MAX_TAGS};
+use crate::events::DomainEvent;
 use crate::http::codes;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{project_role, session_for_token, AppJson, AppPath, AuthUser};
@@ -199,8 +200,11 @@ pub async fn add_tags(
     }
     own_photo(&app, session.user.id, id).await?;
     let record = app.store.add_tags(id, &tags, Utc::now()).await?;
-    let changed = crate::proactive::groups_of_photo(&*app.store, id).await;
-    crate::proactive::groups_changed(&app.cfg, &app.jobs, &changed).await;
+    // The groups holding it now, the tag groups of the new tags among them.
+    let groups = app.store.groups_of_photo(id).await.unwrap_or_default();
+    app.events
+        .publish(DomainEvent::PhotoTagsChanged { photo: id, groups })
+        .await;
     Ok(Json(json!({ "photo": Library::to_json(&record) })))
 }
 
@@ -211,9 +215,12 @@ pub async fn remove_tag(
 ) -> ApiResult<Json<Value>> {
     let tag = clean_tag(&tag)?;
     own_photo(&app, session.user.id, id).await?;
-    let before = crate::proactive::groups_of_photo(&*app.store, id).await;
+    // The groups holding it before, the tag group it leaves among them.
+    let groups = app.store.groups_of_photo(id).await.unwrap_or_default();
     let record = app.store.remove_tag(id, &tag, Utc::now()).await?;
-    crate::proactive::groups_changed(&app.cfg, &app.jobs, &before).await;
+    app.events
+        .publish(DomainEvent::PhotoTagsChanged { photo: id, groups })
+        .await;
     Ok(Json(json!({ "photo": Library::to_json(&record) })))
 }
 

@@ -17,6 +17,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::own_group;
+use crate::events::DomainEvent;
 use crate::http::codes;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::AuthUser;
@@ -237,9 +238,13 @@ async fn finish_upload(
         match grouped {
             Ok(g) => {
                 group_id = Some(g.id);
-                // An upload into an album is that album's growth: one book, not two.
-                let changed: Vec<GroupId> = vec![album.as_ref().map_or(g.id, |a| a.id)];
-                crate::proactive::groups_changed(&app.cfg, &app.jobs, &changed).await;
+                app.events
+                    .publish(DomainEvent::PhotosUploaded {
+                        upload: g.id,
+                        album: album.as_ref().map(|a| a.id),
+                        photos: ids.clone(),
+                    })
+                    .await;
             }
             Err(e) => {
                 discard_parts(app, &parts).await;
