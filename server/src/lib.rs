@@ -15,7 +15,7 @@ pub mod sync;
 // naming the same things across the server while the rest of the house moves out.
 pub use folio_automix as automix;
 pub use folio_blob as blob;
-pub use folio_domain::{access, config, ids};
+pub use folio_domain::{access, config, events, ids};
 pub use folio_fanout as fanout;
 pub use folio_layouts::{self as layouts, artwork as assets};
 pub use jobs::{automix as automix_job, proactive, versions};
@@ -50,6 +50,8 @@ pub struct AppState {
     pub limits: Arc<limits::Limits>,
     /// Password hashing, bounded in how many run at once.
     pub passwords: passwords::Passwords,
+    /// Where handlers raise domain events; the subscribers are registered in `build_state`.
+    pub events: events::Events,
 }
 
 async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
@@ -144,6 +146,15 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<AppState> {
         cfg.photo_max_pixels,
         cfg.photo_decoders,
     );
+    // What follows a change, in order: live clients hear of it, then proactive books are
+    // queued. Each subscriber is done before the handler that raised the event answers.
+    let events = events::Events::new(vec![
+        Arc::new(http::subscribers::LiveClients::new(fanout.clone())),
+        Arc::new(http::subscribers::ProactiveBooks::new(
+            cfg.clone(),
+            jobs.clone(),
+        )),
+    ]);
     let limits = Arc::new(limits::Limits::new(&cfg));
     let passwords = passwords::Passwords::new(
         cfg.password_hashes(),
@@ -161,6 +172,7 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<AppState> {
         metrics: observe::metrics_handle(),
         limits,
         passwords,
+        events,
     })
 }
 

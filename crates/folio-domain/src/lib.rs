@@ -1,5 +1,6 @@
-//! Folio's shared vocabulary: ids, roles and access rules, the node's configuration, and
-//! the port machine work writes books through.
+//! Folio's shared vocabulary: ids, roles and access rules, the node's configuration, the
+//! domain events that handlers raise and subscribers handle, and the port machine work
+//! writes books through.
 //!
 //! Every other server crate depends on this one and it depends on none of them. It does no
 //! IO: the configuration is parsed from flags and environment by clap, and read by the
@@ -8,4 +9,5 @@
 pub mod access;
 pub mod config;
 pub mod docs;
+pub mod events;
 pub mod ids;

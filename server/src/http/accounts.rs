@@ -10,6 +10,7 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::codes;
 use super::error::{ApiError, ApiResult};
 use super::extract::{AppJson, AuthUser};
 use crate::auth;
@@ -67,7 +68,7 @@ pub(super) fn check_email(email: &str) -> ApiResult<String> {
         Ok(email.to_owned())
     } else {
         Err(ApiError::invalid(
-            "invalid_email",
+            codes::INVALID_EMAIL,
             "give an email address like name@example.com",
         ))
     }
@@ -77,7 +78,7 @@ pub fn check_name(name: &str, what: &str, max: usize) -> ApiResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > max || name.chars().any(|c| c.is_control()) {
         return Err(ApiError::invalid(
-            "invalid_name",
+            codes::INVALID_NAME,
             format!("the {what} must be 1 to {max} characters, without control characters"),
         ));
     }
@@ -104,7 +105,7 @@ pub async fn signup(
     let n = body.password.chars().count();
     if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&n) {
         return Err(ApiError::invalid(
-            "weak_password",
+            codes::WEAK_PASSWORD,
             format!("the password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"),
         ));
     }
@@ -118,9 +119,8 @@ pub async fn signup(
     {
         Ok(u) => u,
         Err(StoreError::Conflict(_)) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "email_taken",
+            return Err(ApiError::conflict(
+                codes::EMAIL_TAKEN,
                 "an account with this email exists; log in instead",
             ))
         }
@@ -161,7 +161,7 @@ pub async fn login(
             Ok(Json(json!({ "user": c.user, "token": token })))
         }
         _ => Err(ApiError::unauthorized(
-            "invalid_credentials",
+            codes::INVALID_CREDENTIALS,
             "wrong email or password",
         )),
     }

@@ -8,7 +8,8 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::error::{ApiError, ApiResult};
+use super::codes;
+use super::error::{ApiError, ApiResult, MissingAs};
 use super::extract::{AppJson, Editor, ProjectAccess};
 use crate::automix_job::{AutomixJob, AUTOMIX};
 use crate::ids::{GroupId, JobId, PhotoId};
@@ -45,7 +46,7 @@ pub async fn start(
     match (&body.page_id, &body.photo_ids, &body.album_id) {
         (Some(page), None, None) => {
             if page.is_empty() || page.len() > 64 {
-                return Err(ApiError::invalid("invalid_page_id", "page_id is the id of a page of the book"));
+                return Err(ApiError::invalid(codes::INVALID_PAGE_ID, "page_id is the id of a page of the book"));
             }
             spec.page_id = Some(page.clone());
             // A remix of the same page picks a different layout each time it is asked.
@@ -55,17 +56,13 @@ pub async fn start(
         }
         (None, Some(ids), None) => {
             if ids.is_empty() || ids.len() > MAX_PHOTOS {
-                return Err(ApiError::invalid("invalid_photo_ids", format!("photo_ids lists 1 to {MAX_PHOTOS} photos")));
+                return Err(ApiError::invalid(codes::INVALID_PHOTO_IDS, format!("photo_ids lists 1 to {MAX_PHOTOS} photos")));
             }
             for raw in ids {
-                let id: PhotoId = raw.parse().map_err(|_| ApiError::invalid("invalid_photo_ids", format!("{raw:?} is not a photo id")))?;
-                let record = match app.store.photo(id).await {
-                    Ok(r) => r,
-                    Err(StoreError::NotFound) => return Err(ApiError::new(StatusCode::NOT_FOUND, "photo_not_found", format!("no photo {raw} that you can see"))),
-                    Err(e) => return Err(e.into()),
-                };
+                let id: PhotoId = raw.parse().map_err(|_| ApiError::invalid(codes::INVALID_PHOTO_IDS, format!("{raw:?} is not a photo id")))?;
+                let record = app.store.photo(id).await.missing_as(|| ApiError::missing(codes::PHOTO_NOT_FOUND, format!("no photo {raw} that you can see")))?;
                 if !app.photos.can_see(user, &record).await? {
-                    return Err(ApiError::new(StatusCode::NOT_FOUND, "photo_not_found", format!("no photo {raw} that you can see")));
+                    return Err(ApiError::missing(codes::PHOTO_NOT_FOUND, format!("no photo {raw} that you can see")));
                 }
                 if !spec.photo_ids.contains(&id) {
                     spec.photo_ids.push(id);
@@ -75,15 +72,15 @@ pub async fn start(
             spec.title = Some(access.project.title.clone());
         }
         (None, None, Some(album)) => {
-            let id: GroupId = album.parse().map_err(|_| ApiError::invalid("invalid_album_id", "album_id is not an album id"))?;
+            let id: GroupId = album.parse().map_err(|_| ApiError::invalid(codes::INVALID_ALBUM_ID, "album_id is not an album id"))?;
             let group = match app.store.group(id).await {
                 Ok(g) if g.owner_id == user && g.source == GroupSource::Album => g,
-                Ok(_) | Err(StoreError::NotFound) => return Err(ApiError::new(StatusCode::NOT_FOUND, "album_not_found", "no album of yours with this id")),
+                Ok(_) | Err(StoreError::NotFound) => return Err(ApiError::missing(codes::ALBUM_NOT_FOUND, "no album of yours with this id")),
                 Err(e) => return Err(e.into()),
             };
             let photos = app.store.photos(user, &PhotoFilter { group: Some(id), tag: None }).await?;
             if photos.is_empty() {
-                return Err(ApiError::invalid("empty_album", "the album has no photos yet"));
+                return Err(ApiError::invalid(codes::EMPTY_ALBUM, "the album has no photos yet"));
             }
             spec.photo_ids = photos.iter().take(MAX_PHOTOS).map(|p| p.id).collect();
             spec.tags = photos.iter().flat_map(|p| p.tags.iter().cloned()).collect();
@@ -92,7 +89,7 @@ pub async fn start(
         }
         _ => {
             return Err(ApiError::invalid(
-                "invalid_automix",
+                codes::INVALID_AUTOMIX,
                 "give exactly one of photo_ids (design from these photos), album_id (design from an album) or page_id (remix one page)",
             ))
         }

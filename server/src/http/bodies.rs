@@ -15,6 +15,7 @@ use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::codes;
 use super::error::{ApiError, ApiResult};
 use super::extract::AppJson;
 use super::{accounts, automix, invites, photos, projects, renders, wall};
@@ -104,7 +105,7 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
             let n = str_of(&v, "password").chars().count();
             if !(accounts::MIN_PASSWORD..=accounts::MAX_PASSWORD).contains(&n) {
                 return Err(ApiError::invalid(
-                    "weak_password",
+                    codes::WEAK_PASSWORD,
                     "the password is too short or too long",
                 ));
             }
@@ -140,7 +141,7 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
             extract::<projects::RoleBody>(content_type, bytes)?;
             let v = fields(bytes);
             Role::parse(str_of(&v, "role"))
-                .ok_or_else(|| ApiError::invalid("invalid_role", "role is not a role"))?;
+                .ok_or_else(|| ApiError::invalid(codes::INVALID_ROLE, "role is not a role"))?;
         }
         Endpoint::InviteCreate => {
             extract::<invites::CreateBody>(content_type, bytes)?;
@@ -152,13 +153,13 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
                 ));
             }
             Role::parse(role)
-                .ok_or_else(|| ApiError::invalid("invalid_role", "role is not a role"))?;
+                .ok_or_else(|| ApiError::invalid(codes::INVALID_ROLE, "role is not a role"))?;
             let expires_in = v["expires_in_s"]
                 .as_i64()
                 .unwrap_or(invites::DEFAULT_EXPIRY_S);
             if !(1..=invites::MAX_EXPIRY_S).contains(&expires_in) {
                 return Err(ApiError::invalid(
-                    "invalid_expiry",
+                    codes::INVALID_EXPIRY,
                     "expires_in_s is out of range",
                 ));
             }
@@ -167,7 +168,7 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
                 .is_some_and(|m| !(1..=invites::MAX_USES as i64).contains(&m))
             {
                 return Err(ApiError::invalid(
-                    "invalid_max_uses",
+                    codes::INVALID_MAX_USES,
                     "max_uses is out of range",
                 ));
             }
@@ -179,14 +180,14 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
             let ids = strings(&v, "ids");
             if ids.len() > 1000 {
                 return Err(ApiError::invalid(
-                    "invalid_ids",
+                    codes::INVALID_IDS,
                     "mark at most 1000 notifications at a time",
                 ));
             }
             for s in ids {
                 s.parse::<NotificationId>().map_err(|_| {
                     ApiError::invalid(
-                        "invalid_ids",
+                        codes::INVALID_IDS,
                         format!("{s:?} is not a notification id (a UUID)"),
                     )
                 })?;
@@ -200,14 +201,14 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
             let item = wall::check_ref(opt_str(&v, "item_id").map(str::to_owned), "item_id")?;
             if item.is_some() && page.is_none() {
                 return Err(ApiError::invalid(
-                    "invalid_reference",
+                    codes::INVALID_REFERENCE,
                     "an item_id needs the page_id of its page",
                 ));
             }
             opt_str(&v, "parent_id")
                 .map(|s| {
                     s.parse::<CommentId>().map_err(|_| {
-                        ApiError::invalid("invalid_parent", "parent_id is a comment id")
+                        ApiError::invalid(codes::INVALID_PARENT, "parent_id is a comment id")
                     })
                 })
                 .transpose()?;
@@ -221,7 +222,10 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
             let v = fields(bytes);
             let tags = strings(&v, "tags");
             if tags.is_empty() || tags.len() > photos::MAX_TAGS {
-                return Err(ApiError::invalid("invalid_tags", "too many or no tags"));
+                return Err(ApiError::invalid(
+                    codes::INVALID_TAGS,
+                    "too many or no tags",
+                ));
             }
             for t in tags {
                 photos::clean_tag(t)?;
@@ -234,10 +238,10 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
             let sizes: Vec<RemoteSize> =
                 serde_json::from_value(v["sizes"].clone()).expect("the extractor read these sizes");
             crate::photos::library::check_remote_sizes(sizes)
-                .map_err(|m| ApiError::invalid("invalid_sizes", m))?;
+                .map_err(|m| ApiError::invalid(codes::INVALID_SIZES, m))?;
             if let Some(o) = opt_str(&v, "taken_at_offset") {
                 crate::photos::capture::parse_offset(o.as_bytes())
-                    .ok_or_else(|| ApiError::invalid("invalid_taken_at", "taken_at_offset"))?;
+                    .ok_or_else(|| ApiError::invalid(codes::INVALID_TAKEN_AT, "taken_at_offset"))?;
             }
             if let Some(t) = opt_str(&v, "taken_at") {
                 let _ = chrono::DateTime::parse_from_rfc3339(t);
@@ -260,7 +264,7 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
             opt_str(&v, "cover_photo_id")
                 .map(|s| {
                     s.parse::<PhotoId>()
-                        .map_err(|_| ApiError::invalid("invalid_cover", "cover_photo_id"))
+                        .map_err(|_| ApiError::invalid(codes::INVALID_COVER, "cover_photo_id"))
                 })
                 .transpose()?;
         }
@@ -274,7 +278,9 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
             photos::photo_ids(&owned_strings(&v, "photo_ids"))?;
             str_of(&v, "project_id")
                 .parse::<crate::ids::ProjectId>()
-                .map_err(|_| ApiError::invalid("invalid_project_id", "project_id is not a UUID"))?;
+                .map_err(|_| {
+                    ApiError::invalid(codes::INVALID_PROJECT_ID, "project_id is not a UUID")
+                })?;
         }
         Endpoint::PrintSelection => {
             extract::<photos::PrintBody>(content_type, bytes)?;
@@ -294,18 +300,18 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
             ) {
                 (Some(page), None, None) => {
                     if page.is_empty() || page.len() > 64 {
-                        return Err(ApiError::invalid("invalid_page_id", "page_id"));
+                        return Err(ApiError::invalid(codes::INVALID_PAGE_ID, "page_id"));
                     }
                 }
                 (None, Some(_), None) => {
                     let ids = strings(&v, "photo_ids");
                     if ids.is_empty() || ids.len() > automix::MAX_PHOTOS {
-                        return Err(ApiError::invalid("invalid_photo_ids", "photo_ids"));
+                        return Err(ApiError::invalid(codes::INVALID_PHOTO_IDS, "photo_ids"));
                     }
                     for raw in ids {
                         raw.parse::<PhotoId>().map_err(|_| {
                             ApiError::invalid(
-                                "invalid_photo_ids",
+                                codes::INVALID_PHOTO_IDS,
                                 format!("{raw:?} is not a photo id"),
                             )
                         })?;
@@ -314,11 +320,11 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
                 (None, None, Some(album)) => {
                     album
                         .parse::<crate::ids::GroupId>()
-                        .map_err(|_| ApiError::invalid("invalid_album_id", "album_id"))?;
+                        .map_err(|_| ApiError::invalid(codes::INVALID_ALBUM_ID, "album_id"))?;
                 }
                 _ => {
                     return Err(ApiError::invalid(
-                        "invalid_automix",
+                        codes::INVALID_AUTOMIX,
                         "give exactly one of photo_ids, album_id or page_id",
                     ))
                 }
@@ -329,12 +335,12 @@ pub fn check(endpoint: Endpoint, content_type: Option<&str>, bytes: &[u8]) -> Ap
             let v = fields(bytes);
             if let Some(p) = opt_str(&v, "product") {
                 crdt_schema::product(p).ok_or_else(|| {
-                    ApiError::invalid("unknown_product", format!("unknown product {p:?}"))
+                    ApiError::invalid(codes::UNKNOWN_PRODUCT, format!("unknown product {p:?}"))
                 })?;
             }
             if let Some(raw) = opt_str(&v, "version_id") {
                 raw.parse::<VersionId>()
-                    .map_err(|_| ApiError::invalid("version_not_found", "version_id"))?;
+                    .map_err(|_| ApiError::invalid(codes::VERSION_NOT_FOUND, "version_id"))?;
             }
         }
     }

@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
+use super::codes;
 use super::error::{ApiError, ApiResult};
 use super::extract::{project_role, session_for_token, AppPath};
 use crate::fanout::{ActivityKind, Event};
@@ -162,7 +163,7 @@ pub async fn stream(
     headers: HeaderMap,
     query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Response> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request(codes::INVALID_QUERY, e.body_text()))?;
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -178,7 +179,7 @@ pub async fn stream(
         t if !t.is_empty() => session_for_token(&app, t).await?,
         _ => {
             return Err(ApiError::unauthorized(
-                "unauthorized",
+                codes::UNAUTHORIZED,
                 "missing token: open the stream with ?token=<token>",
             ))
         }

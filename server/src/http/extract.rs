@@ -12,10 +12,11 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use serde::de::DeserializeOwned;
 
-use super::error::ApiError;
+use super::codes;
+use super::error::{ApiError, MissingAs};
 use crate::access::{self, Action, Role};
 use crate::ids::ProjectId;
-use crate::store::{Project, Session, StoreError};
+use crate::store::{Project, Session};
 use crate::AppState;
 
 /// JSON body whose rejections use the API error format.
@@ -34,22 +35,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
 
 fn json_rejection(r: JsonRejection) -> ApiError {
     match &r {
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+        JsonRejection::MissingJsonContentType(_) => ApiError::unsupported_media_type(
             "send the body as JSON with Content-Type: application/json",
         ),
         JsonRejection::JsonSyntaxError(_) => ApiError::bad_request(
-            "invalid_json",
+            codes::INVALID_JSON,
             format!("the body is not valid JSON: {}", r.body_text()),
         ),
-        JsonRejection::JsonDataError(_) => ApiError::invalid("invalid_body", r.body_text()),
-        _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
+        JsonRejection::JsonDataError(_) => ApiError::invalid(codes::INVALID_BODY, r.body_text()),
+        _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(
+            codes::BODY_TOO_LARGE,
             "the request body is over the size limit",
         ),
-        _ => ApiError::bad_request("invalid_body", r.body_text()),
+        _ => ApiError::bad_request(codes::INVALID_BODY, r.body_text()),
     }
 }
 
@@ -68,7 +66,10 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for AppPath
 }
 
 fn path_rejection(r: PathRejection) -> ApiError {
-    ApiError::bad_request("invalid_path", format!("{}; ids are UUIDs", r.body_text()))
+    ApiError::bad_request(
+        codes::INVALID_PATH,
+        format!("{}; ids are UUIDs", r.body_text()),
+    )
 }
 
 /// The logged-in user behind `Authorization: Bearer <token>`.
@@ -85,7 +86,7 @@ where
         match bearer(parts) {
             Some(token) => session_for_token(&app, token).await.map(AuthUser),
             None => Err(ApiError::unauthorized(
-                "unauthorized",
+                codes::UNAUTHORIZED,
                 "missing bearer token: log in and send Authorization: Bearer <token>",
             )),
         }
@@ -114,7 +115,7 @@ where
         match token {
             Some(token) => session_for_token(&app, &token).await.map(LinkUser),
             None => Err(ApiError::unauthorized(
-                "unauthorized",
+                codes::UNAUTHORIZED,
                 "missing bearer token: send Authorization: Bearer <token> or ?token=",
             )),
         }
@@ -134,18 +135,15 @@ struct TokenQuery {
 
 /// Looks up an unexpired session; 401 when there is none.
 pub async fn session_for_token(app: &AppState, token: &str) -> Result<Session, ApiError> {
-    match app
-        .store
+    app.store
         .session(&crate::auth::token_hash(token), Utc::now())
         .await
-    {
-        Ok(s) => Ok(s),
-        Err(StoreError::NotFound) => Err(ApiError::unauthorized(
-            "invalid_token",
-            "the token is unknown, expired or revoked; log in again",
-        )),
-        Err(e) => Err(e.into()),
-    }
+        .missing_as(|| {
+            ApiError::unauthorized(
+                codes::INVALID_TOKEN,
+                "the token is unknown, expired or revoked; log in again",
+            )
+        })
 }
 
 /// The lowest action a handler needs; the marker types below name it.
@@ -194,7 +192,9 @@ where
         let id: ProjectId = params
             .get("id")
             .and_then(|s| s.parse().ok())
-            .ok_or_else(|| ApiError::bad_request("invalid_path", "the project id is not a UUID"))?;
+            .ok_or_else(|| {
+                ApiError::bad_request(codes::INVALID_PATH, "the project id is not a UUID")
+            })?;
         let (project, role) = project_role(&app, id, &session).await?;
         access::check(role, R::ACTION)?;
         Ok(ProjectAccess {
@@ -212,11 +212,11 @@ pub async fn project_role(
     id: ProjectId,
     session: &Session,
 ) -> Result<(Project, Role), ApiError> {
-    let project = match app.store.project(id).await {
-        Ok(p) => p,
-        Err(StoreError::NotFound) => return Err(ApiError::not_found("no project with this id")),
-        Err(e) => return Err(e.into()),
-    };
+    let project = app
+        .store
+        .project(id)
+        .await
+        .missing_as(|| ApiError::not_found("no project with this id"))?;
     match app.store.role_of(id, session.user.id).await? {
         Some(role) => Ok((project, role)),
         None => Err(ApiError::forbidden(

@@ -12,13 +12,14 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::error::{ApiError, ApiResult};
+use super::codes;
+use super::error::{ApiError, ApiResult, MissingAs};
 use super::extract::{AppJson, AppPath, AuthUser, Manager, ProjectAccess};
 use crate::access::Role;
 use crate::auth;
-use crate::fanout::Event;
+use crate::events::DomainEvent;
 use crate::ids::{InviteId, NotificationId, ProjectId};
-use crate::store::{AcceptOutcome, Invite, InviteRefusal, Notification, OutboxMail, StoreError};
+use crate::store::{AcceptOutcome, Invite, InviteRefusal, Notification, OutboxMail};
 use crate::AppState;
 
 /// Default and longest life of a link.
@@ -50,17 +51,16 @@ fn invite_json(i: &Invite) -> Value {
 /// The clear 410 for a link that no longer admits anyone.
 fn gone(why: InviteRefusal) -> ApiError {
     let (code, message) = match why {
-        InviteRefusal::Revoked => ("invite_revoked", "this invite link was revoked; ask a manager of the book for a new one"),
-        InviteRefusal::Expired => ("invite_expired", "this invite link has expired; ask a manager of the book for a new one"),
-        InviteRefusal::UsedUp => ("invite_used_up", "this invite link has been used as many times as allowed; ask a manager of the book for a new one"),
+        InviteRefusal::Revoked => (codes::INVITE_REVOKED, "this invite link was revoked; ask a manager of the book for a new one"),
+        InviteRefusal::Expired => (codes::INVITE_EXPIRED, "this invite link has expired; ask a manager of the book for a new one"),
+        InviteRefusal::UsedUp => (codes::INVITE_USED_UP, "this invite link has been used as many times as allowed; ask a manager of the book for a new one"),
     };
     ApiError::new(StatusCode::GONE, code, message)
 }
 
 fn invite_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "invite_not_found",
+    ApiError::missing(
+        codes::INVITE_NOT_FOUND,
         "no invite with this link; check that it was copied whole",
     )
 }
@@ -76,7 +76,7 @@ pub(super) fn check_email(raw: &str) -> ApiResult<String> {
         Ok(email.to_owned())
     } else {
         Err(ApiError::invalid(
-            "invalid_email",
+            codes::INVALID_EMAIL,
             "email is an address like name@example.com",
         ))
     }
@@ -94,7 +94,7 @@ pub async fn create(
     }
     let role = Role::parse(&body.role).ok_or_else(|| {
         ApiError::invalid(
-            "invalid_role",
+            codes::INVALID_ROLE,
             "role must be one of viewer, commenter, contributor, editor, manager",
         )
     })?;
@@ -106,13 +106,13 @@ pub async fn create(
     let expires_in = body.expires_in_s.unwrap_or(DEFAULT_EXPIRY_S);
     if !(1..=MAX_EXPIRY_S).contains(&expires_in) {
         return Err(ApiError::invalid(
-            "invalid_expiry",
+            codes::INVALID_EXPIRY,
             format!("expires_in_s is 1 to {MAX_EXPIRY_S} seconds"),
         ));
     }
     if body.max_uses.is_some_and(|m| !(1..=MAX_USES).contains(&m)) {
         return Err(ApiError::invalid(
-            "invalid_max_uses",
+            codes::INVALID_MAX_USES,
             format!("max_uses is 1 to {MAX_USES}"),
         ));
     }
@@ -169,17 +169,11 @@ pub async fn revoke(
     access: ProjectAccess<Manager>,
     AppPath((_, id)): AppPath<(ProjectId, InviteId)>,
 ) -> ApiResult<StatusCode> {
-    match app
-        .store
+    app.store
         .revoke_invite(access.project.id, id, Utc::now())
         .await
-    {
-        Ok(_) => Ok(StatusCode::NO_CONTENT),
-        Err(StoreError::NotFound) => Err(ApiError::not_found(
-            "no invite with this id in this project",
-        )),
-        Err(e) => Err(e.into()),
-    }
+        .missing_as(|| ApiError::not_found("no invite with this id in this project"))?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// What a link offers, shown before logging in.
@@ -187,11 +181,11 @@ pub async fn inspect(
     State(app): State<AppState>,
     AppPath(token): AppPath<String>,
 ) -> ApiResult<Json<Value>> {
-    let invite = match app.store.invite_by_token(&auth::token_hash(&token)).await {
-        Ok(i) => i,
-        Err(StoreError::NotFound) => return Err(invite_not_found()),
-        Err(e) => return Err(e.into()),
-    };
+    let invite = app
+        .store
+        .invite_by_token(&auth::token_hash(&token))
+        .await
+        .missing_as(invite_not_found)?;
     if let Some(why) = invite.refusal(Utc::now()) {
         return Err(gone(why));
     }
@@ -213,11 +207,11 @@ pub async fn accept(
     let hash = auth::token_hash(&token);
     let now = Utc::now();
     // The inviter's notification is written with the membership, so it is built first.
-    let pending = match app.store.invite_by_token(&hash).await {
-        Ok(i) => i,
-        Err(StoreError::NotFound) => return Err(invite_not_found()),
-        Err(e) => return Err(e.into()),
-    };
+    let pending = app
+        .store
+        .invite_by_token(&hash)
+        .await
+        .missing_as(invite_not_found)?;
     let project = app.store.project(pending.project_id).await?;
     let notify = Notification {
         id: NotificationId::new(),
@@ -232,29 +226,25 @@ pub async fn accept(
         created_at: now,
         read_at: None,
     };
-    let (invite, outcome) = match app
+    let (invite, outcome) = app
         .store
         .accept_invite(&hash, session.user.id, now, &notify)
         .await
-    {
-        Ok(r) => r,
-        Err(StoreError::NotFound) => return Err(invite_not_found()),
-        Err(e) => return Err(e.into()),
-    };
+        .missing_as(invite_not_found)?;
     match outcome {
         AcceptOutcome::Refused(why) => Err(gone(why)),
         AcceptOutcome::AlreadyMember(role) => Ok(Json(
             json!({ "project": project, "role": role, "joined": false }),
         )),
         AcceptOutcome::Joined(role) => {
-            if let Err(e) = app.fanout.publish(Event::Member {
-                project: invite.project_id,
-                user: session.user.id,
-                role: Some(role),
-            }) {
-                tracing::error!(error = %e, "publishing a membership event failed");
-            }
-            super::wall::publish_notification(&app, &notify);
+            app.events
+                .publish(DomainEvent::MembershipChanged {
+                    project: invite.project_id,
+                    user: session.user.id,
+                    role: Some(role),
+                })
+                .await;
+            super::wall::notification_recorded(&app, &notify).await;
             Ok(Json(
                 json!({ "project": project, "role": role, "joined": true }),
             ))
@@ -272,7 +262,7 @@ pub async fn notifications(
     AuthUser(session): AuthUser,
     query: Result<Query<NotificationsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request(codes::INVALID_QUERY, e.body_text()))?;
     let list = app
         .store
         .notifications(session.user.id, q.limit.unwrap_or(100).clamp(1, 500))
@@ -295,7 +285,7 @@ pub async fn mark_read(
 ) -> ApiResult<StatusCode> {
     if body.ids.len() > 1000 {
         return Err(ApiError::invalid(
-            "invalid_ids",
+            codes::INVALID_IDS,
             "mark at most 1000 notifications at a time",
         ));
     }
@@ -305,7 +295,7 @@ pub async fn mark_read(
         .map(|s| {
             s.parse::<NotificationId>().map_err(|_| {
                 ApiError::invalid(
-                    "invalid_ids",
+                    codes::INVALID_IDS,
                     format!("{s:?} is not a notification id (a UUID)"),
                 )
             })

@@ -4,10 +4,9 @@ use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, MissingAs};
 use super::extract::{project_role, AppPath, AuthUser};
 use crate::ids::JobId;
-use crate::store::StoreError;
 use crate::AppState;
 
 /// A job, to members of its project, or to whoever queued a job that has no project.
@@ -16,11 +15,11 @@ pub async fn get(
     AuthUser(session): AuthUser,
     AppPath(id): AppPath<JobId>,
 ) -> ApiResult<Json<Value>> {
-    let job = match app.store.job(id).await {
-        Ok(job) => job,
-        Err(StoreError::NotFound) => return Err(ApiError::not_found("no job with this id")),
-        Err(e) => return Err(e.into()),
-    };
+    let job = app
+        .store
+        .job(id)
+        .await
+        .missing_as(|| ApiError::not_found("no job with this id"))?;
     match job.project_id {
         Some(project) => {
             project_role(&app, project, &session).await?;

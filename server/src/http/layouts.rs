@@ -6,6 +6,7 @@ use axum::extract::Query;
 use axum::Json;
 use serde::Deserialize;
 
+use super::codes;
 use super::error::{ApiError, ApiResult};
 use crate::layouts::{self, Layout, Library, Theme};
 
@@ -18,14 +19,14 @@ pub struct LayoutsQuery {
 pub async fn list(
     query: Result<Query<LayoutsQuery>, QueryRejection>,
 ) -> ApiResult<Json<Vec<&'static Layout>>> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request(codes::INVALID_QUERY, e.body_text()))?;
     let library = Library::get();
     let layouts = match q.group.as_deref() {
         None => library.layouts().iter().collect(),
         Some(name) => {
             let group = layouts::parse_group(name).ok_or_else(|| {
                 ApiError::bad_request(
-                    "unknown_group",
+                    codes::UNKNOWN_GROUP,
                     format!(
                         "unknown aspect-ratio group {name:?}; use square, portrait or landscape"
                     ),

@@ -4,6 +4,7 @@ mod accounts;
 mod automix;
 #[doc(hidden)]
 pub mod bodies;
+pub mod codes;
 pub mod error;
 mod events;
 pub mod extract;
@@ -15,6 +16,7 @@ mod photos;
 mod preflight;
 mod projects;
 mod renders;
+pub mod subscribers;
 mod versions;
 mod wall;
 mod ws;
@@ -125,7 +127,7 @@ pub fn router(app: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
+                codes::METHOD_NOT_ALLOWED,
                 "this endpoint does not take that method",
             )
         });
@@ -163,12 +165,9 @@ async fn theme_asset(
             bytes,
         )
             .into_response(),
-        None => ApiError::new(
-            axum::http::StatusCode::NOT_FOUND,
-            "asset_not_found",
-            "no theme asset by that name",
-        )
-        .into_response(),
+        None => {
+            ApiError::missing(codes::ASSET_NOT_FOUND, "no theme asset by that name").into_response()
+        }
     }
 }
 

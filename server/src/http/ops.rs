@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
+use super::codes;
 use super::error::ApiError;
 use crate::AppState;
 
@@ -20,7 +21,7 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
             tracing::warn!(error = %e, "readiness check failed");
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "not_ready",
+                codes::NOT_READY,
                 "the database is not reachable",
             )
             .into_response()

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, Transact, Update};
 
+use super::codes;
 use super::error::{ApiError, ApiResult};
 use super::extract::ProjectAccess;
 use crate::ids::ProjectId;
@@ -28,13 +28,13 @@ pub async fn check(
     access: ProjectAccess,
     query: Result<Query<PreflightQuery>, QueryRejection>,
 ) -> ApiResult<Json<Report>> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request(codes::INVALID_QUERY, e.body_text()))?;
     let project = &access.project;
     let product_id = q.product.as_deref().unwrap_or(&project.product);
     let Some(product) = crdt_schema::product(product_id) else {
         let known: Vec<&str> = crdt_schema::PRODUCTS.iter().map(|p| p.id).collect();
         return Err(ApiError::invalid(
-            "unknown_product",
+            codes::UNKNOWN_PRODUCT,
             format!(
                 "unknown product {product_id:?}; choose one of {}",
                 known.join(", ")
@@ -75,9 +75,8 @@ async fn durable_book(app: &AppState, project: ProjectId) -> ApiResult<crdt_sche
     }
     let book = crdt_schema::model::read_book(&doc.transact());
     book.map_err(|e| {
-        ApiError::new(
-            StatusCode::CONFLICT,
-            "unreadable_book",
+        ApiError::conflict(
+            codes::UNREADABLE_BOOK,
             format!("the book cannot be read for preflight: {e}"),
         )
     })

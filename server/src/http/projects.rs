@@ -8,12 +8,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::accounts::check_name;
-use super::error::{ApiError, ApiResult};
+use super::codes;
+use super::error::{ApiError, ApiResult, MissingAs};
 use super::extract::{AppJson, AppPath, AuthUser, Editor, Manager, ProjectAccess};
 use crate::access::{self, MemberChange, Role};
-use crate::fanout::Event;
+use crate::events::DomainEvent;
 use crate::ids::{ProjectId, UserId};
-use crate::store::{Project, ProjectPatch, StoreError};
+use crate::store::{Project, ProjectPatch};
 use crate::AppState;
 
 pub const DEFAULT_THEME: &str = "everyday";
@@ -46,7 +47,7 @@ pub(super) fn check_product(id: &str) -> ApiResult<String> {
         None => {
             let known: Vec<&str> = crdt_schema::PRODUCTS.iter().map(|p| p.id).collect();
             Err(ApiError::invalid(
-                "unknown_product",
+                codes::UNKNOWN_PRODUCT,
                 format!("unknown product {id:?}; choose one of {}", known.join(", ")),
             ))
         }
@@ -63,7 +64,7 @@ pub(super) fn check_theme(theme: &str) -> ApiResult<String> {
         Ok(theme.to_owned())
     } else {
         Err(ApiError::invalid(
-            "invalid_theme",
+            codes::INVALID_THEME,
             "a theme id is 1 to 64 lowercase letters, digits or dashes",
         ))
     }
@@ -161,7 +162,9 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     let project = access.project.id;
     app.store.delete_project(project).await?;
-    publish(&app, Event::ProjectDeleted { project });
+    app.events
+        .publish(DomainEvent::ProjectDeleted { project })
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -185,7 +188,7 @@ pub async fn members(State(app): State<AppState>, access: ProjectAccess) -> ApiR
 fn not_a_friend() -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
-        "not_a_friend",
+        codes::NOT_A_FRIEND,
         "you can add only people who already share a book with you; send this person an invite link instead",
     )
 }
@@ -199,7 +202,7 @@ pub async fn set_member(
 ) -> ApiResult<Json<Value>> {
     let role = Role::parse(&body.role).ok_or_else(|| {
         ApiError::invalid(
-            "invalid_role",
+            codes::INVALID_ROLE,
             "role must be one of viewer, commenter, contributor, editor, manager",
         )
     })?;
@@ -226,23 +229,22 @@ pub async fn set_member(
     {
         return Err(not_a_friend());
     }
-    let user = match app.store.user(user_id).await {
-        Ok(u) => u,
-        Err(StoreError::NotFound) => return Err(ApiError::not_found("no user with this id")),
-        Err(e) => return Err(e.into()),
-    };
+    let user = app
+        .store
+        .user(user_id)
+        .await
+        .missing_as(|| ApiError::not_found("no user with this id"))?;
     if current != Some(role) {
         app.store
             .set_member(project.id, user_id, role, Utc::now())
             .await?;
-        publish(
-            &app,
-            Event::Member {
+        app.events
+            .publish(DomainEvent::MembershipChanged {
                 project: project.id,
                 user: user_id,
                 role: Some(role),
-            },
-        );
+            })
+            .await;
         if user_id != access.session.user.id {
             super::invites::notify_role_change(&app, project, user_id, role, &access.session.user)
                 .await;
@@ -266,34 +268,18 @@ pub async fn remove_member(
         })?;
     }
     // The invites they made are revoked with the membership (`store::invites`).
-    match app
-        .store
+    app.store
         .remove_member(project.id, user_id, Utc::now())
         .await
-    {
-        Ok(()) => {}
-        Err(StoreError::NotFound) => {
-            return Err(ApiError::not_found(
-                "this user is not a member of the project",
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    }
-    publish(
-        &app,
-        Event::Member {
+        .missing_as(|| ApiError::not_found("this user is not a member of the project"))?;
+    app.events
+        .publish(DomainEvent::MembershipChanged {
             project: project.id,
             user: user_id,
             role: None,
-        },
-    );
+        })
+        .await;
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn publish(app: &AppState, event: Event) {
-    if let Err(e) = app.fanout.publish(event) {
-        tracing::error!(error = %e, "publishing a membership event failed");
-    }
 }
 
 #[cfg(test)]

@@ -13,13 +13,14 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::error::{ApiError, ApiResult};
+use super::codes;
+use super::error::{ApiError, ApiResult, MissingAs};
 use super::extract::{AppJson, AppPath, Editor, LinkUser, ProjectAccess};
-use crate::blob::{BlobError, BlobKey};
+use crate::blob::BlobKey;
 use crate::ids::{JobId, RenderId, VersionId};
 use crate::jobs::DEFAULT_ATTEMPTS;
 use crate::print::job::{blob_key, RenderJob, RENDER};
-use crate::store::{NewJob, Render, StoreError};
+use crate::store::{NewJob, Render};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -40,7 +41,7 @@ pub async fn start(
     let Some(product) = crdt_schema::product(product_id) else {
         let known: Vec<&str> = crdt_schema::PRODUCTS.iter().map(|p| p.id).collect();
         return Err(ApiError::invalid(
-            "unknown_product",
+            codes::UNKNOWN_PRODUCT,
             format!(
                 "unknown product {product_id:?}; choose one of {}",
                 known.join(", ")
@@ -51,18 +52,19 @@ pub async fn start(
         None => None,
         Some(raw) => {
             let not_found = || {
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "version_not_found",
+                ApiError::missing(
+                    codes::VERSION_NOT_FOUND,
                     "no version of this project with this id",
                 )
             };
             let id: VersionId = raw.parse().map_err(|_| not_found())?;
-            match app.store.version(project.id, id).await {
-                Ok(v) => Some(v.id),
-                Err(StoreError::NotFound) => return Err(not_found()),
-                Err(e) => return Err(e.into()),
-            }
+            Some(
+                app.store
+                    .version(project.id, id)
+                    .await
+                    .missing_as(not_found)?
+                    .id,
+            )
         }
     };
     let spec = RenderJob {
@@ -99,29 +101,24 @@ pub async fn pdf(
     AppPath(id): AppPath<RenderId>,
     query: Result<Query<PdfQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request(codes::INVALID_QUERY, e.body_text()))?;
     let render = member_render(&app, id, session.user.id).await?;
     let part: &'static str = match q.part.as_deref().unwrap_or("interior") {
         "interior" => "interior",
         "cover" => "cover",
         other => {
             return Err(ApiError::bad_request(
-                "invalid_part",
+                codes::INVALID_PART,
                 format!("unknown part {other:?}; use interior or cover"),
             ))
         }
     };
-    let read = match app.blobs.open(&blob_key(id, part)).await {
-        Ok(r) => r,
-        Err(BlobError::NotFound) => {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "render_part_missing",
-                format!("this render has no {part} PDF; render the book again"),
-            ))
-        }
-        Err(e) => return Err(ApiError::internal("reading a render's PDF", e)),
-    };
+    let read = app.blobs.open(&blob_key(id, part)).await.missing_as(|| {
+        ApiError::missing(
+            codes::RENDER_PART_MISSING,
+            format!("this render has no {part} PDF; render the book again"),
+        )
+    })?;
     let name = format!(
         "attachment; filename=\"{}-{}-{part}.pdf\"",
         render.product, render.id
@@ -163,44 +160,35 @@ pub async fn preview(
     AppPath(id): AppPath<RenderId>,
     query: Result<Query<PreviewQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request(codes::INVALID_QUERY, e.body_text()))?;
     let render = member_render(&app, id, session.user.id).await?;
     let key = match q.page.as_deref() {
         Some("cover") => blob_key(id, "cover-preview"),
         Some(n) => match n.parse::<usize>() {
             Ok(n) if (n as i64) < render.pages => BlobKey::numbered("renders", id.0, "preview", n),
             Ok(_) => {
-                return Err(ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "no_such_page",
+                return Err(ApiError::missing(
+                    codes::NO_SUCH_PAGE,
                     format!("this render has {} pages, numbered from 0", render.pages),
                 ))
             }
             Err(_) => {
                 return Err(ApiError::bad_request(
-                    "invalid_page",
+                    codes::INVALID_PAGE,
                     format!("page must be a page number from 0 or \"cover\", not {n:?}"),
                 ))
             }
         },
         None => {
             return Err(ApiError::bad_request(
-                "invalid_page",
+                codes::INVALID_PAGE,
                 "give ?page= a page number from 0, or cover",
             ))
         }
     };
-    let bytes = match app.blobs.get(&key).await {
-        Ok(b) => b,
-        Err(BlobError::NotFound) => {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "preview_missing",
-                "this render has no such preview",
-            ))
-        }
-        Err(e) => return Err(ApiError::internal("reading a render preview", e)),
-    };
+    let bytes = app.blobs.get(&key).await.missing_as(|| {
+        ApiError::missing(codes::PREVIEW_MISSING, "this render has no such preview")
+    })?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/png"),
@@ -221,18 +209,8 @@ async fn member_render(
     id: RenderId,
     user: crate::ids::UserId,
 ) -> ApiResult<Render> {
-    let no_render = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "render_not_found",
-            "no render with this id",
-        )
-    };
-    let render = match app.store.render(id).await {
-        Ok(r) => r,
-        Err(StoreError::NotFound) => return Err(no_render()),
-        Err(e) => return Err(e.into()),
-    };
+    let no_render = || ApiError::missing(codes::RENDER_NOT_FOUND, "no render with this id");
+    let render = app.store.render(id).await.missing_as(no_render)?;
     if app.store.role_of(render.project_id, user).await?.is_none() {
         return Err(no_render());
     }

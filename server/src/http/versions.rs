@@ -6,45 +6,18 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, MissingAs};
 use super::extract::{AppPath, Editor, ProjectAccess};
-use crate::blob::BlobError;
 use crate::ids::{ProjectId, VersionId};
-use crate::store::{StoreError, Version, VersionReason};
-use crate::versions::{self, VersionError};
+use crate::store::{Version, VersionReason};
+use crate::versions::{self};
 use crate::AppState;
 
-impl From<VersionError> for ApiError {
-    fn from(e: VersionError) -> ApiError {
-        match e {
-            VersionError::Store(e) => e.into(),
-            VersionError::Write(e) => e.into(),
-            VersionError::Blob(BlobError::NotFound) => ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "version_missing",
-                "this version's stored document is missing from blob storage",
-            ),
-            VersionError::Blob(e) => {
-                tracing::error!(error = %e, "blob storage failed");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "blob_storage_unavailable",
-                    "blob storage is not answering; try again later",
-                )
-            }
-            VersionError::Corrupt(_) => ApiError::internal("a stored document does not decode", e),
-        }
-    }
-}
-
 async fn find(app: &AppState, project: ProjectId, id: VersionId) -> ApiResult<Version> {
-    match app.store.version(project, id).await {
-        Ok(v) => Ok(v),
-        Err(StoreError::NotFound) => Err(ApiError::not_found(
-            "no version with this id in this project",
-        )),
-        Err(e) => Err(e.into()),
-    }
+    app.store
+        .version(project, id)
+        .await
+        .missing_as(|| ApiError::not_found("no version with this id in this project"))
 }
 
 pub async fn list(State(app): State<AppState>, access: ProjectAccess) -> ApiResult<Json<Value>> {

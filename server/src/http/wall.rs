@@ -11,10 +11,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use yrs::Transact;
 
+use super::codes;
 use super::error::{ApiError, ApiResult};
 use super::extract::{AppJson, AppPath, Commenter, ProjectAccess};
 use crate::access::Role;
-use crate::fanout::{ActivityKind, Event};
+use crate::events::DomainEvent;
 use crate::ids::{CommentId, NotificationId, ProjectId, UserId};
 use crate::store::{Comment, Notification, StoreError};
 use crate::AppState;
@@ -41,14 +42,13 @@ pub(super) fn check_body(raw: &str) -> ApiResult<String> {
     let body = raw.trim();
     if body.is_empty() {
         return Err(ApiError::invalid(
-            "empty_comment",
+            codes::EMPTY_COMMENT,
             "a comment needs some text",
         ));
     }
     if body.chars().count() > MAX_BODY_CHARS {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "comment_too_long",
+        return Err(ApiError::too_large(
+            codes::COMMENT_TOO_LONG,
             format!("a comment is at most {MAX_BODY_CHARS} characters"),
         ));
     }
@@ -63,7 +63,7 @@ pub(super) fn check_ref(raw: Option<String>, what: &str) -> ApiResult<Option<Str
             Ok(Some(s))
         }
         Some(_) => Err(ApiError::invalid(
-            "invalid_reference",
+            codes::INVALID_REFERENCE,
             format!(
                 "{what} is the id of a {what_kind} in the book",
                 what_kind = what.trim_end_matches("_id")
@@ -72,39 +72,24 @@ pub(super) fn check_ref(raw: Option<String>, what: &str) -> ApiResult<Option<Str
     }
 }
 
-fn publish(app: &AppState, project: ProjectId, data: Value) {
-    let event = Event::Activity {
-        project: Some(project),
-        user: None,
-        kind: ActivityKind::Comment,
-        data: data.to_string().into(),
-    };
-    if let Err(e) = app.fanout.publish(event) {
-        tracing::warn!(error = %e, "could not publish a wall event");
-    }
-}
-
-/// Records a notification and tells the user's open streams at once.
+/// Records a notification, then raises it so the user's open streams hear of it at once.
 pub async fn notify(app: &AppState, n: &Notification) {
     if let Err(e) = app.store.insert_notification(n).await {
         tracing::warn!(error = %e, "could not record a notification");
         return;
     }
-    publish_notification(app, n);
+    notification_recorded(app, n).await;
 }
 
-/// Tells a user's open streams about a notification already recorded.
-pub fn publish_notification(app: &AppState, n: &Notification) {
-    let data = serde_json::to_string(n).unwrap_or_default();
-    let event = Event::Activity {
-        project: None,
-        user: Some(n.user_id),
-        kind: ActivityKind::Notification,
-        data: data.into(),
-    };
-    if let Err(e) = app.fanout.publish(event) {
-        tracing::warn!(error = %e, "could not publish a notification");
-    }
+/// Raises a notification already recorded.
+pub async fn notification_recorded(app: &AppState, n: &Notification) {
+    let notification = serde_json::to_value(n).unwrap_or_default();
+    app.events
+        .publish(DomainEvent::NotificationRecorded {
+            user: n.user_id,
+            notification,
+        })
+        .await;
 }
 
 /// Who made a page of the book, from its durable document (for "a comment on your page").
@@ -135,26 +120,28 @@ pub async fn list(
     access: ProjectAccess,
     query: Result<Query<WallQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request(codes::INVALID_QUERY, e.body_text()))?;
     let before: Option<CommentId> = q
         .before
         .as_deref()
         .map(|s| {
             s.parse()
-                .map_err(|_| ApiError::bad_request("invalid_query", "before is a comment id"))
+                .map_err(|_| ApiError::bad_request(codes::INVALID_QUERY, "before is a comment id"))
         })
         .transpose()?;
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=200).contains(&limit) {
-        return Err(ApiError::bad_request("invalid_query", "limit is 1 to 200"));
+        return Err(ApiError::bad_request(
+            codes::INVALID_QUERY,
+            "limit is 1 to 200",
+        ));
     }
     if let Some(b) = before {
         match app.store.comment(b).await {
             Ok(c) if c.project_id == access.project.id => {}
             Ok(_) | Err(StoreError::NotFound) => {
-                return Err(ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "comment_not_found",
+                return Err(ApiError::missing(
+                    codes::COMMENT_NOT_FOUND,
                     "before names no comment of this wall",
                 ))
             }
@@ -198,7 +185,7 @@ pub async fn post(
     let item_id = check_ref(b.item_id, "item_id")?;
     if item_id.is_some() && page_id.is_none() {
         return Err(ApiError::invalid(
-            "invalid_reference",
+            codes::INVALID_REFERENCE,
             "an item_id needs the page_id of its page",
         ));
     }
@@ -207,7 +194,7 @@ pub async fn post(
         .as_deref()
         .map(|s| {
             s.parse()
-                .map_err(|_| ApiError::invalid("invalid_parent", "parent_id is a comment id"))
+                .map_err(|_| ApiError::invalid(codes::INVALID_PARENT, "parent_id is a comment id"))
         })
         .transpose()?;
     let now = Utc::now();
@@ -228,18 +215,19 @@ pub async fn post(
         Ok(c) => c,
         Err(StoreError::NotFound) if parent_id.is_some() => {
             return Err(ApiError::invalid(
-                "invalid_parent",
+                codes::INVALID_PARENT,
                 "parent_id must be a top-level comment of this wall: replies go one level deep",
             ))
         }
         Err(e) => return Err(e.into()),
     };
     let json = comment_json(&comment);
-    publish(
-        &app,
-        access.project.id,
-        json!({ "action": "new", "comment": json }),
-    );
+    app.events
+        .publish(DomainEvent::CommentPosted {
+            project: access.project.id,
+            comment: json.clone(),
+        })
+        .await;
     // "A comment on your page": its maker hears of it, unless they wrote it.
     if let Some(page) = &page_id {
         if let Some(maker) = page_creator(&app, access.project.id, page)
@@ -268,9 +256,8 @@ pub async fn post(
 async fn own_comment(app: &AppState, project: ProjectId, id: CommentId) -> ApiResult<Comment> {
     match app.store.comment(id).await {
         Ok(c) if c.project_id == project => Ok(c),
-        Ok(_) | Err(StoreError::NotFound) => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "comment_not_found",
+        Ok(_) | Err(StoreError::NotFound) => Err(ApiError::missing(
+            codes::COMMENT_NOT_FOUND,
             "no comment with this id on this wall",
         )),
         Err(e) => Err(e.into()),
@@ -296,11 +283,12 @@ pub async fn edit(
     }
     let comment = app.store.update_comment(id, &body, Utc::now()).await?;
     let json = comment_json(&comment);
-    publish(
-        &app,
-        access.project.id,
-        json!({ "action": "edited", "comment": json }),
-    );
+    app.events
+        .publish(DomainEvent::CommentEdited {
+            project: access.project.id,
+            comment: json.clone(),
+        })
+        .await;
     Ok(Json(json!({ "comment": json })))
 }
 
@@ -317,10 +305,13 @@ pub async fn delete(
         ));
     }
     app.store.delete_comment(id).await?;
-    publish(
-        &app,
-        access.project.id,
-        json!({ "action": "deleted", "comment": { "id": id, "parent_id": comment.parent_id, "page_id": comment.page_id } }),
-    );
+    app.events
+        .publish(DomainEvent::CommentDeleted {
+            project: access.project.id,
+            comment: id,
+            parent: comment.parent_id,
+            page: comment.page_id,
+        })
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,6 +9,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use futures_util::{future, Sink, SinkExt, Stream, StreamExt};
 
+use super::codes;
 use super::error::{ApiError, ApiResult};
 use super::extract::{project_role, session_for_token, AppPath};
 use crate::ids::ProjectId;
@@ -25,13 +26,16 @@ pub async fn upgrade(
         .get("token")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
-            ApiError::unauthorized("unauthorized", "missing token: connect with ?token=<token>")
+            ApiError::unauthorized(
+                codes::UNAUTHORIZED,
+                "missing token: connect with ?token=<token>",
+            )
         })?;
     let session = session_for_token(&app, token).await?;
     let (_, role) = project_role(&app, project, &session).await?;
     let ws = ws.map_err(|r| {
         ApiError::bad_request(
-            "not_websocket",
+            codes::NOT_WEBSOCKET,
             format!("expected a WebSocket upgrade: {}", r.body_text()),
         )
     })?;
