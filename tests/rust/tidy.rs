@@ -240,7 +240,6 @@ const TOO_LONG_FOR_NOW: &[&str] = &[
     "tests/rust/access.rs",
     "tests/rust/proactive.rs",
     "tests/rust/print_job.rs",
-    "fuzz/harness/src/seeds.rs",
 ];
 
 /// Longest a source file may be, in lines after rustfmt (issue #19).
