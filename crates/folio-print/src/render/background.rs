@@ -20,8 +20,9 @@ use krilla::geom::{Size, Transform};
 use krilla::surface::Surface;
 use krilla_svg::{SurfaceExt, SvgSettings};
 
+use super::page::{draw_tiles, PageCanvas};
 use super::photo::{raster, Raster};
-use super::{draw_tiles, parse_color, place_in, rect_path, solid, PageCanvas, RenderError};
+use super::{parse_color, place_in, rect_path, solid, RenderError};
 use folio_layouts::artwork::{is_theme_asset, theme_asset};
 
 pub(super) fn draw(
