@@ -217,6 +217,9 @@ impl RoomCore {
             Ok(()) => {
                 self.log_len -= log_len_at_start;
                 metrics::counter!("folio_compactions_total").increment(1);
+                // Commits that ended while this ran could not start another; the log they
+                // grew may be past the bound already.
+                self.maybe_compact();
             }
             Err(e) => {
                 tracing::warn!(project = %self.project, error = %e, "compaction failed; the log stays")

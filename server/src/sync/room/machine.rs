@@ -15,7 +15,7 @@ use crdt_schema::validate::{parse_update, Validator};
 
 use super::commit::{CommitRetry, InFlight};
 use super::content::Held;
-use super::{Effect, PeerInfo, Ticket};
+use super::{Effect, Fold, PeerInfo, Ticket};
 use crate::fanout::{Event, NodeId};
 use crate::ids::ProjectId;
 use crate::store::StoredDoc;
@@ -193,7 +193,10 @@ impl RoomCore {
                 .doc()
                 .transact()
                 .encode_state_as_update_v1(&StateVector::default());
-            (snapshot, self.last_seq)
+            Fold {
+                snapshot,
+                upto: self.last_seq,
+            }
         });
         self.effect(Effect::Unload { fold });
         self.unloaded = true;

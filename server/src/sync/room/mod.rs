@@ -77,7 +77,14 @@ pub(crate) enum Effect {
     Publish(Event),
     /// Edits were committed and a periodic version of the book is due `after` from now.
     VersionDue { after: Duration },
-    /// The room is done: leave the registry, fold the log into `fold` (a snapshot and the
-    /// entry it covers) when given, and stop. Always the last effect.
-    Unload { fold: Option<(Vec<u8>, i64)> },
+    /// The room is done: leave the registry, fold the log into `fold` when given, and
+    /// stop. Always the last effect.
+    Unload { fold: Option<Fold> },
+}
+
+/// The log folded into a snapshot: the whole doc, covering every entry up to `upto`.
+#[derive(Debug)]
+pub(crate) struct Fold {
+    pub snapshot: Vec<u8>,
+    pub upto: i64,
 }

@@ -11,7 +11,7 @@ use chrono::Utc;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::{JoinError, JoinHandle};
 
-use super::{CommitRetry, Effect, PeerInfo, RoomCore, RoomRules, Ticket};
+use super::{CommitRetry, Effect, Fold, PeerInfo, RoomCore, RoomRules, Ticket};
 use crate::fanout::Event;
 use crate::ids::ProjectId;
 use crate::store::{StoreResult, StoredDoc};
@@ -244,8 +244,7 @@ impl Shell {
 
     /// Carries out the core's effects until it has none left; `Some` with what to fold
     /// when the room is to unload.
-    #[allow(clippy::type_complexity)]
-    fn carry_out(&mut self, now: Instant) -> Option<Option<(Vec<u8>, i64)>> {
+    fn carry_out(&mut self, now: Instant) -> Option<Option<Fold>> {
         loop {
             let effects = self.core.take_effects();
             if effects.is_empty() {
@@ -335,7 +334,7 @@ impl Shell {
     }
 
     /// Leaves the registry, folds the log into a snapshot when told to, and drops the doc.
-    async fn unload(mut self, fold: Option<(Vec<u8>, i64)>) {
+    async fn unload(mut self, fold: Option<Fold>) {
         self.svc.forget_room(self.project, self.generation);
         self.svc.shared.fanout.leave(self.project);
         self.rx.close();
@@ -351,7 +350,7 @@ impl Shell {
         if let Some(c) = self.compaction.take() {
             let _ = c.await;
         }
-        if let Some((snapshot, upto)) = fold {
+        if let Some(Fold { snapshot, upto }) = fold {
             if let Err(e) = self
                 .svc
                 .shared
