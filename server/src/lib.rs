@@ -18,8 +18,8 @@ pub use folio_blob as blob;
 pub use folio_domain::{access, config, events, ids};
 pub use folio_fanout as fanout;
 pub use folio_layouts::{self as layouts, artwork as assets};
-pub use jobs::{automix as automix_job, proactive, versions};
 pub use folio_store as store;
+pub use jobs::{automix as automix_job, proactive, versions};
 
 use std::future::{Future, IntoFuture};
 use std::sync::Arc;

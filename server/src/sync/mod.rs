@@ -7,8 +7,8 @@
 mod conn;
 pub mod protocol;
 mod room;
-mod writer;
 mod socket;
+mod writer;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
