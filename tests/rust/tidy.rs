@@ -233,13 +233,6 @@ const TOO_LONG_FOR_NOW: &[&str] = &[
     "server/src/sync/room.rs",
     "server/src/store/sqlite.rs",
     "server/src/store/postgres.rs",
-    "tests/rust/automix.rs",
-    "tests/rust/photos.rs",
-    "tests/rust/invites.rs",
-    "tests/rust/wall.rs",
-    "tests/rust/access.rs",
-    "tests/rust/proactive.rs",
-    "tests/rust/print_job.rs",
 ];
 
 /// Longest a source file may be, in lines after rustfmt (issue #19).
