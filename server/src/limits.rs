@@ -46,18 +46,6 @@ impl Refused {
         }
     }
 
-    /// The stable error code of SPEC §4 for this refusal.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Refused::LoginsForAccount { .. }
-            | Refused::LoginsFromAddress { .. }
-            | Refused::SignupsFromAddress { .. } => "rate_limited",
-            Refused::UserConnections { .. } | Refused::NodeConnections { .. } => {
-                "too_many_connections"
-            }
-        }
-    }
-
     /// A label for the refusals metric.
     fn metric(&self) -> &'static str {
         match self {

@@ -289,14 +289,6 @@ pub async fn follow_up(deps: &WorkerDeps, job: &Job) {
     }
 }
 
-/// The groups a change to one photo's tags touches: every group holding it.
-pub async fn groups_of_photo(
-    store: &dyn crate::store::Store,
-    photo: crate::ids::PhotoId,
-) -> Vec<GroupId> {
-    store.groups_of_photo(photo).await.unwrap_or_default()
-}
-
 /// The `proactive` job kind.
 pub struct ProactiveKind;
 

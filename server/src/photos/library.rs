@@ -38,32 +38,6 @@ pub enum IngestError {
     Worker(String),
 }
 
-impl IngestError {
-    /// HTTP status, snake_case code and message for a per-file error. Server-side failures
-    /// say so without details, which go to the log.
-    pub fn describe(&self) -> (u16, &'static str, String) {
-        match self {
-            IngestError::Photo(e) => {
-                let status = match e {
-                    MetaError::Unrecognised | MetaError::Unsupported { .. } => 415,
-                    MetaError::TooManyPixels { .. } | MetaError::TooLarge { .. } => 413,
-                    MetaError::Corrupt { .. } => 422,
-                };
-                (status, e.code(), e.to_string())
-            }
-            IngestError::FileTooLarge { .. } => (413, "file_too_large", self.to_string()),
-            IngestError::Store(_) | IngestError::Blob(_) | IngestError::Worker(_) => {
-                tracing::error!(error = %self, "photo ingest failed on the server side");
-                (
-                    503,
-                    "storage_unavailable",
-                    "the photo could not be stored just now; upload it again".into(),
-                )
-            }
-        }
-    }
-}
-
 /// Where a stored size of a photo lives: `photos/<id>/<part>`.
 fn blob_key(id: PhotoId, part: &str) -> Option<BlobKey> {
     let part: &'static str = match part {
