@@ -6,6 +6,7 @@
 //! canvas is refused before decoding and the fuzzer never allocates gigabytes; the decoder's
 //! allocation cap is the one a node with that limit uses.
 
+use folio_server::http::error::ApiError;
 use folio_server::photos::exif_tags::read_exif;
 use folio_server::photos::library::{prepare, upload_limits};
 use folio_server::photos::meta::MetaError;
@@ -55,7 +56,9 @@ pub fn photo_decoder(data: &[u8]) {
             }
         }
         Err(e) => {
-            let (status, code, message) = IngestError::Photo(e.clone()).describe();
+            // The answer the upload gives for this file, through the API's one error map.
+            let answer = ApiError::from(IngestError::Photo(e.clone()));
+            let (status, code, message) = (answer.status.as_u16(), answer.code, answer.message);
             assert!(matches!(status, 413 | 415 | 422), "{e:?} answered {status}");
             assert!(!code.is_empty() && !message.is_empty());
             if let MetaError::TooManyPixels {
